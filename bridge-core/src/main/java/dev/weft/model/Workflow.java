@@ -1,0 +1,21 @@
+package dev.weft.model;
+
+import java.util.Objects;
+
+/**
+ * One workflow of a pipeline record: its file name, the engine that runs it, clone options and the
+ * whole YAML file as the knot sent it ({@code raw}).
+ */
+public record Workflow(String name, String engine, CloneOptions clone, String raw) {
+    public Workflow {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(engine, "engine");
+        clone = clone == null ? CloneOptions.DEFAULT : clone;
+        raw = raw == null ? "" : raw;
+    }
+
+    /** {@code clone: {skip, depth, submodules}}. */
+    public record CloneOptions(boolean skip, int depth, boolean submodules) {
+        public static final CloneOptions DEFAULT = new CloneOptions(false, 1, false);
+    }
+}

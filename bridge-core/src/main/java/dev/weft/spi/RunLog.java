@@ -1,0 +1,47 @@
+package dev.weft.spi;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A run's log, as Tangled steps. Every line is persisted before the call returns and pushed to live
+ * viewers. The runtime numbers steps (0-based over all steps, system steps included), writes the
+ * control lines, and ends any step still open when the run reaches a terminal status, so the
+ * appview always sees a start and an end for each step.
+ */
+public interface RunLog {
+
+    /**
+     * Starts a user step now: a {@code control}/{@code start} line with {@code step_kind} 1.
+     *
+     * @param name    what the appview shows as the step's title
+     * @param command the step's command text ({@code step_command}); empty when there is none
+     */
+    default Step startStep(String name, String command) {
+        return startStep(name, command, false, null);
+    }
+
+    /** Starts a system step now (collapsed by the appview; {@code step_kind} absent). */
+    default Step startSystemStep(String name) {
+        return startStep(name, "", true, null);
+    }
+
+    /**
+     * Starts a step at a given time (the backend's own start time), or now when {@code at} is null.
+     */
+    Step startStep(String name, String command, boolean system, Instant at);
+
+    /** The steps started so far, in order; after a restart this includes those from before it. */
+    List<Step> steps();
+
+    /** The last started step with this name that has not ended yet, for picking up after a restart. */
+    default Optional<Step> openStep(String name) {
+        List<Step> all = steps();
+        for (int i = all.size() - 1; i >= 0; i--) {
+            Step s = all.get(i);
+            if (s.name().equals(name) && !s.ended()) return Optional.of(s);
+        }
+        return Optional.empty();
+    }
+}
