@@ -6,11 +6,11 @@ import java.util.Objects;
  * One workflow of a pipeline record: its file name, the engine that runs it, clone options and the
  * whole YAML file as the knot sent it ({@code raw}).
  */
-public record Workflow(String name, String engine, CloneOptions clone, String raw) {
+public record Workflow(String name, String engine, CloneOptions cloneOptions, String raw) {
     public Workflow {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(engine, "engine");
-        clone = clone == null ? CloneOptions.DEFAULT : clone;
+        cloneOptions = cloneOptions == null ? CloneOptions.DEFAULT : cloneOptions;
         raw = raw == null ? "" : raw;
     }
 
