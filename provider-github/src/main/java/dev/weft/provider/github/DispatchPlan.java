@@ -1,0 +1,62 @@
+package dev.weft.provider.github;
+
+import dev.weft.model.Trigger;
+import dev.weft.model.TriggerKind;
+import dev.weft.spi.WorkflowSpecException;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * What to dispatch for a run: the ref and the inputs. The ref is {@code github.ref} when given, else
+ * the pushed branch or tag, the pull request's source branch, or (manual runs) the repository's
+ * default branch. Inputs are {@code github.inputs} (with {@code ${TANGLED_...}} variables expanded),
+ * then a manual run's inputs over them, then {@code weft_run_id}; GitHub takes at most 25.
+ */
+record DispatchPlan(String ref, Map<String, String> inputs) {
+    static final int MAX_INPUTS = 25;
+    private static final Pattern VAR = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}");
+
+    /** The ref the trigger implies, when it implies one (not for a manual run without a default branch). */
+    static Optional<String> refFor(Trigger trigger, WorkflowBlock block) {
+        if (block.ref().isPresent()) return block.ref();
+        return switch (trigger.kind()) {
+            case TriggerKind.Push p -> Optional.of(p.refName());
+            case TriggerKind.PullRequest pr -> Optional.of(pr.sourceBranch());
+            case TriggerKind.Manual m -> Optional.of(trigger.repo().defaultBranch()).filter(s -> !s.isEmpty());
+        };
+    }
+
+    static Map<String, String> inputsFor(long runId, Trigger trigger, WorkflowBlock block,
+                                         Map<String, String> variables) throws WorkflowSpecException {
+        Map<String, String> inputs = new LinkedHashMap<>();
+        block.inputs().forEach((k, v) -> inputs.put(k, expand(v, variables)));
+        if (trigger.kind() instanceof TriggerKind.Manual m) {
+            for (TriggerKind.Input i : m.inputs()) {
+                if (!i.key().equals(WorkflowBlock.RUN_ID_INPUT)) inputs.put(i.key(), i.value());
+            }
+        }
+        inputs.put(WorkflowBlock.RUN_ID_INPUT, Long.toString(runId));
+        if (inputs.size() > MAX_INPUTS) {
+            throw new WorkflowSpecException("github.inputs: " + (inputs.size() - 1) + " inputs plus "
+                    + WorkflowBlock.RUN_ID_INPUT + " make " + inputs.size() + "; GitHub accepts at most "
+                    + MAX_INPUTS + " workflow_dispatch inputs");
+        }
+        return inputs;
+    }
+
+    /** {@code ${NAME}} replaced by the run's variable {@code NAME}; unknown names stay as written. */
+    static String expand(String value, Map<String, String> variables) {
+        Matcher m = VAR.matcher(value);
+        StringBuilder sb = new StringBuilder();
+        while (m.find()) {
+            String v = variables.get(m.group(1));
+            m.appendReplacement(sb, Matcher.quoteReplacement(v == null ? m.group() : v));
+        }
+        m.appendTail(sb);
+        return sb.toString();
+    }
+}

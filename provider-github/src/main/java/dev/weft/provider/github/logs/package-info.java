@@ -1,0 +1,2 @@
+/** Part of the GitHub provider; not an API. */
+package dev.weft.provider.github.logs;
