@@ -1,0 +1,250 @@
+package dev.weft.config;
+
+import dev.weft.spi.GoDuration;
+
+import dev.weft.model.RepoRef.RepoKey;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The daemon's configuration, read from {@code WEFT_*} variables (and the stock spindle's and tack's
+ * names as aliases), each also settable as a flag: {@code --owner-did x} or {@code --owner-did=x} sets
+ * {@code WEFT_OWNER_DID}. Flags win over the environment.
+ *
+ * @param env the merged environment (flags applied), handed on to providers for their own keys
+ */
+public record WeftConfig(String hostname, String ownerDid, InetSocketAddress listen, Path db, boolean dev,
+                         List<String> knots, List<RepoKey> repos, boolean acceptAllRepos, Duration workflowTimeout,
+                         Duration replayWindow, Duration eventsSkew, Duration firstStatusDelay, Duration statusGap,
+                         String jetstream, Map<String, String> env, Map<String, String> sources) {
+
+    /** One setting: its variable, default, meaning and aliases, as the README's table lists them. */
+    public record Setting(String variable, String defaultValue, String meaning, List<String> aliases) {
+    }
+
+    public static final List<Setting> SETTINGS = List.of(
+            new Setting("WEFT_HOSTNAME", null, "this spindle's hostname identity",
+                    List.of("SPINDLE_SERVER_HOSTNAME", "TACK_HOSTNAME")),
+            new Setting("WEFT_OWNER_DID", null, "the owner DID", List.of("SPINDLE_SERVER_OWNER", "TACK_OWNER_DID")),
+            new Setting("WEFT_LISTEN", "0.0.0.0:6555", "HTTP/WebSocket listen address",
+                    List.of("SPINDLE_SERVER_LISTEN_ADDR", "TACK_LISTEN_ADDR")),
+            new Setting("WEFT_DB", "weft.db", "SQLite file", List.of("SPINDLE_SERVER_DB_PATH", "TACK_DB_PATH")),
+            new Setting("WEFT_DEV", "false", "use ws:// (not wss://) for knots", List.of("SPINDLE_SERVER_DEV", "TACK_DEV")),
+            new Setting("WEFT_KNOTS", "", "comma-separated knot hosts to consume statically", List.of()),
+            new Setting("WEFT_REPOS", "", "comma-separated static repo registrations knot/did/name; * accepts every repo on the static knots", List.of()),
+            new Setting("WEFT_WORKFLOW_TIMEOUT", "1h", "a workflow still running after this is cancelled and ends timeout",
+                    List.of("SPINDLE_PIPELINES_WORKFLOW_TIMEOUT")),
+            new Setting("WEFT_REPLAY_WINDOW", "10m", "knot reconnect rewind", List.of()),
+            new Setting("WEFT_EVENTS_SKEW", "2m", "/events cursor allowance", List.of()),
+            new Setting("WEFT_FIRST_STATUS_DELAY", "1s", "no status sooner than this after the trigger", List.of()),
+            new Setting("WEFT_STATUS_GAP", "1s", "minimum gap between statuses of one workflow", List.of()),
+            new Setting("WEFT_JETSTREAM", "", "Jetstream URL for discovery; empty = static mode only",
+                    List.of("SPINDLE_SERVER_JETSTREAM_ENDPOINT", "TACK_JETSTREAM_URL")));
+
+    /** Every problem of a configuration, each naming its variable. */
+    public static final class InvalidConfigException extends Exception {
+        private final List<String> problems;
+
+        public InvalidConfigException(List<String> problems) {
+            super("invalid configuration:\n  " + String.join("\n  ", problems));
+            this.problems = List.copyOf(problems);
+        }
+
+        public List<String> problems() {
+            return problems;
+        }
+    }
+
+    /** Applies {@code --name value} / {@code --name=value} / {@code --flag} arguments over {@code env}. */
+    public static Map<String, String> applyFlags(Map<String, String> env, List<String> args) throws InvalidConfigException {
+        Map<String, String> out = new LinkedHashMap<>(env);
+        List<String> problems = new ArrayList<>();
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            if (!a.startsWith("--") || a.length() == 2) {
+                problems.add("unexpected argument " + a);
+                continue;
+            }
+            String name = a.substring(2);
+            String value;
+            int eq = name.indexOf('=');
+            if (eq >= 0) {
+                value = name.substring(eq + 1);
+                name = name.substring(0, eq);
+            } else if (i + 1 < args.size() && !args.get(i + 1).startsWith("--")) {
+                value = args.get(++i);
+            } else {
+                value = "true";
+            }
+            out.put("WEFT_" + name.toUpperCase(Locale.ROOT).replace('-', '_'), value);
+        }
+        if (!problems.isEmpty()) throw new InvalidConfigException(problems);
+        return out;
+    }
+
+    /** Reads and validates everything; throws with every problem at once. */
+    public static WeftConfig from(Map<String, String> env) throws InvalidConfigException {
+        List<String> problems = new ArrayList<>();
+        Map<String, String> sources = new LinkedHashMap<>();
+        Map<String, String> v = new LinkedHashMap<>();
+        for (Setting s : SETTINGS) {
+            String value = env.get(s.variable());
+            String source = s.variable();
+            if (value == null || value.isBlank()) {
+                value = null;
+                for (String alias : s.aliases()) {
+                    String a = env.get(alias);
+                    if (a != null && !a.isBlank()) {
+                        value = a;
+                        source = alias;
+                        break;
+                    }
+                }
+            }
+            if (value == null) {
+                value = s.defaultValue();
+                source = "default";
+            }
+            v.put(s.variable(), value == null ? null : value.strip());
+            sources.put(s.variable(), source);
+        }
+        String hostname = v.get("WEFT_HOSTNAME");
+        if (hostname == null || hostname.isEmpty()) problems.add("WEFT_HOSTNAME: required (this spindle's hostname, e.g. ci.example.com)");
+        else if (hostname.contains("/") || hostname.contains(" ")) problems.add("WEFT_HOSTNAME: a bare host[:port], got " + hostname);
+        String owner = v.get("WEFT_OWNER_DID");
+        if (owner == null || owner.isEmpty()) problems.add("WEFT_OWNER_DID: required (the owner's did:plc:... or did:web:...)");
+        else if (!owner.startsWith("did:plc:") && !owner.startsWith("did:web:")) problems.add("WEFT_OWNER_DID: must be a did:plc: or did:web: DID, got " + owner);
+        InetSocketAddress listen = parseListen(v.get("WEFT_LISTEN"), problems);
+        String dbText = v.get("WEFT_DB");
+        Path db = null;
+        if (dbText == null || dbText.isEmpty()) problems.add("WEFT_DB: must not be empty");
+        else db = Path.of(dbText);
+        boolean dev = parseBool("WEFT_DEV", v.get("WEFT_DEV"), problems);
+        List<String> knots = new ArrayList<>();
+        for (String k : split(v.get("WEFT_KNOTS"))) {
+            if (k.contains("/") || k.contains("://")) problems.add("WEFT_KNOTS: a knot is a host[:port], got " + k);
+            else knots.add(k);
+        }
+        List<RepoKey> repos = new ArrayList<>();
+        boolean all = false;
+        for (String r : split(v.get("WEFT_REPOS"))) {
+            if (r.equals("*")) {
+                all = true;
+                continue;
+            }
+            String[] parts = r.split("/", -1);
+            if (parts.length != 3 || parts[0].isEmpty() || !parts[1].startsWith("did:") || parts[2].isEmpty()) {
+                problems.add("WEFT_REPOS: expected knot/did/name, got " + r);
+            } else {
+                repos.add(new RepoKey(parts[0], parts[1], parts[2]));
+            }
+        }
+        if (all && knots.isEmpty()) problems.add("WEFT_REPOS: * needs static knots in WEFT_KNOTS");
+        Duration timeout = parseDuration("WEFT_WORKFLOW_TIMEOUT", v.get("WEFT_WORKFLOW_TIMEOUT"), problems, true);
+        Duration replay = parseDuration("WEFT_REPLAY_WINDOW", v.get("WEFT_REPLAY_WINDOW"), problems, false);
+        Duration skew = parseDuration("WEFT_EVENTS_SKEW", v.get("WEFT_EVENTS_SKEW"), problems, false);
+        Duration first = parseDuration("WEFT_FIRST_STATUS_DELAY", v.get("WEFT_FIRST_STATUS_DELAY"), problems, false);
+        Duration gap = parseDuration("WEFT_STATUS_GAP", v.get("WEFT_STATUS_GAP"), problems, false);
+        String jetstream = v.get("WEFT_JETSTREAM");
+        if (jetstream != null && !jetstream.isEmpty() && !jetstream.startsWith("ws://") && !jetstream.startsWith("wss://")) {
+            problems.add("WEFT_JETSTREAM: a ws:// or wss:// URL, got " + jetstream);
+        }
+        if (!problems.isEmpty()) throw new InvalidConfigException(problems);
+        Set<String> allKnots = new LinkedHashSet<>(knots);
+        return new WeftConfig(hostname, owner, listen, db, dev, List.copyOf(allKnots), List.copyOf(repos), all, timeout,
+                replay, skew, first, gap, jetstream == null ? "" : jetstream, Map.copyOf(nonNull(env)), Map.copyOf(sources));
+    }
+
+    private static Map<String, String> nonNull(Map<String, String> env) {
+        Map<String, String> out = new LinkedHashMap<>();
+        env.forEach((k, val) -> {
+            if (k != null && val != null) out.put(k, val);
+        });
+        return out;
+    }
+
+    private static List<String> split(String s) {
+        List<String> out = new ArrayList<>();
+        if (s == null) return out;
+        for (String p : s.split(",")) if (!p.isBlank()) out.add(p.strip());
+        return out;
+    }
+
+    private static InetSocketAddress parseListen(String s, List<String> problems) {
+        if (s == null) return null;
+        int colon = s.lastIndexOf(':');
+        if (colon < 0) {
+            problems.add("WEFT_LISTEN: expected host:port, got " + s);
+            return null;
+        }
+        String host = s.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) host = host.substring(1, host.length() - 1);
+        try {
+            int port = Integer.parseInt(s.substring(colon + 1));
+            if (port < 0 || port > 65535) throw new NumberFormatException();
+            return new InetSocketAddress(host.isEmpty() ? "0.0.0.0" : host, port);
+        } catch (NumberFormatException e) {
+            problems.add("WEFT_LISTEN: port must be 0..65535, got " + s);
+            return null;
+        }
+    }
+
+    private static boolean parseBool(String name, String s, List<String> problems) {
+        if (s == null) return false;
+        return switch (s.toLowerCase(Locale.ROOT)) {
+            case "true", "1", "yes", "on" -> true;
+            case "false", "0", "no", "off", "" -> false;
+            default -> {
+                problems.add(name + ": expected true or false, got " + s);
+                yield false;
+            }
+        };
+    }
+
+    private static Duration parseDuration(String name, String s, List<String> problems, boolean positive) {
+        try {
+            Duration d = GoDuration.parse(s);
+            if (d.isNegative() || (positive && d.isZero())) {
+                problems.add(name + ": must be " + (positive ? "positive" : "zero or more") + ", got " + s);
+                return Duration.ZERO;
+            }
+            return d;
+        } catch (IllegalArgumentException e) {
+            problems.add(name + ": " + e.getMessage());
+            return Duration.ZERO;
+        }
+    }
+
+    /** Lines for {@code --print-config}: each setting, its value and where it came from. */
+    public List<String> describe() {
+        List<String> out = new ArrayList<>();
+        Map<String, String> shown = new LinkedHashMap<>();
+        shown.put("WEFT_HOSTNAME", hostname);
+        shown.put("WEFT_OWNER_DID", ownerDid);
+        shown.put("WEFT_LISTEN", listen.getHostString() + ":" + listen.getPort());
+        shown.put("WEFT_DB", db.toString());
+        shown.put("WEFT_DEV", Boolean.toString(dev));
+        shown.put("WEFT_KNOTS", String.join(",", knots));
+        List<String> r = new ArrayList<>();
+        if (acceptAllRepos) r.add("*");
+        for (RepoKey k : repos) r.add(k.toString());
+        shown.put("WEFT_REPOS", String.join(",", r));
+        shown.put("WEFT_WORKFLOW_TIMEOUT", GoDuration.format(workflowTimeout));
+        shown.put("WEFT_REPLAY_WINDOW", GoDuration.format(replayWindow));
+        shown.put("WEFT_EVENTS_SKEW", GoDuration.format(eventsSkew));
+        shown.put("WEFT_FIRST_STATUS_DELAY", GoDuration.format(firstStatusDelay));
+        shown.put("WEFT_STATUS_GAP", GoDuration.format(statusGap));
+        shown.put("WEFT_JETSTREAM", jetstream);
+        shown.forEach((k, val) -> out.add(k + "=" + val + "  (" + sources.getOrDefault(k, "default") + ")"));
+        return out;
+    }
+}

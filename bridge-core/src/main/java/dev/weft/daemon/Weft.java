@@ -1,0 +1,259 @@
+package dev.weft.daemon;
+
+import dev.weft.config.WeftConfig;
+import dev.weft.discovery.RepoRegistry;
+import dev.weft.events.EventLog;
+import dev.weft.knot.KnotOptions;
+import dev.weft.knot.KnotSupervisor;
+import dev.weft.logs.LogHub;
+import dev.weft.model.RepoRef.RepoKey;
+import dev.weft.providers.ProviderRegistry;
+import dev.weft.runs.RunManager;
+import dev.weft.runs.RunOptions;
+import dev.weft.server.Health;
+import dev.weft.server.ServerOptions;
+import dev.weft.server.WeftServer;
+import dev.weft.spi.ProviderConfigException;
+import dev.weft.spi.ProviderFactory;
+import dev.weft.status.StatusPublisher;
+import dev.weft.store.Store;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One running weft: everything {@code weft serve} starts. Start-up order matters: the store opens
+ * first, unfinished runs are recovered before the server and the knot consumers let new work in,
+ * and shutdown goes the other way, so no accepted trigger is ever only in memory.
+ */
+public final class Weft implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Weft.class);
+    public static final String VERSION = versionOf();
+
+    private final WeftConfig config;
+    private final Store store;
+    private final RepoRegistry registry;
+    private final EventLog events;
+    private final StatusPublisher publisher;
+    private final LogHub logs;
+    private final RunManager runs;
+    private final ProviderRegistry providers;
+    private final WeftServer server;
+    private final KnotSupervisor knots;
+    private final ScheduledExecutorService scheduler;
+    private final PrometheusMeterRegistry meters;
+    private final boolean consumeKnots;
+
+    private Weft(Builder b) throws ProviderConfigException {
+        this.config = b.config;
+        this.consumeKnots = b.consumeKnots;
+        this.meters = b.meters != null ? b.meters : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        Clock clock = b.clock;
+        this.store = Store.open(config.db());
+        ScheduledThreadPoolExecutor pool = new ScheduledThreadPoolExecutor(2, Thread.ofVirtual().name("weft-sched-", 0).factory());
+        pool.setRemoveOnCancelPolicy(true);
+        this.scheduler = pool;
+        this.registry = new RepoRegistry(store, clock);
+        this.events = new EventLog(store, clock);
+        this.publisher = new StatusPublisher(store, events, clock, meters);
+        this.logs = new LogHub(store, clock);
+        RunOptions ro = b.runOptions.withWorkflowTimeout(config.workflowTimeout())
+                .withDelays(config.firstStatusDelay(), config.statusGap()).withDev(config.dev());
+        this.runs = new RunManager(store, logs, publisher, registry, ro, clock, scheduler, meters);
+        ServerOptions so = b.serverOptions.toBuilder().skewAllowance(config.eventsSkew()).build();
+        this.server = WeftServer.builder().listen(config.listen().getHostString(), config.listen().getPort())
+                .events(events).logs(logs).owner(config.ownerDid()).health(this::health).registry(meters).options(so)
+                .build();
+        List<ProviderFactory> factories = b.factories != null ? b.factories
+                : ProviderRegistry.discover(Weft.class.getClassLoader());
+        ProviderRegistry made;
+        try {
+            made = ProviderRegistry.create(factories, config.env(), clock, meters, scheduler, config.hostname(),
+                    server.webhookRoutes()::mount, runs);
+        } catch (ProviderConfigException e) {
+            closeQuietly();
+            throw e;
+        }
+        this.providers = made;
+        runs.providers(providers::get);
+        this.knots = new KnotSupervisor(runs, store, config.dev(), b.knotOptions.withReplayWindow(config.replayWindow()),
+                clock, meters);
+    }
+
+    public static Builder builder(WeftConfig config) {
+        return new Builder(config);
+    }
+
+    /** Starts everything; returns once the server listens and the knot consumers are started. */
+    public Weft start() {
+        publisher.start();
+        runs.recover();
+        server.start();
+        if (consumeKnots) registry.addListener(new RepoRegistry.KnotListener() {
+            @Override
+            public void knotAdded(String knot) {
+                knots.add(knot);
+            }
+
+            @Override
+            public void knotRemoved(String knot) {
+                knots.remove(knot);
+            }
+        });
+        for (String knot : config.knots()) {
+            if (config.acceptAllRepos()) registry.acceptAllOn(knot);
+        }
+        for (RepoKey r : config.repos()) registry.register(r, "static");
+        if (consumeKnots) {
+            for (String knot : registry.knots()) knots.add(knot);
+        }
+        if (registry.knots().isEmpty()) {
+            log.warn("no repositories registered: set WEFT_REPOS (or WEFT_REPOS=* with WEFT_KNOTS) to accept triggers");
+        }
+        log.info("weft {} serving {} as {} (owner {}), engines {}", VERSION, "http://" + config.listen().getHostString()
+                + ":" + server.port(), config.hostname(), config.ownerDid(), providers.engines());
+        return this;
+    }
+
+    private Health health() {
+        String s = store.check();
+        return new Health(s.equals("ok"), VERSION, s);
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    public String baseUrl() {
+        return "http://127.0.0.1:" + server.port();
+    }
+
+    public Store store() {
+        return store;
+    }
+
+    public RunManager runs() {
+        return runs;
+    }
+
+    public RepoRegistry registry() {
+        return registry;
+    }
+
+    public KnotSupervisor knots() {
+        return knots;
+    }
+
+    public WeftServer server() {
+        return server;
+    }
+
+    public PrometheusMeterRegistry meters() {
+        return meters;
+    }
+
+    public WeftConfig config() {
+        return config;
+    }
+
+    @Override
+    public void close() {
+        log.info("weft stopping");
+        knots.close();
+        server.close();
+        runs.close();
+        providers.close();
+        closeQuietly();
+    }
+
+    private void closeQuietly() {
+        publisher.close();
+        scheduler.shutdownNow();
+        try {
+            scheduler.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        store.close();
+    }
+
+    private static String versionOf() {
+        String v = Weft.class.getPackage().getImplementationVersion();
+        return v == null ? "0.1.0-dev" : v;
+    }
+
+    /** Options a test or the demo may change; {@code weft serve} uses the defaults. */
+    public static final class Builder {
+        private final WeftConfig config;
+        private Clock clock = Clock.systemUTC();
+        private List<ProviderFactory> factories;
+        private PrometheusMeterRegistry meters;
+        private RunOptions runOptions = RunOptions.defaults();
+        private ServerOptions serverOptions = ServerOptions.defaults();
+        private KnotOptions knotOptions = KnotOptions.defaults();
+        private boolean consumeKnots = true;
+
+        private Builder(WeftConfig config) {
+            this.config = config;
+        }
+
+        public Builder clock(Clock c) {
+            this.clock = c;
+            return this;
+        }
+
+        /** Use exactly these providers instead of the class path's. */
+        public Builder providers(List<ProviderFactory> f) {
+            this.factories = new ArrayList<>(f);
+            return this;
+        }
+
+        public Builder meters(PrometheusMeterRegistry m) {
+            this.meters = m;
+            return this;
+        }
+
+        public Builder cancelGrace(Duration d) {
+            this.runOptions = runOptions.withCancelGrace(d);
+            return this;
+        }
+
+        public Builder retry(Duration min, Duration max) {
+            this.runOptions = runOptions.withRetry(min, max);
+            return this;
+        }
+
+        public Builder serverOptions(ServerOptions o) {
+            this.serverOptions = o;
+            return this;
+        }
+
+        public Builder knotOptions(KnotOptions o) {
+            this.knotOptions = o;
+            return this;
+        }
+
+        /** Whether to connect to the registered repositories' knots (tests that submit directly do not). */
+        public Builder consumeKnots(boolean b) {
+            this.consumeKnots = b;
+            return this;
+        }
+
+        public Weft build() throws ProviderConfigException {
+            return new Weft(this);
+        }
+
+        public Weft start() throws ProviderConfigException {
+            return build().start();
+        }
+    }
+}

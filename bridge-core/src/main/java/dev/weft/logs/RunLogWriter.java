@@ -1,0 +1,155 @@
+package dev.weft.logs;
+
+import dev.weft.model.LogLine;
+import dev.weft.model.LogLine.StepKind;
+import dev.weft.model.LogLine.StepStatus;
+import dev.weft.model.LogLine.Stream;
+import dev.weft.spi.RunLog;
+import dev.weft.spi.Step;
+import dev.weft.store.StepRecord;
+import dev.weft.store.Store;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.UnaryOperator;
+
+/**
+ * One run's log writer: numbers steps and lines, writes the control lines, and keeps the rule that
+ * every step has a start before its data and an end after it. Thread-safe; lines from concurrent
+ * writers are ordered by a per-run lock so sequence order is store order is viewer order.
+ */
+public final class RunLogWriter implements RunLog {
+    private final LogHub hub;
+    private final long runId;
+    private final UnaryOperator<String> filter;
+    private final List<StepImpl> steps = new ArrayList<>();
+    private long seq;
+    private volatile boolean complete;
+
+    RunLogWriter(LogHub hub, long runId, List<StepRecord> stored, long lastSeq, UnaryOperator<String> filter) {
+        this.hub = hub;
+        this.runId = runId;
+        this.filter = filter;
+        this.seq = lastSeq;
+        for (StepRecord s : stored) {
+            steps.add(new StepImpl(s.stepId(), s.name(), s.command(), s.system(), s.endedAt() != null));
+        }
+    }
+
+    @Override
+    public Step startStep(String name, String command, boolean system, Instant at) {
+        Instant t = at == null ? hub.clock().instant() : at;
+        StepImpl step;
+        synchronized (this) {
+            if (complete) throw new IllegalStateException("run " + runId + " has ended; its log is closed");
+            step = new StepImpl(steps.size(), name, command == null ? "" : command, system, false);
+            steps.add(step);
+            hub.store().insertStep(new StepRecord(runId, step.id, name, step.command, system, Store.nanos(t), null));
+            write(LogLine.control(step.id, StepStatus.START, name, system ? StepKind.SYSTEM : StepKind.USER,
+                    step.command, LogHub.utc(t)));
+        }
+        hub.appended(runId);
+        return step;
+    }
+
+    @Override
+    public synchronized List<Step> steps() {
+        return List.copyOf(steps);
+    }
+
+    public synchronized boolean hasSteps() {
+        return !steps.isEmpty();
+    }
+
+    public boolean isComplete() {
+        return complete;
+    }
+
+    /**
+     * Ends every open step at {@code at} and closes the log: the run is terminal. Persisted before
+     * viewers are told, so a viewer that sees {@code complete} finds every line in the store.
+     */
+    public void complete(Instant at) {
+        synchronized (this) {
+            if (complete) return;
+            for (StepImpl s : steps) {
+                if (!s.ended) endLocked(s, at);
+            }
+            hub.store().markLogComplete(runId);
+            complete = true;
+        }
+        hub.appended(runId);
+        hub.forget(runId);
+    }
+
+    /** A system step carrying one message, for failures that happened before any step ran. */
+    public void systemMessage(String stepName, String message) {
+        Step s = startStep(stepName, "", true, null);
+        s.line(true, message, null);
+        s.end(null);
+    }
+
+    private void write(LogLine line) {
+        seq++;
+        hub.store().appendLog(runId, seq, LogHub.encode(line));
+    }
+
+    private void endLocked(StepImpl s, Instant at) {
+        s.ended = true;
+        hub.store().endStep(runId, s.id, Store.nanos(at));
+        write(LogLine.control(s.id, StepStatus.END, s.name, s.system ? StepKind.SYSTEM : StepKind.USER, s.command,
+                LogHub.utc(at)));
+    }
+
+    private final class StepImpl implements Step {
+        final int id;
+        final String name;
+        final String command;
+        final boolean system;
+        volatile boolean ended;
+
+        StepImpl(int id, String name, String command, boolean system, boolean ended) {
+            this.id = id;
+            this.name = name;
+            this.command = command;
+            this.system = system;
+            this.ended = ended;
+        }
+
+        @Override
+        public int id() {
+            return id;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public boolean ended() {
+            return ended;
+        }
+
+        @Override
+        public void line(boolean stderr, String text, Instant at) {
+            Instant t = at == null ? hub.clock().instant() : at;
+            synchronized (RunLogWriter.this) {
+                if (ended) throw new IllegalStateException("step " + id + " (" + name + ") of run " + runId + " has ended");
+                write(LogLine.data(id, stderr ? Stream.STDERR : Stream.STDOUT, filter.apply(text), LogHub.utc(t)));
+            }
+            hub.appended(runId);
+        }
+
+        @Override
+        public void end(Instant at) {
+            Instant t = at == null ? hub.clock().instant() : at;
+            synchronized (RunLogWriter.this) {
+                if (ended) return;
+                endLocked(this, t);
+            }
+            hub.appended(runId);
+        }
+    }
+}

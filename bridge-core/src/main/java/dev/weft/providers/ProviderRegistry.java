@@ -1,0 +1,154 @@
+package dev.weft.providers;
+
+import dev.weft.runs.RunManager;
+import dev.weft.spi.Provider;
+import dev.weft.spi.ProviderConfigException;
+import dev.weft.spi.ProviderContext;
+import dev.weft.spi.ProviderFactory;
+import dev.weft.spi.Run;
+import dev.weft.spi.RunDirectory;
+import dev.weft.spi.WebhookHandler;
+import dev.weft.spi.Webhooks;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.ServiceLoader;
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * The engines weft can dispatch to: one provider per engine name, created from the factories found
+ * on the class path (or given explicitly, in tests). Creation problems of every provider are
+ * gathered and reported together.
+ */
+public final class ProviderRegistry implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ProviderRegistry.class);
+
+    private final Map<String, Provider> providers;
+
+    private ProviderRegistry(Map<String, Provider> providers) {
+        this.providers = providers;
+    }
+
+    /** How a provider's webhook routes reach the server: (path, engine, handler). */
+    @FunctionalInterface
+    public interface HookMounter {
+        void mount(String path, String engine, WebhookHandler handler);
+    }
+
+    /** The factories {@link ServiceLoader} finds on the class path. */
+    public static List<ProviderFactory> discover(ClassLoader loader) {
+        List<ProviderFactory> out = new ArrayList<>();
+        for (ProviderFactory f : ServiceLoader.load(ProviderFactory.class, loader)) out.add(f);
+        return out;
+    }
+
+    /**
+     * Creates every provider.
+     *
+     * @throws ProviderConfigException naming every problem of every provider, and duplicate engines
+     */
+    public static ProviderRegistry create(List<ProviderFactory> factories, Map<String, String> env, Clock clock,
+                                          MeterRegistry meters, ScheduledExecutorService scheduler, String hostname,
+                                          HookMounter hooks, RunManager runs) throws ProviderConfigException {
+        Map<String, Provider> made = new LinkedHashMap<>();
+        List<String> problems = new ArrayList<>();
+        for (ProviderFactory f : factories) {
+            String engine = f.engine();
+            if (engine == null || engine.isBlank() || !engine.equals(engine.toLowerCase(Locale.ROOT))) {
+                problems.add(f.getClass().getName() + ": engine name must be non-empty lower case, got " + engine);
+                continue;
+            }
+            if (made.containsKey(engine)) {
+                problems.add("two providers claim engine \"" + engine + "\": " + made.get(engine).getClass().getName()
+                        + " and " + f.getClass().getName());
+                continue;
+            }
+            EnvProviderConfig config = new EnvProviderConfig(engine, env);
+            ProviderContext ctx = new Context(engine, config, clock, meters, scheduler, hostname, hooks, runs);
+            try {
+                made.put(engine, f.create(ctx));
+                log.info("provider ready: engine {} ({})", engine, f.getClass().getName());
+            } catch (ProviderConfigException e) {
+                problems.addAll(e.problems());
+            } catch (RuntimeException e) {
+                problems.add("engine " + engine + ": " + e);
+            }
+        }
+        if (!problems.isEmpty()) {
+            made.values().forEach(ProviderRegistry::closeQuietly);
+            throw new ProviderConfigException(problems);
+        }
+        return new ProviderRegistry(Map.copyOf(made));
+    }
+
+    public Optional<Provider> get(String engine) {
+        return Optional.ofNullable(providers.get(engine));
+    }
+
+    public java.util.Set<String> engines() {
+        return providers.keySet();
+    }
+
+    @Override
+    public void close() {
+        providers.values().forEach(ProviderRegistry::closeQuietly);
+    }
+
+    private static void closeQuietly(Provider p) {
+        try {
+            p.close();
+        } catch (RuntimeException e) {
+            log.warn("closing provider {} failed: {}", p.getClass().getName(), e.toString());
+        }
+    }
+
+    private record Context(String engine, EnvProviderConfig config, Clock clock, MeterRegistry meterRegistry,
+                           ScheduledExecutorService scheduler, String hostname, HookMounter hooks, RunManager manager)
+            implements ProviderContext {
+
+        @Override
+        public Webhooks webhooks() {
+            return new Webhooks() {
+                @Override
+                public void mount(WebhookHandler handler) {
+                    hooks.mount("/hooks/" + engine, engine, handler);
+                }
+
+                @Override
+                public void mountAlias(String path, WebhookHandler handler) {
+                    if (!path.startsWith("/")) throw new IllegalArgumentException("webhook path must start with /: " + path);
+                    hooks.mount(path, engine, handler);
+                    log.info("webhook alias {} mounted for engine {}", path, engine);
+                }
+            };
+        }
+
+        @Override
+        public RunDirectory runs() {
+            return new RunDirectory() {
+                @Override
+                public Optional<Run> byExternalId(String externalId) {
+                    return manager.byExternalId(engine, externalId);
+                }
+
+                @Override
+                public Optional<Run> byId(long runId) {
+                    return manager.byId(runId).filter(r -> r.workflow().engine().equals(engine));
+                }
+
+                @Override
+                public List<Run> active() {
+                    return manager.active(engine);
+                }
+            };
+        }
+    }
+}

@@ -1,0 +1,7 @@
+/**
+ * Runs: the intent-first lifecycle of every workflow. A trigger's runs are written, their
+ * {@code pending} queued, and only then dispatched to the engine's provider on a virtual thread
+ * each; timeouts, cancellation, retries and restart recovery live here too, so providers only
+ * talk to their backend.
+ */
+package dev.weft.runs;

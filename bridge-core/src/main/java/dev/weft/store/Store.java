@@ -1,0 +1,651 @@
+package dev.weft.store;
+
+import dev.weft.knot.KnotCursorStore;
+import dev.weft.logs.LogFeed.EncodedLine;
+import dev.weft.model.PipelineId;
+import dev.weft.model.RepoRef.RepoKey;
+import dev.weft.model.RunState;
+import dev.weft.model.Status;
+import dev.weft.model.StatusEvent;
+import dev.weft.model.Trigger;
+import dev.weft.model.Workflow;
+import dev.weft.model.WorkflowId;
+import dev.weft.wire.Tid;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Weft's durable state in one SQLite database. One connection, serialised by a lock: SQLite
+ * serialises writers anyway, and one connection keeps every read consistent with the writes this
+ * process made. All methods are thread-safe; failures surface as {@link StoreException}.
+ */
+public final class Store implements KnotCursorStore, AutoCloseable {
+    /** Migrations in order; the index + 1 is the schema version each one brings. */
+    private static final List<String> MIGRATIONS = List.of("V1__initial.sql");
+
+    private final Connection db;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Path file;
+    private long lastEventId;
+
+    private Store(Path file, Connection db) {
+        this.file = file;
+        this.db = db;
+    }
+
+    /** Opens (creating when absent) the database and brings its schema up to date. */
+    public static Store open(Path file) {
+        try {
+            Path parent = file.toAbsolutePath().getParent();
+            if (parent != null) Files.createDirectories(parent);
+            Connection c = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
+            try (Statement s = c.createStatement()) {
+                s.execute("PRAGMA journal_mode=WAL");
+                // NORMAL in WAL mode stays consistent after a crash; only the last commits may be
+                // lost on power failure, which the knot rewind and resume tolerate.
+                s.execute("PRAGMA synchronous=NORMAL");
+                s.execute("PRAGMA foreign_keys=ON");
+                s.execute("PRAGMA busy_timeout=5000");
+            }
+            Store store = new Store(file, c);
+            store.migrate();
+            store.lastEventId = store.queryLong("SELECT COALESCE(MAX(id), 0) FROM status_events");
+            return store;
+        } catch (SQLException | IOException e) {
+            throw new StoreException("cannot open database " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    private void migrate() throws SQLException, IOException {
+        try (Statement s = db.createStatement()) {
+            s.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+        }
+        int current = (int) queryLong("SELECT COALESCE(MAX(version), 0) FROM schema_version");
+        if (current > MIGRATIONS.size()) {
+            throw new SQLException("database schema version " + current + " is newer than this weft ("
+                    + MIGRATIONS.size() + "); refusing to touch it");
+        }
+        for (int v = current; v < MIGRATIONS.size(); v++) {
+            String sql;
+            try (InputStream in = Store.class.getResourceAsStream(MIGRATIONS.get(v))) {
+                if (in == null) throw new IOException("missing migration " + MIGRATIONS.get(v));
+                sql = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            }
+            db.setAutoCommit(false);
+            try (Statement s = db.createStatement()) {
+                for (String stmt : splitSql(sql)) s.execute(stmt);
+                s.execute("INSERT INTO schema_version (version) VALUES (" + (v + 1) + ")");
+                db.commit();
+            } catch (SQLException e) {
+                db.rollback();
+                throw new SQLException("migration " + MIGRATIONS.get(v) + " failed: " + e.getMessage(), e);
+            } finally {
+                db.setAutoCommit(true);
+            }
+        }
+    }
+
+    private static List<String> splitSql(String sql) {
+        List<String> out = new ArrayList<>();
+        StringBuilder cur = new StringBuilder();
+        for (String line : sql.split("\n")) {
+            int comment = line.indexOf("--");
+            String code = comment >= 0 ? line.substring(0, comment) : line;
+            if (code.isBlank()) continue;
+            cur.append(code).append('\n');
+            if (code.strip().endsWith(";")) {
+                String s = cur.toString().strip();
+                out.add(s.substring(0, s.length() - 1));
+                cur.setLength(0);
+            }
+        }
+        if (!cur.toString().isBlank()) out.add(cur.toString().strip());
+        return out;
+    }
+
+    public int schemaVersion() {
+        return locked(() -> queryLong("SELECT COALESCE(MAX(version), 0) FROM schema_version")).intValue();
+    }
+
+    /** A cheap liveness probe for {@code /healthz}: "ok" or the error. */
+    public String check() {
+        try {
+            locked(() -> queryLong("SELECT 1"));
+            return "ok";
+        } catch (StoreException e) {
+            return "error: " + e.getMessage();
+        }
+    }
+
+    // ---------------------------------------------------------------- registrations
+
+    /** Registers a repository; returns false when it already was (its source and time are kept). */
+    public boolean addRepo(RepoKey repo, String source, Instant since) {
+        return locked(() -> {
+            try (PreparedStatement p = db.prepareStatement(
+                    "INSERT OR IGNORE INTO repos (knot, did, name, source, registered_at) VALUES (?,?,?,?,?)")) {
+                p.setString(1, repo.knot());
+                p.setString(2, repo.did());
+                p.setString(3, repo.name());
+                p.setString(4, source);
+                p.setLong(5, since.toEpochMilli());
+                return p.executeUpdate() == 1;
+            }
+        });
+    }
+
+    /** Unregisters a repository; returns whether it was registered. */
+    public boolean removeRepo(RepoKey repo) {
+        return locked(() -> {
+            try (PreparedStatement p = db.prepareStatement("DELETE FROM repos WHERE knot=? AND did=? AND name=?")) {
+                p.setString(1, repo.knot());
+                p.setString(2, repo.did());
+                p.setString(3, repo.name());
+                return p.executeUpdate() == 1;
+            }
+        });
+    }
+
+    public List<RegisteredRepo> repos() {
+        return locked(() -> {
+            List<RegisteredRepo> out = new ArrayList<>();
+            try (PreparedStatement p = db.prepareStatement(
+                    "SELECT knot, did, name, source, registered_at FROM repos ORDER BY knot, did, name");
+                 ResultSet rs = p.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new RegisteredRepo(new RepoKey(rs.getString(1), rs.getString(2), rs.getString(3)),
+                            rs.getString(4), Instant.ofEpochMilli(rs.getLong(5))));
+                }
+            }
+            return out;
+        });
+    }
+
+    // ---------------------------------------------------------------- knot cursors
+
+    @Override
+    public OptionalLong cursor(String knot) {
+        return locked(() -> {
+            try (PreparedStatement p = db.prepareStatement("SELECT cursor FROM knot_cursors WHERE knot=?")) {
+                p.setString(1, knot);
+                try (ResultSet rs = p.executeQuery()) {
+                    return rs.next() ? OptionalLong.of(rs.getLong(1)) : OptionalLong.empty();
+                }
+            }
+        });
+    }
+
+    @Override
+    public void saveCursor(String knot, long unixNanos) {
+        locked(() -> {
+            try (PreparedStatement p = db.prepareStatement(
+                    "INSERT INTO knot_cursors (knot, cursor) VALUES (?, ?) "
+                            + "ON CONFLICT (knot) DO UPDATE SET cursor = MAX(cursor, excluded.cursor)")) {
+                p.setString(1, knot);
+                p.setLong(2, unixNanos);
+                p.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    // ---------------------------------------------------------------- triggers and runs
+
+    /**
+     * Records a trigger and one {@code pending} run per workflow, with each run's {@code pending}
+     * status queued for publication no sooner than {@code pendingNotBefore}: the intent, in one
+     * transaction. Returns empty when the trigger (knot, rkey) was seen before: nothing is written.
+     */
+    public Optional<List<RunRecord>> insertTrigger(Trigger t, long pendingNotBefore) {
+        return locked(() -> inTransaction(() -> {
+            long received = nanos(t.receivedAt());
+            try (PreparedStatement p = db.prepareStatement(
+                    "INSERT OR IGNORE INTO triggers (knot, rkey, received_at, trigger) VALUES (?,?,?,?)")) {
+                p.setString(1, t.pipeline().knot());
+                p.setString(2, t.pipeline().rkey());
+                p.setLong(3, received);
+                p.setString(4, TriggerJson.write(t));
+                if (p.executeUpdate() == 0) return Optional.<List<RunRecord>>empty();
+            }
+            List<RunRecord> runs = new ArrayList<>();
+            try (PreparedStatement p = db.prepareStatement(
+                    "INSERT INTO runs (knot, rkey, workflow, engine, state, created_at, updated_at) "
+                            + "VALUES (?,?,?,?,?,?,?)", Statement.RETURN_GENERATED_KEYS);
+                 PreparedStatement o = db.prepareStatement(
+                         "INSERT INTO status_outbox (run_id, state, not_before) VALUES (?,?,?)")) {
+                for (Workflow w : t.workflows()) {
+                    // Two workflows with one name in a record would collide on the workflow id, which
+                    // is all the appview keys on; the first one wins and the second is skipped.
+                    if (runs.stream().anyMatch(r -> r.workflow().name().equals(w.name()))) continue;
+                    p.setString(1, t.pipeline().knot());
+                    p.setString(2, t.pipeline().rkey());
+                    p.setString(3, w.name());
+                    p.setString(4, w.engine());
+                    p.setString(5, RunState.PENDING.wireName());
+                    p.setLong(6, received);
+                    p.setLong(7, received);
+                    p.executeUpdate();
+                    long id;
+                    try (ResultSet keys = p.getGeneratedKeys()) {
+                        keys.next();
+                        id = keys.getLong(1);
+                    }
+                    o.setLong(1, id);
+                    o.setString(2, RunState.PENDING.wireName());
+                    o.setLong(3, pendingNotBefore);
+                    o.executeUpdate();
+                    runs.add(new RunRecord(id, new WorkflowId(t.pipeline(), w.name()), w.engine(), RunState.PENDING,
+                            received, received, null, null, null, null, null, false));
+                }
+            }
+            return Optional.of(List.copyOf(runs));
+        }));
+    }
+
+    /** The stored trigger of a pipeline. */
+    public Optional<Trigger> trigger(PipelineId id) {
+        return locked(() -> {
+            try (PreparedStatement p = db.prepareStatement("SELECT trigger FROM triggers WHERE knot=? AND rkey=?")) {
+                p.setString(1, id.knot());
+                p.setString(2, id.rkey());
+                try (ResultSet rs = p.executeQuery()) {
+                    return rs.next() ? Optional.of(TriggerJson.read(rs.getString(1))) : Optional.<Trigger>empty();
+                }
+            }
+        });
+    }
+
+    private static final String RUN_COLUMNS = "id, knot, rkey, workflow, engine, state, created_at, updated_at, "
+            + "external_id, web_url, error, exit_code, cancel_reason, log_complete";
+
+    public Optional<RunRecord> run(long id) {
+        return locked(() -> first(queryRuns("SELECT " + RUN_COLUMNS + " FROM runs WHERE id=?", id)));
+    }
+
+    public Optional<RunRecord> run(WorkflowId w) {
+        return locked(() -> first(queryRuns("SELECT " + RUN_COLUMNS + " FROM runs WHERE knot=? AND rkey=? AND workflow=?",
+                w.pipeline().knot(), w.pipeline().rkey(), w.name())));
+    }
+
+    /** Runs of a pipeline, in workflow order of insertion. */
+    public List<RunRecord> runs(PipelineId id) {
+        return locked(() -> queryRuns("SELECT " + RUN_COLUMNS + " FROM runs WHERE knot=? AND rkey=? ORDER BY id",
+                id.knot(), id.rkey()));
+    }
+
+    /** Every run not yet terminal, oldest first. */
+    public List<RunRecord> openRuns() {
+        return locked(() -> queryRuns("SELECT " + RUN_COLUMNS + " FROM runs WHERE state IN ('pending','running') ORDER BY id"));
+    }
+
+    public Optional<RunRecord> runByExternalId(String engine, String externalId) {
+        return locked(() -> first(queryRuns("SELECT " + RUN_COLUMNS
+                + " FROM runs WHERE engine=? AND external_id=? ORDER BY id DESC LIMIT 1", engine, externalId)));
+    }
+
+    /** Run counts by state, for metrics. */
+    public Map<RunState, Long> countRunsByState() {
+        return locked(() -> {
+            Map<RunState, Long> out = new HashMap<>();
+            try (PreparedStatement p = db.prepareStatement("SELECT state, COUNT(*) FROM runs GROUP BY state");
+                 ResultSet rs = p.executeQuery()) {
+                while (rs.next()) RunState.fromWire(rs.getString(1)).ifPresent(s -> {
+                    try {
+                        out.put(s, rs.getLong(2));
+                    } catch (SQLException e) {
+                        throw new StoreException(e.getMessage(), e);
+                    }
+                });
+            }
+            return out;
+        });
+    }
+
+    /**
+     * Moves a run to {@code status} and queues the status for publication no sooner than
+     * {@code notBefore}, atomically. The caller has checked the transition.
+     */
+    public void transition(long runId, Status status, long notBefore, long nowNanos) {
+        locked(() -> inTransaction(() -> {
+            try (PreparedStatement p = db.prepareStatement(
+                    "UPDATE runs SET state=?, error=COALESCE(?, error), exit_code=COALESCE(?, exit_code), updated_at=? WHERE id=?");
+                 PreparedStatement o = db.prepareStatement(
+                         "INSERT INTO status_outbox (run_id, state, error, exit_code, not_before) VALUES (?,?,?,?,?)")) {
+                p.setString(1, status.state().wireName());
+                setNullable(p, 2, status.error().orElse(null));
+                setNullable(p, 3, status.exitCode().orElse(null));
+                p.setLong(4, nowNanos);
+                p.setLong(5, runId);
+                if (p.executeUpdate() != 1) throw new SQLException("no run " + runId);
+                o.setLong(1, runId);
+                o.setString(2, status.state().wireName());
+                setNullable(o, 3, status.error().orElse(null));
+                setNullable(o, 4, status.exitCode().orElse(null));
+                o.setLong(5, notBefore);
+                o.executeUpdate();
+            }
+            return null;
+        }));
+    }
+
+    public void attach(long runId, String externalId, String webUrl) {
+        update("UPDATE runs SET external_id=?, web_url=? WHERE id=?", externalId, webUrl, runId);
+    }
+
+    public void setCancelReason(long runId, String reason) {
+        update("UPDATE runs SET cancel_reason=COALESCE(cancel_reason, ?) WHERE id=?", reason, runId);
+    }
+
+    public void markLogComplete(long runId) {
+        update("UPDATE runs SET log_complete=1 WHERE id=?", runId);
+    }
+
+    public Optional<String> attribute(long runId, String key) {
+        return locked(() -> {
+            try (PreparedStatement p = db.prepareStatement("SELECT value FROM run_attributes WHERE run_id=? AND key=?")) {
+                p.setLong(1, runId);
+                p.setString(2, key);
+                try (ResultSet rs = p.executeQuery()) {
+                    return rs.next() ? Optional.of(rs.getString(1)) : Optional.<String>empty();
+                }
+            }
+        });
+    }
+
+    public void attribute(long runId, String key, String value) {
+        update("INSERT INTO run_attributes (run_id, key, value) VALUES (?,?,?) "
+                + "ON CONFLICT (run_id, key) DO UPDATE SET value=excluded.value", runId, key, value);
+    }
+
+    // ---------------------------------------------------------------- status outbox and events
+
+    /** The outbox entry due first (smallest not_before, then oldest), if any. */
+    public Optional<OutboxEntry> nextOutbox() {
+        return locked(() -> {
+            try (PreparedStatement p = db.prepareStatement(
+                    "SELECT seq, run_id, state, error, exit_code, not_before FROM status_outbox ORDER BY not_before, seq LIMIT 1");
+                 ResultSet rs = p.executeQuery()) {
+                if (!rs.next()) return Optional.<OutboxEntry>empty();
+                RunState s = RunState.fromWire(rs.getString(3)).orElseThrow();
+                Long exit = rs.getObject(5) == null ? null : rs.getLong(5);
+                return Optional.of(new OutboxEntry(rs.getLong(1), rs.getLong(2), Status.of(s, rs.getString(4), exit),
+                        rs.getLong(6)));
+            }
+        });
+    }
+
+    /** The latest not_before queued or published for a run, for pacing its next status. */
+    public long lastScheduled(long runId) {
+        return locked(() -> queryLong(
+                "SELECT MAX(COALESCE((SELECT MAX(not_before) FROM status_outbox WHERE run_id=?1), 0), "
+                        + "COALESCE((SELECT MAX(created_at) FROM status_events WHERE run_id=?1), 0))", runId));
+    }
+
+    /**
+     * Publishes an outbox entry: appends it to the event log with the next id and removes it from
+     * the outbox, in one transaction. Ids are {@code max(now, last + 1)}: strictly increasing even
+     * when the clock repeats or steps back.
+     */
+    public StatusEvent publish(OutboxEntry entry, long nowNanos) {
+        return locked(() -> inTransaction(() -> {
+            RunRecord run = first(queryRuns("SELECT " + RUN_COLUMNS + " FROM runs WHERE id=?", entry.runId()))
+                    .orElseThrow(() -> new SQLException("no run " + entry.runId()));
+            long id = Math.max(nowNanos, lastEventId + 1);
+            String rkey = Tid.fromEventId(id);
+            try (PreparedStatement p = db.prepareStatement(
+                    "INSERT INTO status_events (id, rkey, run_id, state, error, exit_code, created_at) VALUES (?,?,?,?,?,?,?)");
+                 PreparedStatement d = db.prepareStatement("DELETE FROM status_outbox WHERE seq=?")) {
+                p.setLong(1, id);
+                p.setString(2, rkey);
+                p.setLong(3, entry.runId());
+                p.setString(4, entry.status().state().wireName());
+                setNullable(p, 5, entry.status().error().orElse(null));
+                setNullable(p, 6, entry.status().exitCode().orElse(null));
+                p.setLong(7, nowNanos);
+                p.executeUpdate();
+                d.setLong(1, entry.seq());
+                d.executeUpdate();
+            }
+            lastEventId = id;
+            return new StatusEvent(id, rkey, run.workflow(), entry.status(), instant(nowNanos));
+        }));
+    }
+
+    public long lastEventId() {
+        lock.lock();
+        try {
+            return lastEventId;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Up to {@code limit} events with id greater than {@code afterId}, in id order. */
+    public List<StatusEvent> eventsAfter(long afterId, int limit) {
+        return locked(() -> {
+            List<StatusEvent> out = new ArrayList<>();
+            try (PreparedStatement p = db.prepareStatement(
+                    "SELECT e.id, e.rkey, r.knot, r.rkey, r.workflow, e.state, e.error, e.exit_code, e.created_at "
+                            + "FROM status_events e JOIN runs r ON r.id = e.run_id WHERE e.id > ? ORDER BY e.id LIMIT ?")) {
+                p.setLong(1, afterId);
+                p.setInt(2, limit);
+                try (ResultSet rs = p.executeQuery()) {
+                    while (rs.next()) {
+                        Long exit = rs.getObject(8) == null ? null : rs.getLong(8);
+                        out.add(new StatusEvent(rs.getLong(1), rs.getString(2),
+                                new WorkflowId(rs.getString(3), rs.getString(4), rs.getString(5)),
+                                Status.of(RunState.fromWire(rs.getString(6)).orElseThrow(), rs.getString(7), exit),
+                                instant(rs.getLong(9))));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    /** Published statuses of one run, oldest first. */
+    public List<Status> publishedStatuses(long runId) {
+        return locked(() -> {
+            List<Status> out = new ArrayList<>();
+            try (PreparedStatement p = db.prepareStatement(
+                    "SELECT state, error, exit_code FROM status_events WHERE run_id=? ORDER BY id")) {
+                p.setLong(1, runId);
+                try (ResultSet rs = p.executeQuery()) {
+                    while (rs.next()) {
+                        Long exit = rs.getObject(3) == null ? null : rs.getLong(3);
+                        out.add(Status.of(RunState.fromWire(rs.getString(1)).orElseThrow(), rs.getString(2), exit));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    // ---------------------------------------------------------------- steps and log lines
+
+    public void insertStep(StepRecord s) {
+        update("INSERT INTO steps (run_id, step_id, name, command, system, started_at, ended_at) VALUES (?,?,?,?,?,?,?)",
+                s.runId(), s.stepId(), s.name(), s.command(), s.system() ? 1 : 0, s.startedAt(), s.endedAt());
+    }
+
+    public void endStep(long runId, int stepId, long endedAt) {
+        update("UPDATE steps SET ended_at=? WHERE run_id=? AND step_id=?", endedAt, runId, stepId);
+    }
+
+    public List<StepRecord> steps(long runId) {
+        return locked(() -> {
+            List<StepRecord> out = new ArrayList<>();
+            try (PreparedStatement p = db.prepareStatement(
+                    "SELECT step_id, name, command, system, started_at, ended_at FROM steps WHERE run_id=? ORDER BY step_id")) {
+                p.setLong(1, runId);
+                try (ResultSet rs = p.executeQuery()) {
+                    while (rs.next()) {
+                        Long ended = rs.getObject(6) == null ? null : rs.getLong(6);
+                        out.add(new StepRecord(runId, rs.getInt(1), rs.getString(2), rs.getString(3), rs.getInt(4) == 1,
+                                rs.getLong(5), ended));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    /** Appends one frame at sequence {@code seq} (the caller numbers lines from 1). */
+    public void appendLog(long runId, long seq, byte[] frame) {
+        update("INSERT INTO log_lines (run_id, seq, frame) VALUES (?,?,?)", runId, seq, frame);
+    }
+
+    public long lastLogSeq(long runId) {
+        return locked(() -> queryLong("SELECT COALESCE(MAX(seq), 0) FROM log_lines WHERE run_id=?", runId));
+    }
+
+    public List<EncodedLine> logAfter(long runId, long afterSeq, int limit) {
+        return locked(() -> {
+            List<EncodedLine> out = new ArrayList<>();
+            try (PreparedStatement p = db.prepareStatement(
+                    "SELECT seq, frame FROM log_lines WHERE run_id=? AND seq>? ORDER BY seq LIMIT ?")) {
+                p.setLong(1, runId);
+                p.setLong(2, afterSeq);
+                p.setInt(3, limit);
+                try (ResultSet rs = p.executeQuery()) {
+                    while (rs.next()) out.add(new EncodedLine(rs.getLong(1), rs.getBytes(2)));
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            db.close();
+        } catch (SQLException e) {
+            throw new StoreException("closing database: " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    public static long nanos(Instant t) {
+        return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000_000L), t.getNano());
+    }
+
+    public static Instant instant(long nanos) {
+        return Instant.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L), Math.floorMod(nanos, 1_000_000_000L));
+    }
+
+    @FunctionalInterface
+    private interface Sql<T> {
+        T run() throws SQLException;
+    }
+
+    private <T> T locked(Sql<T> body) {
+        lock.lock();
+        try {
+            return body.run();
+        } catch (SQLException e) {
+            throw new StoreException("database: " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Runs {@code body} in a transaction; the caller holds the lock. */
+    private <T> T inTransaction(Sql<T> body) throws SQLException {
+        db.setAutoCommit(false);
+        try {
+            T out = body.run();
+            db.commit();
+            return out;
+        } catch (SQLException | RuntimeException e) {
+            db.rollback();
+            throw e;
+        } finally {
+            db.setAutoCommit(true);
+        }
+    }
+
+    private void update(String sql, Object... args) {
+        locked(() -> {
+            try (PreparedStatement p = db.prepareStatement(sql)) {
+                bind(p, args);
+                p.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    private long queryLong(String sql, Object... args) throws SQLException {
+        try (PreparedStatement p = db.prepareStatement(sql)) {
+            bind(p, args);
+            try (ResultSet rs = p.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : 0;
+            }
+        }
+    }
+
+    private List<RunRecord> queryRuns(String sql, Object... args) throws SQLException {
+        List<RunRecord> out = new ArrayList<>();
+        try (PreparedStatement p = db.prepareStatement(sql)) {
+            bind(p, args);
+            try (ResultSet rs = p.executeQuery()) {
+                while (rs.next()) {
+                    Long exit = rs.getObject(12) == null ? null : rs.getLong(12);
+                    out.add(new RunRecord(rs.getLong(1), new WorkflowId(rs.getString(2), rs.getString(3), rs.getString(4)),
+                            rs.getString(5), RunState.fromWire(rs.getString(6)).orElseThrow(), rs.getLong(7),
+                            rs.getLong(8), rs.getString(9), rs.getString(10), rs.getString(11), exit,
+                            rs.getString(13), rs.getInt(14) == 1));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static <T> Optional<T> first(List<T> list) {
+        return list.isEmpty() ? Optional.empty() : Optional.of(list.get(0));
+    }
+
+    private static void bind(PreparedStatement p, Object... args) throws SQLException {
+        for (int i = 0; i < args.length; i++) {
+            Object a = args[i];
+            if (a == null) p.setNull(i + 1, Types.NULL);
+            else if (a instanceof Long l) p.setLong(i + 1, l);
+            else if (a instanceof Integer n) p.setInt(i + 1, n);
+            else if (a instanceof String s) p.setString(i + 1, s);
+            else if (a instanceof byte[] b) p.setBytes(i + 1, b);
+            else throw new IllegalArgumentException("cannot bind " + a.getClass());
+        }
+    }
+
+    private static void setNullable(PreparedStatement p, int i, Object v) throws SQLException {
+        if (v == null) p.setNull(i, Types.NULL);
+        else if (v instanceof Long l) p.setLong(i, l);
+        else p.setString(i, v.toString());
+    }
+}

@@ -1,0 +1,307 @@
+package dev.weft.testkit;
+
+import dev.weft.config.WeftConfig;
+import dev.weft.daemon.Weft;
+import dev.weft.model.PipelineId;
+import dev.weft.model.RepoRef;
+import dev.weft.model.RunState;
+import dev.weft.model.Status;
+import dev.weft.model.Trigger;
+import dev.weft.model.TriggerKind;
+import dev.weft.model.Workflow;
+import dev.weft.model.WorkflowId;
+import dev.weft.runs.RunManager;
+import dev.weft.server.ServerOptions;
+import dev.weft.spi.CancelReason;
+import dev.weft.spi.ProviderConfigException;
+import dev.weft.spi.ProviderFactory;
+import dev.weft.spi.Run;
+import dev.weft.store.RunRecord;
+import dev.weft.wire.Tid;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Runs providers inside a real weft runtime for tests: a SQLite database in a temporary directory,
+ * the Netty server on an ephemeral loopback port with the providers' webhook routes mounted, and
+ * zero status delays. Triggers are submitted directly (no knot); statuses and log frames are read
+ * back from the store exactly as {@code /events} and {@code /logs} serve them.
+ *
+ * <pre>{@code
+ * try (ProviderHarness h = ProviderHarness.builder(new MyProviderFactory())
+ *         .env("WEFT_MINE_TOKEN", "t").start()) {
+ *     TestRun r = h.push("ci.yml", "engine: mine\nmine: {job: x}\n");
+ *     r.awaitState(RunState.SUCCESS);
+ *     assertEquals(List.of(PENDING, RUNNING, SUCCESS), r.states());
+ * }
+ * }</pre>
+ */
+public final class ProviderHarness implements AutoCloseable {
+    public static final String KNOT = "knot.test";
+    public static final String DID = "did:plc:testowner";
+    public static final String REPO = "repo";
+    public static final String SHA = "0123456789abcdef0123456789abcdef01234567";
+    private static final AtomicInteger COUNTER = new AtomicInteger();
+
+    private final Builder builder;
+    private final Weft weft;
+
+    private ProviderHarness(Builder builder, Weft weft) {
+        this.builder = builder;
+        this.weft = weft;
+    }
+
+    public static Builder builder(ProviderFactory... factories) {
+        return new Builder(List.of(factories));
+    }
+
+    /** The base URL of weft's server, for posting webhooks: {@code http://127.0.0.1:<port>}. */
+    public String baseUrl() {
+        return weft.baseUrl();
+    }
+
+    public Weft weft() {
+        return weft;
+    }
+
+    /** Submits a push of {@code refs/heads/main} at {@link #SHA} with one workflow. */
+    public TestRun push(String workflow, String yaml) {
+        return push(workflow, yaml, "refs/heads/main", SHA);
+    }
+
+    public TestRun push(String workflow, String yaml, String ref, String sha) {
+        return submit(new TriggerKind.Push(ref, sha, "0".repeat(40)), workflow, yaml);
+    }
+
+    /** Submits a pull request from {@code feature} at {@link #SHA} into {@code main}. */
+    public TestRun pullRequest(String workflow, String yaml) {
+        return submit(new TriggerKind.PullRequest("feature", "main", SHA, "create"), workflow, yaml);
+    }
+
+    public TestRun manual(String workflow, String yaml, Map<String, String> inputs) {
+        List<TriggerKind.Input> in = new ArrayList<>();
+        inputs.forEach((k, v) -> in.add(new TriggerKind.Input(k, v)));
+        return submit(new TriggerKind.Manual(in), workflow, yaml);
+    }
+
+    /** Submits a one-workflow trigger of any kind; the engine is read from the YAML's {@code engine:}. */
+    public TestRun submit(TriggerKind kind, String workflow, String yaml) {
+        return submitAll(kind, Map.of(workflow, yaml)).get(0);
+    }
+
+    /** Submits one trigger with several workflows (name to YAML, in order). */
+    public List<TestRun> submitAll(TriggerKind kind, Map<String, String> workflows) {
+        String rkey = Tid.of(Instant.now().toEpochMilli() * 1000, COUNTER.incrementAndGet() & 0x3ff);
+        List<Workflow> wfs = new ArrayList<>();
+        workflows.forEach((name, yaml) -> wfs.add(new Workflow(name, engineOf(yaml), null, yaml)));
+        Trigger t = new Trigger(new PipelineId(KNOT, rkey), new RepoRef(KNOT, DID, REPO), kind, wfs, Instant.now());
+        weft.runs().accept(t);
+        List<TestRun> out = new ArrayList<>();
+        for (Workflow w : wfs) out.add(new TestRun(new WorkflowId(t.pipeline(), w.name())));
+        return out;
+    }
+
+    private static String engineOf(String yaml) {
+        for (String line : yaml.split("\n")) {
+            if (line.startsWith("engine:")) {
+                return line.substring("engine:".length()).strip().replace("\"", "").replace("'", "");
+            }
+        }
+        return "";
+    }
+
+    /** Stops this runtime and starts a new one on the same database, with new provider instances. */
+    public ProviderHarness restart() {
+        weft.close();
+        return builder.startOn(builder.dataDir);
+    }
+
+    @Override
+    public void close() {
+        weft.close();
+    }
+
+    /** One submitted workflow, observed through the store. */
+    public final class TestRun {
+        private final WorkflowId id;
+
+        TestRun(WorkflowId id) {
+            this.id = id;
+        }
+
+        public WorkflowId workflowId() {
+            return id;
+        }
+
+        public RunRecord record() {
+            return weft.store().run(id).orElseThrow(() -> new AssertionError("no run for " + id));
+        }
+
+        public long runId() {
+            return record().id();
+        }
+
+        /** The provider-facing run (externalId, attributes, ...). */
+        public Run run() {
+            return weft.runs().byId(runId()).orElseThrow();
+        }
+
+        /** Published statuses in order. */
+        public List<Status> statuses() {
+            return weft.store().publishedStatuses(runId());
+        }
+
+        public List<RunState> states() {
+            return statuses().stream().map(Status::state).toList();
+        }
+
+        public Status lastStatus() {
+            List<Status> s = statuses();
+            if (s.isEmpty()) throw new AssertionError("no status published for " + id);
+            return s.get(s.size() - 1);
+        }
+
+        /** Waits until {@code state} has been published (20 s at most). */
+        public TestRun awaitState(RunState state) {
+            return awaitState(state, Duration.ofSeconds(20));
+        }
+
+        public TestRun awaitState(RunState state, Duration timeout) {
+            await().atMost(timeout).pollInterval(Duration.ofMillis(20))
+                    .untilAsserted(() -> {
+                        if (!states().contains(state)) {
+                            throw new AssertionError(id + " never published " + state.wireName() + "; published "
+                                    + states() + ", current " + record().state());
+                        }
+                    });
+            return this;
+        }
+
+        /** Waits until a terminal status was published and the log is complete; returns it. */
+        public Status awaitTerminal() {
+            return awaitTerminal(Duration.ofSeconds(20));
+        }
+
+        public Status awaitTerminal(Duration timeout) {
+            await().atMost(timeout).pollInterval(Duration.ofMillis(20)).untilAsserted(() -> {
+                if (!(lastStatusOrNull() != null && lastStatusOrNull().state().isTerminal() && record().logComplete())) {
+                    throw new AssertionError(id + " not terminal; published " + states());
+                }
+            });
+            return lastStatus();
+        }
+
+        private Status lastStatusOrNull() {
+            List<Status> s = statuses();
+            return s.isEmpty() ? null : s.get(s.size() - 1);
+        }
+
+        /** The /logs frames of this workflow, exactly as served. */
+        public List<String> logFrames() {
+            List<String> out = new ArrayList<>();
+            weft.store().logAfter(runId(), 0, Integer.MAX_VALUE)
+                    .forEach(l -> out.add(new String(l.frame(), StandardCharsets.UTF_8)));
+            return out;
+        }
+
+        /** Cancels as the appview's cancel button does. */
+        public RunManager.CancelOutcome cancel() {
+            return weft.runs().cancel(id, CancelReason.REQUESTED);
+        }
+    }
+
+    /** Configures a harness. */
+    public static final class Builder {
+        private final List<ProviderFactory> factories;
+        private final Map<String, String> env = new LinkedHashMap<>();
+        private Duration workflowTimeout = Duration.ofMinutes(10);
+        private Duration cancelGrace = Duration.ofSeconds(30);
+        private Clock clock = Clock.systemUTC();
+        private Path dataDir;
+
+        Builder(List<ProviderFactory> factories) {
+            this.factories = factories;
+        }
+
+        /** An environment variable the providers' configuration sees. */
+        public Builder env(String name, String value) {
+            env.put(name, value);
+            return this;
+        }
+
+        public Builder env(Map<String, String> vars) {
+            env.putAll(vars);
+            return this;
+        }
+
+        public Builder workflowTimeout(Duration d) {
+            this.workflowTimeout = d;
+            return this;
+        }
+
+        /** How long a provider has to confirm a cancel before the runtime ends the run itself. */
+        public Builder cancelGrace(Duration d) {
+            this.cancelGrace = d;
+            return this;
+        }
+
+        public Builder clock(Clock c) {
+            this.clock = c;
+            return this;
+        }
+
+        /** Where the database lives; a fresh temporary directory when not set. */
+        public Builder dataDir(Path dir) {
+            this.dataDir = dir;
+            return this;
+        }
+
+        public ProviderHarness start() {
+            if (dataDir == null) {
+                try {
+                    dataDir = Files.createTempDirectory("weft-harness");
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+            return startOn(dataDir);
+        }
+
+        ProviderHarness startOn(Path dir) {
+            Map<String, String> all = new LinkedHashMap<>(env);
+            all.put("WEFT_HOSTNAME", "weft.test");
+            all.put("WEFT_OWNER_DID", DID);
+            all.put("WEFT_LISTEN", "127.0.0.1:0");
+            all.put("WEFT_DB", dir.resolve("weft.db").toString());
+            all.put("WEFT_REPOS", KNOT + "/" + DID + "/" + REPO);
+            all.put("WEFT_WORKFLOW_TIMEOUT", workflowTimeout.toMillis() + "ms");
+            all.put("WEFT_FIRST_STATUS_DELAY", "0s");
+            all.put("WEFT_STATUS_GAP", "0s");
+            try {
+                WeftConfig config = WeftConfig.from(all);
+                Weft weft = Weft.builder(config).clock(clock).providers(factories).cancelGrace(cancelGrace)
+                        .retry(Duration.ofMillis(50), Duration.ofSeconds(1))
+                        .serverOptions(ServerOptions.defaults())
+                        // Triggers are submitted directly: the harness's knot does not exist.
+                        .consumeKnots(false)
+                        .start();
+                return new ProviderHarness(this, weft);
+            } catch (WeftConfig.InvalidConfigException | ProviderConfigException e) {
+                throw new IllegalStateException("harness configuration rejected: " + e.getMessage(), e);
+            }
+        }
+    }
+}
