@@ -36,8 +36,9 @@ public record Build(String uuid, long number, String state, boolean blocked, Str
 
         static Job parse(JsonNode j) {
             JsonNode exit = j.path("exit_status");
-            Long code = exit.isIntegralNumber() ? exit.asLong()
-                    : exit.isTextual() && exit.asText().matches("-?\\d+") ? Long.valueOf(exit.asText()) : null;
+            Long code = null;
+            if (exit.isIntegralNumber()) code = exit.asLong();
+            else if (exit.isTextual() && exit.asText().matches("-?\\d{1,18}")) code = Long.valueOf(exit.asText());
             return new Job(text(j, "id"), text(j, "type"), text(j, "name"), text(j, "step_key"),
                     text(j, "command"), text(j, "state"), code, j.path("soft_failed").asBoolean(false),
                     time(j, "started_at"), time(j, "finished_at"), text(j, "raw_log_url"), text(j, "log_url"));
