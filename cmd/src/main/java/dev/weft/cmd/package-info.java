@@ -1,0 +1,2 @@
+/** The {@code weft} command: serve, demo, wire-check, bench. */
+package dev.weft.cmd;
