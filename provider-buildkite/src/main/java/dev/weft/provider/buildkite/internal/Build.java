@@ -17,7 +17,7 @@ import java.util.TreeMap;
  * @param jobs empty when the build was read with {@code exclude_jobs} or is a webhook payload
  */
 public record Build(String uuid, long number, String state, boolean blocked, String webUrl,
-                    String url, Map<String, String> metaData, List<Job> jobs) {
+                    String url, Instant createdAt, Map<String, String> metaData, List<Job> jobs) {
 
     public static Build parse(JsonNode n) {
         Map<String, String> meta = new TreeMap<>();
@@ -26,7 +26,8 @@ public record Build(String uuid, long number, String state, boolean blocked, Str
         List<Job> jobs = new ArrayList<>();
         for (JsonNode j : n.path("jobs")) jobs.add(Job.parse(j));
         return new Build(text(n, "id"), n.path("number").asLong(-1), text(n, "state"),
-                n.path("blocked").asBoolean(false), text(n, "web_url"), text(n, "url"), meta, List.copyOf(jobs));
+                n.path("blocked").asBoolean(false), text(n, "web_url"), text(n, "url"), time(n, "created_at"), meta,
+                List.copyOf(jobs));
     }
 
     /** One of {@code jobs[]}. Only {@code script} jobs run commands and have logs. */

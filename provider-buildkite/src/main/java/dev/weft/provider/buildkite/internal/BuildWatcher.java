@@ -8,6 +8,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -95,6 +96,7 @@ public final class BuildWatcher {
                             + " API token can no longer read it");
                 }
                 Build b = read.get();
+                writeIntro(run, b, closed);
                 StateMapper.Mapped m = StateMapper.map(b);
                 boolean finished = m instanceof StateMapper.Mapped.Finished;
                 boolean logsComplete = tailLogs(b, finished);
@@ -123,8 +125,22 @@ public final class BuildWatcher {
     public boolean drainOnce() throws BuildkiteException, InterruptedException {
         Optional<Build> read = client.getBuild(ref.org(), ref.pipeline(), ref.number());
         if (read.isEmpty()) return false;
+        writeIntro(run, read.get(), closed);
         tailLogs(read.get(), true);
         return true;
+    }
+
+    /**
+     * The run's first log line, once: a system step whose data line is the build's web URL, stamped
+     * with the build's creation time so a replayed log is identical.
+     */
+    static void writeIntro(Run run, Build b, BooleanSupplier closed) {
+        if (run.attribute("intro").isPresent() || closed.getAsBoolean()) return;
+        Instant at = b.createdAt();
+        Step s = run.log().startStep("Buildkite build #" + b.number(), "", true, at);
+        s.line(false, b.webUrl() == null ? "Buildkite build #" + b.number() : b.webUrl(), at);
+        s.end(at);
+        run.attribute("intro", "1");
     }
 
     /** Sends the cancel; returns true when the run ended here (Buildkite would not cancel a blocked build). */

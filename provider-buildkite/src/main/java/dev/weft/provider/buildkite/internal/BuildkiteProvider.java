@@ -10,7 +10,6 @@ import dev.weft.spi.Provider;
 import dev.weft.spi.ProviderContext;
 import dev.weft.spi.RetriableProviderException;
 import dev.weft.spi.Run;
-import dev.weft.spi.Step;
 import dev.weft.spi.WorkflowSpecException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -119,7 +118,6 @@ public final class BuildkiteProvider implements Provider {
         Optional<BuildRef> ref = run.externalId().flatMap(BuildRef::parse);
         if (ref.isEmpty() || config.token().isEmpty()) return LogFetch.NOT_FOUND;
         try {
-            writeIntro(run, ref.get().number(), run.webUrl().orElse(null));
             BuildWatcher w = new BuildWatcher(client, run, ref.get(), config.poll(), config.logPoll(), () -> closed);
             return w.drainOnce() ? LogFetch.COMPLETE : LogFetch.NOT_FOUND;
         } catch (BuildkiteException e) {
@@ -170,7 +168,6 @@ public final class BuildkiteProvider implements Provider {
         if (previous != null) previous.wake();
         try {
             if (closed) return;
-            writeIntro(run, ref.number(), run.webUrl().orElse(null));
             w.watch();
         } catch (BuildWatcher.BuildNotFoundException e) {
             throw new BuildkiteFailure(e.getMessage());
@@ -245,15 +242,6 @@ public final class BuildkiteProvider implements Provider {
         log.info("run {} ({}) is Buildkite build {} {}", run.id(), run.workflowId(), ref,
                 b.webUrl() == null ? "" : b.webUrl());
         return ref;
-    }
-
-    /** The first log line: a system step whose data line is the build's web URL. Once per run. */
-    private void writeIntro(Run run, long number, String webUrl) {
-        if (run.attribute("intro").isPresent() || closed) return;
-        Step s = run.log().startStep("Buildkite build #" + number, "", true, null);
-        s.out(webUrl == null ? "Buildkite build #" + number : webUrl);
-        s.end();
-        run.attribute("intro", "1");
     }
 
     private static String workflowKey(Run run) {

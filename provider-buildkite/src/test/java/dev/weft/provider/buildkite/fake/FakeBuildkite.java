@@ -53,6 +53,8 @@ public final class FakeBuildkite implements AutoCloseable {
     private String defaultBranch = "main";
     /** Called (under the lock) when a build is created: a test can script it from there. */
     private Consumer<FakeBuild> onCreate = b -> { };
+    /** Per pipeline: a script run on its own thread after a build of that pipeline was created. */
+    private final Map<String, Consumer<FakeBuild>> scripts = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** A scripted failure for the next request matching method and path pattern. */
     private record Failure(String method, Pattern path, MockResponse response) {
@@ -122,6 +124,11 @@ public final class FakeBuildkite implements AutoCloseable {
         onCreate = c;
     }
 
+    /** Runs {@code script} on a virtual thread for every build created in {@code pipeline}. */
+    public void script(String pipeline, Consumer<FakeBuild> script) {
+        scripts.put(pipeline, script);
+    }
+
     public synchronized List<FakeBuild> builds() {
         return List.copyOf(builds);
     }
@@ -189,6 +196,8 @@ public final class FakeBuildkite implements AutoCloseable {
         body.path("meta_data").fields().forEachRemaining(e -> b.metaData.put(e.getKey(), e.getValue().asText()));
         builds.add(b);
         onCreate.accept(b);
+        Consumer<FakeBuild> script = scripts.get(pipeline);
+        if (script != null) Thread.ofVirtual().start(() -> script.accept(b));
         MockResponse.Builder resp = new MockResponse.Builder().code(201)
                 .setHeader("Content-Type", "application/json").body(b.toJson(true).toString());
         if (createResponseDelayMs > 0) resp.headersDelay(createResponseDelayMs, TimeUnit.MILLISECONDS);
@@ -284,12 +293,14 @@ public final class FakeBuildkite implements AutoCloseable {
         volatile String state = "scheduled";
         volatile boolean blocked;
         volatile boolean cancelRequested;
+        public final Instant createdAt;
 
         FakeBuild(String org, String pipeline, long number, ObjectNode createBody) {
             this.org = org;
             this.pipeline = pipeline;
             this.number = number;
             this.createBody = createBody;
+            this.createdAt = Instant.parse("2026-01-01T00:00:00Z").plusSeconds(number);
         }
 
         public FakeBuild state(String s) {
@@ -353,6 +364,7 @@ public final class FakeBuildkite implements AutoCloseable {
             n.put("number", number);
             n.put("state", state);
             n.put("blocked", blocked);
+            n.put("created_at", createdAt.toString());
             n.put("message", createBody.path("message").asText(""));
             n.put("commit", createBody.path("commit").asText(""));
             n.put("branch", createBody.path("branch").asText(""));
