@@ -95,6 +95,6 @@ record WorkflowBlock(String owner, String repo, String workflow, Optional<String
             }
         }
         if (!problems.isEmpty()) throw new WorkflowSpecException(String.join("; ", problems));
-        return new WorkflowBlock(owner, name, workflow, ref, Map.copyOf(inputs));
+        return new WorkflowBlock(owner, name, workflow, ref, java.util.Collections.unmodifiableMap(inputs));
     }
 }
