@@ -1,0 +1,87 @@
+package dev.weft.server;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.timeout.IdleStateHandler;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Wires a new connection's pipeline and does nothing else: codec, idle guard, malformed-request
+ * guard, body aggregation, pipelining order, router, one handler per route, tail. The sharable handlers are created
+ * once per server and shared by every connection.
+ */
+final class HttpPipeline extends ChannelInitializer<Channel> {
+    static final String CODEC = "httpCodec";
+    static final String ERRORS = "tail";
+    /** Handlers that only make sense before a WebSocket upgrade (the aggregator the handshaker removes itself). */
+    static final List<String> HTTP_ONLY = List.of("httpIdle", "httpIdleClose", "malformed", "sequencer", "router",
+            "events", "logs", "xrpc", "webhooks", "healthz", "metrics", "index");
+
+    private final ServerOptions options;
+    private final WebhookRoutes webhooks;
+    private final ServerMetrics metrics;
+    private final ChannelGroup channels;
+    private final IdleCloseHandler idleClose = new IdleCloseHandler();
+    private final MalformedRequestHandler malformed = new MalformedRequestHandler();
+    private final Router router;
+    private final EventsUpgradeHandler events;
+    private final LogsUpgradeHandler logs;
+    private final XrpcDispatcher xrpc;
+    private final WebhookDispatcher webhookDispatcher;
+    private final HealthzHandler healthz;
+    private final MetricsHandler metricsHandler;
+    private final IndexHandler index = new IndexHandler();
+    private final TailHandler tail = new TailHandler();
+
+    HttpPipeline(Deps deps, ChannelGroup channels) {
+        this.options = deps.options();
+        this.webhooks = deps.webhooks();
+        this.metrics = deps.metrics();
+        this.channels = channels;
+        IdlePingHandler ping = new IdlePingHandler();
+        WebSocketControlHandler control = new WebSocketControlHandler();
+        this.router = new Router(deps.webhooks(), deps.xrpc());
+        this.events = new EventsUpgradeHandler(deps.events(), options, metrics, ping, control);
+        this.logs = new LogsUpgradeHandler(deps.logs(), deps.blocking(), options, metrics, ping, control);
+        this.xrpc = new XrpcDispatcher(deps.blocking());
+        this.webhookDispatcher = new WebhookDispatcher(deps.blocking(), metrics);
+        this.healthz = new HealthzHandler(deps.blocking(), deps.health());
+        this.metricsHandler = new MetricsHandler(deps.blocking(), deps.registry());
+    }
+
+    /** What the pipeline's handlers need, gathered by {@link WeftServer}. */
+    record Deps(ServerOptions options, dev.weft.events.EventFeed events, dev.weft.logs.LogFeed logs,
+                WebhookRoutes webhooks, XrpcRoutes xrpc, ServerMetrics metrics, Blocking blocking,
+                java.util.function.Supplier<Health> health,
+                io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry) {
+    }
+
+    @Override
+    protected void initChannel(Channel ch) {
+        if (channels != null) channels.add(ch); // for graceful close; the group forgets closed channels
+        ChannelPipeline p = ch.pipeline();
+        p.addLast(CODEC, new HttpServerCodec(new HttpDecoderConfig()
+                .setMaxInitialLineLength(options.maxInitialLineLength())
+                .setMaxHeaderSize(options.maxHeaderSize())));
+        p.addLast("httpIdle", new IdleStateHandler(0, 0, options.httpIdleTimeout().toMillis(), TimeUnit.MILLISECONDS));
+        p.addLast("httpIdleClose", idleClose);
+        p.addLast("malformed", malformed);
+        p.addLast("aggregator", new BodyLimitAggregator(options.webhookBodyLimit(), webhooks, metrics));
+        p.addLast("sequencer", new RequestSequencer());
+        p.addLast("router", router);
+        p.addLast("events", events);
+        p.addLast("logs", logs);
+        p.addLast("xrpc", xrpc);
+        p.addLast("webhooks", webhookDispatcher);
+        p.addLast("healthz", healthz);
+        p.addLast("metrics", metricsHandler);
+        p.addLast("index", index);
+        p.addLast(ERRORS, tail);
+    }
+}

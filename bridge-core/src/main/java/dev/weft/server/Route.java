@@ -1,0 +1,37 @@
+package dev.weft.server;
+
+import dev.weft.model.WorkflowId;
+import dev.weft.spi.WebhookHandler;
+
+/**
+ * What the {@link Router} decided a request is: a closed set, one record per route handler.
+ * Each handler in the pipeline picks up its own record type and lets the others pass.
+ */
+sealed interface Route {
+    HttpCall call();
+
+    /** A WebSocket upgrade to {@code /events}; {@code cursor} is the parsed query value, 0 when absent or invalid. */
+    record Events(HttpCall call, long cursor) implements Route {
+    }
+
+    /** A WebSocket upgrade to {@code /logs/...} whose path was valid. */
+    record Logs(HttpCall call, WorkflowId workflow) implements Route {
+    }
+
+    /** An XRPC call of a mounted method. */
+    record Xrpc(HttpCall call, String nsid, XrpcHandler handler) implements Route {
+    }
+
+    /** A POST to a mounted webhook path. */
+    record Webhook(HttpCall call, String engine, WebhookHandler handler) implements Route {
+    }
+
+    record Healthz(HttpCall call) implements Route {
+    }
+
+    record Metrics(HttpCall call) implements Route {
+    }
+
+    record Index(HttpCall call) implements Route {
+    }
+}

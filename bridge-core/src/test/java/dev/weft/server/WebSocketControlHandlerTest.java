@@ -1,0 +1,117 @@
+package dev.weft.server;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.timeout.IdleStateEvent;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+@DisplayName("WebSocket control and idle ping handlers")
+class WebSocketControlHandlerTest {
+
+    /** Records user events that pass the handler. */
+    private static final class Events extends ChannelInboundHandlerAdapter {
+        final List<Object> seen = new ArrayList<>();
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            seen.add(evt);
+        }
+    }
+
+    @Test
+    @DisplayName("a ping is answered with a pong carrying the same payload")
+    void ping() {
+        EmbeddedChannel ch = new EmbeddedChannel(new WebSocketControlHandler());
+        ch.writeInbound(new PingWebSocketFrame(Unpooled.copiedBuffer("abc", StandardCharsets.UTF_8)));
+        PongWebSocketFrame pong = ch.readOutbound();
+        assertEquals("abc", pong.content().toString(StandardCharsets.UTF_8));
+        pong.release();
+        assertFalse(ch.finishAndReleaseAll());
+    }
+
+    @Test
+    @DisplayName("no pong is queued for a client that does not read")
+    void pingWhileStalled() {
+        StallableChannel ch = new StallableChannel(8, 16);
+        ch.pipeline().addLast(new WebSocketControlHandler());
+        ch.stall();
+        ch.writeAndFlush(Unpooled.wrappedBuffer(new byte[64]));
+        assertFalse(ch.isWritable());
+        long before = ch.pendingBytes();
+        PingWebSocketFrame ping = new PingWebSocketFrame(Unpooled.copiedBuffer("abc", StandardCharsets.UTF_8));
+        ch.writeInbound(ping);
+        assertEquals(0, ping.refCnt(), "released");
+        assertEquals(before, ch.pendingBytes(), "nothing added");
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    @DisplayName("client text and binary frames are dropped and released")
+    void dataIgnored() {
+        EmbeddedChannel ch = new EmbeddedChannel(new WebSocketControlHandler());
+        TextWebSocketFrame text = new TextWebSocketFrame("hi");
+        ch.writeInbound(text);
+        assertEquals(0, text.refCnt());
+        assertNull(ch.readInbound());
+        assertNull(ch.readOutbound());
+        assertTrue(ch.isOpen());
+        assertFalse(ch.finishAndReleaseAll());
+    }
+
+    @Test
+    @DisplayName("a client close is echoed with its code, announced to the streamer, and ends the connection")
+    void clientClose() {
+        Events events = new Events();
+        EmbeddedChannel ch = new EmbeddedChannel(new WebSocketControlHandler(), events);
+        ch.writeInbound(new CloseWebSocketFrame(1001, "bye"));
+        CloseWebSocketFrame echo = ch.readOutbound();
+        assertEquals(1001, echo.statusCode());
+        echo.release();
+        assertTrue(events.seen.contains(WebSocketControlHandler.PEER_CLOSING));
+        assertFalse(ch.isOpen());
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    @DisplayName("the client's answer to our close ends the connection without another close frame")
+    void answerToOurClose() {
+        EmbeddedChannel ch = new EmbeddedChannel(new WebSocketControlHandler());
+        ch.attr(WebSocketControlHandler.CLOSE_SENT).set(Boolean.TRUE);
+        ch.writeInbound(new CloseWebSocketFrame(1000, ""));
+        assertNull(ch.readOutbound());
+        assertFalse(ch.isOpen());
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    @DisplayName("writer idle sends a ping; other idle events pass on")
+    void idlePing() {
+        Events events = new Events();
+        EmbeddedChannel ch = new EmbeddedChannel(new IdlePingHandler(), events);
+        ch.pipeline().fireUserEventTriggered(IdleStateEvent.FIRST_WRITER_IDLE_STATE_EVENT);
+        assertInstanceOf(PingWebSocketFrame.class, ch.<Object>readOutbound());
+        ch.pipeline().fireUserEventTriggered(IdleStateEvent.FIRST_READER_IDLE_STATE_EVENT);
+        assertEquals(List.of(IdleStateEvent.FIRST_READER_IDLE_STATE_EVENT), events.seen);
+        ByteBuf none = ch.readOutbound();
+        assertNull(none);
+        ch.finishAndReleaseAll();
+    }
+}
