@@ -46,8 +46,11 @@ public final class FakeBuildkite implements AutoCloseable {
     private final MockWebServer server = new MockWebServer();
     private final List<FakeBuild> builds = new ArrayList<>();
     private final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
+    private final Map<RecordedRequest, Long> arrivals = new java.util.concurrent.ConcurrentHashMap<>();
     private final Deque<Failure> failures = new ArrayDeque<>();
+    private final List<RecordedRequest> failed = new CopyOnWriteArrayList<>();
     private long createResponseDelayMs;
+    private long nextNumber = 1;
     private String rejectCreates;
     private boolean cancelCompletesAtOnce = true;
     private String defaultBranch = "main";
@@ -64,6 +67,7 @@ public final class FakeBuildkite implements AutoCloseable {
         server.setDispatcher(new Dispatcher() {
             @Override
             public MockResponse dispatch(RecordedRequest r) {
+                arrivals.put(r, System.nanoTime());
                 requests.add(r);
                 try {
                     return FakeBuildkite.this.dispatch(r);
@@ -91,7 +95,22 @@ public final class FakeBuildkite implements AutoCloseable {
                 && p.matcher(r.getUrl().encodedPath()).matches()).toList();
     }
 
+    /** The requests answered with a scripted failure. */
+    public List<RecordedRequest> failedRequests() {
+        return List.copyOf(failed);
+    }
+
+    /** When a request arrived ({@link System#nanoTime()}). */
+    public long arrival(RecordedRequest r) {
+        return arrivals.get(r);
+    }
+
     // ---- scripting ----
+
+    /** Deletes a build: it answers 404 from now on. */
+    public synchronized void deleteBuild(long number) {
+        builds.removeIf(b -> b.number == number);
+    }
 
     public synchronized void failNext(String method, String pathRegex, int code, Headers headers, String body) {
         failures.add(new Failure(method, Pattern.compile(pathRegex),
@@ -139,7 +158,7 @@ public final class FakeBuildkite implements AutoCloseable {
 
     /** Adds a build as if someone else created it (for lookups and resumes). */
     public synchronized FakeBuild addBuild(String org, String pipeline, Map<String, String> metaData) {
-        FakeBuild b = new FakeBuild(org, pipeline, builds.size() + 1, json.createObjectNode());
+        FakeBuild b = new FakeBuild(org, pipeline, nextNumber++, json.createObjectNode());
         b.metaData.putAll(metaData);
         builds.add(b);
         return b;
@@ -156,6 +175,7 @@ public final class FakeBuildkite implements AutoCloseable {
         for (Failure f : failures) {
             if (f.method.equals(method) && f.path.matcher(path).matches()) {
                 failures.remove(f);
+                failed.add(r);
                 return f.response;
             }
         }
@@ -192,7 +212,7 @@ public final class FakeBuildkite implements AutoCloseable {
         if (!body.hasNonNull("commit") || !body.hasNonNull("branch")) {
             return jsonResponse(422, "{\"message\":\"Validation failed: commit and branch are required\"}");
         }
-        FakeBuild b = new FakeBuild(org, pipeline, builds.size() + 1, (ObjectNode) body);
+        FakeBuild b = new FakeBuild(org, pipeline, nextNumber++, (ObjectNode) body);
         body.path("meta_data").fields().forEachRemaining(e -> b.metaData.put(e.getKey(), e.getValue().asText()));
         builds.add(b);
         onCreate.accept(b);
