@@ -231,6 +231,8 @@ public final class ProviderHarness implements AutoCloseable {
         private Duration cancelGrace = Duration.ofSeconds(30);
         private Clock clock = Clock.systemUTC();
         private Path dataDir;
+        private Duration firstStatusDelay = Duration.ZERO;
+        private Duration statusGap = Duration.ZERO;
 
         Builder(List<ProviderFactory> factories) {
             this.factories = factories;
@@ -255,6 +257,13 @@ public final class ProviderHarness implements AutoCloseable {
         /** How long a provider has to confirm a cancel before the runtime ends the run itself. */
         public Builder cancelGrace(Duration d) {
             this.cancelGrace = d;
+            return this;
+        }
+
+        /** The appview pacing rules (zero by default in tests). */
+        public Builder statusDelays(Duration firstStatus, Duration gap) {
+            this.firstStatusDelay = firstStatus;
+            this.statusGap = gap;
             return this;
         }
 
@@ -288,8 +297,8 @@ public final class ProviderHarness implements AutoCloseable {
             all.put("WEFT_DB", dir.resolve("weft.db").toString());
             all.put("WEFT_REPOS", KNOT + "/" + DID + "/" + REPO);
             all.put("WEFT_WORKFLOW_TIMEOUT", workflowTimeout.toMillis() + "ms");
-            all.put("WEFT_FIRST_STATUS_DELAY", "0s");
-            all.put("WEFT_STATUS_GAP", "0s");
+            all.put("WEFT_FIRST_STATUS_DELAY", firstStatusDelay.toMillis() + "ms");
+            all.put("WEFT_STATUS_GAP", statusGap.toMillis() + "ms");
             try {
                 WeftConfig config = WeftConfig.from(all);
                 Weft weft = Weft.builder(config).clock(clock).providers(factories).cancelGrace(cancelGrace)
