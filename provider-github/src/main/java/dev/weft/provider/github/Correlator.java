@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import java.util.regex.Pattern;
 
 /**
@@ -37,11 +38,13 @@ final class Correlator {
     private final GitHubRest rest;
     private final RunDirectory runs;
     private final Waits waits;
+    private final BooleanSupplier stopped;
 
-    Correlator(GitHubRest rest, RunDirectory runs, Waits waits) {
+    Correlator(GitHubRest rest, RunDirectory runs, Waits waits, BooleanSupplier stopped) {
         this.rest = rest;
         this.runs = runs;
         this.waits = waits;
+        this.stopped = stopped;
     }
 
     Optional<WorkflowRun> find(long weftRunId, String owner, String repo, String workflow, Instant dispatchedAt,
@@ -56,7 +59,7 @@ final class Correlator {
                 log.warn("run {}: listing runs of {} on {}/{}: {}", weftRunId, workflow, owner, repo, e.toString());
             }
             long left = deadline - waits.nanoTime();
-            if (left <= 0) return Optional.empty();
+            if (left <= 0 || stopped.getAsBoolean()) return Optional.empty();
             waits.await(wake, step.toNanos() < left ? step : Duration.ofNanos(left));
             step = step.multipliedBy(2).compareTo(MAX_STEP) > 0 ? MAX_STEP : step.multipliedBy(2);
         }

@@ -92,17 +92,29 @@ final class GitHubProvider implements Provider {
                 return;
             }
         }
+        if (closed) return;
         if (run.cancelRequested()) {
             cancelledBeforeDispatch(run);
             return;
         }
         Instant at = wallClock.instant();
         run.attribute(DISPATCHED_AT, at.toString());
-        var outcome = new Dispatcher(b.rest()).dispatch(block.owner(), block.repo(), block.workflow(), ref, inputs);
+        Dispatcher.Outcome outcome;
+        try {
+            outcome = new Dispatcher(b.rest()).dispatch(block.owner(), block.repo(), block.workflow(), ref, inputs);
+        } catch (RetriableProviderException e) {
+            // Rate-limited before GitHub processed it: nothing was created, nothing to look for.
+            run.attribute(DISPATCHED_AT, "");
+            throw e;
+        }
+        // A provider closed meanwhile must not report: the next start resumes the run.
+        if (closed) return;
         switch (outcome) {
             case Dispatcher.Outcome.Created c -> attachAndTrack(run, b, block, c.runId(), c.htmlUrl());
             case Dispatcher.Outcome.Accepted a -> {
-                WorkflowRun found = correlate(run, b, block, at).orElseThrow(() -> new Exception(
+                Optional<WorkflowRun> maybe = correlate(run, b, block, at);
+                if (closed) return;
+                WorkflowRun found = maybe.orElseThrow(() -> new Exception(
                         "GitHub accepted the dispatch of " + block.workflow() + " on " + block.fullName()
                                 + " without naming the run, and no run whose title contains " + run.id()
                                 + " appeared within " + GoDuration.format(settings.correlateTimeout())
@@ -113,6 +125,7 @@ final class GitHubProvider implements Provider {
                 log.warn("run {}: dispatch to {} had no clear answer ({}); looking for the run first",
                         run.id(), block.fullName(), u.why());
                 Optional<WorkflowRun> found = correlate(run, b, block, at);
+                if (closed) return;
                 if (found.isEmpty()) {
                     run.attribute(DISPATCHED_AT, "");
                     throw new RetriableProviderException("dispatch of " + block.workflow() + " on "
@@ -138,7 +151,9 @@ final class GitHubProvider implements Provider {
             return true;
         }
         // weft stopped between sending the dispatch and learning the run: find it, never send again.
-        WorkflowRun found = correlate(run, b, block, sent.get()).orElseThrow(() -> new Exception(
+        Optional<WorkflowRun> maybe = correlate(run, b, block, sent.get());
+        if (closed) return true;
+        WorkflowRun found = maybe.orElseThrow(() -> new Exception(
                 "weft restarted while dispatching " + block.workflow() + " on " + block.fullName()
                         + ", and no run whose title contains " + run.id() + " was found; not dispatching again"));
         attachAndTrack(run, b, block, found.id(), found.htmlUrl());
@@ -210,6 +225,7 @@ final class GitHubProvider implements Provider {
 
     private void attachAndTrack(Run run, Backend b, WorkflowBlock block, long ghRunId, String htmlUrl)
             throws InterruptedException {
+        if (closed) return;
         run.attach(Long.toString(ghRunId), htmlUrl == null || htmlUrl.isEmpty() ? null : htmlUrl);
         track(run, b, block, ghRunId);
     }
@@ -237,7 +253,7 @@ final class GitHubProvider implements Provider {
         Signal wake = new Signal();
         correlating.add(wake);
         try {
-            return new Correlator(b.rest(), runs, waits).find(run.id(), block.owner(), block.repo(),
+            return new Correlator(b.rest(), runs, waits, () -> closed).find(run.id(), block.owner(), block.repo(),
                     block.workflow(), since, settings.correlateTimeout(), wake);
         } finally {
             correlating.remove(wake);

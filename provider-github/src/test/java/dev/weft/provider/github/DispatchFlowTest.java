@@ -154,7 +154,7 @@ class DispatchFlowTest {
                 return List.of();
             }
         };
-        Correlator c = new Correlator(rest, dir, fakeWaits);
+        Correlator c = new Correlator(rest, dir, fakeWaits, () -> false);
         Optional<WorkflowRun> found = c.find(7, FakeGitHub.OWNER, FakeGitHub.REPO, "ci.yml", Instant.now(), Duration.ofSeconds(5), new Signal());
         assertEquals(mine.id, found.orElseThrow().id());
         assertEquals(Optional.empty(), c.find(1, FakeGitHub.OWNER, FakeGitHub.REPO, "ci.yml", Instant.now(), Duration.ofSeconds(5), new Signal()));
@@ -165,7 +165,7 @@ class DispatchFlowTest {
     @Test
     @DisplayName("the correlator backs off from 250 ms, doubling, and gives up at its limit")
     void correlatorBackoff() throws Exception {
-        Correlator c = new Correlator(rest, emptyDirectory(), fakeWaits);
+        Correlator c = new Correlator(rest, emptyDirectory(), fakeWaits, () -> false);
         assertEquals(Optional.empty(), c.find(5, FakeGitHub.OWNER, FakeGitHub.REPO, "ci.yml", Instant.now(),
                 Duration.ofMinutes(2), new Signal()));
         // Looks at 0, 0.25, 0.75, 1.75, 3.75, 7.75, 15.75, 31.75, then every 16 s to 111.75, and a last

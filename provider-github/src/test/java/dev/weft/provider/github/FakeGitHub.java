@@ -70,6 +70,8 @@ final class FakeGitHub implements AutoCloseable {
     /** Extra answer for a request before normal routing (rate limits, outages); null to route. */
     volatile java.util.function.Function<RecordedRequest, MockResponse> intercept = r -> null;
     volatile String headSha;
+    /** Delay before the dispatch's answer (the run exists already). */
+    volatile long dispatchDelayMs;
 
     FakeGitHub() throws IOException {
         api.setDispatcher(new Dispatcher() {
@@ -229,12 +231,14 @@ final class FakeGitHub implements AutoCloseable {
         GhRun r = new GhRun(id, workflow, title, inputs, body.path("ref").asText());
         runs.put(id, r);
         onCreate.accept(r);
-        return switch (mode) {
+        MockResponse answer = switch (mode) {
             case DETAILS -> json(200, "{\"workflow_run_id\":" + id + ",\"run_url\":\"" + apiUrl() + "repos/" + OWNER
                     + "/" + REPO + "/actions/runs/" + id + "\",\"html_url\":\"" + r.htmlUrl() + "\"}");
             case BAD_GATEWAY_BUT_CREATED -> json(502, "{\"message\":\"Server Error\"}");
             default -> new MockResponse.Builder().code(204).build();
         };
+        return dispatchDelayMs == 0 ? answer
+                : new MockResponse.Builder(answer).headersDelay(dispatchDelayMs, java.util.concurrent.TimeUnit.MILLISECONDS).build();
     }
 
     private MockResponse list(String workflow, HttpUrl url) {

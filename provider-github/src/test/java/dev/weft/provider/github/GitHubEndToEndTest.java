@@ -439,6 +439,60 @@ class GitHubEndToEndTest {
     }
 
     @Test
+    @DisplayName("weft restarting between the dispatch and its answer finds the run again by weft_run_id, without a second dispatch")
+    void restartDuringDispatch() throws Exception {
+        gh.dispatchDelayMs = 3000;
+        start(env());
+        TestRun before = h.push("ci.yml", YAML);
+        GhRun run = awaitRun(1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> before.run().attribute("dispatched_at").isPresent());
+        assertTrue(before.run().externalId().isEmpty());
+        h = h.restart();
+        gh.dispatchDelayMs = 0;
+        TestRun after = runOf(h, before.workflowId());
+        await().atMost(Duration.ofSeconds(20)).until(() -> after.run().externalId().isPresent());
+        assertEquals(Long.toString(run.id), after.run().externalId().get());
+        run.status("completed", "success");
+        assertEquals(RunState.SUCCESS, after.awaitTerminal().state());
+        Thread.sleep(3500); // let the first weft's dispatch call return: it must not act on it
+        assertEquals(1, gh.requests("POST", "/dispatches").size());
+        assertEquals(1, gh.runs().size());
+        assertEquals(List.of(RunState.PENDING, RunState.RUNNING, RunState.SUCCESS), after.states());
+    }
+
+    @Test
+    @DisplayName("a cancel while waiting for the commit ends the run without dispatching")
+    void cancelBeforeDispatch() {
+        gh.allCommits = false;
+        start(env());
+        TestRun r = h.push("ci.yml", YAML);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !gh.requests("GET", "/commits/").isEmpty());
+        r.cancel();
+        assertEquals(RunState.CANCELLED, r.awaitTerminal().state());
+        assertTrue(gh.runs().isEmpty());
+        assertTrue(gh.requests("POST", "/dispatches").isEmpty());
+    }
+
+    @Test
+    @DisplayName("rate-limited answers in the middle of a run are waited out (retry-after) and the run goes on")
+    void rateLimitedMidRun() {
+        java.util.concurrent.atomic.AtomicInteger limited = new java.util.concurrent.atomic.AtomicInteger();
+        gh.intercept = req -> req.getUrl().encodedPath().endsWith("/jobs") && limited.getAndIncrement() < 2
+                ? new mockwebserver3.MockResponse.Builder().code(limited.get() == 1 ? 429 : 403)
+                .addHeader("retry-after", "1").body("{\"message\":\"You have exceeded a secondary rate limit\"}").build()
+                : null;
+        start(env());
+        TestRun r = h.push("ci.yml", YAML);
+        GhRun run = awaitRun(1);
+        run.job("build").start(T0);
+        run.status("in_progress", null);
+        r.awaitState(RunState.RUNNING);
+        run.status("completed", "success");
+        assertEquals(RunState.SUCCESS, r.awaitTerminal().state());
+        assertTrue(limited.get() >= 3, "both limited answers were retried");
+    }
+
+    @Test
     @DisplayName("a re-run started on GitHub (new run_attempt) is followed to its own end")
     void rerunFollowed() {
         start(env());

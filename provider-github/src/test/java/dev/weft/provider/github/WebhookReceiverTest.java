@@ -65,6 +65,18 @@ class WebhookReceiverTest {
     }
 
     @Test
+    void formEncodedDeliveries() {
+        String json = Fixtures.webhook("workflow_run.completed.payload.json");
+        byte[] body = bytes("payload=" + java.net.URLEncoder.encode(json, StandardCharsets.UTF_8));
+        Map<String, List<String>> h = new HashMap<>(request("workflow_run", "f-1", body,
+                Signature.sign(Signature.secret(SECRET), body)).headers());
+        h.put("content-type", List.of("application/x-www-form-urlencoded"));
+        assertEquals(202, receiver.handle(new WebhookRequest("POST", "/hooks/github", h, body)).status());
+        queued.get(0).run();
+        assertEquals(289782451L, hints.get(0).runId());
+    }
+
+    @Test
     void forgedAndMissingSignaturesAre401() {
         byte[] body = bytes(Fixtures.webhook("workflow_run.completed.payload.json"));
         assertEquals(401, receiver.handle(request("workflow_run", "g-2", body, Signature.sign(Signature.secret("forged"), body))).status());

@@ -61,14 +61,32 @@ public final class WebhookReceiver implements WebhookHandler {
         }
         Optional<WebhookHint> hint;
         try {
-            hint = parse(event, GitHubJson.MAPPER.readTree(request.body()));
-        } catch (IOException e) {
+            hint = parse(event, GitHubJson.MAPPER.readTree(json(request)));
+        } catch (IOException | IllegalArgumentException e) {
             return WebhookResponse.text(400, "body is not JSON\n");
         }
         if (hint.isEmpty()) return WebhookResponse.text(400, "no " + event + " object with a run id\n");
         WebhookHint h = hint.get();
         executor.execute(() -> sink.accept(h));
         return WebhookResponse.text(202, "queued\n");
+    }
+
+    /**
+     * The JSON of a delivery: the body, or its {@code payload} field when the webhook was set up
+     * with content type {@code application/x-www-form-urlencoded} (the signature covers the raw
+     * body either way).
+     */
+    static String json(WebhookRequest request) {
+        String body = request.bodyText();
+        boolean form = request.header("Content-Type").map(c -> c.toLowerCase(java.util.Locale.ROOT)
+                .startsWith("application/x-www-form-urlencoded")).orElse(false);
+        if (!form) return body;
+        for (String pair : body.split("&")) {
+            if (pair.startsWith("payload=")) {
+                return java.net.URLDecoder.decode(pair.substring("payload=".length()), java.nio.charset.StandardCharsets.UTF_8);
+            }
+        }
+        throw new IllegalArgumentException("form delivery without a payload field");
     }
 
     /** Reads a delivery's run id, attempt and claimed state; empty when it has none. */
