@@ -40,7 +40,7 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class Store implements KnotCursorStore, AutoCloseable {
     /** Migrations in order; the index + 1 is the schema version each one brings. */
-    private static final List<String> MIGRATIONS = List.of("V1__initial.sql");
+    private static final List<String> MIGRATIONS = List.of("V1__initial.sql", "V2__network.sql");
 
     private final Connection db;
     private final ReentrantLock lock = new ReentrantLock();
@@ -647,5 +647,264 @@ public final class Store implements KnotCursorStore, AutoCloseable {
         if (v == null) p.setNull(i, Types.NULL);
         else if (v instanceof Long l) p.setLong(i, l);
         else p.setString(i, v.toString());
+    }
+
+    // ================================================================================================
+    // The Tangled network (issue 6, schema V2): Jetstream cursor and record revs, members, repo
+    // records, collaborators, sealed repo secrets and the operator's cancel requests. Everything
+    // below is used by dev.weft.jetstream, dev.weft.secrets, dev.weft.xrpc and the weft command.
+    // ================================================================================================
+
+    /** A named network cursor (the Jetstream's {@code time_us}), if one was saved. */
+    public OptionalLong networkCursor(String name) {
+        return locked(() -> {
+            try (PreparedStatement p = db.prepareStatement("SELECT time_us FROM network_cursors WHERE name=?")) {
+                p.setString(1, name);
+                try (ResultSet rs = p.executeQuery()) {
+                    return rs.next() ? OptionalLong.of(rs.getLong(1)) : OptionalLong.empty();
+                }
+            }
+        });
+    }
+
+    /** Saves a network cursor; it never moves back (a replay re-sends older frames). */
+    public void saveNetworkCursor(String name, long timeUs) {
+        update("INSERT INTO network_cursors (name, time_us) VALUES (?, ?) "
+                + "ON CONFLICT (name) DO UPDATE SET time_us = MAX(time_us, excluded.time_us)", name, timeUs);
+    }
+
+    /** The rev of the last commit applied to a record (a delete included), if any. */
+    public Optional<String> recordRev(String did, String collection, String rkey) {
+        return locked(() -> {
+            try (PreparedStatement p = db.prepareStatement(
+                    "SELECT rev FROM network_records WHERE did=? AND collection=? AND rkey=?")) {
+                p.setString(1, did);
+                p.setString(2, collection);
+                p.setString(3, rkey);
+                try (ResultSet rs = p.executeQuery()) {
+                    return rs.next() ? Optional.of(rs.getString(1)) : Optional.<String>empty();
+                }
+            }
+        });
+    }
+
+    public void saveRecordRev(String did, String collection, String rkey, String rev) {
+        update("INSERT INTO network_records (did, collection, rkey, rev) VALUES (?,?,?,?) "
+                + "ON CONFLICT (did, collection, rkey) DO UPDATE SET rev=excluded.rev", did, collection, rkey, rev);
+    }
+
+    /** Adds or replaces the member named by the owner's record {@code rkey}; the time is kept when the subject is. */
+    public void putMember(String rkey, String subject, String source, Instant since) {
+        update("INSERT INTO members (rkey, subject, source, added_at) VALUES (?,?,?,?) ON CONFLICT (rkey) DO UPDATE "
+                        + "SET added_at = CASE WHEN subject = excluded.subject THEN added_at ELSE excluded.added_at END, "
+                        + "subject=excluded.subject, source=excluded.source",
+                rkey, subject, source, since.toEpochMilli());
+    }
+
+    /** Removes the member record {@code rkey}; returns what it held. */
+    public Optional<Member> removeMember(String rkey) {
+        return locked(() -> inTransaction(() -> {
+            Optional<Member> m = first(queryMembers("SELECT rkey, subject, source, added_at FROM members WHERE rkey=?", rkey));
+            if (m.isPresent()) {
+                try (PreparedStatement p = db.prepareStatement("DELETE FROM members WHERE rkey=?")) {
+                    p.setString(1, rkey);
+                    p.executeUpdate();
+                }
+            }
+            return m;
+        }));
+    }
+
+    /** Every member record, by subject then record. */
+    public List<Member> members() {
+        return locked(() -> queryMembers("SELECT rkey, subject, source, added_at FROM members ORDER BY subject, rkey"));
+    }
+
+    public boolean isMember(String did) {
+        return locked(() -> queryLong("SELECT COUNT(*) FROM members WHERE subject=?", did) > 0);
+    }
+
+    private List<Member> queryMembers(String sql, Object... args) throws SQLException {
+        List<Member> out = new ArrayList<>();
+        try (PreparedStatement p = db.prepareStatement(sql)) {
+            bind(p, args);
+            try (ResultSet rs = p.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new Member(rs.getString(1), rs.getString(2), rs.getString(3), Instant.ofEpochMilli(rs.getLong(4))));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The registration a {@code sh.tangled.repo} record (did, rkey) holds, if any. */
+    public Optional<RepoKey> repoRecord(String did, String rkey) {
+        return locked(() -> {
+            try (PreparedStatement p = db.prepareStatement("SELECT knot, name FROM repo_records WHERE did=? AND rkey=?")) {
+                p.setString(1, did);
+                p.setString(2, rkey);
+                try (ResultSet rs = p.executeQuery()) {
+                    return rs.next() ? Optional.of(new RepoKey(rs.getString(1), did, rs.getString(2))) : Optional.<RepoKey>empty();
+                }
+            }
+        });
+    }
+
+    public void putRepoRecord(String rkey, RepoKey repo) {
+        update("INSERT INTO repo_records (did, rkey, knot, name) VALUES (?,?,?,?) "
+                + "ON CONFLICT (did, rkey) DO UPDATE SET knot=excluded.knot, name=excluded.name",
+                repo.did(), rkey, repo.knot(), repo.name());
+    }
+
+    public void removeRepoRecord(String did, String rkey) {
+        update("DELETE FROM repo_records WHERE did=? AND rkey=?", did, rkey);
+    }
+
+    /** Whether some repo record still holds this registration. */
+    public boolean repoRecordHolds(RepoKey repo) {
+        return locked(() -> queryLong("SELECT COUNT(*) FROM repo_records WHERE knot=? AND did=? AND name=?",
+                repo.knot(), repo.did(), repo.name()) > 0);
+    }
+
+    /** The record keys of {@code did}'s repo records, each with the registration it holds. */
+    public Map<String, RepoKey> repoRecordsOf(String did) {
+        return locked(() -> {
+            Map<String, RepoKey> out = new java.util.TreeMap<>();
+            try (PreparedStatement p = db.prepareStatement("SELECT rkey, knot, name FROM repo_records WHERE did=?")) {
+                p.setString(1, did);
+                try (ResultSet rs = p.executeQuery()) {
+                    while (rs.next()) out.put(rs.getString(1), new RepoKey(rs.getString(2), did, rs.getString(3)));
+                }
+            }
+            return out;
+        });
+    }
+
+    public void putCollaborator(Collaborator c) {
+        update("INSERT INTO collaborators (did, rkey, subject, repo, added_at) VALUES (?,?,?,?,?) "
+                        + "ON CONFLICT (did, rkey) DO UPDATE SET subject=excluded.subject, repo=excluded.repo",
+                c.did(), c.rkey(), c.subject(), c.repo(), c.since().toEpochMilli());
+    }
+
+    public boolean removeCollaborator(String did, String rkey) {
+        return locked(() -> {
+            try (PreparedStatement p = db.prepareStatement("DELETE FROM collaborators WHERE did=? AND rkey=?")) {
+                p.setString(1, did);
+                p.setString(2, rkey);
+                return p.executeUpdate() > 0;
+            }
+        });
+    }
+
+    /** Forgets every collaborator record authored by {@code did}. */
+    public void removeCollaboratorsBy(String did) {
+        update("DELETE FROM collaborators WHERE did=?", did);
+    }
+
+    /** Whether {@code subject} collaborates on the repo record {@code repoUri}. */
+    public boolean isCollaborator(String repoUri, String subject) {
+        return locked(() -> queryLong("SELECT COUNT(*) FROM collaborators WHERE repo=? AND subject=?", repoUri, subject) > 0);
+    }
+
+    public List<Collaborator> collaborators() {
+        return locked(() -> {
+            List<Collaborator> out = new ArrayList<>();
+            try (PreparedStatement p = db.prepareStatement(
+                    "SELECT did, rkey, subject, repo, added_at FROM collaborators ORDER BY repo, subject");
+                 ResultSet rs = p.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new Collaborator(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                            Instant.ofEpochMilli(rs.getLong(5))));
+                }
+            }
+            return out;
+        });
+    }
+
+    /** Stores a sealed secret; false (nothing written) when the repo already has that key. */
+    public boolean insertSecret(StoredSecret s) {
+        return locked(() -> {
+            try (PreparedStatement p = db.prepareStatement(
+                    "INSERT OR IGNORE INTO secrets (repo_did, repo_name, key, repo_uri, value, key_id, created_at, created_by) "
+                            + "VALUES (?,?,?,?,?,?,?,?)")) {
+                bind(p, s.repoDid(), s.repoName(), s.key(), s.repoUri(), s.sealed(), s.keyId(),
+                        s.createdAt().toEpochMilli(), s.createdBy());
+                return p.executeUpdate() == 1;
+            }
+        });
+    }
+
+    public boolean deleteSecret(String repoDid, String repoName, String key) {
+        return locked(() -> {
+            try (PreparedStatement p = db.prepareStatement(
+                    "DELETE FROM secrets WHERE repo_did=? AND repo_name=? AND key=?")) {
+                bind(p, repoDid, repoName, key);
+                return p.executeUpdate() == 1;
+            }
+        });
+    }
+
+    /** A repository's secrets, sealed, by key. */
+    public List<StoredSecret> secrets(String repoDid, String repoName) {
+        return locked(() -> {
+            List<StoredSecret> out = new ArrayList<>();
+            try (PreparedStatement p = db.prepareStatement(
+                    "SELECT repo_did, repo_name, key, repo_uri, value, key_id, created_at, created_by FROM secrets "
+                            + "WHERE repo_did=? AND repo_name=? ORDER BY key")) {
+                bind(p, repoDid, repoName);
+                try (ResultSet rs = p.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(new StoredSecret(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                                rs.getBytes(5), rs.getString(6), Instant.ofEpochMilli(rs.getLong(7)), rs.getString(8)));
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    /** Queues an operator cancel for the daemon; returns its id. */
+    public long requestCancel(WorkflowId workflow, Instant at) {
+        return locked(() -> {
+            try (PreparedStatement p = db.prepareStatement(
+                    "INSERT INTO cancel_requests (knot, rkey, workflow, requested_at) VALUES (?,?,?,?)",
+                    Statement.RETURN_GENERATED_KEYS)) {
+                bind(p, workflow.pipeline().knot(), workflow.pipeline().rkey(), workflow.name(), at.toEpochMilli());
+                p.executeUpdate();
+                try (ResultSet keys = p.getGeneratedKeys()) {
+                    keys.next();
+                    return keys.getLong(1);
+                }
+            }
+        });
+    }
+
+    /** Operator cancels not handled yet, oldest first. */
+    public List<CancelRequest> openCancelRequests() {
+        return locked(() -> queryCancelRequests(
+                "SELECT id, knot, rkey, workflow, requested_at, outcome FROM cancel_requests WHERE outcome IS NULL ORDER BY id"));
+    }
+
+    public Optional<CancelRequest> cancelRequest(long id) {
+        return locked(() -> first(queryCancelRequests(
+                "SELECT id, knot, rkey, workflow, requested_at, outcome FROM cancel_requests WHERE id=?", id)));
+    }
+
+    public void finishCancelRequest(long id, String outcome, Instant at) {
+        update("UPDATE cancel_requests SET outcome=?, handled_at=? WHERE id=?", outcome, at.toEpochMilli(), id);
+    }
+
+    private List<CancelRequest> queryCancelRequests(String sql, Object... args) throws SQLException {
+        List<CancelRequest> out = new ArrayList<>();
+        try (PreparedStatement p = db.prepareStatement(sql)) {
+            bind(p, args);
+            try (ResultSet rs = p.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new CancelRequest(rs.getLong(1), new WorkflowId(rs.getString(2), rs.getString(3), rs.getString(4)),
+                            Instant.ofEpochMilli(rs.getLong(5)), rs.getString(6)));
+                }
+            }
+        }
+        return out;
     }
 }
