@@ -74,6 +74,20 @@ public interface Provider extends AutoCloseable {
     }
 
     /**
+     * Whether this provider can deliver a repository's secrets ({@link Run#secrets()}) to its backend
+     * without exposing them. Called by the runtime before each dispatch, on the run's thread; must
+     * not block and should be constant for the provider's configuration (for example {@code SECURE}
+     * only when the backend's secret API is configured).
+     *
+     * <p>The default, {@link SecretSupport#NONE}, makes the runtime refuse (end {@code failed}, with
+     * an error naming this engine) every run whose repository has secrets, so a provider that never
+     * heard of secrets cannot leak them.
+     */
+    default SecretSupport secretSupport() {
+        return SecretSupport.NONE;
+    }
+
+    /**
      * Releases the provider's resources. Called once, on the shutdown thread, after the runtime
      * stopped calling the other methods. Must not report statuses: unfinished runs are resumed on
      * the next start. Must not throw for a provider that was never used.

@@ -44,6 +44,25 @@ public interface Run {
      */
     Map<String, String> variables();
 
+    /**
+     * The repository's secrets (name to value) for this run, read when the run was dispatched. Empty
+     * when the repository has none. Only a provider whose {@link Provider#secretSupport()} is
+     * {@link SecretSupport#SECURE} is ever handed a run whose repository has secrets.
+     *
+     * <p>Upstream semantics (spec section 9): secrets are environment variables of the workflow's
+     * <em>user</em> steps only, never of system steps such as the clone. Never log them, put them in a
+     * URL, a build message, metadata or visible environment, or in an exception message. Lines
+     * written through {@link #log()}, step names and commands, and status error texts are masked by
+     * the runtime ({@code ***} for every value and its base64 forms), but only whole lines: assemble
+     * the backend's log chunks into lines before writing them (see {@link Step}), or a value split
+     * across two writes escapes the mask.
+     *
+     * <p>Thread-safe and immutable; the default (for test doubles) is empty.
+     */
+    default Map<String, String> secrets() {
+        return Map.of();
+    }
+
     /** When the trigger was accepted. */
     Instant createdAt();
 
