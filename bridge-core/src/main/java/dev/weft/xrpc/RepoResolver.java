@@ -1,0 +1,122 @@
+package dev.weft.xrpc;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.weft.auth.DidDocument;
+import dev.weft.auth.DidResolver;
+import dev.weft.model.RepoRef.RepoKey;
+import dev.weft.store.Store;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Turns a repo at-uri ({@code at://<did>/sh.tangled.repo/<rkey>}, what the appview sends) into the
+ * repository weft knows: (knot, did, name). First from the repo records the Jetstream delivered;
+ * otherwise (static mode, or a record older than weft's subscription) by reading the record from
+ * the owner's PDS ({@code com.atproto.repo.getRecord}, the PDS found in the DID document), cached
+ * for the resolver's TTL. Thread-safe.
+ */
+public final class RepoResolver {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern AT_URI = Pattern.compile("at://(did:[a-z]+:[A-Za-z0-9._:%\\-]+)/sh\\.tangled\\.repo/([A-Za-z0-9._:~\\-]{1,512})");
+    private static final int MAX_BYTES = 256 * 1024;
+
+    private final Store store;
+    private final DidResolver dids;
+    private final Duration ttl;
+    private final Duration timeout;
+    private final Clock clock;
+    private final HttpClient http;
+    private final ConcurrentHashMap<String, Cached> cache = new ConcurrentHashMap<>();
+
+    private record Cached(RepoKey repo, Instant until) {
+    }
+
+    /** A parsed repo at-uri. */
+    public record RepoUri(String did, String rkey) {
+        public String uri() {
+            return "at://" + did + "/sh.tangled.repo/" + rkey;
+        }
+    }
+
+    public RepoResolver(Store store, DidResolver dids, Duration ttl, Duration timeout, Clock clock) {
+        this.store = Objects.requireNonNull(store, "store");
+        this.dids = Objects.requireNonNull(dids, "dids");
+        this.ttl = Objects.requireNonNull(ttl, "ttl");
+        this.timeout = Objects.requireNonNull(timeout, "timeout");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.http = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER).build();
+    }
+
+    /** Parses a repo at-uri; empty when it is not one. */
+    public static Optional<RepoUri> parse(String uri) {
+        if (uri == null) return Optional.empty();
+        Matcher m = AT_URI.matcher(uri);
+        return m.matches() ? Optional.of(new RepoUri(m.group(1), m.group(2))) : Optional.empty();
+    }
+
+    /**
+     * The repository a record names.
+     *
+     * @return empty when the record does not exist
+     * @throws DidResolver.ResolutionException when the owner's DID or PDS cannot be reached
+     */
+    public Optional<RepoKey> resolve(RepoUri uri) throws DidResolver.ResolutionException {
+        Optional<RepoKey> known = store.repoRecord(uri.did(), uri.rkey());
+        if (known.isPresent()) return known;
+        Cached c = cache.get(uri.uri());
+        if (c != null && clock.instant().isBefore(c.until())) return Optional.of(c.repo());
+        Optional<RepoKey> fetched = fetch(uri);
+        fetched.ifPresent(r -> cache.put(uri.uri(), new Cached(r, clock.instant().plus(ttl))));
+        return fetched;
+    }
+
+    private Optional<RepoKey> fetch(RepoUri uri) throws DidResolver.ResolutionException {
+        DidDocument doc = dids.resolve(uri.did()).doc();
+        String pds = doc.pds().orElseThrow(() -> new DidResolver.ResolutionException(
+                "DID document of " + uri.did() + " names no #atproto_pds service"));
+        if (pds.endsWith("/")) pds = pds.substring(0, pds.length() - 1);
+        URI u = URI.create(pds + "/xrpc/com.atproto.repo.getRecord?repo=" + enc(uri.did())
+                + "&collection=sh.tangled.repo&rkey=" + enc(uri.rkey()));
+        HttpRequest req = HttpRequest.newBuilder(u).timeout(timeout).header("Accept", "application/json").GET().build();
+        try {
+            HttpResponse<InputStream> resp = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
+            try (InputStream in = resp.body()) {
+                byte[] body = in.readNBytes(MAX_BYTES + 1);
+                if (resp.statusCode() == 400 || resp.statusCode() == 404) return Optional.empty(); // RecordNotFound
+                if (resp.statusCode() != 200 || body.length > MAX_BYTES) {
+                    throw new DidResolver.ResolutionException("reading " + uri.uri() + " from " + pds + ": status " + resp.statusCode());
+                }
+                JsonNode value = JSON.readTree(body).path("value");
+                String knot = value.path("knot").asText("");
+                String name = value.path("name").asText("");
+                if (knot.isEmpty() || name.isEmpty()) return Optional.empty();
+                return Optional.of(new RepoKey(knot, uri.did(), name));
+            }
+        } catch (IOException e) {
+            throw new DidResolver.ResolutionException("reading " + uri.uri() + " from " + pds + ": " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DidResolver.ResolutionException("interrupted reading " + uri.uri());
+        }
+    }
+
+    private static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+}
