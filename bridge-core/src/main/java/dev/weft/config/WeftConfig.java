@@ -25,7 +25,11 @@ import java.util.Set;
 public record WeftConfig(String hostname, String ownerDid, InetSocketAddress listen, Path db, boolean dev,
                          List<String> knots, List<RepoKey> repos, boolean acceptAllRepos, Duration workflowTimeout,
                          Duration replayWindow, Duration eventsSkew, Duration firstStatusDelay, Duration statusGap,
-                         String jetstream, Map<String, String> env, Map<String, String> sources) {
+                         String jetstream, String plcUrl, Path secretsKeyFile, Map<String, String> env,
+                         Map<String, String> sources) {
+
+    /** The stock spindle's Jetstream, weft's default ({@code WEFT_JETSTREAM}). */
+    public static final String DEFAULT_JETSTREAM = "wss://jetstream1.us-west.bsky.network/subscribe";
 
     /** One setting: its variable, default, meaning and aliases, as the README's table lists them. */
     public record Setting(String variable, String defaultValue, String meaning, List<String> aliases) {
@@ -47,8 +51,17 @@ public record WeftConfig(String hostname, String ownerDid, InetSocketAddress lis
             new Setting("WEFT_EVENTS_SKEW", "2m", "/events cursor allowance", List.of()),
             new Setting("WEFT_FIRST_STATUS_DELAY", "1s", "no status sooner than this after the trigger", List.of()),
             new Setting("WEFT_STATUS_GAP", "1s", "minimum gap between statuses of one workflow", List.of()),
-            new Setting("WEFT_JETSTREAM", "", "Jetstream URL for discovery; empty = static mode only",
-                    List.of("SPINDLE_SERVER_JETSTREAM_ENDPOINT", "TACK_JETSTREAM_URL")));
+            new Setting("WEFT_JETSTREAM", DEFAULT_JETSTREAM,
+                    "Jetstream subscribe URL for discovery; empty or off = static mode only",
+                    List.of("SPINDLE_SERVER_JETSTREAM_ENDPOINT", "TACK_JETSTREAM_URL")),
+            new Setting("WEFT_PLC_URL", "https://plc.directory", "PLC directory for resolving did:plc (service auth)",
+                    List.of("SPINDLE_SERVER_PLC_URL")),
+            new Setting("WEFT_SECRETS_KEY_FILE", "", "AES-256 key of the repo secrets; generated (0600) when absent; "
+                    + "default: weft-secrets.key beside WEFT_DB", List.of()));
+
+    /** Variable names whose values --print-config never shows. */
+    private static final java.util.regex.Pattern SECRET_NAME =
+            java.util.regex.Pattern.compile(".*(TOKEN|SECRET|PASSWORD|PRIVATE|CREDENTIAL|_KEY$|_PEM$).*");
 
     /** Every problem of a configuration, each naming its variable. */
     public static final class InvalidConfigException extends Exception {
@@ -110,6 +123,9 @@ public record WeftConfig(String hostname, String ownerDid, InetSocketAddress lis
                     }
                 }
             }
+            if (value == null && s.variable().equals("WEFT_JETSTREAM") && env.containsKey("WEFT_JETSTREAM")) {
+                value = ""; // explicitly set empty: static mode only
+            }
             if (value == null) {
                 value = s.defaultValue();
                 source = "default";
@@ -155,13 +171,27 @@ public record WeftConfig(String hostname, String ownerDid, InetSocketAddress lis
         Duration first = parseDuration("WEFT_FIRST_STATUS_DELAY", v.get("WEFT_FIRST_STATUS_DELAY"), problems, false);
         Duration gap = parseDuration("WEFT_STATUS_GAP", v.get("WEFT_STATUS_GAP"), problems, false);
         String jetstream = v.get("WEFT_JETSTREAM");
+        if (jetstream != null && (jetstream.equalsIgnoreCase("off") || jetstream.equalsIgnoreCase("none"))) jetstream = "";
         if (jetstream != null && !jetstream.isEmpty() && !jetstream.startsWith("ws://") && !jetstream.startsWith("wss://")) {
-            problems.add("WEFT_JETSTREAM: a ws:// or wss:// URL, got " + jetstream);
+            problems.add("WEFT_JETSTREAM: a ws:// or wss:// URL (or empty/off for static mode), got " + jetstream);
+        }
+        String plc = v.get("WEFT_PLC_URL");
+        if (plc == null || !(plc.startsWith("https://") || plc.startsWith("http://"))) {
+            problems.add("WEFT_PLC_URL: an http(s):// URL, got " + plc);
+        }
+        String keyText = v.get("WEFT_SECRETS_KEY_FILE");
+        Path keyFile = null;
+        if (keyText != null && !keyText.isEmpty()) {
+            keyFile = Path.of(keyText);
+        } else if (db != null) {
+            Path parent = db.toAbsolutePath().getParent();
+            keyFile = parent == null ? Path.of("weft-secrets.key") : parent.resolve("weft-secrets.key");
         }
         if (!problems.isEmpty()) throw new InvalidConfigException(problems);
         Set<String> allKnots = new LinkedHashSet<>(knots);
         return new WeftConfig(hostname, owner, listen, db, dev, List.copyOf(allKnots), List.copyOf(repos), all, timeout,
-                replay, skew, first, gap, jetstream == null ? "" : jetstream, Map.copyOf(nonNull(env)), Map.copyOf(sources));
+                replay, skew, first, gap, jetstream == null ? "" : jetstream, plc, keyFile, Map.copyOf(nonNull(env)),
+                Map.copyOf(sources));
     }
 
     private static Map<String, String> nonNull(Map<String, String> env) {
@@ -243,8 +273,45 @@ public record WeftConfig(String hostname, String ownerDid, InetSocketAddress lis
         shown.put("WEFT_EVENTS_SKEW", GoDuration.format(eventsSkew));
         shown.put("WEFT_FIRST_STATUS_DELAY", GoDuration.format(firstStatusDelay));
         shown.put("WEFT_STATUS_GAP", GoDuration.format(statusGap));
-        shown.put("WEFT_JETSTREAM", jetstream);
+        shown.put("WEFT_JETSTREAM", jetstream.isEmpty() ? "(off: static mode only)" : jetstream);
+        shown.put("WEFT_PLC_URL", plcUrl);
+        shown.put("WEFT_SECRETS_KEY_FILE", secretsKeyFile.toString());
         shown.forEach((k, val) -> out.add(k + "=" + val + "  (" + sources.getOrDefault(k, "default") + ")"));
+        // Everything else weft reads is a provider's (WEFT_<ENGINE>_*, tack's TACK_BUILDKITE_*).
+        java.util.Set<String> core = new java.util.HashSet<>();
+        for (Setting s : SETTINGS) {
+            core.add(s.variable());
+            core.addAll(s.aliases());
+        }
+        new java.util.TreeMap<>(env).forEach((k, val) -> {
+            if (core.contains(k) || !(k.startsWith("WEFT_") || k.startsWith("TACK_"))) return;
+            out.add(k + "=" + redact(k, val) + "  (provider setting)");
+        });
         return out;
+    }
+
+    /** A value as --print-config shows it: secrets (by variable name) as {@code <redacted>}. */
+    public static String redact(String variable, String value) {
+        if (value == null || value.isEmpty()) return value;
+        if (variable.endsWith("_FILE") || variable.endsWith("_PATH")) return value;
+        return SECRET_NAME.matcher(variable).matches() ? "<redacted>" : value;
+    }
+
+    /**
+     * One setting's effective value, by its variable, aliases and default, without validating the
+     * rest (for commands that only need the database, say).
+     */
+    public static String resolve(Map<String, String> env, String variable) {
+        for (Setting s : SETTINGS) {
+            if (!s.variable().equals(variable)) continue;
+            String v = env.get(variable);
+            if (v != null && !v.isBlank()) return v.strip();
+            for (String a : s.aliases()) {
+                String av = env.get(a);
+                if (av != null && !av.isBlank()) return av.strip();
+            }
+            return s.defaultValue();
+        }
+        throw new IllegalArgumentException("unknown setting " + variable);
     }
 }

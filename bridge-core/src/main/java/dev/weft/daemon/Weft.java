@@ -1,6 +1,18 @@
 package dev.weft.daemon;
 
+import dev.weft.auth.DidResolver;
+import dev.weft.auth.ServiceAuth;
 import dev.weft.config.WeftConfig;
+import dev.weft.jetstream.JetstreamClient;
+import dev.weft.jetstream.JetstreamOptions;
+import dev.weft.jetstream.NetworkRecords;
+import dev.weft.model.WorkflowId;
+import dev.weft.secrets.RepoSecrets;
+import dev.weft.secrets.SecretCipher;
+import dev.weft.spi.CancelReason;
+import dev.weft.store.CancelRequest;
+import dev.weft.xrpc.NetworkXrpc;
+import dev.weft.xrpc.RepoResolver;
 import dev.weft.discovery.RepoRegistry;
 import dev.weft.events.EventLog;
 import dev.weft.knot.KnotOptions;
@@ -22,10 +34,13 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -52,10 +67,19 @@ public final class Weft implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private final PrometheusMeterRegistry meters;
     private final boolean consumeKnots;
+    private final Clock clock;
+    private final RepoSecrets secrets;
+    private final NetworkRecords network;
+    private final boolean followJetstream;
+    private final JetstreamOptions jetstreamOptions;
+    private volatile JetstreamClient jetstream;
 
     private Weft(Builder b) throws ProviderConfigException {
         this.config = b.config;
         this.consumeKnots = b.consumeKnots;
+        this.clock = b.clock;
+        this.followJetstream = b.jetstream;
+        this.jetstreamOptions = b.jetstreamOptions;
         this.meters = b.meters != null ? b.meters : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         Clock clock = b.clock;
         this.store = Store.open(config.db());
@@ -69,10 +93,26 @@ public final class Weft implements AutoCloseable {
         RunOptions ro = b.runOptions.withWorkflowTimeout(config.workflowTimeout())
                 .withDelays(config.firstStatusDelay(), config.statusGap()).withDev(config.dev());
         this.runs = new RunManager(store, logs, publisher, registry, ro, clock, scheduler, meters);
+        try {
+            this.secrets = new RepoSecrets(store, SecretCipher.loadOrCreate(config.secretsKeyFile()), clock);
+        } catch (IOException e) {
+            closeQuietly();
+            throw new UncheckedIOException("secrets key file " + config.secretsKeyFile() + ": " + e.getMessage(), e);
+        }
+        runs.secrets(repo -> secrets.values(repo.did(), repo.name()));
+        this.network = new NetworkRecords(store, registry, config.hostname(), config.ownerDid(),
+                repo -> config.repos().contains(repo) || (config.acceptAllRepos() && config.knots().contains(repo.knot())),
+                clock);
         ServerOptions so = b.serverOptions.toBuilder().skewAllowance(config.eventsSkew()).build();
         this.server = WeftServer.builder().listen(config.listen().getHostString(), config.listen().getPort())
                 .events(events).logs(logs).owner(config.ownerDid()).health(this::health).registry(meters).options(so)
                 .build();
+        // Service auth for the appview's XRPC calls: did:web over http only in dev mode.
+        DidResolver dids = new DidResolver(config.plcUrl(), config.dev() ? "http" : "https", Duration.ofMinutes(10),
+                Duration.ofSeconds(10), clock);
+        new NetworkXrpc(new ServiceAuth(config.hostname(), dids, clock),
+                new RepoResolver(store, dids, Duration.ofMinutes(10), Duration.ofSeconds(10), clock), registry, secrets,
+                store, id -> runs.cancel(id, CancelReason.REQUESTED)).mount(server.xrpcRoutes());
         List<ProviderFactory> factories = b.factories != null ? b.factories
                 : ProviderRegistry.discover(Weft.class.getClassLoader());
         ProviderRegistry made;
@@ -116,12 +156,38 @@ public final class Weft implements AutoCloseable {
         if (consumeKnots) {
             for (String knot : registry.knots()) knots.add(knot);
         }
-        if (registry.knots().isEmpty()) {
+        if (followJetstream && !config.jetstream().isEmpty()) {
+            jetstream = new JetstreamClient(config.jetstream(), network, new JetstreamClient.CursorStore() {
+                @Override
+                public java.util.OptionalLong cursor() {
+                    return store.networkCursor(JetstreamClient.CURSOR);
+                }
+
+                @Override
+                public void save(long timeUs) {
+                    store.saveNetworkCursor(JetstreamClient.CURSOR, timeUs);
+                }
+            }, jetstreamOptions, meters).start();
+        } else if (registry.knots().isEmpty()) {
             log.warn("no repositories registered: set WEFT_REPOS (or WEFT_REPOS=* with WEFT_KNOTS) to accept triggers");
         }
+        scheduler.scheduleWithFixedDelay(this::operatorCancels, 0, 1, TimeUnit.SECONDS);
         log.info("weft {} serving {} as {} (owner {}), engines {}", VERSION, "http://" + config.listen().getHostString()
                 + ":" + server.port(), config.hostname(), config.ownerDid(), providers.engines());
         return this;
+    }
+
+    /** Carries out the cancels {@code weft cancel} queued in the database (it runs in another process). */
+    private void operatorCancels() {
+        try {
+            for (CancelRequest r : store.openCancelRequests()) {
+                RunManager.CancelOutcome outcome = runs.cancel(r.workflow(), CancelReason.REQUESTED);
+                store.finishCancelRequest(r.id(), outcome.name(), clock.instant());
+                log.info("operator cancel of {}: {}", r.workflow(), outcome);
+            }
+        } catch (RuntimeException e) {
+            log.warn("operator cancels: {}", e.toString());
+        }
     }
 
     private Health health() {
@@ -165,9 +231,31 @@ public final class Weft implements AutoCloseable {
         return config;
     }
 
+    /** The repositories' secrets. */
+    public RepoSecrets secrets() {
+        return secrets;
+    }
+
+    /** Members, repo records and collaborators from the Jetstream. */
+    public NetworkRecords network() {
+        return network;
+    }
+
+    /** The Jetstream client, when it runs. */
+    public Optional<JetstreamClient> jetstream() {
+        return Optional.ofNullable(jetstream);
+    }
+
+    /** Cancels a workflow as the operator ({@code weft cancel} in-process). */
+    public RunManager.CancelOutcome cancel(WorkflowId workflow) {
+        return runs.cancel(workflow, CancelReason.REQUESTED);
+    }
+
     @Override
     public void close() {
         log.info("weft stopping");
+        JetstreamClient j = jetstream;
+        if (j != null) j.close();
         knots.close();
         server.close();
         runs.close();
@@ -201,6 +289,8 @@ public final class Weft implements AutoCloseable {
         private ServerOptions serverOptions = ServerOptions.defaults();
         private KnotOptions knotOptions = KnotOptions.defaults();
         private boolean consumeKnots = true;
+        private boolean jetstream;
+        private JetstreamOptions jetstreamOptions = JetstreamOptions.defaults();
 
         private Builder(WeftConfig config) {
             this.config = config;
@@ -245,6 +335,21 @@ public final class Weft implements AutoCloseable {
         /** Whether to connect to the registered repositories' knots (tests that submit directly do not). */
         public Builder consumeKnots(boolean b) {
             this.consumeKnots = b;
+            return this;
+        }
+
+        /**
+         * Whether to follow {@code WEFT_JETSTREAM} for discovery. Off by default so that tests and
+         * embedded uses never reach the network; {@code weft serve} turns it on. Registrations it
+         * makes start knot consumers only when {@link #consumeKnots} is on.
+         */
+        public Builder jetstream(boolean follow) {
+            this.jetstream = follow;
+            return this;
+        }
+
+        public Builder jetstreamOptions(JetstreamOptions o) {
+            this.jetstreamOptions = o;
             return this;
         }
 

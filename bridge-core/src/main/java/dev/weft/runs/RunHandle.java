@@ -7,15 +7,18 @@ import dev.weft.model.Status;
 import dev.weft.model.Trigger;
 import dev.weft.model.Workflow;
 import dev.weft.model.WorkflowId;
+import dev.weft.secrets.SecretMask;
 import dev.weft.spi.CancelReason;
 import dev.weft.spi.IllegalTransitionException;
 import dev.weft.spi.Run;
 import dev.weft.spi.RunLog;
+import dev.weft.spi.Step;
 import dev.weft.spi.StatusReporter;
 import dev.weft.store.RunRecord;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
@@ -36,6 +39,8 @@ final class RunHandle implements Run, StatusReporter {
     private final JsonNode spec;
     private final Map<String, String> variables;
     private final RunLogWriter log;
+    private final RunLog providerLog;
+    private final Secrets secrets;
     private final CountDownLatch cancelLatch = new CountDownLatch(1);
 
     private volatile RunState state;
@@ -46,7 +51,7 @@ final class RunHandle implements Run, StatusReporter {
     private long lastScheduled;
 
     RunHandle(RunManager manager, RunRecord record, Trigger trigger, Workflow workflow, JsonNode spec,
-              Map<String, String> variables, RunLogWriter log, long lastScheduled) {
+              Map<String, String> variables, RunLogWriter log, long lastScheduled, Secrets secrets) {
         this.manager = manager;
         this.id = record.id();
         this.workflowId = record.workflow();
@@ -56,6 +61,8 @@ final class RunHandle implements Run, StatusReporter {
         this.spec = spec;
         this.variables = variables;
         this.log = log;
+        this.secrets = secrets;
+        this.providerLog = secrets.mask().isEmpty() ? log : new MaskedLog(log, secrets.mask());
         this.state = record.state();
         this.externalId = record.externalId();
         this.webUrl = record.webUrl();
@@ -72,6 +79,11 @@ final class RunHandle implements Run, StatusReporter {
 
     RunLogWriter writer() {
         return log;
+    }
+
+    /** Why the repository's secrets could not be read, or null. */
+    String secretsError() {
+        return secrets.error();
     }
 
     @Override
@@ -107,6 +119,11 @@ final class RunHandle implements Run, StatusReporter {
     @Override
     public Map<String, String> variables() {
         return variables;
+    }
+
+    @Override
+    public Map<String, String> secrets() {
+        return secrets.values();
     }
 
     @Override
@@ -153,7 +170,7 @@ final class RunHandle implements Run, StatusReporter {
 
     @Override
     public RunLog log() {
-        return log;
+        return providerLog;
     }
 
     @Override
@@ -208,7 +225,7 @@ final class RunHandle implements Run, StatusReporter {
         boolean terminal;
         Status status;
         synchronized (this) {
-            status = translate(requested);
+            status = masked(translate(requested));
             if (status.state() == state) return true;
             if (!state.canMoveTo(status.state())) return false;
             long notBefore = manager.notBefore(this, lastScheduled);
@@ -228,6 +245,34 @@ final class RunHandle implements Run, StatusReporter {
             return new Status.Timeout(manager.timeoutMessage());
         }
         return s;
+    }
+
+    /** A status whose error text could carry a secret (a provider's exception message) is masked. */
+    private Status masked(Status s) {
+        if (secrets.mask().isEmpty() || s.error().isEmpty()) return s;
+        String m = secrets.mask().apply(s.error().get());
+        return m.equals(s.error().get()) ? s : Status.of(s.state(), m, s.exitCode().orElse(null));
+    }
+
+    /**
+     * A run's secrets as the runtime holds them: the values handed to the provider, the mask of
+     * every log line, and why they could not be read (the run then fails before its provider sees it).
+     */
+    record Secrets(Map<String, String> values, SecretMask mask, String error) {
+        static final Secrets NONE = new Secrets(Map.of(), SecretMask.none(), null);
+    }
+
+    /** The provider's view of the log: step names and commands masked like data lines. */
+    private record MaskedLog(RunLogWriter log, SecretMask mask) implements RunLog {
+        @Override
+        public Step startStep(String name, String command, boolean system, Instant at) {
+            return log.startStep(mask.apply(name), command == null ? null : mask.apply(command), system, at);
+        }
+
+        @Override
+        public List<Step> steps() {
+            return log.steps();
+        }
     }
 
     @Override

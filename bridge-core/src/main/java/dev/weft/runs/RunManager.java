@@ -13,11 +13,14 @@ import dev.weft.model.Status;
 import dev.weft.model.Trigger;
 import dev.weft.model.Workflow;
 import dev.weft.model.WorkflowId;
+import dev.weft.model.RepoRef.RepoKey;
+import dev.weft.secrets.SecretMask;
 import dev.weft.spi.CancelReason;
 import dev.weft.spi.LogFetch;
 import dev.weft.spi.Provider;
 import dev.weft.spi.RetriableProviderException;
 import dev.weft.spi.Run;
+import dev.weft.spi.SecretSupport;
 import dev.weft.spi.WorkflowSpecException;
 import dev.weft.status.StatusPublisher;
 import dev.weft.store.RunRecord;
@@ -69,6 +72,7 @@ public final class RunManager implements TriggerSink, AutoCloseable {
     private final ConcurrentHashMap<Long, ScheduledFuture<?>> timeouts = new ConcurrentHashMap<>();
     private volatile Function<String, Optional<Provider>> providers = e -> Optional.empty();
     private volatile Function<Long, UnaryOperator<String>> logFilters = id -> UnaryOperator.identity();
+    private volatile SecretSource secretSource = repo -> Map.of();
     private final Counter accepted;
     private final Counter duplicates;
     private final Counter unregistered;
@@ -102,6 +106,22 @@ public final class RunManager implements TriggerSink, AutoCloseable {
     /** A per-run filter for data lines (secret masking); identity by default. */
     public void logFilters(Function<Long, UnaryOperator<String>> filters) {
         this.logFilters = filters;
+    }
+
+    /**
+     * Where a run's repository secrets come from (read when the run is loaded). Every value is
+     * masked in the run's log lines, step names, commands and status errors, before any other
+     * {@link #logFilters} filter; a run whose repository has secrets is only dispatched to a provider
+     * whose {@link Provider#secretSupport()} is {@link SecretSupport#SECURE}.
+     */
+    public void secrets(SecretSource source) {
+        this.secretSource = source;
+    }
+
+    /** A repository's secrets, name to value; throws when they cannot be read (the run then fails). */
+    @FunctionalInterface
+    public interface SecretSource {
+        Map<String, String> secretsFor(RepoKey repo) throws Exception;
     }
 
     Store store() {
@@ -176,10 +196,31 @@ public final class RunManager implements TriggerSink, AutoCloseable {
         } catch (Exception e) {
             spec = MissingNode.getInstance();
         }
-        RunLogWriter writer = logs.writer(r.id(), logFilters.apply(r.id()));
-        RunHandle h = new RunHandle(this, r, t, wf, spec, TangledVariables.of(t, options.dev()), writer, lastScheduled);
+        RunHandle.Secrets secrets = secretsOf(t);
+        RunLogWriter writer = logs.writer(r.id(), filter(r.id(), secrets));
+        RunHandle h = new RunHandle(this, r, t, wf, spec, TangledVariables.of(t, options.dev()), writer, lastScheduled,
+                secrets);
         active.put(r.id(), h);
         return h;
+    }
+
+    private RunHandle.Secrets secretsOf(Trigger t) {
+        try {
+            Map<String, String> values = secretSource.secretsFor(t.repo().key());
+            if (values == null || values.isEmpty()) return RunHandle.Secrets.NONE;
+            return new RunHandle.Secrets(Map.copyOf(values), SecretMask.of(values.values()), null);
+        } catch (Exception e) {
+            log.error("cannot read the secrets of {}: {}", t.repo().key(), e.getMessage());
+            return new RunHandle.Secrets(Map.of(), SecretMask.none(),
+                    "cannot read the repository's secrets: " + e.getMessage());
+        }
+    }
+
+    /** The run's data-line filter: its secret mask first, then any {@link #logFilters} filter. */
+    private UnaryOperator<String> filter(long runId, RunHandle.Secrets secrets) {
+        UnaryOperator<String> extra = logFilters.apply(runId);
+        SecretMask mask = secrets.mask();
+        return mask.isEmpty() ? extra : text -> extra.apply(mask.apply(text));
     }
 
     // ------------------------------------------------------------------ dispatch
@@ -194,6 +235,17 @@ public final class RunManager implements TriggerSink, AutoCloseable {
             Optional<Provider> provider = providers.apply(h.engine());
             if (provider.isEmpty()) {
                 fail(h, "unknown engine " + GoQuote.quote(h.engine()));
+                return;
+            }
+            if (h.secretsError() != null) {
+                fail(h, h.secretsError());
+                return;
+            }
+            if (!resume && !h.secrets().isEmpty() && provider.get().secretSupport() != SecretSupport.SECURE) {
+                fail(h, "repository " + h.trigger().repo().did() + "/" + h.trigger().repo().name() + " has "
+                        + h.secrets().size() + " secret(s) and engine " + GoQuote.quote(h.engine())
+                        + " cannot keep secrets; the workflow was not started (configure the engine's secret "
+                        + "delivery, or remove the repository's secrets)");
                 return;
             }
             Duration backoff = options.retryMin();
@@ -361,8 +413,9 @@ public final class RunManager implements TriggerSink, AutoCloseable {
         } catch (Exception e) {
             spec = MissingNode.getInstance();
         }
+        RunHandle.Secrets secrets = secretsOf(t);
         return new RunHandle(this, r, t, wf, spec, TangledVariables.of(t, options.dev()),
-                logs.writer(r.id(), logFilters.apply(r.id())), store.lastScheduled(r.id()));
+                logs.writer(r.id(), filter(r.id(), secrets)), store.lastScheduled(r.id()), secrets);
     }
 
     private LogFetch fetchLogs(long runId) {

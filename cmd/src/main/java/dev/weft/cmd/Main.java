@@ -32,6 +32,9 @@ public final class Main {
                 case "demo" -> DemoCommand.run(rest, out, err);
                 case "wire-check" -> wireCheck(rest, out, err);
                 case "bench" -> BenchCommand.run(rest, out, err);
+                case "repos" -> NetworkCommands.repos(rest, out, err);
+                case "members" -> NetworkCommands.members(rest, out, err);
+                case "cancel" -> NetworkCommands.cancel(rest, out, err);
                 case "version", "--version" -> {
                     out.println("weft " + Weft.VERSION);
                     yield 0;
@@ -76,6 +79,11 @@ public final class Main {
                                (--once: exit after the first pipeline; 0 when every workflow succeeded)
                   wire-check   FILE: check the wire encoder against a golden vector file
                   bench        run the benchmarks (see docs/performance.md)
+                  repos        list the registered repositories: from which record (or static), since when
+                  members      list the spindle members and repo collaborators learnt from the Jetstream
+                  cancel       PIPELINE-AT-URI WORKFLOW: cancel a workflow (queued in the database for
+                               the running daemon; --wait 30s by default, --wait 0 to return at once)
+                               these three read WEFT_DB (or --db, or its SPINDLE_/TACK_ aliases)
                   version      print the version
                 """);
     }

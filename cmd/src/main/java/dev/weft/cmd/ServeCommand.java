@@ -24,7 +24,7 @@ final class ServeCommand {
         }
         Weft weft;
         try {
-            weft = Weft.builder(config).start();
+            weft = Weft.builder(config).jetstream(true).start();
         } catch (ProviderConfigException e) {
             err.println("weft: provider configuration invalid:");
             e.problems().forEach(p -> err.println("  " + p));

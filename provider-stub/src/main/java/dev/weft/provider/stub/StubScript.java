@@ -15,7 +15,11 @@ import java.util.List;
 record StubScript(List<StubStep> steps, boolean hang) {
 
     /** One scripted step. */
-    record StubStep(String name, String command, List<String> output, List<String> stderr, Duration delay, int exit) {
+    record StubStep(String name, String command, List<String> output, List<String> stderr, Duration delay, int exit,
+                    List<String> chunks) {
+        StubStep(String name, String command, List<String> output, List<String> stderr, Duration delay, int exit) {
+            this(name, command, output, stderr, delay, exit, List.of());
+        }
     }
 
     static StubScript parse(JsonNode spec, JsonNode block) throws WorkflowSpecException {
@@ -45,7 +49,7 @@ record StubScript(List<StubStep> steps, boolean hang) {
                 exit = s.get("exit").asInt();
             }
             steps.add(new StubStep(name, command == null ? "" : command, lines(s, "output", where),
-                    lines(s, "stderr", where), delay, exit));
+                    lines(s, "stderr", where), delay, exit, lines(s, "chunks", where)));
         }
         JsonNode hang = block.path("hang");
         if (!hang.isMissingNode() && !hang.isBoolean()) throw new WorkflowSpecException("stub.hang: must be true or false");

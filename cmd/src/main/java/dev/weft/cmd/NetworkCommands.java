@@ -1,0 +1,163 @@
+package dev.weft.cmd;
+
+import dev.weft.config.WeftConfig;
+import dev.weft.model.PipelineId;
+import dev.weft.model.RunState;
+import dev.weft.model.WorkflowId;
+import dev.weft.spi.GoDuration;
+import dev.weft.store.CancelRequest;
+import dev.weft.store.Collaborator;
+import dev.weft.store.Member;
+import dev.weft.store.RegisteredRepo;
+import dev.weft.store.RunRecord;
+import dev.weft.store.Store;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * {@code weft repos}, {@code weft members} and {@code weft cancel}: operator commands that work on
+ * the database ({@code WEFT_DB}), so they need no network endpoint and only the access an operator
+ * has. {@code cancel} queues the request in the database; the running daemon polls the queue every
+ * second, cancels the workflow through its provider and records the outcome, which the command
+ * waits for. SQLite's WAL mode lets both processes use the file at once.
+ */
+final class NetworkCommands {
+    private NetworkCommands() {
+    }
+
+    static int repos(List<String> args, PrintStream out, PrintStream err) throws WeftConfig.InvalidConfigException {
+        Optional<Path> db = database(args, err, "repos");
+        if (db.isEmpty()) return 2;
+        try (Store store = Store.open(db.get())) {
+            List<RegisteredRepo> repos = store.repos();
+            if (repos.isEmpty()) out.println("no repositories registered");
+            for (RegisteredRepo r : repos) {
+                out.println(r.repo() + "  from " + r.source() + "  since " + r.since());
+            }
+        }
+        return 0;
+    }
+
+    static int members(List<String> args, PrintStream out, PrintStream err) throws WeftConfig.InvalidConfigException {
+        Optional<Path> db = database(args, err, "members");
+        if (db.isEmpty()) return 2;
+        try (Store store = Store.open(db.get())) {
+            List<Member> members = store.members();
+            if (members.isEmpty()) out.println("no members (besides the owner)");
+            for (Member m : members) out.println(m.subject() + "  from " + m.source() + "  since " + m.since());
+            List<Collaborator> collaborators = store.collaborators();
+            if (!collaborators.isEmpty()) out.println("collaborators:");
+            for (Collaborator c : collaborators) {
+                out.println("  " + c.subject() + " on " + c.repo() + "  from at://" + c.did()
+                        + "/sh.tangled.repo.collaborator/" + c.rkey() + "  since " + c.since());
+            }
+        }
+        return 0;
+    }
+
+    static int cancel(List<String> args, PrintStream out, PrintStream err) throws WeftConfig.InvalidConfigException {
+        List<String> rest = new ArrayList<>(args);
+        Duration wait = Duration.ofSeconds(30);
+        List<String> positional = new ArrayList<>();
+        List<String> flags = new ArrayList<>();
+        for (int i = 0; i < rest.size(); i++) {
+            String a = rest.get(i);
+            String waitText = a.equals("--wait") && i + 1 < rest.size() ? rest.get(++i)
+                    : a.startsWith("--wait=") ? a.substring("--wait=".length()) : null;
+            if (waitText != null) {
+                try {
+                    wait = GoDuration.parse(waitText);
+                } catch (IllegalArgumentException e) {
+                    err.println("weft cancel: --wait: " + e.getMessage());
+                    return 2;
+                }
+            } else if (a.startsWith("--")) {
+                flags.add(a);
+                if (!a.contains("=") && i + 1 < rest.size() && !rest.get(i + 1).startsWith("--")) flags.add(rest.get(++i));
+            } else {
+                positional.add(a);
+            }
+        }
+        if (positional.size() != 2) {
+            err.println("usage: weft cancel PIPELINE-AT-URI WORKFLOW [--wait 30s] [--db FILE]");
+            return 2;
+        }
+        Optional<PipelineId> pipeline = PipelineId.parseAtUri(positional.get(0));
+        if (pipeline.isEmpty()) {
+            err.println("weft cancel: not a pipeline at-uri (at://did:web:<knot>/sh.tangled.pipeline/<rkey>): " + positional.get(0));
+            return 2;
+        }
+        WorkflowId id = new WorkflowId(pipeline.get(), positional.get(1));
+        Optional<Path> db = database(flags, err, "cancel");
+        if (db.isEmpty()) return 2;
+        try (Store store = Store.open(db.get())) {
+            Optional<RunRecord> run = store.run(id);
+            if (run.isEmpty()) {
+                err.println("weft cancel: no workflow " + id.name() + " in " + pipeline.get().atUri());
+                return 1;
+            }
+            if (run.get().state().isTerminal()) {
+                out.println(id + " is already " + run.get().state().wireName() + ": nothing to cancel");
+                return 0;
+            }
+            long request = store.requestCancel(id, Instant.now());
+            Instant deadline = Instant.now().plus(wait);
+            while (true) {
+                Optional<CancelRequest> r = store.cancelRequest(request);
+                if (r.isPresent() && r.get().outcome() != null) {
+                    out.println(id + ": " + describe(r.get().outcome()));
+                    break;
+                }
+                if (!Instant.now().isBefore(deadline)) {
+                    out.println(id + ": cancel queued; no running weft picked it up within " + GoDuration.format(wait)
+                            + " (it will when it starts)");
+                    return 0;
+                }
+                Thread.sleep(200);
+            }
+            Instant until = Instant.now().plus(wait);
+            while (Instant.now().isBefore(until)) {
+                RunState s = store.run(id).map(RunRecord::state).orElse(RunState.CANCELLED);
+                if (s.isTerminal()) {
+                    out.println(id + " ended " + s.wireName());
+                    return 0;
+                }
+                Thread.sleep(200);
+            }
+            out.println(id + ": cancel requested; the provider has not confirmed yet");
+            return 0;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 130;
+        }
+    }
+
+    private static String describe(String outcome) {
+        return switch (outcome) {
+            case "REQUESTED" -> "cancel requested from its provider";
+            case "ALREADY_TERMINAL" -> "already finished: nothing changed";
+            case "NOT_FOUND" -> "weft does not know this workflow";
+            default -> outcome;
+        };
+    }
+
+    /** The database named by --db/WEFT_DB (and aliases), which must exist. */
+    private static Optional<Path> database(List<String> flags, PrintStream err, String command)
+            throws WeftConfig.InvalidConfigException {
+        Map<String, String> env = WeftConfig.applyFlags(System.getenv(), flags);
+        Path db = Path.of(WeftConfig.resolve(env, "WEFT_DB"));
+        if (!Files.isRegularFile(db)) {
+            err.println("weft " + command + ": no database at " + db.toAbsolutePath() + " (set WEFT_DB or --db)");
+            return Optional.empty();
+        }
+        return Optional.of(db);
+    }
+}
