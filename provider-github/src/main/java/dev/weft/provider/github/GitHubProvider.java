@@ -118,7 +118,7 @@ final class GitHubProvider implements Provider {
                         "GitHub accepted the dispatch of " + block.workflow() + " on " + block.fullName()
                                 + " without naming the run, and no run whose title contains " + run.id()
                                 + " appeared within " + GoDuration.format(settings.correlateTimeout())
-                                + ": add  run-name: ${{ github.workflow }} [${{ inputs.weft_run_id }}]  to the workflow"));
+                                + ": add the line \"run-name: CI [${{ inputs.weft_run_id }}]\" to the GitHub workflow"));
                 attachAndTrack(run, b, block, found.id(), found.htmlUrl());
             }
             case Dispatcher.Outcome.Unknown u -> {

@@ -624,6 +624,28 @@ class GitHubEndToEndTest {
     }
 
     @Test
+    @DisplayName("partial or contradictory credentials stop start-up, naming every problem")
+    void badConfiguration() throws Exception {
+        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> ProviderHarness.builder(new GitHubProviderFactory()).env(Map.of("WEFT_GITHUB_APP_ID", "1",
+                        "WEFT_GITHUB_COMMIT_WAIT", "soon", "WEFT_GITHUB_API", "not a url")).start());
+        String m = e.getMessage();
+        assertTrue(m.contains("WEFT_GITHUB_APP_INSTALLATION_ID"), m);
+        assertTrue(m.contains("WEFT_GITHUB_APP_PRIVATE_KEY"), m);
+        assertTrue(m.contains("WEFT_GITHUB_COMMIT_WAIT"), m);
+        assertTrue(m.contains("WEFT_GITHUB_API"), m);
+        java.nio.file.Path junk = java.nio.file.Files.createTempFile("junk", ".pem");
+        var both = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> ProviderHarness.builder(new GitHubProviderFactory()).env(Map.of("WEFT_GITHUB_TOKEN", "t",
+                        "WEFT_GITHUB_APP_ID", "1")).start());
+        assertTrue(both.getMessage().contains("not both"), both.getMessage());
+        var badKey = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> ProviderHarness.builder(new GitHubProviderFactory()).env(Map.of("WEFT_GITHUB_APP_ID", "1",
+                        "WEFT_GITHUB_APP_INSTALLATION_ID", "2", "WEFT_GITHUB_APP_PRIVATE_KEY", junk.toString())).start());
+        assertTrue(badKey.getMessage().contains("WEFT_GITHUB_APP_PRIVATE_KEY"), badKey.getMessage());
+    }
+
+    @Test
     @DisplayName("without credentials the provider starts, and its runs fail saying what to set")
     void unconfigured() {
         start(Map.of());

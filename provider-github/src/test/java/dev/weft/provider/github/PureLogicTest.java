@@ -222,9 +222,4 @@ class PureLogicTest {
         }
     }
 
-    static Map<String, String> ordered(String... kv) {
-        Map<String, String> m = new LinkedHashMap<>();
-        for (int i = 0; i < kv.length; i += 2) m.put(kv[i], kv[i + 1]);
-        return m;
-    }
 }
