@@ -83,7 +83,8 @@ public final class LogHub implements LogFeed {
         return Optional.of(new WorkflowLog() {
             @Override
             public List<EncodedLine> after(long afterSeq, int limit) {
-                return store.logAfter(id, afterSeq, limit);
+                RunLogWriter w = writers.get(id);
+                return w != null ? w.after(afterSeq, limit) : store.logAfter(id, afterSeq, limit);
             }
 
             @Override

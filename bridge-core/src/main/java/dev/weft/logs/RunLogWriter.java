@@ -24,7 +24,14 @@ public final class RunLogWriter implements RunLog {
     private final long runId;
     private final UnaryOperator<String> filter;
     private final List<StepImpl> steps = new ArrayList<>();
+    /**
+     * The most recent frames, so live viewers of a running workflow are served from memory instead
+     * of each re-reading the store on every line; slot {@code seq % TAIL} holds line {@code seq}.
+     */
+    private static final int TAIL = 4096;
+    private final LogFeed.EncodedLine[] tail = new LogFeed.EncodedLine[TAIL];
     private long seq;
+    private long tailFrom;
     private volatile boolean complete;
 
     RunLogWriter(LogHub hub, long runId, List<StepRecord> stored, long lastSeq, UnaryOperator<String> filter) {
@@ -32,6 +39,7 @@ public final class RunLogWriter implements RunLog {
         this.runId = runId;
         this.filter = filter;
         this.seq = lastSeq;
+        this.tailFrom = lastSeq + 1;
         for (StepRecord s : stored) {
             steps.add(new StepImpl(s.stepId(), s.name(), s.command(), s.system(), s.endedAt() != null));
         }
@@ -91,8 +99,26 @@ public final class RunLogWriter implements RunLog {
     }
 
     private void write(LogLine line) {
+        byte[] frame = LogHub.encode(line);
+        hub.store().appendLog(runId, seq + 1, frame);
         seq++;
-        hub.store().appendLog(runId, seq, LogHub.encode(line));
+        tail[(int) (seq % TAIL)] = new LogFeed.EncodedLine(seq, frame);
+        if (seq - tailFrom >= TAIL) tailFrom = seq - TAIL + 1;
+    }
+
+    /**
+     * Lines after {@code afterSeq}, from the in-memory tail when it still holds them, else from the
+     * store.
+     */
+    List<LogFeed.EncodedLine> after(long afterSeq, int limit) {
+        synchronized (this) {
+            if (afterSeq + 1 >= tailFrom) {
+                List<LogFeed.EncodedLine> out = new ArrayList<>((int) Math.min(limit, Math.max(0, seq - afterSeq)));
+                for (long s = afterSeq + 1; s <= seq && out.size() < limit; s++) out.add(tail[(int) (s % TAIL)]);
+                return out;
+            }
+        }
+        return hub.store().logAfter(runId, afterSeq, limit);
     }
 
     private void endLocked(StepImpl s, Instant at) {

@@ -1,0 +1,53 @@
+package dev.weft.events;
+
+import dev.weft.model.PipelineId;
+import dev.weft.model.RepoRef;
+import dev.weft.model.Status;
+import dev.weft.model.StatusEvent;
+import dev.weft.model.Trigger;
+import dev.weft.model.TriggerKind;
+import dev.weft.model.Workflow;
+import dev.weft.store.RunRecord;
+import dev.weft.store.Store;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+class EventLogTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    @DisplayName("the in-memory tail answers exactly what the store would, before and after a restart")
+    void ringMatchesStore() {
+        Path db = dir.resolve("w.db");
+        try (Store store = Store.open(db)) {
+            publish(store, new EventLog(store, Clock.systemUTC()), "3ka", 40);
+        }
+        try (Store store = Store.open(db)) {
+            EventLog log = new EventLog(store, Clock.systemUTC());
+            publish(store, log, "3kb", 30);
+            List<StatusEvent> all = store.eventsAfter(Long.MIN_VALUE, 1000);
+            assertEquals(70, all.size());
+            for (long cursor : new long[]{-1, 0, all.get(10).id(), all.get(39).id(), all.get(40).id(), all.get(69).id()}) {
+                assertEquals(store.eventsAfter(cursor, 1000), log.after(cursor, 1000), "after " + cursor);
+                assertEquals(store.eventsAfter(cursor, 7), log.after(cursor, 7), "after " + cursor + " limited");
+            }
+        }
+    }
+
+    private static void publish(Store store, EventLog log, String rkey, int n) {
+        Trigger t = new Trigger(new PipelineId("k", rkey), new RepoRef("k", "did:plc:x", "r"),
+                new TriggerKind.Manual(List.of()), List.of(new Workflow("a.yml", "stub", null, "")), Instant.now());
+        RunRecord r = store.insertTrigger(t, 0).orElseThrow().get(0);
+        for (int i = 1; i < n; i++) store.transition(r.id(), new Status.Running(), 0, 0);
+        for (int i = 0; i < n; i++) log.append(store.nextOutbox().orElseThrow());
+    }
+}
