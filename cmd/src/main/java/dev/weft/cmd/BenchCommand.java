@@ -1,15 +1,16 @@
 package dev.weft.cmd;
 
+import dev.weft.cmd.bench.Bench;
+
 import java.io.PrintStream;
 import java.util.List;
 
-/** {@code weft bench}: placeholder until the benchmark scenarios land (see docs/performance.md). */
+/** {@code weft bench}: the benchmark scenarios of docs/performance.md, in {@link Bench}. */
 final class BenchCommand {
     private BenchCommand() {
     }
 
     static int run(List<String> args, PrintStream out, PrintStream err) {
-        err.println("weft bench: not built yet");
-        return 2;
+        return Bench.run(args, out, err);
     }
 }

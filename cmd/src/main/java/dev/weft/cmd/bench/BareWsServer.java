@@ -1,0 +1,151 @@
+package dev.weft.cmd.bench;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The reference side of {@code logs} and {@code events}: the least a Netty WebSocket server can do
+ * to send the same pre-encoded frames to each client. It has weft's transport settings (NIO, the
+ * default number of event loops, {@code TCP_NODELAY}, a 128/256 KiB write-buffer water mark) and
+ * its way of writing (wrap each frame's bytes, write while the channel is writable, flush, resume
+ * on writability, yield after 1,000 frames), then ends each stream with close 1000, but has no
+ * store, no feed, no routing and no per-frame lookup: what weft adds to this is what the ratio
+ * measures.
+ */
+final class BareWsServer implements AutoCloseable {
+    private static final int FRAMES_PER_TURN = 1000;
+    private static final int HIGH_WATER_MARK = 256 << 10;
+
+    private final List<byte[]> frames;
+    private final boolean waitForGo;
+    private final Queue<Stream> waiting = new ConcurrentLinkedQueue<>();
+    private volatile boolean go;
+    private EventLoopGroup boss;
+    private EventLoopGroup workers;
+    private Channel listener;
+
+    /**
+     * @param frames    what every client receives, in order
+     * @param waitForGo whether streams wait for {@link #go()} (else each starts at its handshake)
+     */
+    BareWsServer(List<byte[]> frames, boolean waitForGo) {
+        this.frames = frames;
+        this.waitForGo = waitForGo;
+        this.go = !waitForGo;
+    }
+
+    /** Binds an ephemeral loopback port; returns it. */
+    int start() {
+        boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
+        WebSocketServerProtocolConfig ws = WebSocketServerProtocolConfig.newBuilder()
+                .websocketPath("/").checkStartsWith(true).maxFramePayloadLength(1 << 16).build();
+        listener = new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
+                        new WriteBufferWaterMark(HIGH_WATER_MARK / 2, HIGH_WATER_MARK))
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(1 << 16),
+                                new WebSocketServerProtocolHandler(ws), new Stream());
+                    }
+                })
+                .bind("127.0.0.1", 0).syncUninterruptibly().channel();
+        return ((InetSocketAddress) listener.localAddress()).getPort();
+    }
+
+    /** Starts every stream whose handshake is done, and any later one at its handshake. */
+    void go() {
+        go = true;
+        for (Stream s; (s = waiting.poll()) != null; ) s.wake();
+    }
+
+    @Override
+    public void close() {
+        if (listener != null) listener.close().syncUninterruptibly();
+        if (workers != null) workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        if (boss != null) boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    /** One client's stream: a position in {@link #frames}. */
+    private final class Stream extends ChannelInboundHandlerAdapter {
+        private ChannelHandlerContext ctx;
+        private int next;
+        private boolean started;
+        private boolean done;
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+            if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete) {
+                this.ctx = ctx;
+                if (go) {
+                    wake();
+                } else {
+                    waiting.add(this);
+                    if (go && waiting.remove(this)) wake(); // go() ran between the check and the add
+                }
+            }
+            super.userEventTriggered(ctx, evt);
+        }
+
+        void wake() {
+            ctx.executor().execute(() -> {
+                started = true;
+                pump();
+            });
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+            if (started && ctx.channel().isWritable()) ctx.executor().execute(this::pump);
+            super.channelWritabilityChanged(ctx);
+        }
+
+        private void pump() {
+            if (done || !ctx.channel().isActive()) return;
+            int budget = FRAMES_PER_TURN;
+            while (next < frames.size() && ctx.channel().isWritable()) {
+                ctx.write(new TextWebSocketFrame(Unpooled.wrappedBuffer(frames.get(next++))), ctx.voidPromise());
+                if (--budget == 0) {
+                    ctx.flush();
+                    ctx.executor().execute(this::pump);
+                    return;
+                }
+            }
+            if (next == frames.size()) {
+                done = true;
+                ctx.writeAndFlush(new CloseWebSocketFrame(1000, "log stream complete"));
+            } else {
+                ctx.flush();
+            }
+        }
+    }
+
+    boolean waitsForGo() {
+        return waitForGo;
+    }
+}

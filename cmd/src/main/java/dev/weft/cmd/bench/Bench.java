@@ -1,0 +1,161 @@
+package dev.weft.cmd.bench;
+
+import java.io.PrintStream;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.CodeSource;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * {@code weft bench [scenario...] [--quick] [--vectors FILE] [--go-encode DIR]}: runs the
+ * benchmark scenarios of docs/performance.md in order, each printing its figures and, where there
+ * is one, the reference measured in the same run, then a summary against the targets.
+ *
+ * <p>Exit status: 0 when every scenario ran and checked its own results (a missed target is a
+ * figure, not an error), 1 when a scenario failed or its verification did not hold, 2 on bad usage.
+ */
+public final class Bench {
+    /** Every scenario, in the order they run. */
+    public static final List<String> SCENARIOS = List.of("wire", "inflight", "pending", "logs", "events");
+
+    private Bench() {
+    }
+
+    public static int run(List<String> args, PrintStream out, PrintStream err) {
+        boolean quick = false;
+        Path vectors = null;
+        Path goEncode = null;
+        Set<String> chosen = new LinkedHashSet<>();
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            switch (a) {
+                case "--quick" -> quick = true;
+                case "--vectors", "--go-encode" -> {
+                    if (i + 1 >= args.size()) {
+                        err.println("weft bench: " + a + " needs a value");
+                        return 2;
+                    }
+                    Path p = Path.of(args.get(++i));
+                    if (a.equals("--vectors")) vectors = p;
+                    else goEncode = p;
+                }
+                case "-h", "--help" -> {
+                    usage(out);
+                    return 0;
+                }
+                default -> {
+                    if (a.startsWith("--vectors=")) {
+                        vectors = Path.of(a.substring("--vectors=".length()));
+                    } else if (a.startsWith("--go-encode=")) {
+                        goEncode = Path.of(a.substring("--go-encode=".length()));
+                    } else if (SCENARIOS.contains(a)) {
+                        chosen.add(a);
+                    } else {
+                        err.println("weft bench: unknown scenario or flag " + a);
+                        usage(err);
+                        return 2;
+                    }
+                }
+            }
+        }
+        if (chosen.isEmpty()) chosen.addAll(SCENARIOS);
+        // weft logs one info line per trigger and status; thousands of them would time the console.
+        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        }
+        Path shared = sharedDir();
+        BenchContext ctx = new BenchContext(quick,
+                vectors != null ? vectors : shared.resolve("wire").resolve("vectors.jsonl"),
+                goEncode != null ? goEncode : shared.resolve("bench").resolve("go-encode"), out);
+
+        Instant start = Instant.now();
+        out.println("weft bench" + (quick ? " --quick" : "") + ": " + String.join(", ", chosen) + " on "
+                + Runtime.getRuntime().availableProcessors() + " cores, Java " + Runtime.version() + ", "
+                + System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+        List<Outcome> outcomes = new ArrayList<>();
+        for (String s : chosen) {
+            out.println();
+            out.println("== " + s + " ==");
+            Instant t0 = Instant.now();
+            Outcome o;
+            try {
+                o = switch (s) {
+                    case "wire" -> WireScenario.run(ctx);
+                    case "inflight" -> InflightScenario.run(ctx);
+                    case "pending" -> PendingScenario.run(ctx);
+                    case "logs" -> LogsScenario.run(ctx);
+                    case "events" -> EventsScenario.run(ctx);
+                    default -> throw new IllegalStateException(s);
+                };
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                out.println(s + ": interrupted");
+                return 130;
+            } catch (Exception e) {
+                out.println(s + ": failed: " + e);
+                e.printStackTrace(out);
+                o = Outcome.failed(s, e.toString());
+            }
+            outcomes.add(o);
+            out.println(s + ": took " + Fmt.seconds(Duration.between(t0, Instant.now()).toNanos()));
+        }
+
+        out.println();
+        out.println("== summary (" + Fmt.seconds(Duration.between(start, Instant.now()).toNanos()) + ") ==");
+        out.println(String.format("%-9s %-34s %-30s %-26s %s", "scenario", "weft", "reference (same run)", "target",
+                "verdict"));
+        boolean failed = false;
+        for (Outcome o : outcomes) {
+            out.println(String.format("%-9s %-34s %-30s %-26s %s", o.scenario(), o.figure(), o.reference(), o.target(),
+                    o.verdict().label));
+            failed |= o.verdict() == Outcome.Verdict.FAILED;
+        }
+        out.flush();
+        return failed ? 1 : 0;
+    }
+
+    static void usage(PrintStream out) {
+        out.println("""
+                usage: weft bench [scenario...] [--quick] [--vectors FILE] [--go-encode DIR]
+
+                scenarios (default: all, in this order):
+                  wire      LogLine and status records encoded per second (JMH) vs Go's encoding/json
+                  inflight  10,000 hanging stub workflows held at once in a child JVM with -Xmx256m, then cancelled
+                  pending   500 triggers/s from an in-process knot: knot publish to pending on /events, p50/p99
+                  logs      1,000 /logs viewers of one live workflow vs a bare Netty server, lines/s
+                  events    /events backfill of 1,000,000 statuses to one client vs a bare Netty server
+
+                --quick       smaller sizes and shorter timings (about 2 minutes in all)
+                --vectors     golden vector file (default ../shared/wire/vectors.jsonl beside the repository)
+                --go-encode   directory of the Go reference encoder (default ../shared/bench/go-encode)
+                """);
+    }
+
+    /**
+     * {@code ../shared} next to the repository this build came from (the jar lives in
+     * {@code <repo>/cmd/target}); else {@code ../shared} from the working directory.
+     */
+    static Path sharedDir() {
+        try {
+            CodeSource src = Bench.class.getProtectionDomain().getCodeSource();
+            if (src != null) {
+                for (Path p = Path.of(src.getLocation().toURI()).toAbsolutePath(); p != null; p = p.getParent()) {
+                    if (Files.isRegularFile(p.resolve("pom.xml")) && Files.isDirectory(p.resolve("cmd"))) {
+                        Path shared = p.resolveSibling("shared");
+                        if (Files.isDirectory(shared)) return shared.normalize();
+                        break;
+                    }
+                }
+            }
+        } catch (URISyntaxException | RuntimeException e) {
+            // fall through to the working directory
+        }
+        return Path.of("..", "shared").toAbsolutePath().normalize();
+    }
+}

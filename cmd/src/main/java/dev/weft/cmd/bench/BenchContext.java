@@ -1,0 +1,44 @@
+package dev.weft.cmd.bench;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What every scenario is given: the size of the run, where the shared reference material is, and
+ * how to start a child JVM from the same class path.
+ *
+ * @param quick    the shorter variant ({@code --quick}): fewer items and shorter timings
+ * @param vectors  the golden vector file for {@code wire}
+ * @param goEncode the directory of the Go reference encoder
+ * @param out      where figures are printed
+ */
+record BenchContext(boolean quick, Path vectors, Path goEncode, PrintStream out) {
+
+    /** Log level handed to child JVMs: the bench keeps weft's per-status info lines off the console. */
+    static final String QUIET_LOGS = "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn";
+
+    void say(String scenario, String line) {
+        out.println(scenario + ": " + line);
+        out.flush();
+    }
+
+    /** The size to use: {@code full} normally, {@code quick} under {@code --quick}. */
+    int pick(int full, int quick) {
+        return quick() ? quick : full;
+    }
+
+    /** {@code java [jvmArgs] -cp <this class path> mainClass args}: a child JVM running this very build. */
+    static List<String> javaCommand(List<String> jvmArgs, Class<?> main, List<String> args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(jvmArgs);
+        cmd.add(QUIET_LOGS);
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(main.getName());
+        cmd.addAll(args);
+        return cmd;
+    }
+}

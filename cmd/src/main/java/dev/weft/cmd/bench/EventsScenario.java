@@ -1,0 +1,189 @@
+package dev.weft.cmd.bench;
+
+import dev.weft.model.PipelineId;
+import dev.weft.model.RepoRef;
+import dev.weft.model.Status;
+import dev.weft.model.StatusEvent;
+import dev.weft.model.Trigger;
+import dev.weft.model.TriggerKind;
+import dev.weft.model.Workflow;
+import dev.weft.store.OutboxEntry;
+import dev.weft.store.RunRecord;
+import dev.weft.store.Store;
+import dev.weft.wire.StatusFrames;
+import dev.weft.wire.Tid;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code weft bench events}: one {@code /events} client reading a backlog of 1,000,000 statuses
+ * from cursor -1, then the same frames (encoded by weft from the same store) from a bare Netty
+ * server ({@link BareWsServer}), one client of the same kind, in the same run. Both are timed from
+ * the client's handshake to its last frame. Target: weft at least 70 % of the bare server.
+ *
+ * <p>The backlog is written before weft starts, through the public {@link Store} API on the same
+ * database file: triggers of 1,000 workflows each ({@link Store#insertTrigger}, which queues each
+ * run's {@code pending}), then {@code running} and {@code success} per run ({@link Store#transition}),
+ * then every queued status is published in order ({@link Store#nextOutbox}, {@link Store#publish}),
+ * exactly what weft's status publisher does. Two runs end {@code pending, cancelled} instead so the
+ * total is exactly the target. Every run ends terminal, so weft's start-up recovery finds nothing
+ * to resume and the backlog does not change under the client.
+ */
+final class EventsScenario {
+    static final String NAME = "events";
+    static final double TARGET = 0.70;
+    static final String KNOT = "knot.weft-bench.localhost";
+    private static final int WORKFLOWS_PER_TRIGGER = 1000;
+
+    private EventsScenario() {
+    }
+
+    static Outcome run(BenchContext ctx) throws Exception {
+        int n = ctx.pick(1_000_000, 100_000);
+        Path dir = Files.createTempDirectory("weft-bench-events");
+        try {
+            Path db = dir.resolve("weft.db");
+            long f0 = System.nanoTime();
+            fill(db, n);
+            ctx.say(NAME, n + " statuses written through the Store API in " + Fmt.seconds(System.nanoTime() - f0)
+                    + " (" + Fmt.mib(Files.size(db)) + " database)");
+
+            Backfill weftSide;
+            List<byte[]> frames = new ArrayList<>(n);
+            try (WeftUnderTest w = WeftUnderTest.start(false, db, Map.of());
+                 WsClients clients = new WsClients(1)) {
+                weftSide = Backfill.read(clients, URI.create(w.wsBase() + "/events?cursor=-1"), n);
+                for (long after = 0; ; ) {
+                    List<StatusEvent> batch = w.weft.store().eventsAfter(after, 10_000);
+                    if (batch.isEmpty()) break;
+                    for (StatusEvent e : batch) frames.add(StatusFrames.frame(e));
+                    after = batch.get(batch.size() - 1).id();
+                }
+            }
+            boolean same = weftSide.frames == n && frames.size() == n
+                    && Arrays.equals(weftSide.first, frames.get(0)) && Arrays.equals(weftSide.last, frames.get(n - 1));
+            double weftRate = weftSide.rate();
+            ctx.say(NAME, "weft: " + Fmt.count(weftSide.frames) + " frames (" + Fmt.mib(weftSide.bytes) + ") in "
+                    + Fmt.seconds(weftSide.nanos) + ": " + Fmt.count(weftRate) + " statuses/s"
+                    + (same ? "" : "; NOT the expected frames (" + frames.size() + " in the store)"));
+            if (!same) return Outcome.failed(NAME, "the client did not get the " + n + " stored statuses");
+
+            Backfill bareSide;
+            try (BareWsServer bare = new BareWsServer(frames, false); WsClients clients = new WsClients(1)) {
+                int port = bare.start();
+                bareSide = Backfill.read(clients, URI.create("ws://127.0.0.1:" + port + "/"), n);
+            }
+            double bareRate = bareSide.rate();
+            ctx.say(NAME, "bare netty: " + Fmt.count(bareSide.frames) + " frames in " + Fmt.seconds(bareSide.nanos)
+                    + ": " + Fmt.count(bareRate) + " statuses/s");
+            double ratio = weftRate / bareRate;
+            ctx.say(NAME, "weft / bare: " + Fmt.percent(ratio) + " (target >= 70 %)");
+            return new Outcome(NAME, Fmt.count(weftRate) + " statuses/s", Fmt.count(bareRate) + " statuses/s (bare)",
+                    ">= 70 % of bare: " + Fmt.percent(ratio), Outcome.atLeast(ratio, TARGET));
+        } finally {
+            WeftUnderTest.deleteTree(dir);
+        }
+    }
+
+    /** Writes exactly {@code n} published statuses into a new database at {@code db}. */
+    static void fill(Path db, int n) {
+        int twoStatusRuns = switch (n % 3) {
+            case 0 -> 0;
+            case 2 -> 1;
+            default -> 2;
+        };
+        int threeStatusRuns = (n - 2 * twoStatusRuns) / 3;
+        int runs = threeStatusRuns + twoStatusRuns;
+        try (Store store = Store.open(db)) {
+            Instant now = Instant.now();
+            long nanos = Store.nanos(now);
+            long rkeyBase = now.toEpochMilli() * 1000;
+            RepoRef repo = new RepoRef(KNOT, WeftUnderTest.DID, WeftUnderTest.REPO);
+            int made = 0;
+            for (int t = 0; made < runs; t++) {
+                int count = Math.min(WORKFLOWS_PER_TRIGGER, runs - made);
+                List<Workflow> workflows = new ArrayList<>(count);
+                for (int i = 0; i < count; i++) {
+                    workflows.add(new Workflow("workflow-" + i + ".yml", "stub", Workflow.CloneOptions.DEFAULT,
+                            "engine: stub\n"));
+                }
+                String sha = String.format("%040x", t + 1);
+                Trigger trigger = new Trigger(new PipelineId(KNOT, Tid.of(rkeyBase + t, 0)), repo,
+                        new TriggerKind.Push("refs/heads/main", sha, "0".repeat(40)), workflows, now);
+                List<RunRecord> inserted = store.insertTrigger(trigger, nanos).orElseThrow();
+                for (RunRecord r : inserted) {
+                    if (made++ < threeStatusRuns) {
+                        store.transition(r.id(), new Status.Running(), nanos, nanos);
+                        store.transition(r.id(), new Status.Success(), nanos, nanos);
+                    } else {
+                        store.transition(r.id(), new Status.Cancelled("cancelled"), nanos, nanos);
+                    }
+                }
+            }
+            int published = 0;
+            for (Optional<OutboxEntry> e; (e = store.nextOutbox()).isPresent(); published++) {
+                store.publish(e.get(), Store.nanos(Instant.now()));
+            }
+            if (published != n) throw new IllegalStateException("published " + published + " statuses, not " + n);
+        }
+    }
+
+    /** One client reading {@code expected} frames; remembers the first and the last. */
+    private static final class Backfill {
+        long frames;
+        long bytes;
+        long nanos;
+        byte[] first;
+        byte[] last;
+
+        double rate() {
+            return frames / (nanos / 1e9);
+        }
+
+        static Backfill read(WsClients clients, URI uri, long expected) throws Exception {
+            Backfill b = new Backfill();
+            CountDownLatch done = new CountDownLatch(1);
+            long[] openedAt = new long[1];
+            clients.connect(uri, new WsClients.Listener() {
+                @Override
+                public void onOpen(long nanos) {
+                    openedAt[0] = nanos;
+                }
+
+                @Override
+                public void onText(ByteBuf content, long nanos) {
+                    long i = ++b.frames;
+                    b.bytes += content.readableBytes();
+                    if (i == 1) b.first = ByteBufUtil.getBytes(content);
+                    if (i == expected) {
+                        b.last = ByteBufUtil.getBytes(content);
+                        b.nanos = nanos - openedAt[0];
+                        done.countDown();
+                    }
+                }
+
+                @Override
+                public void onClose(int code, long nanos) {
+                    done.countDown();
+                }
+            }).get(30, TimeUnit.SECONDS);
+            if (!done.await(300, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("only " + b.frames + " of " + expected + " frames after 300 s");
+            }
+            if (b.frames < expected) throw new IllegalStateException("connection closed after " + b.frames + " frames");
+            return b;
+        }
+    }
+}

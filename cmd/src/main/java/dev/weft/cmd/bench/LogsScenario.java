@@ -1,0 +1,142 @@
+package dev.weft.cmd.bench;
+
+import dev.weft.logs.LogFeed;
+import dev.weft.model.WorkflowId;
+import dev.weft.spi.ProviderConfigException;
+import dev.weft.store.RunRecord;
+import dev.weft.store.StepRecord;
+
+import java.io.IOException;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * {@code weft bench logs}: 1,000 WebSocket viewers of one live stub workflow's {@code /logs}, then
+ * a bare Netty server ({@link BareWsServer}) sending the very same frames (read back from weft's
+ * store) to as many clients of the same kind, in the same run.
+ *
+ * <p>The workflow's first step waits a few seconds on one line while the viewers connect (each
+ * gets the step's start line then); its second step prints its lines without delay, so weft stores
+ * and fans them out while they are produced, as it would a chatty build. weft's figure counts the
+ * frames every viewer received from the first line after the wait to the last line, over that
+ * time; the bare server's counts every frame from its start signal (all clients connected) to the
+ * last frame. Every viewer must receive every line and the close 1000 that ends a complete log,
+ * on both sides. Target: weft at least 70 % of the bare server.
+ */
+final class LogsScenario {
+    static final String NAME = "logs";
+    static final double TARGET = 0.70;
+    static final String WORKFLOW = "logs.yml";
+
+    private LogsScenario() {
+    }
+
+    static String yaml(int lines, String wait) {
+        StringBuilder b = new StringBuilder("""
+                engine: stub
+                stub:
+                  steps:
+                    - name: wait
+                      command: sleep
+                      output: ["waiting for viewers"]
+                      delay: %s
+                    - name: stream
+                      command: ./build.sh
+                      output:
+                """.formatted(wait));
+        for (int i = 1; i <= lines; i++) {
+            b.append(String.format(Locale.ROOT,
+                    "            - \"[%05d] compiling src/main/java/dev/weft/module%03d/Source%05d.java ... ok\"%n",
+                    i, i % 97, i));
+        }
+        return b.toString();
+    }
+
+    static Outcome run(BenchContext ctx) throws Exception {
+        int viewers = 1000;
+        int lines = ctx.pick(3000, 1000);
+        int waitSeconds = ctx.pick(8, 6);
+        ctx.say(NAME, viewers + " viewers of one live stub workflow printing " + lines + " lines (after a "
+                + waitSeconds + " s step during which the viewers connect)");
+        List<byte[]> frames;
+        double weftRate;
+        try (WeftUnderTest w = WeftUnderTest.start(true, null, Map.of());
+             WsClients clients = new WsClients(2)) {
+            String rkey = w.rkey(0);
+            w.knot.publishPipeline(rkey, w.pushRecord(0, WORKFLOW, yaml(lines, waitSeconds + "s")));
+            WorkflowId id = new WorkflowId(w.knot.host(), rkey, WORKFLOW);
+            long until = System.nanoTime() + 10_000_000_000L;
+            Optional<RunRecord> run;
+            while ((run = w.weft.store().run(id)).isEmpty()) {
+                if (System.nanoTime() > until) throw new IllegalStateException("the workflow was not accepted");
+                Thread.sleep(10);
+            }
+            long accepted = System.nanoTime();
+            Viewers crowd = new Viewers(viewers);
+            URI uri = URI.create(w.wsBase() + "/logs/" + w.knot.host() + "/" + rkey + "/" + WORKFLOW);
+            crowd.connect(clients, uri, waitSeconds * 3);
+            long ready = System.nanoTime();
+            ctx.say(NAME, "weft: " + viewers + " viewers connected " + Fmt.seconds(ready - accepted)
+                    + " after the workflow was accepted");
+            if (!crowd.awaitClosed(180)) {
+                crowd.closeAll();
+                throw new IllegalStateException(crowd.openCount() + " viewers still open after 180 s");
+            }
+            long runId = run.get().id();
+            long stored = w.weft.store().lastLogSeq(runId);
+            frames = new ArrayList<>((int) stored);
+            for (LogFeed.EncodedLine l : w.weft.store().logAfter(runId, 0, (int) stored)) frames.add(l.frame());
+            int wrong = crowd.wrong(stored);
+            long t0 = crowd.earliestSecond();
+            long t1 = crowd.latestLast();
+            long delivered = crowd.totalFrames() - viewers; // the first frame came before the window
+            weftRate = delivered / ((t1 - t0) / 1e9);
+            String produced = produced(w, runId);
+            ctx.say(NAME, "weft: " + stored + " lines stored; every viewer received "
+                    + (wrong == 0 ? "all " + stored + " and close 1000" : "NOT all: " + wrong + " viewers wrong, e.g. "
+                    + crowd.firstWrong(stored)));
+            if (t0 < ready) ctx.say(NAME, "weft: warning: lines flowed before every viewer was connected");
+            ctx.say(NAME, "weft: " + Fmt.count(delivered) + " frames delivered in " + Fmt.seconds(t1 - t0) + ": "
+                    + Fmt.count(weftRate) + " lines/s (" + produced + ")");
+            if (wrong != 0) return Outcome.failed(NAME, wrong + " viewers missed lines");
+        }
+
+        double bareRate;
+        try (BareWsServer bare = new BareWsServer(frames, true); WsClients clients = new WsClients(2)) {
+            int port = bare.start();
+            Viewers crowd = new Viewers(viewers);
+            crowd.connect(clients, URI.create("ws://127.0.0.1:" + port + "/"), 60);
+            long t0 = System.nanoTime();
+            bare.go();
+            if (!crowd.awaitClosed(180)) {
+                crowd.closeAll();
+                throw new IllegalStateException(crowd.openCount() + " bare clients still open after 180 s");
+            }
+            long t1 = crowd.latestLast();
+            int wrong = crowd.wrong(frames.size());
+            bareRate = crowd.totalFrames() / ((t1 - t0) / 1e9);
+            ctx.say(NAME, "bare netty: " + Fmt.count(crowd.totalFrames()) + " frames to " + viewers + " clients in "
+                    + Fmt.seconds(t1 - t0) + ": " + Fmt.count(bareRate) + " lines/s"
+                    + (wrong == 0 ? "" : "; " + wrong + " clients wrong, e.g. " + crowd.firstWrong(frames.size())));
+        }
+        double ratio = weftRate / bareRate;
+        ctx.say(NAME, "weft / bare: " + Fmt.percent(ratio) + " (target >= 70 %)");
+        return new Outcome(NAME, Fmt.count(weftRate) + " lines/s", Fmt.count(bareRate) + " lines/s (bare)",
+                ">= 70 % of bare: " + Fmt.percent(ratio), Outcome.atLeast(ratio, TARGET));
+    }
+
+    /** How fast the stub wrote the streaming step, from its start and end times in the store. */
+    private static String produced(WeftUnderTest w, long runId) {
+        for (StepRecord s : w.weft.store().steps(runId)) {
+            if (s.name().equals("stream") && s.endedAt() != null) {
+                long nanos = s.endedAt() - s.startedAt();
+                return "the stub wrote its lines in " + Fmt.seconds(nanos);
+            }
+        }
+        return "the stub's write time is unknown";
+    }
+}
