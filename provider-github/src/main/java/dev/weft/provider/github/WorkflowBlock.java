@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.weft.spi.WorkflowSpecException;
 
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,8 +40,8 @@ record WorkflowBlock(String owner, String repo, String workflow, Optional<String
         }
         if (!block.isObject()) throw new WorkflowSpecException("github: must be a mapping with repo and workflow");
         List<String> problems = new ArrayList<>();
-        for (Iterator<String> it = block.fieldNames(); it.hasNext(); ) {
-            String k = it.next();
+        for (var field : block.properties()) {
+            String k = field.getKey();
             if (!KEYS.contains(k)) problems.add("github." + k + ": unknown key (known: repo, workflow, ref, inputs)");
         }
         String owner = null;
@@ -81,8 +80,7 @@ record WorkflowBlock(String owner, String repo, String workflow, Optional<String
             if (!in.isObject()) {
                 problems.add("github.inputs: expected a mapping of input names to strings");
             } else {
-                for (var it = in.fields(); it.hasNext(); ) {
-                    var e = it.next();
+                for (var e : in.properties()) {
                     JsonNode v = e.getValue();
                     if (e.getKey().equals(RUN_ID_INPUT)) {
                         problems.add("github.inputs." + RUN_ID_INPUT + ": reserved, weft sets it");

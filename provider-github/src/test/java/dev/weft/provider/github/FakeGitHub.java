@@ -224,7 +224,7 @@ final class FakeGitHub implements AutoCloseable {
             return json(422, "{\"message\":\"Invalid request.\\n\\n\\\"return_run_details\\\" is not a permitted key.\"}");
         }
         Map<String, String> inputs = new LinkedHashMap<>();
-        body.path("inputs").fields().forEachRemaining(e -> inputs.put(e.getKey(), e.getValue().asText()));
+        body.path("inputs").properties().forEach(e -> inputs.put(e.getKey(), e.getValue().asText()));
         long id = nextId++;
         String weftId = inputs.getOrDefault("weft_run_id", "");
         String title = runName == null ? "CI" : String.format(runName, weftId);

@@ -84,13 +84,11 @@ public final class GitHubRest {
                     .header("X-GitHub-Api-Version", API_VERSION);
             rb.method(method, bytes == null ? null : RequestBody.create(bytes, JSON));
             ApiResponse response;
-            try (AutoCloseable permit = limiter.acquire(write);
-                 Response r = http.newCall(rb.build()).execute()) {
+            RateLimiter.Permit permit = limiter.acquire(write);
+            try (Response r = http.newCall(rb.build()).execute()) {
                 response = new ApiResponse(r.code(), r.headers(), r.body().string());
-            } catch (IOException | InterruptedException e) {
-                throw e;
-            } catch (Exception e) {
-                throw new IOException(e);
+            } finally {
+                permit.close();
             }
             limiter.observe(response.headers());
             if (response.code() == 401 && tokens.refreshable() && !refreshed) {

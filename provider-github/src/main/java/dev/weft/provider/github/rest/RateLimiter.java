@@ -41,8 +41,14 @@ public final class RateLimiter {
         return new RateLimiter(clock, sleeper, 100, 900, 80);
     }
 
-    /** Waits until a request may go out; release the returned permit when its response is read. */
-    public AutoCloseable acquire(boolean write) throws InterruptedException {
+    /** A booked request slot; {@link #close()} frees it. */
+    public interface Permit extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /** Waits until a request may go out; close the returned permit when its response is read. */
+    public Permit acquire(boolean write) throws InterruptedException {
         while (true) {
             Duration wait = reserve(write);
             if (wait.isZero()) break;
