@@ -57,7 +57,8 @@ final class FrameStreamHandler extends ChannelInboundHandlerAdapter {
     private long position;
     /** Wire size of the last stream frame written; see the class comment on the cap. */
     private long lastFrameBytes;
-    private ChannelHandlerContext ctx;
+    /** Volatile: {@link #wake()} reads it on publisher threads. */
+    private volatile ChannelHandlerContext ctx;
     private AutoCloseable subscription;
     private ScheduledFuture<?> slowTimer;
     private boolean counted;

@@ -1,5 +1,8 @@
 package dev.weft.server;
 
+import dev.weft.events.EventFeed;
+import dev.weft.logs.LogFeed;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
@@ -10,6 +13,7 @@ import io.netty.handler.timeout.IdleStateHandler;
 
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * Wires a new connection's pipeline and does nothing else: codec, idle guard, malformed-request
@@ -56,10 +60,8 @@ final class HttpPipeline extends ChannelInitializer<Channel> {
     }
 
     /** What the pipeline's handlers need, gathered by {@link WeftServer}. */
-    record Deps(ServerOptions options, dev.weft.events.EventFeed events, dev.weft.logs.LogFeed logs,
-                WebhookRoutes webhooks, XrpcRoutes xrpc, ServerMetrics metrics, Blocking blocking,
-                java.util.function.Supplier<Health> health,
-                io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry) {
+    record Deps(ServerOptions options, EventFeed events, LogFeed logs, WebhookRoutes webhooks, XrpcRoutes xrpc,
+                ServerMetrics metrics, Blocking blocking, Supplier<Health> health, PrometheusMeterRegistry registry) {
     }
 
     @Override

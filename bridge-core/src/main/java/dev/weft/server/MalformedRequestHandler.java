@@ -14,6 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 
 /**
  * Answers whatever the HTTP decoder could not parse (a broken request line, oversized headers, a
@@ -38,7 +39,7 @@ final class MalformedRequestHandler extends ChannelInboundHandlerAdapter {
         log.info("{}: malformed HTTP request, answering {}: {}", ctx.channel().remoteAddress(), status.code(),
                 String.valueOf(cause));
         Responses.send(ctx, null, Responses.response(status, Responses.TEXT,
-                (status.reasonPhrase().toLowerCase() + "\n").getBytes(StandardCharsets.UTF_8)), true);
+                (status.reasonPhrase().toLowerCase(Locale.ROOT) + "\n").getBytes(StandardCharsets.UTF_8)), true);
     }
 
     static HttpResponseStatus status(Throwable cause) {

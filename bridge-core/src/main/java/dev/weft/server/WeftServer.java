@@ -1,5 +1,7 @@
 package dev.weft.server;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.weft.events.EventFeed;
 import dev.weft.logs.LogFeed;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -175,8 +177,8 @@ public final class WeftServer implements AutoCloseable {
 
     private static String jsonString(String s) {
         try {
-            return new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(s);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            return new ObjectMapper().writeValueAsString(s);
+        } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
     }

@@ -90,11 +90,13 @@ class EventsEndpointTest {
         int live = 10_000;
         for (long id = 1; id <= backlog; id++) s.events.put(id);
 
-        WebSocketRecorder ws = connect(s, "/events?cursor=-1");
-        // Append while the backfill is still being streamed, waking subscribers every time.
+        // Start appending the moment the connection subscribes, which is just before its first
+        // backfill read, so appends and wake-ups land while the backlog is being streamed.
         Thread appender = Thread.ofPlatform().start(() -> {
+            while (s.events.subscribers() == 0) Thread.onSpinWait();
             for (long id = backlog + 1; id <= backlog + live; id++) s.events.append(id);
         });
+        WebSocketRecorder ws = connect(s, "/events?cursor=-1");
         List<String> got = ws.awaitFrames(backlog + live, Duration.ofSeconds(60));
         appender.join();
 
@@ -164,13 +166,16 @@ class EventsEndpointTest {
         ServerFixture s = track(new ServerFixture(feed, ServerOptions.builder()
                 .slowClientTimeout(Duration.ofMillis(500)).writeBufferHighWaterMark(64 * 1024).build()));
 
-        try (Socket raw = stalledClient(s, "/events?cursor=-1")) {
+        Socket raw = stalledClient(s, "/events?cursor=-1");
+        try {
             await().atMost(WAIT).until(() -> s.counter("weft.ws.slow_disconnects", "endpoint", "events") == 1.0);
             await().atMost(WAIT).until(() -> s.gauge("weft.events.connections") == 0.0);
             long served = feed.maxServed.get();
             // Kernel socket buffers plus the write buffer hold at most a few tens of thousands of
             // ~300-byte frames; a server ignoring writability would run through the endless feed.
             assertTrue(served > 0 && served < 100_000, "events read for a stalled client: " + served);
+        } finally {
+            raw.close(); // only now: until here the client must look alive but stalled
         }
     }
 

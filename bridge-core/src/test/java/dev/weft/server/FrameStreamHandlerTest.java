@@ -104,7 +104,7 @@ class FrameStreamHandlerTest {
     }
 
     @Test
-    @DisplayName("reads only while writable, and resumes exactly where it stopped")
+    @DisplayName("reads only while writable, and resumes exactly where it stopped, appends included")
     void backpressure() {
         for (long id = 1; id <= 300; id++) feed.put(id);
         ch.stall();
@@ -116,13 +116,15 @@ class FrameStreamHandlerTest {
         assertTrue(stoppedAt < 20, "read ahead to " + stoppedAt);
 
         List<String> got = new ArrayList<>();
-        while (got.size() < 300) {
+        long next = 301;
+        while (got.size() < 400) {
+            if (next <= 400) feed.append(next++); // live appends while the backlog is still streaming
             ch.resume();
             got.addAll(drain());
             ch.stall();
             ch.runPendingTasks();
         }
-        assertEquals(eventFrames(1, 300), got);
+        assertEquals(eventFrames(1, 400), got);
     }
 
     @Test

@@ -190,9 +190,12 @@ class LogsEndpointTest {
         TestLogFeed.TestLog log = s.logs.add(CI);
         for (int i = 0; i < 4; i++) log.append(huge);
 
-        try (Socket raw = EventsEndpointTest.stalledClient(s, CI_PATH)) {
+        Socket raw = EventsEndpointTest.stalledClient(s, CI_PATH);
+        try {
             await().atMost(WAIT).until(() -> s.counter("weft.ws.slow_disconnects", "endpoint", "logs") == 1.0);
             await().atMost(WAIT).until(() -> s.gauge("weft.logs.connections") == 0.0 && log.subscribers() == 0);
+        } finally {
+            raw.close(); // only now: until here the client must look alive but stalled
         }
     }
 }
