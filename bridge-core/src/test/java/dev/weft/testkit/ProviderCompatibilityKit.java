@@ -175,7 +175,7 @@ public abstract class ProviderCompatibilityKit {
             TestRun before = harness.push("ci.yml", longRunningWorkflow());
             before.awaitState(RunState.RUNNING, patience());
             harness = harness.restart();
-            TestRun after = harness.new TestRun(before.workflowId());
+            TestRun after = harness.run(before.workflowId());
             if (supportsResume()) {
                 assertFalse(after.record().state().isTerminal(), "a resumable run is still open after restart");
                 after.cancel();

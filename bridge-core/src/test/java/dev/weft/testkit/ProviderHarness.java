@@ -123,6 +123,11 @@ public final class ProviderHarness implements AutoCloseable {
         return "";
     }
 
+    /** A workflow submitted earlier (before a {@link #restart()}, say), observed in this runtime. */
+    public TestRun run(WorkflowId id) {
+        return new TestRun(id);
+    }
+
     /** Stops this runtime and starts a new one on the same database, with new provider instances. */
     public ProviderHarness restart() {
         weft.close();

@@ -9,7 +9,6 @@ import dev.weft.provider.buildkite.fake.FakeBuildkite;
 import dev.weft.provider.buildkite.fake.Scripts;
 import dev.weft.provider.buildkite.internal.WebhookVerifier;
 import dev.weft.testkit.ProviderCompatibilityKit;
-import dev.weft.testkit.BuildkiteTestAccess;
 import dev.weft.testkit.ProviderHarness;
 import dev.weft.testkit.ProviderHarness.TestRun;
 import mockwebserver3.RecordedRequest;
@@ -455,7 +454,7 @@ class BuildkiteProviderTest {
         await().atMost(PATIENCE).until(() -> String.join("\n", r.logFrames()).contains("second half"));
 
         h = h.restart();
-        TestRun after = BuildkiteTestAccess.run(h, r.workflowId());
+        TestRun after = h.run(r.workflowId());
         job.append("o\nthree\n").finish("passed", 0, Scripts.T0.plusSeconds(5));
         b.state("passed");
         assertEquals(RunState.SUCCESS, after.awaitTerminal(PATIENCE).state());
@@ -485,7 +484,7 @@ class BuildkiteProviderTest {
         h.close();
         bk.deleteBuild(1);
         h = ProviderHarness.builder(new BuildkiteProviderFactory()).env(env).dataDir(dir).start();
-        Status end = BuildkiteTestAccess.run(h, r.workflowId()).awaitTerminal(PATIENCE);
+        Status end = h.run(r.workflowId()).awaitTerminal(PATIENCE);
         assertEquals(RunState.FAILED, end.state());
         assertTrue(end.error().orElse("").contains("acme/app#1 was not found"), end.toString());
     }
