@@ -14,6 +14,8 @@ import dev.weft.spi.RetriableProviderException;
 import dev.weft.spi.Run;
 import dev.weft.spi.RunDirectory;
 import dev.weft.spi.WorkflowSpecException;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import okhttp3.OkHttpClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,13 +50,15 @@ final class GitHubProvider implements Provider {
     private final ScheduledExecutorService scheduler;
     private final Clock wallClock;
     private final Waits waits;
+    private final MeterRegistry meters;
     private final Map<Long, RunTracker> trackers = new ConcurrentHashMap<>();
     private final Set<Signal> correlating = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
     GitHubProvider(GitHubSettings settings, Optional<Backend> backend, RunDirectory runs,
-                   ScheduledExecutorService scheduler, Clock wallClock, Waits waits) {
+                   ScheduledExecutorService scheduler, Clock wallClock, Waits waits, MeterRegistry meters) {
         this.settings = settings;
+        this.meters = meters;
         this.backend = backend;
         this.runs = runs;
         this.scheduler = scheduler;
@@ -105,8 +109,17 @@ final class GitHubProvider implements Provider {
         } catch (RetriableProviderException e) {
             // Rate-limited before GitHub processed it: nothing was created, nothing to look for.
             run.attribute(DISPATCHED_AT, "");
+            count("weft.github.dispatches", "outcome", "rate_limited");
+            throw e;
+        } catch (Dispatcher.DispatchRefusedException e) {
+            count("weft.github.dispatches", "outcome", "refused");
             throw e;
         }
+        count("weft.github.dispatches", "outcome", switch (outcome) {
+            case Dispatcher.Outcome.Created c -> "created";
+            case Dispatcher.Outcome.Accepted a -> "accepted";
+            case Dispatcher.Outcome.Unknown u -> "unknown";
+        });
         // A provider closed meanwhile must not report: the next start resumes the run.
         if (closed) return;
         switch (outcome) {
@@ -204,12 +217,18 @@ final class GitHubProvider implements Provider {
         Optional<Run> run = runs.byExternalId(Long.toString(hint.runId()));
         if (run.isPresent()) {
             RunTracker t = trackers.get(run.get().id());
+            count("weft.github.webhook.hints", "matched", t == null ? "idle" : "tracker");
             log.debug("GitHub {} for run {} ({}; claims {}): {}", hint.event(), hint.runId(), hint.action(),
                     StateMapper.claimed(hint), t == null ? "no tracker" : "nudged");
             if (t != null) t.nudge();
             return;
         }
+        count("weft.github.webhook.hints", "matched", correlating.isEmpty() ? "unknown" : "correlating");
         correlating.forEach(Signal::fire);
+    }
+
+    private void count(String name, String tag, String value) {
+        Counter.builder(name).tag(tag, value).register(meters).increment();
     }
 
     @Override

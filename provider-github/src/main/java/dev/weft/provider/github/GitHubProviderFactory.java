@@ -14,6 +14,7 @@ import dev.weft.spi.Provider;
 import dev.weft.spi.ProviderConfigException;
 import dev.weft.spi.ProviderContext;
 import dev.weft.spi.ProviderFactory;
+import io.micrometer.core.instrument.Counter;
 import okhttp3.OkHttpClient;
 
 import java.time.Clock;
@@ -48,13 +49,15 @@ public final class GitHubProviderFactory implements ProviderFactory {
                         http, settings.api(), wall);
             };
             GitHubRest rest = new GitHubRest(http, settings.api(), tokens, RateLimiter.github(wall, Sleeper.REAL),
-                    wall, Sleeper.REAL);
+                    wall, Sleeper.REAL, (code, wait) -> Counter.builder("weft.github.ratelimit.waits")
+                    .description("rate-limited GitHub answers waited out").tag("status", Integer.toString(code))
+                    .register(context.meterRegistry()).increment());
             // Log downloads go to storage that must never see the token: a client with none.
             OkHttpClient plain = http.newBuilder().build();
             return new GitHubProvider.Backend(rest, new JobLogFetcher(rest, plain), http);
         });
         GitHubProvider provider = new GitHubProvider(settings, backend, context.runs(), context.scheduler(), wall,
-                Waits.REAL);
+                Waits.REAL, context.meterRegistry());
         context.webhooks().mount(new WebhookReceiver(settings.webhookSecret().map(Signature::secret),
                 new DeliveryDeduper(10_000), context.scheduler(), provider::onHint));
         return provider;

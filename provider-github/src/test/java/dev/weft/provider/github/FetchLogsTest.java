@@ -50,7 +50,8 @@ class FetchLogsTest {
         GitHubSettings settings = new GitHubSettings(api, Optional.of(new GitHubSettings.Auth.Pat(gh.token)), Optional.empty(),
                 Duration.ofMinutes(2), Duration.ofMillis(100), Duration.ofMinutes(2), Duration.ofMinutes(1), Duration.ofSeconds(5));
         return new GitHubProvider(settings, Optional.of(new GitHubProvider.Backend(rest, new JobLogFetcher(rest, http), http)),
-                DispatchFlowTest.emptyDirectory(), scheduler, Clock.systemUTC(), Waits.REAL);
+                DispatchFlowTest.emptyDirectory(), scheduler, Clock.systemUTC(), Waits.REAL,
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
     }
 
     MemoryRun finishedRun(long ghRunId) {

@@ -515,6 +515,7 @@ class GitHubEndToEndTest {
     void appAuth() throws Exception {
         var key = AppKeys.pkcs1Pem();
         java.nio.file.Path pem = java.nio.file.Files.createTempFile("app", ".pem");
+        pem.toFile().deleteOnExit();
         java.nio.file.Files.writeString(pem, key);
         gh.token = "none-yet";
         Map<String, String> env = env();
@@ -635,6 +636,7 @@ class GitHubEndToEndTest {
         assertTrue(m.contains("WEFT_GITHUB_COMMIT_WAIT"), m);
         assertTrue(m.contains("WEFT_GITHUB_API"), m);
         java.nio.file.Path junk = java.nio.file.Files.createTempFile("junk", ".pem");
+        junk.toFile().deleteOnExit();
         var both = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
                 () -> ProviderHarness.builder(new GitHubProviderFactory()).env(Map.of("WEFT_GITHUB_TOKEN", "t",
                         "WEFT_GITHUB_APP_ID", "1")).start());

@@ -38,15 +38,30 @@ public final class GitHubRest {
     private final RateLimiter limiter;
     private final Clock clock;
     private final Sleeper sleeper;
+    private final RateLimitListener listener;
+
+    /** Told about every rate-limited answer the client waits out (for metrics). */
+    @FunctionalInterface
+    public interface RateLimitListener {
+        RateLimitListener NONE = (code, wait) -> { };
+
+        void limited(int code, Duration wait);
+    }
 
     public GitHubRest(OkHttpClient http, HttpUrl api, TokenSource tokens, RateLimiter limiter, Clock clock,
                       Sleeper sleeper) {
+        this(http, api, tokens, limiter, clock, sleeper, RateLimitListener.NONE);
+    }
+
+    public GitHubRest(OkHttpClient http, HttpUrl api, TokenSource tokens, RateLimiter limiter, Clock clock,
+                      Sleeper sleeper, RateLimitListener listener) {
         this.http = http.newBuilder().followRedirects(false).followSslRedirects(false).build();
         this.api = api;
         this.tokens = tokens;
         this.limiter = limiter;
         this.clock = clock;
         this.sleeper = sleeper;
+        this.listener = listener;
     }
 
     /** The API base with {@code segments} appended, each one encoded as a single path segment. */
@@ -106,6 +121,7 @@ public final class GitHubRest {
             }
             log.warn("GitHub rate limit on {} {} (HTTP {}): waiting {}", method, url.encodedPath(),
                     response.code(), wait.get());
+            listener.limited(response.code(), wait.get());
             limiter.blockUntil(clock.instant().plus(wait.get()));
             sleeper.sleep(wait.get());
         }
