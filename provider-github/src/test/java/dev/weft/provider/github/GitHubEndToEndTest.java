@@ -423,7 +423,7 @@ class GitHubEndToEndTest {
         before.awaitState(RunState.RUNNING);
         await().atMost(Duration.ofSeconds(10)).until(() -> before.logFrames().size() >= 4);
         h = h.restart();
-        TestRun after = runOf(h, before.workflowId());
+        TestRun after = h.run(before.workflowId());
         job.steps.get(0).complete("success", T0.plusSeconds(1));
         job.complete("success", T0.plusSeconds(1), "2026-02-03T10:00:00.5000000Z hello\n");
         run.status("completed", "success");
@@ -449,7 +449,7 @@ class GitHubEndToEndTest {
         assertTrue(before.run().externalId().isEmpty());
         h = h.restart();
         gh.dispatchDelayMs = 0;
-        TestRun after = runOf(h, before.workflowId());
+        TestRun after = h.run(before.workflowId());
         await().atMost(Duration.ofSeconds(20)).until(() -> after.run().externalId().isPresent());
         assertEquals(Long.toString(run.id), after.run().externalId().get());
         run.status("completed", "success");
@@ -530,16 +530,6 @@ class GitHubEndToEndTest {
         assertEquals(RunState.SUCCESS, r.awaitTerminal().state());
         assertEquals(1, gh.requests("POST", "/app/installations/678/access_tokens").size());
         assertEquals("Bearer ghs_app1", gh.requests("POST", "/dispatches").get(0).getHeaders().get("Authorization"));
-    }
-
-    /**
-     * The restarted harness's view of a workflow. TestRun's constructor is package-private in the
-     * test kit (its own restart test uses it); until the kit offers an accessor, reach it reflectively.
-     */
-    static TestRun runOf(ProviderHarness harness, dev.weft.model.WorkflowId id) throws Exception {
-        var c = TestRun.class.getDeclaredConstructor(ProviderHarness.class, dev.weft.model.WorkflowId.class);
-        c.setAccessible(true);
-        return c.newInstance(harness, id);
     }
 
     // ------------------------------------------------------------------ webhooks
