@@ -1,0 +1,93 @@
+package dev.weft.cmd;
+
+import dev.weft.model.PipelineId;
+import dev.weft.model.RepoRef;
+import dev.weft.model.RepoRef.RepoKey;
+import dev.weft.model.Status;
+import dev.weft.model.Trigger;
+import dev.weft.model.TriggerKind;
+import dev.weft.model.Workflow;
+import dev.weft.model.WorkflowId;
+import dev.weft.store.Collaborator;
+import dev.weft.store.Store;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+@DisplayName("weft repos, members and cancel on the database")
+class NetworkCommandsTest {
+    @TempDir
+    Path dir;
+
+    record Result(int code, String out, String err) {
+    }
+
+    Result run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    @DisplayName("repos and members list what is registered, from which record, since when")
+    void lists() {
+        Path db = dir.resolve("weft.db");
+        try (Store s = Store.open(db)) {
+            s.addRepo(new RepoKey("knot.example", "did:plc:o", "hello"), "at://did:plc:o/sh.tangled.repo/3k1", Instant.parse("2025-12-01T10:00:00Z"));
+            s.addRepo(new RepoKey("knot.example", "did:plc:o", "pinned"), "static", Instant.parse("2025-12-02T10:00:00Z"));
+            s.putMember("m1", "did:plc:alice", "at://did:plc:o/sh.tangled.spindle.member/m1", Instant.parse("2025-12-03T10:00:00Z"));
+            s.putCollaborator(new Collaborator("did:plc:o", "c1", "did:plc:bob", "at://did:plc:o/sh.tangled.repo/3k1", Instant.parse("2025-12-04T10:00:00Z")));
+        }
+        Result r = run("repos", "--db", db.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("knot.example/did:plc:o/hello  from at://did:plc:o/sh.tangled.repo/3k1  since 2025-12-01T10:00:00Z"), r.out());
+        assertTrue(r.out().contains("knot.example/did:plc:o/pinned  from static  since 2025-12-02T10:00:00Z"), r.out());
+        Result m = run("members", "--db=" + db);
+        assertEquals(0, m.code(), m.err());
+        assertTrue(m.out().contains("did:plc:alice  from at://did:plc:o/sh.tangled.spindle.member/m1  since 2025-12-03T10:00:00Z"), m.out());
+        assertTrue(m.out().contains("did:plc:bob on at://did:plc:o/sh.tangled.repo/3k1"), m.out());
+        Result missing = run("repos", "--db", dir.resolve("nope.db").toString());
+        assertEquals(2, missing.code());
+        assertTrue(missing.err().contains("no database"), missing.err());
+    }
+
+    @Test
+    @DisplayName("cancel queues an open workflow for the daemon, reports finished and unknown ones")
+    void cancel() {
+        Path db = dir.resolve("weft.db");
+        PipelineId p = new PipelineId("knot.example", "3kpipe");
+        try (Store s = Store.open(db)) {
+            Trigger t = new Trigger(p, new RepoRef("knot.example", "did:plc:o", "hello"),
+                    new TriggerKind.Push("refs/heads/main", "a".repeat(40), "0".repeat(40)),
+                    List.of(new Workflow("open.yml", "stub", null, "engine: stub\n"), new Workflow("done.yml", "stub", null, "engine: stub\n")),
+                    Instant.now());
+            s.insertTrigger(t, 0);
+            long done = s.run(new WorkflowId(p, "done.yml")).orElseThrow().id();
+            s.transition(done, new Status.Failed("x", 1), 0, 0);
+        }
+        Result open = run("cancel", p.atUri(), "open.yml", "--db", db.toString(), "--wait", "0s");
+        assertEquals(0, open.code(), open.err());
+        assertTrue(open.out().contains("cancel queued"), open.out());
+        try (Store s = Store.open(db)) {
+            assertEquals(List.of(new WorkflowId(p, "open.yml")), s.openCancelRequests().stream().map(c -> c.workflow()).toList());
+        }
+        Result done = run("cancel", p.atUri(), "done.yml", "--db", db.toString());
+        assertEquals(0, done.code());
+        assertTrue(done.out().contains("already failed"), done.out());
+        Result unknown = run("cancel", p.atUri(), "nope.yml", "--db", db.toString());
+        assertEquals(1, unknown.code());
+        assertEquals(2, run("cancel", "https://x", "ci.yml", "--db", db.toString()).code());
+        assertEquals(2, run("cancel", p.atUri()).code());
+    }
+}
