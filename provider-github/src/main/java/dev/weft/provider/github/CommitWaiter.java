@@ -1,5 +1,6 @@
 package dev.weft.provider.github;
 
+import dev.weft.spi.GoDuration;
 import dev.weft.provider.github.rest.ApiResponse;
 import dev.weft.provider.github.rest.GitHubRest;
 import dev.weft.spi.Run;

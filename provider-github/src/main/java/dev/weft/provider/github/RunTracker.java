@@ -1,5 +1,6 @@
 package dev.weft.provider.github;
 
+import dev.weft.spi.GoDuration;
 import dev.weft.model.RunState;
 import dev.weft.model.Status;
 import dev.weft.provider.github.rest.ApiResponse;
