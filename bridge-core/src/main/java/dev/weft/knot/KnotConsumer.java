@@ -496,7 +496,7 @@ public final class KnotConsumer implements AutoCloseable {
         volatile long lastInbound = System.nanoTime();
         volatile boolean delivered;
         private volatile boolean abandoned;
-        private volatile String failure = "connection closed during the handshake";
+        private volatile String failure;
 
         Connection(long gen, URI uri) {
             super(uri, new Draft_6455(List.of(), options.hardFrameLimit()), null,
@@ -508,7 +508,8 @@ public final class KnotConsumer implements AutoCloseable {
         }
 
         String failure() {
-            return failure;
+            String f = failure;
+            return f == null ? "connection closed during the handshake" : f;
         }
 
         /** Stops feeding the queue and closes the socket without a close handshake. */
@@ -520,10 +521,11 @@ public final class KnotConsumer implements AutoCloseable {
             } catch (RuntimeException e) {
                 log.debug("closing connection to knot {}: {}", knot, e.toString());
             }
-            // closeConnection alone leaks the socket when it lands while the library's reader is
-            // still connecting: the reader then connects and sends the handshake anyway, and the
-            // knot keeps a subscriber nobody reads. Closing the socket itself covers that; the
-            // handshake hook below covers a socket created after this point.
+            // closeConnection alone can leak the socket when it lands while the library's reader
+            // is still connecting: the reader then connects and sends the handshake anyway, and
+            // the knot keeps a subscriber nobody reads. The handshake hook below closes a socket
+            // connected after this point; closing it here is the backstop for one connected
+            // before it.
             closeSocket();
             // Free a reader blocked on a full queue of frames nobody will process.
             queue.removeIf(i -> i.gen() == gen);
@@ -582,8 +584,9 @@ public final class KnotConsumer implements AutoCloseable {
         @Override
         public void onClose(int code, String reason, boolean remote) {
             if (gen == generations.get()) connected.set(0);
-            if (failure.startsWith("connection closed") && (reason != null && !reason.isEmpty())) {
-                failure = "closed with code " + code + " (" + reason + ")";
+            if (failure == null) {
+                failure = "connection closed during the handshake (code " + code
+                        + (reason == null || reason.isEmpty() ? "" : ", " + reason) + ")";
             }
             enqueue(new Inbound.Closed(gen, code, reason, remote));
         }

@@ -7,7 +7,11 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -344,6 +348,36 @@ class KnotConsumerTest {
         assertEquals(List.of(Long.toString(checkpoint - Duration.ofSeconds(10).toNanos())), s2.requestedCursors());
         publish(s2, "p02");
         await().until(() -> sink.rkeys().equals(List.of("p01", "p02")));
+    }
+
+    @Test
+    @DisplayName("failed connection attempts back off exponentially with jitter, up to the ceiling")
+    void backoff_grows_to_ceiling() throws Exception {
+        options = options.withBackoff(Duration.ofMillis(40), Duration.ofMillis(320));
+        List<Long> accepts = new CopyOnWriteArrayList<>();
+        // A "knot" that accepts TCP and hangs up at once: every attempt fails in its handshake.
+        try (ServerSocket refusing = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread acceptor = Thread.ofPlatform().daemon().start(() -> {
+                while (!refusing.isClosed()) {
+                    try (Socket ignored = refusing.accept()) {
+                        accepts.add(System.nanoTime());
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            });
+            consumer("127.0.0.1:" + refusing.getLocalPort(), Clock.systemUTC());
+            await().atMost(Duration.ofSeconds(10)).until(() -> accepts.size() >= 8);
+            refusing.close();
+            acceptor.join(2000);
+        }
+        // Attempt k waits a delay in [b/2, b] with b = min(40 ms * 2^k, 320 ms).
+        for (int k = 0; k < 7; k++) {
+            long gapMillis = (accepts.get(k + 1) - accepts.get(k)) / 1_000_000;
+            long base = Math.min(40L << k, 320);
+            assertTrue(gapMillis >= base / 2 - 5, "gap " + k + " was " + gapMillis + " ms, below half of " + base);
+            assertTrue(gapMillis <= base + 400, "gap " + k + " was " + gapMillis + " ms, far above " + base);
+        }
     }
 
     @Test
