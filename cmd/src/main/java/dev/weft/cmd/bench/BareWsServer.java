@@ -39,22 +39,20 @@ final class BareWsServer implements AutoCloseable {
     private static final int FRAMES_PER_TURN = 1000;
     private static final int HIGH_WATER_MARK = 256 << 10;
 
-    private final List<byte[]> frames;
-    private final boolean waitForGo;
     private final Queue<Stream> waiting = new ConcurrentLinkedQueue<>();
-    private volatile boolean go;
+    /** Null until the streams may start. */
+    private volatile List<byte[]> frames;
     private EventLoopGroup boss;
     private EventLoopGroup workers;
     private Channel listener;
 
-    /**
-     * @param frames    what every client receives, in order
-     * @param waitForGo whether streams wait for {@link #go()} (else each starts at its handshake)
-     */
-    BareWsServer(List<byte[]> frames, boolean waitForGo) {
+    /** A server whose clients wait, once connected, for {@link #go}. */
+    BareWsServer() {
+    }
+
+    /** A server that streams {@code frames} to each client as soon as its handshake is done. */
+    BareWsServer(List<byte[]> frames) {
         this.frames = frames;
-        this.waitForGo = waitForGo;
-        this.go = !waitForGo;
     }
 
     /** Binds an ephemeral loopback port; returns it. */
@@ -78,9 +76,9 @@ final class BareWsServer implements AutoCloseable {
         return ((InetSocketAddress) listener.localAddress()).getPort();
     }
 
-    /** Starts every stream whose handshake is done, and any later one at its handshake. */
-    void go() {
-        go = true;
+    /** Sends {@code frames} on every stream whose handshake is done, and on any later one at its handshake. */
+    void go(List<byte[]> frames) {
+        this.frames = frames;
         for (Stream s; (s = waiting.poll()) != null; ) s.wake();
     }
 
@@ -94,6 +92,7 @@ final class BareWsServer implements AutoCloseable {
     /** One client's stream: a position in {@link #frames}. */
     private final class Stream extends ChannelInboundHandlerAdapter {
         private ChannelHandlerContext ctx;
+        private List<byte[]> sending;
         private int next;
         private boolean started;
         private boolean done;
@@ -102,11 +101,12 @@ final class BareWsServer implements AutoCloseable {
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
             if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete) {
                 this.ctx = ctx;
-                if (go) {
+                if (frames != null) {
                     wake();
                 } else {
                     waiting.add(this);
-                    if (go && waiting.remove(this)) wake(); // go() ran between the check and the add
+                    // go() may have run between the check and the add
+                    if (frames != null && waiting.remove(this)) wake();
                 }
             }
             super.userEventTriggered(ctx, evt);
@@ -114,6 +114,7 @@ final class BareWsServer implements AutoCloseable {
 
         void wake() {
             ctx.executor().execute(() -> {
+                sending = frames;
                 started = true;
                 pump();
             });
@@ -128,24 +129,20 @@ final class BareWsServer implements AutoCloseable {
         private void pump() {
             if (done || !ctx.channel().isActive()) return;
             int budget = FRAMES_PER_TURN;
-            while (next < frames.size() && ctx.channel().isWritable()) {
-                ctx.write(new TextWebSocketFrame(Unpooled.wrappedBuffer(frames.get(next++))), ctx.voidPromise());
+            while (next < sending.size() && ctx.channel().isWritable()) {
+                ctx.write(new TextWebSocketFrame(Unpooled.wrappedBuffer(sending.get(next++))), ctx.voidPromise());
                 if (--budget == 0) {
                     ctx.flush();
                     ctx.executor().execute(this::pump);
                     return;
                 }
             }
-            if (next == frames.size()) {
+            if (next == sending.size()) {
                 done = true;
                 ctx.writeAndFlush(new CloseWebSocketFrame(1000, "log stream complete"));
             } else {
                 ctx.flush();
             }
         }
-    }
-
-    boolean waitsForGo() {
-        return waitForGo;
     }
 }

@@ -77,7 +77,7 @@ public final class Bench {
         Instant start = Instant.now();
         out.println("weft bench" + (quick ? " --quick" : "") + ": " + String.join(", ", chosen) + " on "
                 + Runtime.getRuntime().availableProcessors() + " cores, Java " + Runtime.version() + ", "
-                + System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+                + System.getProperty("os.name") + " " + System.getProperty("os.arch") + ", " + ctx.load());
         List<Outcome> outcomes = new ArrayList<>();
         for (String s : chosen) {
             out.println();
@@ -103,11 +103,12 @@ public final class Bench {
                 o = Outcome.failed(s, e.toString());
             }
             outcomes.add(o);
-            out.println(s + ": took " + Fmt.seconds(Duration.between(t0, Instant.now()).toNanos()));
+            out.println(s + ": took " + Fmt.seconds(Duration.between(t0, Instant.now()).toNanos()) + "; " + ctx.load());
         }
 
         out.println();
-        out.println("== summary (" + Fmt.seconds(Duration.between(start, Instant.now()).toNanos()) + ") ==");
+        out.println("== summary (" + Fmt.seconds(Duration.between(start, Instant.now()).toNanos()) + ", "
+                + ctx.load() + " at the end) ==");
         out.println(String.format("%-9s %-34s %-30s %-26s %s", "scenario", "weft", "reference (same run)", "target",
                 "verdict"));
         boolean failed = false;

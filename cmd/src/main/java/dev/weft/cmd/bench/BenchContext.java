@@ -1,6 +1,7 @@
 package dev.weft.cmd.bench;
 
 import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,6 +28,20 @@ record BenchContext(boolean quick, Path vectors, Path goEncode, PrintStream out)
     /** The size to use: {@code full} normally, {@code quick} under {@code --quick}. */
     int pick(int full, int quick) {
         return quick() ? quick : full;
+    }
+
+    /** CPU time this JVM has used, or -1 when the platform does not say. */
+    static long processCpuNanos() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getProcessCpuTime();
+        }
+        return -1;
+    }
+
+    /** The machine's one-minute load average, which says how much of the 2 cores the bench really had. */
+    String load() {
+        double l = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+        return l < 0 ? "load average unknown" : "load average " + Fmt.fixed(l, 2);
     }
 
     /** {@code java [jvmArgs] -cp <this class path> mainClass args}: a child JVM running this very build. */

@@ -85,6 +85,7 @@ final class PendingScenario {
             }).get(10, TimeUnit.SECONDS);
 
             long period = 1_000_000_000L / PER_SECOND;
+            long cpu0 = BenchContext.processCpuNanos();
             long begin = System.nanoTime();
             long lateMax = 0;
             for (int i = 0; i < total; i++) {
@@ -99,11 +100,19 @@ final class PendingScenario {
             long publishNanos = System.nanoTime() - begin;
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
             while (seen.get() < total && System.nanoTime() < deadline) Thread.sleep(20);
-            Thread.sleep(50); // let the event loop's last writes to seenNanos become visible via seen
+            long cpu = BenchContext.processCpuNanos() - cpu0;
             int arrived = seen.get();
+            long lastSeen = 0;
+            for (int i = 0; i < total; i++) lastSeen = Math.max(lastSeen, seenNanos[i]);
             ctx.say(NAME, "published " + total + " in " + Fmt.seconds(publishNanos) + " ("
                     + Fmt.count(total / (publishNanos / 1e9)) + "/s, worst lateness of the pacer "
-                    + Fmt.millis(lateMax) + "); pending seen for " + arrived + " of " + total);
+                    + Fmt.millis(lateMax) + "); pending seen for " + arrived + " of " + total + ", the last "
+                    + Fmt.seconds(lastSeen - begin) + " after the first publish: weft handled "
+                    + Fmt.count(arrived / ((lastSeen - begin) / 1e9)) + " triggers/s");
+            if (cpu > 0) {
+                ctx.say(NAME, "process CPU (weft, knot and client together): " + Fmt.millis(cpu / total)
+                        + " per trigger; " + ctx.load());
+            }
 
             List<Long> total1 = new ArrayList<>();
             List<Long> toPersisted = new ArrayList<>();
