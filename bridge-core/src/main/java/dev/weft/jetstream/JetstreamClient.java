@@ -1,5 +1,6 @@
 package dev.weft.jetstream;
 
+import dev.weft.spi.Backoff;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -24,7 +25,6 @@ import java.util.TreeSet;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -386,30 +386,6 @@ public final class JetstreamClient implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-        }
-    }
-
-    /** Exponential backoff with equal jitter: a delay in [base/2, base], base doubling to max. */
-    static final class Backoff {
-        private final long initial;
-        private final long max;
-        private long base;
-
-        Backoff(Duration initial, Duration max) {
-            this.initial = initial.toNanos();
-            this.max = max.toNanos();
-            this.base = this.initial;
-        }
-
-        Duration next() {
-            long b = base;
-            base = b > max / 2 ? max : b * 2;
-            long half = b / 2;
-            return Duration.ofNanos(half + ThreadLocalRandom.current().nextLong(b - half + 1));
-        }
-
-        void reset() {
-            base = initial;
         }
     }
 }
