@@ -187,21 +187,25 @@ public final class RunManager implements TriggerSink, AutoCloseable {
     }
 
     private RunHandle load(RunRecord r, Trigger t, long lastScheduled) {
+        RunHandle h = newHandle(r, t, lastScheduled);
+        active.put(r.id(), h);
+        return h;
+    }
+
+    /** A handle for a stored run: its workflow, parsed spec, variables, secrets and log writer. */
+    private RunHandle newHandle(RunRecord r, Trigger t, long lastScheduled) {
         Workflow wf = t.workflows().stream().filter(w -> w.name().equals(r.workflow().name())).findFirst()
                 .orElseThrow(() -> new IllegalStateException("workflow " + r.workflow() + " not in its trigger"));
         JsonNode spec;
         try {
-            JsonNode parsed = YAML.readTree(wf.raw());
-            spec = parsed == null ? MissingNode.getInstance() : parsed;
+            spec = Optional.ofNullable(YAML.readTree(wf.raw())).orElse(MissingNode.getInstance());
         } catch (Exception e) {
             spec = MissingNode.getInstance();
         }
         RunHandle.Secrets secrets = secretsOf(t);
         RunLogWriter writer = logs.writer(r.id(), filter(r.id(), secrets));
-        RunHandle h = new RunHandle(this, r, t, wf, spec, TangledVariables.of(t, options.dev()), writer, lastScheduled,
+        return new RunHandle(this, r, t, wf, spec, TangledVariables.of(t, options.dev()), writer, lastScheduled,
                 secrets);
-        active.put(r.id(), h);
-        return h;
     }
 
     private RunHandle.Secrets secretsOf(Trigger t) {
@@ -227,7 +231,8 @@ public final class RunManager implements TriggerSink, AutoCloseable {
 
     private void drive(RunHandle h, boolean resume) {
         try {
-            String yamlError = yamlError(h.workflow());
+            // The spec is missing only when the YAML did not parse (or was empty): ask the parser why.
+            String yamlError = h.spec().isMissingNode() ? yamlError(h.workflow()) : null;
             if (yamlError != null) {
                 fail(h, "invalid workflow YAML in " + h.workflow().name() + ": " + yamlError);
                 return;
@@ -405,17 +410,7 @@ public final class RunManager implements TriggerSink, AutoCloseable {
     private Run loadInactive(RunRecord r) {
         RunHandle h = active.get(r.id());
         if (h != null) return h;
-        Trigger t = store.trigger(r.workflow().pipeline()).orElseThrow();
-        Workflow wf = t.workflows().stream().filter(w -> w.name().equals(r.workflow().name())).findFirst().orElseThrow();
-        JsonNode spec;
-        try {
-            spec = Optional.ofNullable(YAML.readTree(wf.raw())).orElse(MissingNode.getInstance());
-        } catch (Exception e) {
-            spec = MissingNode.getInstance();
-        }
-        RunHandle.Secrets secrets = secretsOf(t);
-        return new RunHandle(this, r, t, wf, spec, TangledVariables.of(t, options.dev()),
-                logs.writer(r.id(), filter(r.id(), secrets)), store.lastScheduled(r.id()), secrets);
+        return newHandle(r, store.trigger(r.workflow().pipeline()).orElseThrow(), store.lastScheduled(r.id()));
     }
 
     private LogFetch fetchLogs(long runId) {

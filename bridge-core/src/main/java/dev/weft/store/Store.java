@@ -415,6 +415,10 @@ public final class Store implements KnotCursorStore, AutoCloseable {
                     .orElseThrow(() -> new SQLException("no run " + entry.runId()));
             long id = Math.max(nowNanos, lastEventId + 1);
             String rkey = Tid.fromEventId(id);
+            // createdAt is the time the status was due, not when this thread got to it: the pacing
+            // gaps are computed between due times, and the appview orders a workflow's statuses by
+            // createdAt, so a publication late by a fraction of a millisecond must not shrink them.
+            long createdAt = entry.notBefore() > 0 && entry.notBefore() <= nowNanos ? entry.notBefore() : nowNanos;
             try (PreparedStatement p = db.prepareStatement(
                     "INSERT INTO status_events (id, rkey, run_id, state, error, exit_code, created_at) VALUES (?,?,?,?,?,?,?)");
                  PreparedStatement d = db.prepareStatement("DELETE FROM status_outbox WHERE seq=?")) {
@@ -424,13 +428,13 @@ public final class Store implements KnotCursorStore, AutoCloseable {
                 p.setString(4, entry.status().state().wireName());
                 setNullable(p, 5, entry.status().error().orElse(null));
                 setNullable(p, 6, entry.status().exitCode().orElse(null));
-                p.setLong(7, nowNanos);
+                p.setLong(7, createdAt);
                 p.executeUpdate();
                 d.setLong(1, entry.seq());
                 d.executeUpdate();
             }
             lastEventId = id;
-            return new StatusEvent(id, rkey, run.workflow(), entry.status(), instant(nowNanos));
+            return new StatusEvent(id, rkey, run.workflow(), entry.status(), instant(createdAt));
         }));
     }
 
