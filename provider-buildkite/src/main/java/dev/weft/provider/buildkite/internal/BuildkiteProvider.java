@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.weft.model.TriggerKind;
+import dev.weft.spi.GoDuration;
 import dev.weft.spi.CancelReason;
 import dev.weft.spi.LogFetch;
 import dev.weft.spi.Provider;
@@ -56,7 +57,7 @@ public final class BuildkiteProvider implements Provider {
         }
         if (config.webhookSecret().isEmpty()) {
             log.info("WEFT_BUILDKITE_WEBHOOK_SECRET is not set: Buildkite webhooks are refused and builds are"
-                    + " followed by polling every {}", config.poll());
+                    + " followed by polling every {}", GoDuration.format(config.poll()));
         }
     }
 
