@@ -14,6 +14,7 @@ import dev.weft.spi.Provider;
 import dev.weft.spi.RetriableProviderException;
 import dev.weft.spi.Run;
 import dev.weft.spi.RunDirectory;
+import dev.weft.spi.SecretSupport;
 import dev.weft.spi.WorkflowSpecException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -32,7 +33,8 @@ import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * Runs Tangled workflows as GitHub Actions {@code workflow_dispatch} runs. {@code spawn} blocks on
- * the run's virtual thread: wait for the commit on the mirror, dispatch once, find the run, then a
+ * the run's virtual thread: wait for the commit on the mirror, set the repository's secrets as the
+ * mirror's Actions secrets ({@link SecretSync}), dispatch once, find the run, then a
  * {@link RunTracker} carries it to its end. Webhooks only wake trackers (and correlations in
  * progress); polling is the backstop.
  */
@@ -44,6 +46,9 @@ final class GitHubProvider implements Provider {
     /** The GitHub side, present when credentials are configured. */
     record Backend(GitHubRest rest, JobLogFetcher logs, OkHttpClient http) {
     }
+
+    /** Present with the backend: the mirror's Actions secrets are the one way secrets reach GitHub. */
+    private final Optional<SecretSync> secrets;
 
     private final GitHubSettings settings;
     private final Optional<Backend> backend;
@@ -65,6 +70,17 @@ final class GitHubProvider implements Provider {
         this.scheduler = scheduler;
         this.wallClock = wallClock;
         this.waits = waits;
+        this.secrets = backend.map(b -> new SecretSync(b.rest(), runs));
+    }
+
+    /**
+     * {@code SECURE} when credentials are configured: secrets are sealed with the mirror's public key
+     * and stored as its Actions secrets before the dispatch, never sent as inputs. Without
+     * credentials nothing reaches GitHub, so runs whose repository has secrets are refused.
+     */
+    @Override
+    public SecretSupport secretSupport() {
+        return secrets.isPresent() ? SecretSupport.SECURE : SecretSupport.NONE;
     }
 
     @Override
@@ -97,6 +113,12 @@ final class GitHubProvider implements Provider {
                 return;
             }
         }
+        if (closed) return;
+        if (run.cancelRequested()) {
+            cancelledBeforeDispatch(run);
+            return;
+        }
+        secrets.orElseThrow().sync(run, block);
         if (closed) return;
         if (run.cancelRequested()) {
             cancelledBeforeDispatch(run);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.weft.provider.github.secrets.SealedBox;
 import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
@@ -16,10 +17,13 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
@@ -28,8 +32,13 @@ import java.util.regex.Pattern;
 
 /**
  * GitHub as the provider sees it, on two loopback MockWebServers: the API (dispatches, runs, jobs,
- * cancel, commits, App tokens) and a log storage that answers only requests without a token. Tests
- * drive runs through states with {@link #run(long)} and {@link GhRun} mutators.
+ * cancel, commits, App tokens, Actions secrets) and a log storage that answers only requests without
+ * a token. Tests drive runs through states with {@link #run(long)} and {@link GhRun} mutators.
+ *
+ * <p>Actions secrets work as on GitHub: the repository has an X25519 key pair whose public half
+ * {@code GET .../actions/secrets/public-key} serves; a PUT must carry that {@code key_id} and an
+ * {@code encrypted_value} that opens as a sealed box with the private half (the fake opens it and
+ * keeps the value in {@link #secrets}, by upper-cased name), else 422.
  */
 final class FakeGitHub implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper();
@@ -58,6 +67,12 @@ final class FakeGitHub implements AutoCloseable {
     private long nextId = 9_000_000_001L;
     private long nextJobId = 70_000_001L;
     private int tokenSerial;
+    /** The repository's secrets key pair, as GitHub keeps one per repository. */
+    final byte[] secretsSecretKey = SealedBox.newSecretKey();
+    final byte[] secretsPublicKey = SealedBox.publicKey(secretsSecretKey);
+    final String secretsKeyId = "568250167242549743";
+    /** The repository's Actions secrets as GitHub stores them: upper-cased name to decrypted value. */
+    final Map<String, String> secrets = new TreeMap<>();
 
     volatile DispatchMode mode = DispatchMode.DETAILS;
     volatile String token = "t0k3n";
@@ -128,6 +143,15 @@ final class FakeGitHub implements AutoCloseable {
         return r;
     }
 
+    synchronized Map<String, String> secrets() {
+        return new TreeMap<>(secrets);
+    }
+
+    /** A secret the mirror's owner set on GitHub by hand. */
+    synchronized void secret(String name, String value) {
+        secrets.put(name.toUpperCase(Locale.ROOT), value);
+    }
+
     List<RecordedRequest> requests(String method, String pathPart) {
         return requests.stream().filter(r -> r.getMethod().equals(method)
                 && r.getUrl().encodedPath().contains(pathPart)).toList();
@@ -161,6 +185,42 @@ final class FakeGitHub implements AutoCloseable {
         synchronized (this) {
             if (rest.isEmpty() && method.equals("GET")) return json(200, "{\"default_branch\":\"trunk\"}");
             Matcher m;
+            if (rest.equals("/actions/secrets/public-key") && method.equals("GET")) {
+                return json(200, "{\"key_id\":\"" + secretsKeyId + "\",\"key\":\""
+                        + Base64.getEncoder().encodeToString(secretsPublicKey) + "\"}");
+            }
+            if (rest.equals("/actions/secrets") && method.equals("GET")) {
+                ObjectNode o = JSON.createObjectNode();
+                o.put("total_count", secrets.size());
+                ArrayNode list = o.putArray("secrets");
+                secrets.keySet().forEach(n -> list.addObject().put("name", n));
+                return json(200, o.toString());
+            }
+            if ((m = match("/actions/secrets/([A-Za-z0-9_]+)", rest)) != null) {
+                String name = m.group(1).toUpperCase(Locale.ROOT);
+                switch (method) {
+                    case "PUT":
+                        return putSecret(name, body(req));
+                    case "DELETE":
+                        return secrets.remove(name) != null ? new MockResponse.Builder().code(204).build()
+                                : json(404, "{\"message\":\"Not Found\"}");
+                    case "GET":
+                        return secrets.containsKey(name) ? json(200, "{\"name\":\"" + name + "\"}")
+                                : json(404, "{\"message\":\"Not Found\"}");
+                    default:
+                        return json(404, "{\"message\":\"Not Found\"}");
+                }
+            }
+            if (rest.equals("/actions/runs") && method.equals("GET")) {
+                ObjectNode o = JSON.createObjectNode();
+                ArrayNode list = o.putArray("workflow_runs");
+                List<GhRun> all = new ArrayList<>(runs.values());
+                java.util.Collections.reverse(all);
+                String event = req.getUrl().queryParameter("event");
+                for (GhRun r : all) if (event == null || event.equals("workflow_dispatch")) list.add(r.json());
+                o.put("total_count", list.size());
+                return json(200, o.toString());
+            }
             if ((m = match("/commits/([0-9a-f]+)", rest)) != null) {
                 return allCommits || commits.contains(m.group(1)) ? json(200, "{\"sha\":\"" + m.group(1) + "\"}")
                         : json(422, "{\"message\":\"No commit found for SHA: " + m.group(1) + "\"}");
@@ -214,6 +274,25 @@ final class FakeGitHub implements AutoCloseable {
         }
         token = t;
         return json(201, "{\"token\":\"" + t + "\",\"expires_at\":\"" + Instant.now().plusSeconds(3600) + "\"}");
+    }
+
+    /** As GitHub: the value must be a sealed box for this repository's key, and the name a legal one. */
+    private MockResponse putSecret(String name, JsonNode body) {
+        if (name.startsWith("GITHUB_")) {
+            return json(422, "{\"message\":\"Secret names must not start with GITHUB_.\"}");
+        }
+        if (!secretsKeyId.equals(body.path("key_id").asText())) {
+            return json(422, "{\"message\":\"Bad key_id\"}");
+        }
+        String value;
+        try {
+            byte[] box = Base64.getDecoder().decode(body.path("encrypted_value").asText(""));
+            value = new String(SealedBox.open(box, secretsPublicKey, secretsSecretKey), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException | java.security.GeneralSecurityException e) {
+            return json(422, "{\"message\":\"encrypted_value is not a sealed box for key " + secretsKeyId + "\"}");
+        }
+        boolean existed = secrets.put(name, value) != null;
+        return existed ? new MockResponse.Builder().code(204).build() : json(201, "{}");
     }
 
     private MockResponse dispatch(String workflow, JsonNode body) {
