@@ -3,12 +3,11 @@ package dev.weft.provider.github;
 import dev.weft.model.Trigger;
 import dev.weft.model.TriggerKind;
 import dev.weft.spi.WorkflowSpecException;
+import dev.weft.spi.Variables;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * What to dispatch for a run: the ref and the inputs. The ref is {@code github.ref} when given, else
@@ -18,7 +17,6 @@ import java.util.regex.Pattern;
  */
 record DispatchPlan(String ref, Map<String, String> inputs) {
     static final int MAX_INPUTS = 25;
-    private static final Pattern VAR = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}");
 
     /** The ref the trigger implies, when it implies one (not for a manual run without a default branch). */
     static Optional<String> refFor(Trigger trigger, WorkflowBlock block) {
@@ -33,7 +31,7 @@ record DispatchPlan(String ref, Map<String, String> inputs) {
     static Map<String, String> inputsFor(long runId, Trigger trigger, WorkflowBlock block,
                                          Map<String, String> variables) throws WorkflowSpecException {
         Map<String, String> inputs = new LinkedHashMap<>();
-        block.inputs().forEach((k, v) -> inputs.put(k, expand(v, variables)));
+        block.inputs().forEach((k, v) -> inputs.put(k, Variables.expand(v, variables)));
         if (trigger.kind() instanceof TriggerKind.Manual m) {
             for (TriggerKind.Input i : m.inputs()) {
                 if (!i.key().equals(WorkflowBlock.RUN_ID_INPUT)) inputs.put(i.key(), i.value());
@@ -48,15 +46,4 @@ record DispatchPlan(String ref, Map<String, String> inputs) {
         return inputs;
     }
 
-    /** {@code ${NAME}} replaced by the run's variable {@code NAME}; unknown names stay as written. */
-    static String expand(String value, Map<String, String> variables) {
-        Matcher m = VAR.matcher(value);
-        StringBuilder sb = new StringBuilder();
-        while (m.find()) {
-            String v = variables.get(m.group(1));
-            m.appendReplacement(sb, Matcher.quoteReplacement(v == null ? m.group() : v));
-        }
-        m.appendTail(sb);
-        return sb.toString();
-    }
 }

@@ -5,12 +5,11 @@ import dev.weft.spi.Provider;
 import dev.weft.spi.Run;
 import dev.weft.spi.SecretSupport;
 import dev.weft.spi.Step;
+import dev.weft.spi.Variables;
 
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Runs a {@link StubScript} on the run's own virtual thread, blocking for its duration. Its work
@@ -23,7 +22,6 @@ import java.util.regex.Pattern;
  * shows a command before it expands it. Values never leave the process: {@link SecretSupport#SECURE}.
  */
 final class StubProvider implements Provider {
-    private static final Pattern VAR = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}");
 
     @Override
     public void spawn(Run run) throws Exception {
@@ -32,23 +30,23 @@ final class StubProvider implements Provider {
         env.putAll(run.secrets());
         run.status().running();
         for (StubScript.StubStep s : script.steps()) {
-            Step step = run.log().startStep(s.name(), expand(s.command(), run.variables()), false, null);
+            Step step = run.log().startStep(s.name(), Variables.expand(s.command(), run.variables()), false, null);
             for (String line : s.output()) {
                 if (pause(run, s.delay())) return;
-                step.out(expand(line, env));
+                step.out(Variables.expand(line, env));
             }
             if (!s.chunks().isEmpty()) {
                 // A backend's log arrives in pieces that split lines anywhere: assemble them first.
                 LineAssembler lines = new LineAssembler(step::out);
                 for (String chunk : s.chunks()) {
                     if (pause(run, s.delay())) return;
-                    lines.accept(expand(chunk, env));
+                    lines.accept(Variables.expand(chunk, env));
                 }
                 lines.flush();
             }
             for (String line : s.stderr()) {
                 if (pause(run, s.delay())) return;
-                step.err(expand(line, env));
+                step.err(Variables.expand(line, env));
             }
             step.end();
             if (s.exit() != 0) {
@@ -75,17 +73,6 @@ final class StubProvider implements Provider {
         boolean cancelled = delay.isZero() ? run.cancelRequested() : run.awaitCancel(delay);
         if (cancelled) run.status().cancelled("cancelled");
         return cancelled;
-    }
-
-    /** Replaces {@code ${NAME}} with the run's variable; unknown names stay as written. */
-    static String expand(String text, Map<String, String> vars) {
-        Matcher m = VAR.matcher(text);
-        StringBuilder b = new StringBuilder();
-        while (m.find()) {
-            String v = vars.get(m.group(1));
-            m.appendReplacement(b, Matcher.quoteReplacement(v == null ? m.group() : v));
-        }
-        return m.appendTail(b).toString();
     }
 
     @Override
