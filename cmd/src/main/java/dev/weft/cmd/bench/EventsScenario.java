@@ -56,8 +56,9 @@ final class EventsScenario {
             Path db = dir.resolve("weft.db");
             long f0 = System.nanoTime();
             fill(db, n);
-            ctx.say(NAME, n + " statuses written through the Store API in " + Fmt.seconds(System.nanoTime() - f0)
-                    + " (" + Fmt.mib(Files.size(db)) + " database)");
+            ctx.say(NAME, "backlog of " + n + " published statuses built in " + Fmt.seconds(System.nanoTime() - f0)
+                    + " (runs through the Store API, statuses in one SQL transaction; " + Fmt.mib(Files.size(db))
+                    + " database)");
 
             Backfill weftSide;
             List<byte[]> frames = new ArrayList<>(n);

@@ -9,11 +9,13 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
+import java.lang.management.MemoryUsage;
 import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
@@ -43,17 +45,27 @@ final class InflightScenario {
               hang: true
             """;
     private static final String RESULT = "RESULT ";
+    private static final String PROGRESS = "progress: ";
 
     private InflightScenario() {
     }
 
     static Outcome run(BenchContext ctx) throws IOException, InterruptedException {
         int n = ctx.pick(10_000, 2_000);
-        List<String> cmd = BenchContext.javaCommand(List.of(HEAP), InflightScenario.class, List.of(Integer.toString(n)));
+        List<String> cmd = BenchContext.javaCommand(List.of(HEAP, "-XX:+ExitOnOutOfMemoryError"),
+                InflightScenario.class, List.of(Integer.toString(n)));
         ctx.say(NAME, n + " hanging stub workflows in a child JVM: java " + HEAP + " ... "
                 + InflightScenario.class.getSimpleName() + " " + n);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        // A child that stops making progress must not hold the whole bench up.
+        long limitSeconds = ctx.pick(600, 240);
+        CompletableFuture<Process> watchdog = p.onExit().completeOnTimeout(null, limitSeconds, TimeUnit.SECONDS);
+        watchdog.thenAccept(exited -> {
+            if (exited == null) p.destroyForcibly();
+        });
         Map<String, String> result = new HashMap<>();
+        boolean outOfMemory = false;
+        String lastProgress = "";
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
             for (String line; (line = r.readLine()) != null; ) {
                 if (line.startsWith(RESULT)) {
@@ -61,17 +73,22 @@ final class InflightScenario {
                         int eq = kv.indexOf('=');
                         if (eq > 0) result.put(kv.substring(0, eq), kv.substring(eq + 1));
                     }
-                } else {
-                    ctx.say(NAME, "  " + line);
+                    continue;
                 }
+                if (line.contains("OutOfMemoryError")) outOfMemory = true;
+                if (line.startsWith(PROGRESS)) lastProgress = line.substring(PROGRESS.length());
+                if (!line.startsWith("WARNING: ") && !line.isBlank()) ctx.say(NAME, "  " + line);
             }
         }
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            return Outcome.failed(NAME, "the child JVM did not exit");
+        if (!p.waitFor(30, TimeUnit.SECONDS)) p.destroyForcibly();
+        if (outOfMemory) {
+            ctx.say(NAME, "the child JVM ran out of its 256 MiB heap; last progress: " + lastProgress);
+            return new Outcome(NAME, "OutOfMemoryError (" + lastProgress + ")", "-", n + " held in 256 MiB: no",
+                    Outcome.Verdict.MISSED);
         }
         if (p.exitValue() != 0 || !result.containsKey("held")) {
-            return Outcome.failed(NAME, "child JVM exit " + p.exitValue());
+            return Outcome.failed(NAME, "child JVM exit " + p.exitValue() + (lastProgress.isEmpty() ? ""
+                    : " (" + lastProgress + ")"));
         }
         long held = Long.parseLong(result.get("held"));
         long cancelled = Long.parseLong(result.get("cancelled"));
@@ -147,7 +164,9 @@ final class InflightScenario {
     /** Polls the store's run counts until {@code done} holds; returns the nanoTime it did (or the limit passed). */
     private static long await(WeftUnderTest w, Predicate<Map<RunState, Long>> done, int limitSeconds)
             throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(limitSeconds);
+        long start = System.nanoTime();
+        long deadline = start + TimeUnit.SECONDS.toNanos(limitSeconds);
+        long nextReport = start + TimeUnit.SECONDS.toNanos(5);
         while (true) {
             Map<RunState, Long> c = w.weft.store().countRunsByState();
             long now = System.nanoTime();
@@ -155,6 +174,11 @@ final class InflightScenario {
             if (now > deadline) {
                 say("gave up waiting after " + limitSeconds + " s: " + c);
                 return now;
+            }
+            if (now > nextReport) {
+                MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+                say(PROGRESS + "runs by state " + c + ", heap used " + Fmt.mib(heap.getUsed()));
+                nextReport = now + TimeUnit.SECONDS.toNanos(5);
             }
             Thread.sleep(50);
         }
