@@ -26,10 +26,11 @@ public final class RunLogWriter implements RunLog {
     private final List<StepImpl> steps = new ArrayList<>();
     /**
      * The most recent frames, so live viewers of a running workflow are served from memory instead
-     * of each re-reading the store on every line; slot {@code seq % TAIL} holds line {@code seq}.
+     * of each re-reading the store on every line; slot {@code seq % tail.length} holds line {@code seq}.
      */
     private static final int TAIL = 4096;
-    private final LogFeed.EncodedLine[] tail = new LogFeed.EncodedLine[TAIL];
+    /** Grows from nothing up to TAIL slots: most runs write few lines, and thousands may be open. */
+    private LogFeed.EncodedLine[] tail = new LogFeed.EncodedLine[0];
     private long seq;
     private long tailFrom;
     private volatile boolean complete;
@@ -102,8 +103,16 @@ public final class RunLogWriter implements RunLog {
         byte[] frame = LogHub.encode(line);
         hub.store().appendLog(runId, seq + 1, frame);
         seq++;
-        tail[(int) (seq % TAIL)] = new LogFeed.EncodedLine(seq, frame);
-        if (seq - tailFrom >= TAIL) tailFrom = seq - TAIL + 1;
+        if (seq - tailFrom >= tail.length && tail.length < TAIL) grow();
+        tail[(int) (seq % tail.length)] = new LogFeed.EncodedLine(seq, frame);
+        if (seq - tailFrom >= tail.length) tailFrom = seq - tail.length + 1;
+    }
+
+    /** Doubles the tail (a power of two, so slot = seq % length stays valid after copying). */
+    private void grow() {
+        LogFeed.EncodedLine[] bigger = new LogFeed.EncodedLine[Math.max(16, tail.length * 2)];
+        for (long s = tailFrom; s < seq; s++) bigger[(int) (s % bigger.length)] = tail[(int) (s % tail.length)];
+        tail = bigger;
     }
 
     /**
@@ -114,7 +123,7 @@ public final class RunLogWriter implements RunLog {
         synchronized (this) {
             if (afterSeq + 1 >= tailFrom) {
                 List<LogFeed.EncodedLine> out = new ArrayList<>((int) Math.min(limit, Math.max(0, seq - afterSeq)));
-                for (long s = afterSeq + 1; s <= seq && out.size() < limit; s++) out.add(tail[(int) (s % TAIL)]);
+                for (long s = afterSeq + 1; s <= seq && out.size() < limit; s++) out.add(tail[(int) (s % tail.length)]);
                 return out;
             }
         }
