@@ -82,6 +82,11 @@ final class BareWsServer implements AutoCloseable {
         for (Stream s; (s = waiting.poll()) != null; ) s.wake();
     }
 
+    /** Makes clients that connect from now on wait for the next {@link #go} (streams under way go on). */
+    void hold() {
+        this.frames = null;
+    }
+
     @Override
     public void close() {
         if (listener != null) listener.close().syncUninterruptibly();

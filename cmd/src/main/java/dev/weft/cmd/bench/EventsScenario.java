@@ -12,6 +12,7 @@ import dev.weft.wire.StatusFrames;
 import dev.weft.wire.Tid;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.Channel;
 
 import java.net.URI;
 import java.nio.file.Files;
@@ -32,8 +33,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * {@code weft bench events}: one {@code /events} client reading a backlog of 1,000,000 statuses
  * from cursor -1, then the same frames (encoded by weft from the same store) from a bare Netty
- * server ({@link BareWsServer}), one client of the same kind, in the same run. Both are timed from
- * the client's handshake to its last frame. Target: weft at least 70 % of the bare server.
+ * server ({@link BareWsServer}), one client of the same kind, in the same run, in alternating
+ * rounds (three, one under {@code --quick}); the best round of each side counts. Each read is
+ * timed from the client's handshake to its last frame. Target: weft at least 70 % of the bare
+ * server.
  *
  * <p>The backlog is written before weft starts, on the database file weft then opens (see
  * {@link #fill}): runs of three statuses ({@code pending, running, success}), two of two
@@ -60,37 +63,46 @@ final class EventsScenario {
                     + " (runs through the Store API, statuses in one SQL transaction; " + Fmt.mib(Files.size(db))
                     + " database)");
 
-            Backfill weftSide;
-            List<byte[]> frames = new ArrayList<>(n);
+            int rounds = ctx.pick(3, 1);
+            double bestWeft = 0;
+            double bestBare = 0;
             try (WeftUnderTest w = WeftUnderTest.start(false, db, Map.of());
                  WsClients clients = new WsClients(1)) {
-                weftSide = Backfill.read(clients, URI.create(w.wsBase() + "/events?cursor=-1"), n);
+                long e0 = System.nanoTime();
+                List<byte[]> frames = new ArrayList<>(n);
                 for (long after = 0; ; ) {
                     List<StatusEvent> batch = w.weft.store().eventsAfter(after, 10_000);
                     if (batch.isEmpty()) break;
                     for (StatusEvent e : batch) frames.add(StatusFrames.frame(e));
                     after = batch.get(batch.size() - 1).id();
                 }
+                ctx.say(NAME, "the bare server's " + Fmt.count(frames.size()) + " frames encoded from the same store in "
+                        + Fmt.seconds(System.nanoTime() - e0));
+                if (frames.size() != n) return Outcome.failed(NAME, frames.size() + " statuses in the store, not " + n);
+                try (BareWsServer bare = new BareWsServer(frames)) {
+                    int port = bare.start();
+                    for (int round = 1; round <= rounds; round++) {
+                        Backfill weftSide = Backfill.read(clients, URI.create(w.wsBase() + "/events?cursor=-1"), n);
+                        boolean same = Arrays.equals(weftSide.first, frames.get(0))
+                                && Arrays.equals(weftSide.last, frames.get(n - 1));
+                        ctx.say(NAME, "round " + round + "/" + rounds + ": weft: " + Fmt.count(weftSide.frames) + " frames ("
+                                + Fmt.mib(weftSide.bytes) + ") in " + Fmt.seconds(weftSide.nanos) + ": "
+                                + Fmt.count(weftSide.rate()) + " statuses/s"
+                                + (same ? "" : "; NOT the stored statuses (first or last frame differs)"));
+                        if (!same) return Outcome.failed(NAME, "the client did not get the " + n + " stored statuses");
+                        Backfill bareSide = Backfill.read(clients, URI.create("ws://127.0.0.1:" + port + "/"), n);
+                        ctx.say(NAME, "  bare netty: " + Fmt.count(bareSide.frames) + " frames in "
+                                + Fmt.seconds(bareSide.nanos) + ": " + Fmt.count(bareSide.rate()) + " statuses/s; "
+                                + "weft / bare this round " + Fmt.percent(weftSide.rate() / bareSide.rate()));
+                        bestWeft = Math.max(bestWeft, weftSide.rate());
+                        bestBare = Math.max(bestBare, bareSide.rate());
+                    }
+                }
             }
-            boolean same = weftSide.frames == n && frames.size() == n
-                    && Arrays.equals(weftSide.first, frames.get(0)) && Arrays.equals(weftSide.last, frames.get(n - 1));
-            double weftRate = weftSide.rate();
-            ctx.say(NAME, "weft: " + Fmt.count(weftSide.frames) + " frames (" + Fmt.mib(weftSide.bytes) + ") in "
-                    + Fmt.seconds(weftSide.nanos) + ": " + Fmt.count(weftRate) + " statuses/s"
-                    + (same ? "" : "; NOT the expected frames (" + frames.size() + " in the store)"));
-            if (!same) return Outcome.failed(NAME, "the client did not get the " + n + " stored statuses");
-
-            Backfill bareSide;
-            try (BareWsServer bare = new BareWsServer(frames); WsClients clients = new WsClients(1)) {
-                int port = bare.start();
-                bareSide = Backfill.read(clients, URI.create("ws://127.0.0.1:" + port + "/"), n);
-            }
-            double bareRate = bareSide.rate();
-            ctx.say(NAME, "bare netty: " + Fmt.count(bareSide.frames) + " frames in " + Fmt.seconds(bareSide.nanos)
-                    + ": " + Fmt.count(bareRate) + " statuses/s");
-            double ratio = weftRate / bareRate;
-            ctx.say(NAME, "weft / bare: " + Fmt.percent(ratio) + " (target >= 70 %)");
-            return new Outcome(NAME, Fmt.count(weftRate) + " statuses/s", Fmt.count(bareRate) + " statuses/s (bare)",
+            double ratio = bestWeft / bestBare;
+            ctx.say(NAME, "best of " + rounds + ": weft " + Fmt.count(bestWeft) + " statuses/s, bare "
+                    + Fmt.count(bestBare) + " statuses/s; weft / bare " + Fmt.percent(ratio) + " (target >= 70 %)");
+            return new Outcome(NAME, Fmt.count(bestWeft) + " statuses/s", Fmt.count(bestBare) + " statuses/s (bare)",
                     ">= 70 % of bare: " + Fmt.percent(ratio), Outcome.atLeast(ratio, TARGET));
         } finally {
             WeftUnderTest.deleteTree(dir);
@@ -197,7 +209,7 @@ final class EventsScenario {
             Backfill b = new Backfill();
             CountDownLatch done = new CountDownLatch(1);
             long[] openedAt = new long[1];
-            clients.connect(uri, new WsClients.Listener() {
+            Channel channel = clients.connect(uri, new WsClients.Listener() {
                 @Override
                 public void onOpen(long nanos) {
                     openedAt[0] = nanos;
@@ -220,7 +232,9 @@ final class EventsScenario {
                     done.countDown();
                 }
             }).get(30, TimeUnit.SECONDS);
-            if (!done.await(300, TimeUnit.SECONDS)) {
+            boolean finished = done.await(300, TimeUnit.SECONDS);
+            channel.close().syncUninterruptibly();
+            if (!finished) {
                 throw new IllegalStateException("only " + b.frames + " of " + expected + " frames after 300 s");
             }
             if (b.frames < expected) throw new IllegalStateException("connection closed after " + b.frames + " frames");

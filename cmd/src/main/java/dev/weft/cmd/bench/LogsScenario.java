@@ -2,11 +2,9 @@ package dev.weft.cmd.bench;
 
 import dev.weft.logs.LogFeed;
 import dev.weft.model.WorkflowId;
-import dev.weft.spi.ProviderConfigException;
 import dev.weft.store.RunRecord;
 import dev.weft.store.StepRecord;
 
-import java.io.IOException;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,8 +15,10 @@ import java.util.Optional;
 /**
  * {@code weft bench logs}: 1,000 WebSocket viewers of one live stub workflow's {@code /logs}, then
  * a bare Netty server ({@link BareWsServer}) sending the very same frames (read back from weft's
- * store) to as many clients of the same kind, in the same run. The bare server's clients connect
- * first and idle until weft is done; their connect time sizes the workflow's initial wait.
+ * store) to as many clients of the same kind, in the same run, in alternating rounds (three, one
+ * under {@code --quick}); the best round of each side counts, as the one least disturbed by
+ * whatever else the machine was doing. In each round the bare server's clients connect first and
+ * idle until weft is done; their connect time sizes the workflow's initial wait.
  *
  * <p>The workflow's first step waits a few seconds on one line while the viewers connect (each
  * gets the step's start line then); its second step prints its lines without delay, so weft stores
@@ -60,85 +60,97 @@ final class LogsScenario {
     static Outcome run(BenchContext ctx) throws Exception {
         int viewers = 1000;
         int lines = ctx.pick(3000, 1000);
-        try (BareWsServer bare = new BareWsServer(); WsClients bareClients = new WsClients(2)) {
-            // The bare server's clients connect first and wait: how long 1,000 handshakes take on
-            // this machine now sets how long the workflow waits for weft's viewers.
+        int rounds = ctx.pick(3, 1);
+        double bestWeft = 0;
+        double bestBare = 0;
+        try (BareWsServer bare = new BareWsServer();
+             WsClients bareClients = new WsClients(2);
+             WeftUnderTest w = WeftUnderTest.start(true, null, Map.of());
+             WsClients clients = new WsClients(2)) {
             int port = bare.start();
-            Viewers bareCrowd = new Viewers(viewers);
-            long c0 = System.nanoTime();
-            bareCrowd.connect(bareClients, URI.create("ws://127.0.0.1:" + port + "/"), 120);
-            long connectNanos = System.nanoTime() - c0;
-            int waitSeconds = (int) Math.min(60, Math.max(ctx.pick(6, 4), Math.ceil(3 * connectNanos / 1e9) + 2));
-            ctx.say(NAME, viewers + " viewers of one live stub workflow printing " + lines + " lines; " + viewers
-                    + " bare clients connected in " + Fmt.seconds(connectNanos) + ", so the workflow first waits "
-                    + waitSeconds + " s for weft's viewers");
+            URI bareUri = URI.create("ws://127.0.0.1:" + port + "/");
+            for (int round = 1; round <= rounds; round++) {
+                // The bare server's clients connect first and wait: how long 1,000 handshakes take
+                // on this machine now sets how long the workflow waits for weft's viewers.
+                Viewers bareCrowd = new Viewers(viewers);
+                long c0 = System.nanoTime();
+                bareCrowd.connect(bareClients, bareUri, 120);
+                long connectNanos = System.nanoTime() - c0;
+                int waitSeconds = (int) Math.min(60, Math.max(ctx.pick(6, 4), Math.ceil(3 * connectNanos / 1e9) + 2));
+                ctx.say(NAME, "round " + round + "/" + rounds + ": " + viewers + " viewers of one live stub workflow"
+                        + " printing " + lines + " lines; " + viewers + " bare clients connected in "
+                        + Fmt.seconds(connectNanos) + ", so the workflow first waits " + waitSeconds + " s");
 
-            WeftSide weft = weft(ctx, viewers, lines, waitSeconds);
-            if (weft.wrong != 0) return Outcome.failed(NAME, weft.wrong + " viewers missed lines");
+                WeftSide weft = weft(ctx, w, clients, round, viewers, lines, waitSeconds);
+                if (weft.wrong != 0) return Outcome.failed(NAME, weft.wrong + " viewers missed lines");
 
-            long t0 = System.nanoTime();
-            bare.go(weft.frames);
-            if (!bareCrowd.awaitClosed(300)) {
-                bareCrowd.closeAll();
-                throw new IllegalStateException(bareCrowd.openCount() + " bare clients still open after 300 s");
+                long t0 = System.nanoTime();
+                bare.go(weft.frames);
+                if (!bareCrowd.awaitClosed(300)) {
+                    bareCrowd.closeAll();
+                    throw new IllegalStateException(bareCrowd.openCount() + " bare clients still open after 300 s");
+                }
+                bare.hold();
+                long t1 = bareCrowd.latestLast();
+                int wrong = bareCrowd.wrong(weft.frames.size());
+                double bareRate = bareCrowd.totalFrames() / ((t1 - t0) / 1e9);
+                ctx.say(NAME, "  bare netty: " + Fmt.count(bareCrowd.totalFrames()) + " frames to " + viewers
+                        + " clients in " + Fmt.seconds(t1 - t0) + ": " + Fmt.count(bareRate) + " lines/s"
+                        + (wrong == 0 ? "" : "; " + wrong + " clients wrong, e.g. "
+                        + bareCrowd.firstWrong(weft.frames.size())));
+                ctx.say(NAME, "  weft / bare this round: " + Fmt.percent(weft.rate / bareRate));
+                bestWeft = Math.max(bestWeft, weft.rate);
+                bestBare = Math.max(bestBare, bareRate);
             }
-            long t1 = bareCrowd.latestLast();
-            int wrong = bareCrowd.wrong(weft.frames.size());
-            double bareRate = bareCrowd.totalFrames() / ((t1 - t0) / 1e9);
-            ctx.say(NAME, "bare netty: " + Fmt.count(bareCrowd.totalFrames()) + " frames to " + viewers + " clients in "
-                    + Fmt.seconds(t1 - t0) + ": " + Fmt.count(bareRate) + " lines/s"
-                    + (wrong == 0 ? "" : "; " + wrong + " clients wrong, e.g. " + bareCrowd.firstWrong(weft.frames.size())));
-            double ratio = weft.rate / bareRate;
-            ctx.say(NAME, "weft / bare: " + Fmt.percent(ratio) + " (target >= 70 %)");
-            return new Outcome(NAME, Fmt.count(weft.rate) + " lines/s", Fmt.count(bareRate) + " lines/s (bare)",
-                    ">= 70 % of bare: " + Fmt.percent(ratio), Outcome.atLeast(ratio, TARGET));
         }
+        double ratio = bestWeft / bestBare;
+        ctx.say(NAME, "best of " + rounds + ": weft " + Fmt.count(bestWeft) + " lines/s, bare " + Fmt.count(bestBare)
+                + " lines/s; weft / bare " + Fmt.percent(ratio) + " (target >= 70 %)");
+        return new Outcome(NAME, Fmt.count(bestWeft) + " lines/s", Fmt.count(bestBare) + " lines/s (bare)",
+                ">= 70 % of bare: " + Fmt.percent(ratio), Outcome.atLeast(ratio, TARGET));
     }
 
-    /** weft's side: its delivery rate, how many viewers went wrong, and the frames it stored. */
+    /** weft's side of a round: its delivery rate, how many viewers went wrong, and the frames it stored. */
     private record WeftSide(double rate, int wrong, List<byte[]> frames) {
     }
 
-    private static WeftSide weft(BenchContext ctx, int viewers, int lines, int waitSeconds) throws Exception {
-        try (WeftUnderTest w = WeftUnderTest.start(true, null, Map.of());
-             WsClients clients = new WsClients(2)) {
-            String rkey = w.rkey(0);
-            w.knot.publishPipeline(rkey, w.pushRecord(0, WORKFLOW, yaml(lines, waitSeconds + "s")));
-            WorkflowId id = new WorkflowId(w.knot.host(), rkey, WORKFLOW);
-            long until = System.nanoTime() + 30_000_000_000L;
-            Optional<RunRecord> run;
-            while ((run = w.weft.store().run(id)).isEmpty()) {
-                if (System.nanoTime() > until) throw new IllegalStateException("the workflow was not accepted");
-                Thread.sleep(10);
-            }
-            long accepted = System.nanoTime();
-            Viewers crowd = new Viewers(viewers);
-            URI uri = URI.create(w.wsBase() + "/logs/" + w.knot.host() + "/" + rkey + "/" + WORKFLOW);
-            crowd.connect(clients, uri, 120);
-            long ready = System.nanoTime();
-            ctx.say(NAME, "weft: " + viewers + " viewers connected " + Fmt.seconds(ready - accepted)
-                    + " after the workflow was accepted");
-            if (!crowd.awaitClosed(300)) {
-                crowd.closeAll();
-                throw new IllegalStateException(crowd.openCount() + " viewers still open after 300 s");
-            }
-            long runId = run.get().id();
-            long stored = w.weft.store().lastLogSeq(runId);
-            List<byte[]> frames = new ArrayList<>((int) stored);
-            for (LogFeed.EncodedLine l : w.weft.store().logAfter(runId, 0, (int) stored)) frames.add(l.frame());
-            int wrong = crowd.wrong(stored);
-            long t0 = crowd.earliestSecond();
-            long t1 = crowd.latestLast();
-            long delivered = crowd.totalFrames() - viewers; // each viewer's first frame came before the window
-            double rate = delivered / ((t1 - t0) / 1e9);
-            ctx.say(NAME, "weft: " + stored + " lines stored; every viewer received "
-                    + (wrong == 0 ? "all " + stored + " and close 1000" : "NOT all: " + wrong + " viewers wrong, e.g. "
-                    + crowd.firstWrong(stored)));
-            if (t0 < ready) ctx.say(NAME, "weft: warning: lines flowed before every viewer was connected");
-            ctx.say(NAME, "weft: " + Fmt.count(delivered) + " frames delivered in " + Fmt.seconds(t1 - t0) + ": "
-                    + Fmt.count(rate) + " lines/s (" + produced(w, runId) + ")");
-            return new WeftSide(rate, wrong, frames);
+    private static WeftSide weft(BenchContext ctx, WeftUnderTest w, WsClients clients, int round, int viewers,
+                                 int lines, int waitSeconds) throws Exception {
+        String rkey = w.rkey(round);
+        w.knot.publishPipeline(rkey, w.pushRecord(round, WORKFLOW, yaml(lines, waitSeconds + "s")));
+        WorkflowId id = new WorkflowId(w.knot.host(), rkey, WORKFLOW);
+        long until = System.nanoTime() + 30_000_000_000L;
+        Optional<RunRecord> run;
+        while ((run = w.weft.store().run(id)).isEmpty()) {
+            if (System.nanoTime() > until) throw new IllegalStateException("the workflow was not accepted");
+            Thread.sleep(10);
         }
+        long accepted = System.nanoTime();
+        Viewers crowd = new Viewers(viewers);
+        URI uri = URI.create(w.wsBase() + "/logs/" + w.knot.host() + "/" + rkey + "/" + WORKFLOW);
+        crowd.connect(clients, uri, 120);
+        long ready = System.nanoTime();
+        if (!crowd.awaitClosed(300)) {
+            crowd.closeAll();
+            throw new IllegalStateException(crowd.openCount() + " viewers still open after 300 s");
+        }
+        long runId = run.get().id();
+        long stored = w.weft.store().lastLogSeq(runId);
+        List<byte[]> frames = new ArrayList<>((int) stored);
+        for (LogFeed.EncodedLine l : w.weft.store().logAfter(runId, 0, (int) stored)) frames.add(l.frame());
+        int wrong = crowd.wrong(stored);
+        long t0 = crowd.earliestSecond();
+        long t1 = crowd.latestLast();
+        long delivered = crowd.totalFrames() - viewers; // each viewer's first frame came before the window
+        double rate = delivered / ((t1 - t0) / 1e9);
+        ctx.say(NAME, "  weft: viewers connected " + Fmt.seconds(ready - accepted) + " after the workflow was accepted; "
+                + stored + " lines stored; every viewer received "
+                + (wrong == 0 ? "all " + stored + " and close 1000" : "NOT all: " + wrong + " viewers wrong, e.g. "
+                + crowd.firstWrong(stored)));
+        if (t0 < ready) ctx.say(NAME, "  weft: warning: lines flowed before every viewer was connected");
+        ctx.say(NAME, "  weft: " + Fmt.count(delivered) + " frames delivered in " + Fmt.seconds(t1 - t0) + ": "
+                + Fmt.count(rate) + " lines/s (" + produced(w, runId) + ")");
+        return new WeftSide(rate, wrong, frames);
     }
 
     /** How fast the stub wrote the streaming step, from its start and end times in the store. */
