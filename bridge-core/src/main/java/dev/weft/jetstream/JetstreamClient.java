@@ -1,33 +1,25 @@
 package dev.weft.jetstream;
 
-import dev.weft.spi.Backoff;
+import dev.weft.stream.ReconnectingStream;
+import dev.weft.stream.ReconnectingStream.End;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import org.java_websocket.client.WebSocketClient;
-import org.java_websocket.drafts.Draft_6455;
-import org.java_websocket.framing.CloseFrame;
-import org.java_websocket.handshake.ServerHandshake;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.URI;
 import java.net.URLEncoder;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Follows the Jetstream for discovery (spec section 3): subscribes to {@code <url>?wantedCollections=
@@ -49,6 +41,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * it has none). If applying a record fails (the store), the frame is not checkpointed and the
  * connection is dropped: the reconnect delivers it again.
  *
+ * <p>The connection, reconnect and close machinery is {@link ReconnectingStream}'s; this class
+ * supplies the subscription URI and cursor, the frame handling, the log lines and the metrics.
+ *
  * <p><b>Threads.</b> One virtual thread processes frames in order; the WebSocket library's reader
  * thread only enqueues (blocking when the queue is full, which is TCP backpressure).
  *
@@ -65,19 +60,12 @@ public final class JetstreamClient implements AutoCloseable {
     private final CursorStore cursors;
     private final JetstreamOptions options;
     private final MeterRegistry meters;
-    private final BlockingQueue<Inbound> queue;
-    private final AtomicInteger connected = new AtomicInteger();
-    private final AtomicLong generations = new AtomicLong();
-    private final CountDownLatch closeSignal = new CountDownLatch(1);
+    private final Stream stream;
     private final Counter applied;
     private final Counter ignored;
     private final Counter replayed;
     private final Counter malformed;
     private final List<URI> connectedTo = new ArrayList<>();
-
-    private volatile boolean closing;
-    private Thread thread;
-    private volatile Connection current;
 
     /** Where the cursor lives: the store in production. */
     public interface CursorStore {
@@ -97,8 +85,14 @@ public final class JetstreamClient implements AutoCloseable {
         this.cursors = Objects.requireNonNull(cursors, "cursors");
         this.options = Objects.requireNonNull(options, "options");
         this.meters = Objects.requireNonNull(meters, "meters");
-        this.queue = new ArrayBlockingQueue<>(options.queueCapacity());
-        Gauge.builder("weft.jetstream.connected", connected, AtomicInteger::get)
+        this.stream = new Stream(new ReconnectingStream.Settings(
+                "jetstream", "jetstream", log, Clock.systemUTC(), options.queueCapacity(),
+                options.initialBackoff(), options.maxBackoff(), options.connectTimeout(),
+                options.stableAfter(), options.closeTimeout(),
+                options.maxFrameBytes(), Long.MAX_VALUE, // the library's limit is the only one
+                new ReconnectingStream.Liveness.LibraryPing(options.pingInterval()),
+                false, "weft jetstream client closed the connection"));
+        Gauge.builder("weft.jetstream.connected", stream, s -> s.isConnected() ? 1 : 0)
                 .description("1 while the Jetstream is connected").strongReference(true).register(meters);
         this.applied = frames("applied");
         this.ignored = frames("ignored");
@@ -112,14 +106,13 @@ public final class JetstreamClient implements AutoCloseable {
     }
 
     /** Starts the processing thread, which connects at once. */
-    public synchronized JetstreamClient start() {
-        if (closing) throw new IllegalStateException("closed");
-        if (thread == null) thread = Thread.ofVirtual().name("jetstream").start(this::run);
+    public JetstreamClient start() {
+        if (!stream.start()) throw new IllegalStateException("closed");
         return this;
     }
 
     public boolean isConnected() {
-        return connected.get() == 1;
+        return stream.isConnected();
     }
 
     /** The subscription URIs of every connection made so far (for tests and diagnostics). */
@@ -132,24 +125,7 @@ public final class JetstreamClient implements AutoCloseable {
     /** Stops: closes the connection and waits for the processing thread. Idempotent. */
     @Override
     public void close() {
-        Thread t;
-        synchronized (this) {
-            if (closing) return;
-            closing = true;
-            t = thread;
-        }
-        closeSignal.countDown();
-        Connection c = current;
-        if (c != null) c.abandon();
-        if (t != null) {
-            t.interrupt();
-            try {
-                if (!t.join(options.closeTimeout())) log.warn("jetstream client did not stop within {}", options.closeTimeout());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        connected.set(0);
+        stream.close();
     }
 
     /** The subscription URI for the current member set and cursor. */
@@ -175,93 +151,81 @@ public final class JetstreamClient implements AutoCloseable {
 
     // ---------------------------------------------------------------- processing thread
 
-    private void run() {
-        Backoff backoff = new Backoff(options.initialBackoff(), options.maxBackoff());
-        while (!closing) {
-            URI uri;
-            try {
-                uri = subscribeUri(records.trustedDids(), connectCursor());
-            } catch (RuntimeException e) {
-                Duration d = backoff.next();
-                log.warn("jetstream: cannot read the cursor or members: {}; retrying in {} ms", e.toString(), d.toMillis());
-                if (pause(d)) break;
-                continue;
-            }
-            Connection c = new Connection(generations.incrementAndGet(), uri);
-            current = c;
-            if (closing) break;
-            boolean open;
-            try {
-                open = c.connectBlocking(options.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                c.abandon();
-                break;
-            }
-            if (!open) {
-                c.abandon();
-                if (closing) break;
-                Duration d = backoff.next();
-                log.warn("jetstream: could not connect to {}: {}; retrying in {} ms", url, c.failure, d.toMillis());
-                if (pause(d)) break;
-                continue;
-            }
+    /** The Jetstream side of the shared machinery; hooks run on the processing thread. */
+    private final class Stream extends ReconnectingStream<OptionalLong> {
+        Stream(Settings settings) {
+            super(settings);
+        }
+
+        @Override
+        protected OptionalLong resumePoint() {
+            return connectCursor();
+        }
+
+        @Override
+        protected URI uri(OptionalLong cursor) {
+            return subscribeUri(records.trustedDids(), cursor);
+        }
+
+        @Override
+        protected void resumeFailed(RuntimeException e, Duration d) {
+            log.warn("jetstream: cannot read the cursor or members: {}; retrying in {} ms", e.toString(), d.toMillis());
+        }
+
+        @Override
+        protected void connectFailed(String failure, Duration d) {
+            log.warn("jetstream: could not connect to {}: {}; retrying in {} ms", url, failure, d.toMillis());
+        }
+
+        @Override
+        protected void connected(OptionalLong cursor, URI uri) {
             synchronized (connectedTo) {
                 connectedTo.add(uri);
             }
-            long openedAt = System.nanoTime();
             log.info("jetstream connected: {}", uri);
-            Ended ended = pump(c);
-            c.abandon();
-            connected.set(0);
-            if (closing) break;
-            if (ended.resubscribe()) {
-                log.info("jetstream: {}; resubscribing", ended.why());
-                backoff.reset();
-                continue;
-            }
-            if (c.delivered || System.nanoTime() - openedAt >= options.stableAfter().toNanos()) backoff.reset();
-            Duration d = backoff.next();
-            log.warn("jetstream disconnected: {}; reconnecting in {} ms", ended.why(), d.toMillis());
-            if (pause(d)) break;
         }
-        Connection c = current;
-        if (c != null) c.abandon();
-        connected.set(0);
-    }
 
-    private record Ended(String why, boolean resubscribe) {
-    }
+        @Override
+        protected End onText(String text, Instant receivedAt) {
+            return handle(text);
+        }
 
-    private Ended pump(Connection c) {
-        while (true) {
-            if (closing) return new Ended("closed", false);
-            Inbound item;
-            try {
-                item = queue.poll(250, TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                return new Ended("closed", false);
-            }
-            if (item == null || item.gen() != c.gen) continue;
-            switch (item) {
-                case Inbound.Closed cl -> {
-                    return new Ended("closed with code " + cl.code() + (cl.reason().isEmpty() ? "" : " (" + cl.reason() + ")"), false);
-                }
-                case Inbound.Binary b -> {
-                    c.delivered = true;
-                    malformed.increment();
-                    log.warn("jetstream: binary frame of {} bytes skipped (compression is not requested)", b.bytes());
-                }
-                case Inbound.Text t -> {
-                    c.delivered = true;
-                    Ended e = handle(t.text());
-                    if (e != null) return e;
-                }
-            }
+        @Override
+        protected End onBinary(long bytes, Instant receivedAt) {
+            malformed.increment();
+            log.warn("jetstream: binary frame of {} bytes skipped (compression is not requested)", bytes);
+            return null;
+        }
+
+        @Override
+        protected String closeReason(int code, String reason, boolean remote) {
+            return "closed with code " + code + (reason == null || reason.isEmpty() ? "" : " (" + reason + ")");
+        }
+
+        @Override
+        protected void resubscribing(String why) {
+            log.info("jetstream: {}; resubscribing", why);
+        }
+
+        @Override
+        protected void disconnected(String why, Duration d) {
+            log.warn("jetstream disconnected: {}; reconnecting in {} ms", why, d.toMillis());
+        }
+
+        @Override
+        protected boolean closeTimedOut(Duration waited) {
+            log.warn("jetstream client did not stop within {}", waited);
+            return false;
+        }
+
+        @Override
+        protected String handshakeFailure(String previous, int code, String reason) {
+            return reason != null && !reason.isEmpty() ? "closed with code " + code + " (" + reason + ")" : previous;
         }
     }
 
     /** Processes one frame; non-null ends the connection. */
-    private Ended handle(String text) {
+    private End handle(String text) {
         JetstreamFrame f = JetstreamFrame.parse(text);
         switch (f) {
             case JetstreamFrame.Malformed m -> {
@@ -280,7 +244,7 @@ public final class JetstreamClient implements AutoCloseable {
                     outcome = records.apply(commit);
                 } catch (RuntimeException e) {
                     log.error("jetstream: applying {} failed; reconnecting to have it again", commit.uri(), e);
-                    return new Ended("applying " + commit.uri() + " failed: " + e, false);
+                    return End.drop("applying " + commit.uri() + " failed: " + e);
                 }
                 switch (outcome) {
                     case APPLIED, MEMBERS_CHANGED -> applied.increment();
@@ -288,7 +252,7 @@ public final class JetstreamClient implements AutoCloseable {
                     case REPLAYED -> replayed.increment();
                 }
                 checkpoint(commit.timeUs());
-                if (outcome == NetworkRecords.Outcome.MEMBERS_CHANGED) return new Ended("the member set changed", true);
+                if (outcome == NetworkRecords.Outcome.MEMBERS_CHANGED) return End.resubscribe("the member set changed");
                 return null;
             }
         }
@@ -299,93 +263,6 @@ public final class JetstreamClient implements AutoCloseable {
             cursors.save(timeUs);
         } catch (RuntimeException e) {
             log.warn("jetstream: could not save the cursor: {}", e.toString());
-        }
-    }
-
-    private boolean pause(Duration d) {
-        try {
-            return closeSignal.await(d.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            return true;
-        }
-    }
-
-    // ---------------------------------------------------------------- socket side
-
-    private sealed interface Inbound {
-        long gen();
-
-        record Text(long gen, String text) implements Inbound {
-        }
-
-        record Binary(long gen, int bytes) implements Inbound {
-        }
-
-        record Closed(long gen, int code, String reason) implements Inbound {
-        }
-    }
-
-    private final class Connection extends WebSocketClient {
-        final long gen;
-        volatile boolean delivered;
-        volatile String failure = "connection closed during the handshake";
-        private volatile boolean abandoned;
-
-        Connection(long gen, URI uri) {
-            super(uri, new Draft_6455(List.of(), options.maxFrameBytes()), null,
-                    (int) Math.min(Integer.MAX_VALUE, options.connectTimeout().toMillis()));
-            this.gen = gen;
-            setConnectionLostTimeout((int) Math.max(1, options.pingInterval().toSeconds()));
-            setDaemon(true);
-        }
-
-        void abandon() {
-            abandoned = true;
-            if (gen == generations.get()) connected.set(0);
-            try {
-                closeConnection(CloseFrame.GOING_AWAY, "weft jetstream client closed the connection");
-            } catch (RuntimeException e) {
-                log.debug("closing jetstream connection: {}", e.toString());
-            }
-            queue.removeIf(i -> i.gen() == gen);
-        }
-
-        @Override
-        public void onOpen(ServerHandshake handshake) {
-            if (!abandoned && gen == generations.get()) connected.set(1);
-        }
-
-        @Override
-        public void onMessage(String message) {
-            enqueue(new Inbound.Text(gen, message));
-        }
-
-        @Override
-        public void onMessage(ByteBuffer bytes) {
-            enqueue(new Inbound.Binary(gen, bytes.remaining()));
-        }
-
-        @Override
-        public void onClose(int code, String reason, boolean remote) {
-            if (gen == generations.get()) connected.set(0);
-            if (reason != null && !reason.isEmpty()) failure = "closed with code " + code + " (" + reason + ")";
-            enqueue(new Inbound.Closed(gen, code, reason == null ? "" : reason));
-        }
-
-        @Override
-        public void onError(Exception ex) {
-            failure = ex.toString();
-            log.debug("jetstream connection error", ex);
-        }
-
-        private void enqueue(Inbound item) {
-            try {
-                while (!abandoned && !closing) {
-                    if (queue.offer(item, 50, TimeUnit.MILLISECONDS)) return;
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
         }
     }
 }
