@@ -91,7 +91,9 @@ public final class JetstreamClient implements AutoCloseable {
                 options.stableAfter(), options.closeTimeout(),
                 options.maxFrameBytes(), Long.MAX_VALUE, // the library's limit is the only one
                 new ReconnectingStream.Liveness.LibraryPing(options.pingInterval()),
-                false, "weft jetstream client closed the connection"));
+                // Java-WebSocket still completes a handshake after closeConnection(); closing the
+                // socket too is what keeps an abandoned connection from lingering (found on knots).
+                true, "weft jetstream client closed the connection"));
         Gauge.builder("weft.jetstream.connected", stream, s -> s.isConnected() ? 1 : 0)
                 .description("1 while the Jetstream is connected").strongReference(true).register(meters);
         this.applied = frames("applied");
