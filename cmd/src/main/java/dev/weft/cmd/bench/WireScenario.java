@@ -43,9 +43,9 @@ final class WireScenario {
         Map<String, Integer> sizes = Map.of("all", inputs.all().length, "allReused", inputs.all().length,
                 "logline", inputs.logLines().length, "status", inputs.statuses().length);
 
-        int warmups = ctx.pick(3, 1);
-        int iterations = ctx.pick(4, 2);
-        TimeValue time = TimeValue.seconds(ctx.pick(2, 1));
+        int warmups = ctx.pick(5, 2);
+        int iterations = ctx.pick(8, 3);
+        TimeValue time = TimeValue.seconds(1);
         Path jmhLog = Files.createTempFile("weft-bench-jmh", ".log");
         ctx.say(NAME, "JMH: fork 1, " + warmups + " warmup + " + iterations + " measured iterations of " + time
                 + " per benchmark, 4 benchmarks (log: " + jmhLog + ")");

@@ -1,0 +1,100 @@
+package dev.weft.cmd.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Behaviour of the bench's helpers; nothing here is timed. */
+class BenchHelpersTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Test
+    @DisplayName("percentiles are nearest-rank over the samples given, in any order")
+    void percentiles() {
+        Percentiles p = new Percentiles(new long[]{50, 10, 40, 20, 30, 100, 90, 80, 70, 60});
+        assertEquals(10, p.count());
+        assertEquals(50, p.at(50));
+        assertEquals(100, p.at(99));
+        assertEquals(10, p.at(0));
+        assertEquals(10, p.at(1));
+        assertEquals(100, p.max());
+        assertThrows(IllegalStateException.class, () -> new Percentiles(new long[0]).at(50));
+    }
+
+    @Test
+    @DisplayName("a decoded vector encodes to its expected bytes, both as a fresh array and into a buffer")
+    void vectorsDecodeAsGoDoes() throws Exception {
+        String line = "{\"case\":\"c\",\"shape\":\"logline\",\"input\":{\"kind\":\"data\",\"content_b64\":\"PGI+\","
+                + "\"time\":{\"unix_seconds\":1700000000,\"nanos\":120000000,\"offset_seconds\":3600},\"step_id\":2,"
+                + "\"stream\":\"stderr\",\"step_status\":\"\",\"step_kind\":0,\"step_command_b64\":\"\"},"
+                + "\"expected\":\"{\\\"kind\\\":\\\"data\\\",\\\"content\\\":\\\"\\\\u003cb\\\\u003e\\\","
+                + "\\\"time\\\":\\\"2023-11-14T23:13:20.12+01:00\\\",\\\"step_id\\\":2,\\\"stream\\\":\\\"stderr\\\"}\"}";
+        Vectors.Input in = Vectors.parse(JSON.readTree(line));
+        assertEquals("logline", in.shape());
+        assertArrayEquals(in.expected(), in.encode());
+        dev.weft.wire.WireBuffer b = new dev.weft.wire.WireBuffer(16);
+        in.encodeInto(b);
+        assertArrayEquals(in.expected(), b.toByteArray());
+
+        String status = "{\"case\":\"s\",\"shape\":\"status\",\"input\":{\"$type\":\"\",\"createdAt\":\"2026-11-22T10:00:00Z\","
+                + "\"error\":\"x\",\"exitCode\":-1,\"pipeline\":\"p\",\"status\":\"failed\",\"workflow\":\"w\"},"
+                + "\"expected\":\"{\\\"$type\\\":\\\"\\\",\\\"createdAt\\\":\\\"2026-11-22T10:00:00Z\\\",\\\"error\\\":\\\"x\\\","
+                + "\\\"exitCode\\\":-1,\\\"pipeline\\\":\\\"p\\\",\\\"status\\\":\\\"failed\\\",\\\"workflow\\\":\\\"w\\\"}\"}";
+        Vectors.Input s = Vectors.parse(JSON.readTree(status));
+        assertArrayEquals(s.expected(), s.encode());
+    }
+
+    @Test
+    @DisplayName("the public vectors, when present, load split by shape and all encode as expected")
+    void publicVectors() throws Exception {
+        Path file = Path.of(System.getProperty("weft.shared", "../../shared"), "wire", "vectors.jsonl");
+        if (!Files.isReadable(file)) return; // a checkout without ../shared
+        Vectors.Inputs in = Vectors.load(file);
+        assertEquals(in.all().length, in.logLines().length + in.statuses().length);
+        assertEquals(0, in.mismatched());
+        Path dir = Files.createTempDirectory("vectors");
+        Path statuses = Vectors.subset(file, "status", dir);
+        assertEquals(in.statuses().length, Vectors.load(statuses).all().length);
+        WeftUnderTest.deleteTree(dir);
+    }
+
+    @Test
+    @DisplayName("the bare server sends every frame to every waiting client, then close 1000")
+    void bareServerFansOut() throws Exception {
+        List<byte[]> frames = new ArrayList<>();
+        for (int i = 0; i < 2500; i++) frames.add(("{\"n\":" + i + "}").getBytes(StandardCharsets.UTF_8));
+        try (BareWsServer bare = new BareWsServer(); WsClients clients = new WsClients(1)) {
+            int port = bare.start();
+            Viewers crowd = new Viewers(5);
+            crowd.connect(clients, URI.create("ws://127.0.0.1:" + port + "/"), 30);
+            bare.go(frames);
+            assertTrue(crowd.awaitClosed(30), "every client closed");
+            assertEquals(0, crowd.wrong(frames.size()), crowd.firstWrong(frames.size()));
+            assertEquals(5L * frames.size(), crowd.totalFrames());
+        }
+    }
+
+    @Test
+    @DisplayName("bench usage errors exit 2 and name the offending argument")
+    void usage() {
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream e = new java.io.PrintStream(err, true, StandardCharsets.UTF_8);
+        java.io.PrintStream o = new java.io.PrintStream(new java.io.ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        assertEquals(2, Bench.run(List.of("nonsense"), o, e));
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("nonsense"));
+        assertEquals(2, Bench.run(List.of("--vectors"), o, e));
+        assertEquals(0, Bench.run(List.of("--help"), o, e));
+    }
+}
