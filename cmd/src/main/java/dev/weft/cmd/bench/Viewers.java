@@ -25,17 +25,29 @@ final class Viewers {
     final long[] secondAt;
     final long[] lastAt;
     final int[] closeCode;
+    /** When each client received its {@link #mark}th frame. */
+    final long[] markAt;
+    private final long mark;
     private final CountDownLatch closed;
+    private final CountDownLatch marked;
     private final List<Channel> channels = new ArrayList<>();
 
     Viewers(int size) {
+        this(size, Long.MAX_VALUE);
+    }
+
+    /** A crowd that also notes when each client has received {@code mark} frames. */
+    Viewers(int size, long mark) {
         this.size = size;
+        this.mark = mark;
         this.frames = new long[size];
         this.bytes = new long[size];
         this.secondAt = new long[size];
         this.lastAt = new long[size];
+        this.markAt = new long[size];
         this.closeCode = new int[size];
         this.closed = new CountDownLatch(size);
+        this.marked = new CountDownLatch(size);
     }
 
     /**
@@ -61,6 +73,10 @@ final class Viewers {
                     long n = ++frames[v];
                     bytes[v] += content.readableBytes();
                     if (n == 2) secondAt[v] = nanos;
+                    if (n == mark) {
+                        markAt[v] = nanos;
+                        marked.countDown();
+                    }
                     lastAt[v] = nanos;
                 }
 
@@ -85,6 +101,17 @@ final class Viewers {
     /** Waits until every client was closed; false when the limit passed first. */
     boolean awaitClosed(long limitSeconds) throws InterruptedException {
         return closed.await(limitSeconds, TimeUnit.SECONDS);
+    }
+
+    /** Waits until every client has received {@code mark} frames; false when the limit passed first. */
+    boolean awaitMarked(long limitSeconds) throws InterruptedException {
+        return marked.await(limitSeconds, TimeUnit.SECONDS);
+    }
+
+    long latestMark() {
+        long m = Long.MIN_VALUE;
+        for (long s : markAt) m = Math.max(m, s);
+        return m;
     }
 
     long openCount() {
