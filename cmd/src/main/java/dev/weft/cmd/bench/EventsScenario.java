@@ -66,6 +66,7 @@ final class EventsScenario {
             int rounds = ctx.pick(3, 1);
             double bestWeft = 0;
             double bestBare = 0;
+            List<Double> ratios = new ArrayList<>();
             try (WeftUnderTest w = WeftUnderTest.start(false, db, Map.of());
                  WsClients clients = new WsClients(1)) {
                 long e0 = System.nanoTime();
@@ -94,6 +95,7 @@ final class EventsScenario {
                         ctx.say(NAME, "  bare netty: " + Fmt.count(bareSide.frames) + " frames in "
                                 + Fmt.seconds(bareSide.nanos) + ": " + Fmt.count(bareSide.rate()) + " statuses/s; "
                                 + "weft / bare this round " + Fmt.percent(weftSide.rate() / bareSide.rate()));
+                        ratios.add(weftSide.rate() / bareSide.rate());
                         bestWeft = Math.max(bestWeft, weftSide.rate());
                         bestBare = Math.max(bestBare, bareSide.rate());
                     }
@@ -101,7 +103,8 @@ final class EventsScenario {
             }
             double ratio = bestWeft / bestBare;
             ctx.say(NAME, "best of " + rounds + ": weft " + Fmt.count(bestWeft) + " statuses/s, bare "
-                    + Fmt.count(bestBare) + " statuses/s; weft / bare " + Fmt.percent(ratio) + " (target >= 70 %)");
+                    + Fmt.count(bestBare) + " statuses/s; weft / bare " + Fmt.percent(ratio) + " (target >= 70 %); "
+                    + "per round " + Ratios.describe(ratios));
             return new Outcome(NAME, Fmt.count(bestWeft) + " statuses/s", Fmt.count(bestBare) + " statuses/s (bare)",
                     ">= 70 % of bare: " + Fmt.percent(ratio), Outcome.atLeast(ratio, TARGET));
         } finally {

@@ -73,6 +73,7 @@ final class LogsScenario {
         int lines = ctx.pick(3000, 1000);
         int rounds = ctx.pick(3, 1);
         double bestWeft = 0;
+        List<Double> ratios = new ArrayList<>();
         double bestBare = 0;
         try (BareWsServer bare = new BareWsServer();
              WsClients bareClients = new WsClients(2);
@@ -111,6 +112,7 @@ final class LogsScenario {
                         + (wrong == 0 ? "" : "; " + wrong + " clients wrong, e.g. "
                         + bareCrowd.firstWrong(weft.frames.size())));
                 ctx.say(NAME, "  weft / bare this round: " + Fmt.percent(weft.rate / bareRate));
+                ratios.add(weft.rate / bareRate);
                 bestWeft = Math.max(bestWeft, weft.rate);
                 bestBare = Math.max(bestBare, bareRate);
             }
@@ -126,7 +128,8 @@ final class LogsScenario {
         }
         double ratio = bestWeft / bestBare;
         ctx.say(NAME, "best of " + rounds + ": weft " + Fmt.count(bestWeft) + " lines/s, bare " + Fmt.count(bestBare)
-                + " lines/s; weft / bare " + Fmt.percent(ratio) + " (target >= 70 %)");
+                + " lines/s; weft / bare " + Fmt.percent(ratio) + " (target >= 70 %); per round "
+                + Ratios.describe(ratios));
         return new Outcome(NAME, Fmt.count(bestWeft) + " lines/s", Fmt.count(bestBare) + " lines/s (bare)",
                 ">= 70 % of bare: " + Fmt.percent(ratio), Outcome.atLeast(ratio, TARGET));
     }

@@ -34,6 +34,15 @@ class BenchHelpersTest {
     }
 
     @Test
+    @DisplayName("per-round ratios print each round and their median")
+    void ratios() {
+        assertEquals(0.5, Ratios.median(List.of(0.9, 0.1, 0.5)));
+        assertEquals(0.5, Ratios.median(List.of(0.4, 0.6)));
+        assertEquals("62.0 %, 89.0 %, 76.2 % (median 76.2 %)", Ratios.describe(List.of(0.62, 0.89, 0.762)));
+        assertEquals("-", Ratios.describe(List.of()));
+    }
+
+    @Test
     @DisplayName("a decoded vector encodes to its expected bytes, both as a fresh array and into a buffer")
     void vectorsDecodeAsGoDoes() throws Exception {
         String line = "{\"case\":\"c\",\"shape\":\"logline\",\"input\":{\"kind\":\"data\",\"content_b64\":\"PGI+\","
