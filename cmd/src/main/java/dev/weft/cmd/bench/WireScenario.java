@@ -77,6 +77,7 @@ final class WireScenario {
         GoEncode.Result goAll = GoEncode.run(ctx, vectors, goSeconds);
         GoEncode.Result goLog = goAll.ok() ? GoEncode.run(ctx, Vectors.subset(vectors, "logline", tmp), goShapeSeconds) : goAll;
         GoEncode.Result goStatus = goAll.ok() ? GoEncode.run(ctx, Vectors.subset(vectors, "status", tmp), goShapeSeconds) : goAll;
+        WeftUnderTest.deleteTree(tmp);
         if (goAll.ok()) {
             ctx.say(NAME, "go: " + goAll.line());
         } else {
