@@ -13,6 +13,8 @@ import dev.weft.model.WorkflowId;
 import dev.weft.wire.Tid;
 
 import java.io.IOException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -46,6 +48,7 @@ public final class Store implements KnotCursorStore, AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private final Path file;
     private long lastEventId;
+    private final Map<String, PreparedStatement> statements = new HashMap<>();
 
     private Store(Path file, Connection db) {
         this.file = file;
@@ -145,7 +148,7 @@ public final class Store implements KnotCursorStore, AutoCloseable {
     /** Registers a repository; returns false when it already was (its source and time are kept). */
     public boolean addRepo(RepoKey repo, String source, Instant since) {
         return locked(() -> {
-            try (PreparedStatement p = db.prepareStatement(
+            try (PreparedStatement p = prepare(
                     "INSERT OR IGNORE INTO repos (knot, did, name, source, registered_at) VALUES (?,?,?,?,?)")) {
                 p.setString(1, repo.knot());
                 p.setString(2, repo.did());
@@ -160,7 +163,7 @@ public final class Store implements KnotCursorStore, AutoCloseable {
     /** Unregisters a repository; returns whether it was registered. */
     public boolean removeRepo(RepoKey repo) {
         return locked(() -> {
-            try (PreparedStatement p = db.prepareStatement("DELETE FROM repos WHERE knot=? AND did=? AND name=?")) {
+            try (PreparedStatement p = prepare("DELETE FROM repos WHERE knot=? AND did=? AND name=?")) {
                 p.setString(1, repo.knot());
                 p.setString(2, repo.did());
                 p.setString(3, repo.name());
@@ -172,7 +175,7 @@ public final class Store implements KnotCursorStore, AutoCloseable {
     public List<RegisteredRepo> repos() {
         return locked(() -> {
             List<RegisteredRepo> out = new ArrayList<>();
-            try (PreparedStatement p = db.prepareStatement(
+            try (PreparedStatement p = prepare(
                     "SELECT knot, did, name, source, registered_at FROM repos ORDER BY knot, did, name");
                  ResultSet rs = p.executeQuery()) {
                 while (rs.next()) {
@@ -189,7 +192,7 @@ public final class Store implements KnotCursorStore, AutoCloseable {
     @Override
     public OptionalLong cursor(String knot) {
         return locked(() -> {
-            try (PreparedStatement p = db.prepareStatement("SELECT cursor FROM knot_cursors WHERE knot=?")) {
+            try (PreparedStatement p = prepare("SELECT cursor FROM knot_cursors WHERE knot=?")) {
                 p.setString(1, knot);
                 try (ResultSet rs = p.executeQuery()) {
                     return rs.next() ? OptionalLong.of(rs.getLong(1)) : OptionalLong.empty();
@@ -201,7 +204,7 @@ public final class Store implements KnotCursorStore, AutoCloseable {
     @Override
     public void saveCursor(String knot, long unixNanos) {
         locked(() -> {
-            try (PreparedStatement p = db.prepareStatement(
+            try (PreparedStatement p = prepare(
                     "INSERT INTO knot_cursors (knot, cursor) VALUES (?, ?) "
                             + "ON CONFLICT (knot) DO UPDATE SET cursor = MAX(cursor, excluded.cursor)")) {
                 p.setString(1, knot);
@@ -222,7 +225,7 @@ public final class Store implements KnotCursorStore, AutoCloseable {
     public Optional<List<RunRecord>> insertTrigger(Trigger t, long pendingNotBefore) {
         return locked(() -> inTransaction(() -> {
             long received = nanos(t.receivedAt());
-            try (PreparedStatement p = db.prepareStatement(
+            try (PreparedStatement p = prepare(
                     "INSERT OR IGNORE INTO triggers (knot, rkey, received_at, trigger) VALUES (?,?,?,?)")) {
                 p.setString(1, t.pipeline().knot());
                 p.setString(2, t.pipeline().rkey());
@@ -231,10 +234,10 @@ public final class Store implements KnotCursorStore, AutoCloseable {
                 if (p.executeUpdate() == 0) return Optional.<List<RunRecord>>empty();
             }
             List<RunRecord> runs = new ArrayList<>();
-            try (PreparedStatement p = db.prepareStatement(
+            try (PreparedStatement p = prepare(
                     "INSERT INTO runs (knot, rkey, workflow, engine, state, created_at, updated_at) "
                             + "VALUES (?,?,?,?,?,?,?)", Statement.RETURN_GENERATED_KEYS);
-                 PreparedStatement o = db.prepareStatement(
+                 PreparedStatement o = prepare(
                          "INSERT INTO status_outbox (run_id, state, not_before) VALUES (?,?,?)")) {
                 for (Workflow w : t.workflows()) {
                     // Two workflows with one name in a record would collide on the workflow id, which
@@ -268,7 +271,7 @@ public final class Store implements KnotCursorStore, AutoCloseable {
     /** The stored trigger of a pipeline. */
     public Optional<Trigger> trigger(PipelineId id) {
         return locked(() -> {
-            try (PreparedStatement p = db.prepareStatement("SELECT trigger FROM triggers WHERE knot=? AND rkey=?")) {
+            try (PreparedStatement p = prepare("SELECT trigger FROM triggers WHERE knot=? AND rkey=?")) {
                 p.setString(1, id.knot());
                 p.setString(2, id.rkey());
                 try (ResultSet rs = p.executeQuery()) {
@@ -310,7 +313,7 @@ public final class Store implements KnotCursorStore, AutoCloseable {
     public Map<RunState, Long> countRunsByState() {
         return locked(() -> {
             Map<RunState, Long> out = new HashMap<>();
-            try (PreparedStatement p = db.prepareStatement("SELECT state, COUNT(*) FROM runs GROUP BY state");
+            try (PreparedStatement p = prepare("SELECT state, COUNT(*) FROM runs GROUP BY state");
                  ResultSet rs = p.executeQuery()) {
                 while (rs.next()) RunState.fromWire(rs.getString(1)).ifPresent(s -> {
                     try {
@@ -330,9 +333,9 @@ public final class Store implements KnotCursorStore, AutoCloseable {
      */
     public void transition(long runId, Status status, long notBefore, long nowNanos) {
         locked(() -> inTransaction(() -> {
-            try (PreparedStatement p = db.prepareStatement(
+            try (PreparedStatement p = prepare(
                     "UPDATE runs SET state=?, error=COALESCE(?, error), exit_code=COALESCE(?, exit_code), updated_at=? WHERE id=?");
-                 PreparedStatement o = db.prepareStatement(
+                 PreparedStatement o = prepare(
                          "INSERT INTO status_outbox (run_id, state, error, exit_code, not_before) VALUES (?,?,?,?,?)")) {
                 p.setString(1, status.state().wireName());
                 setNullable(p, 2, status.error().orElse(null));
@@ -365,7 +368,7 @@ public final class Store implements KnotCursorStore, AutoCloseable {
 
     public Optional<String> attribute(long runId, String key) {
         return locked(() -> {
-            try (PreparedStatement p = db.prepareStatement("SELECT value FROM run_attributes WHERE run_id=? AND key=?")) {
+            try (PreparedStatement p = prepare("SELECT value FROM run_attributes WHERE run_id=? AND key=?")) {
                 p.setLong(1, runId);
                 p.setString(2, key);
                 try (ResultSet rs = p.executeQuery()) {
@@ -385,7 +388,7 @@ public final class Store implements KnotCursorStore, AutoCloseable {
     /** The outbox entry due first (smallest not_before, then oldest), if any. */
     public Optional<OutboxEntry> nextOutbox() {
         return locked(() -> {
-            try (PreparedStatement p = db.prepareStatement(
+            try (PreparedStatement p = prepare(
                     "SELECT seq, run_id, state, error, exit_code, not_before FROM status_outbox ORDER BY not_before, seq LIMIT 1");
                  ResultSet rs = p.executeQuery()) {
                 if (!rs.next()) return Optional.<OutboxEntry>empty();
@@ -419,9 +422,9 @@ public final class Store implements KnotCursorStore, AutoCloseable {
             // gaps are computed between due times, and the appview orders a workflow's statuses by
             // createdAt, so a publication late by a fraction of a millisecond must not shrink them.
             long createdAt = entry.notBefore() > 0 && entry.notBefore() <= nowNanos ? entry.notBefore() : nowNanos;
-            try (PreparedStatement p = db.prepareStatement(
+            try (PreparedStatement p = prepare(
                     "INSERT INTO status_events (id, rkey, run_id, state, error, exit_code, created_at) VALUES (?,?,?,?,?,?,?)");
-                 PreparedStatement d = db.prepareStatement("DELETE FROM status_outbox WHERE seq=?")) {
+                 PreparedStatement d = prepare("DELETE FROM status_outbox WHERE seq=?")) {
                 p.setLong(1, id);
                 p.setString(2, rkey);
                 p.setLong(3, entry.runId());
@@ -451,7 +454,7 @@ public final class Store implements KnotCursorStore, AutoCloseable {
     public List<StatusEvent> eventsAfter(long afterId, int limit) {
         return locked(() -> {
             List<StatusEvent> out = new ArrayList<>();
-            try (PreparedStatement p = db.prepareStatement(
+            try (PreparedStatement p = prepare(
                     "SELECT e.id, e.rkey, r.knot, r.rkey, r.workflow, e.state, e.error, e.exit_code, e.created_at "
                             + "FROM status_events e JOIN runs r ON r.id = e.run_id WHERE e.id > ? ORDER BY e.id LIMIT ?")) {
                 p.setLong(1, afterId);
@@ -474,7 +477,7 @@ public final class Store implements KnotCursorStore, AutoCloseable {
     public List<Status> publishedStatuses(long runId) {
         return locked(() -> {
             List<Status> out = new ArrayList<>();
-            try (PreparedStatement p = db.prepareStatement(
+            try (PreparedStatement p = prepare(
                     "SELECT state, error, exit_code FROM status_events WHERE run_id=? ORDER BY id")) {
                 p.setLong(1, runId);
                 try (ResultSet rs = p.executeQuery()) {
@@ -502,7 +505,7 @@ public final class Store implements KnotCursorStore, AutoCloseable {
     public List<StepRecord> steps(long runId) {
         return locked(() -> {
             List<StepRecord> out = new ArrayList<>();
-            try (PreparedStatement p = db.prepareStatement(
+            try (PreparedStatement p = prepare(
                     "SELECT step_id, name, command, system, started_at, ended_at FROM steps WHERE run_id=? ORDER BY step_id")) {
                 p.setLong(1, runId);
                 try (ResultSet rs = p.executeQuery()) {
@@ -529,7 +532,7 @@ public final class Store implements KnotCursorStore, AutoCloseable {
     public List<EncodedLine> logAfter(long runId, long afterSeq, int limit) {
         return locked(() -> {
             List<EncodedLine> out = new ArrayList<>();
-            try (PreparedStatement p = db.prepareStatement(
+            try (PreparedStatement p = prepare(
                     "SELECT seq, frame FROM log_lines WHERE run_id=? AND seq>? ORDER BY seq LIMIT ?")) {
                 p.setLong(1, runId);
                 p.setLong(2, afterSeq);
@@ -542,10 +545,46 @@ public final class Store implements KnotCursorStore, AutoCloseable {
         });
     }
 
+    /**
+     * A prepared statement from the per-connection cache: SQLite compiles a statement on every
+     * prepare, which the benchmarks showed to be most of a store call's cost. The returned view
+     * ignores {@code close()}, so call sites keep their try-with-resources shape; the real statements
+     * are closed with the store. Callers hold {@link #lock}, so no two threads share one statement.
+     */
+    private PreparedStatement prepare(String sql) throws SQLException {
+        return prepare(sql, Statement.NO_GENERATED_KEYS);
+    }
+
+    private PreparedStatement prepare(String sql, int generatedKeys) throws SQLException {
+        String key = generatedKeys + sql;
+        PreparedStatement cached = statements.get(key);
+        if (cached == null) {
+            PreparedStatement real = db.prepareStatement(sql, generatedKeys);
+            cached = (PreparedStatement) Proxy.newProxyInstance(Store.class.getClassLoader(),
+                    new Class<?>[]{PreparedStatement.class}, (proxy, method, args) -> {
+                        if (method.getName().equals("close") && method.getParameterCount() == 0) {
+                            real.clearParameters();
+                            return null;
+                        }
+                        try {
+                            return method.invoke(real, args);
+                        } catch (InvocationTargetException e) {
+                            throw e.getCause();
+                        }
+                    });
+            statements.put(key, cached);
+        }
+        return cached;
+    }
+
     @Override
     public void close() {
         lock.lock();
         try {
+            for (PreparedStatement p : statements.values()) {
+                ((PreparedStatement) p.unwrap(PreparedStatement.class)).close();
+            }
+            statements.clear();
             db.close();
         } catch (SQLException e) {
             throw new StoreException("closing database: " + e.getMessage(), e);
@@ -597,7 +636,7 @@ public final class Store implements KnotCursorStore, AutoCloseable {
 
     private void update(String sql, Object... args) {
         locked(() -> {
-            try (PreparedStatement p = db.prepareStatement(sql)) {
+            try (PreparedStatement p = prepare(sql)) {
                 bind(p, args);
                 p.executeUpdate();
             }
@@ -606,7 +645,7 @@ public final class Store implements KnotCursorStore, AutoCloseable {
     }
 
     private long queryLong(String sql, Object... args) throws SQLException {
-        try (PreparedStatement p = db.prepareStatement(sql)) {
+        try (PreparedStatement p = prepare(sql)) {
             bind(p, args);
             try (ResultSet rs = p.executeQuery()) {
                 return rs.next() ? rs.getLong(1) : 0;
@@ -616,7 +655,7 @@ public final class Store implements KnotCursorStore, AutoCloseable {
 
     private List<RunRecord> queryRuns(String sql, Object... args) throws SQLException {
         List<RunRecord> out = new ArrayList<>();
-        try (PreparedStatement p = db.prepareStatement(sql)) {
+        try (PreparedStatement p = prepare(sql)) {
             bind(p, args);
             try (ResultSet rs = p.executeQuery()) {
                 while (rs.next()) {
@@ -662,7 +701,7 @@ public final class Store implements KnotCursorStore, AutoCloseable {
     /** A named network cursor (the Jetstream's {@code time_us}), if one was saved. */
     public OptionalLong networkCursor(String name) {
         return locked(() -> {
-            try (PreparedStatement p = db.prepareStatement("SELECT time_us FROM network_cursors WHERE name=?")) {
+            try (PreparedStatement p = prepare("SELECT time_us FROM network_cursors WHERE name=?")) {
                 p.setString(1, name);
                 try (ResultSet rs = p.executeQuery()) {
                     return rs.next() ? OptionalLong.of(rs.getLong(1)) : OptionalLong.empty();
@@ -680,7 +719,7 @@ public final class Store implements KnotCursorStore, AutoCloseable {
     /** The rev of the last commit applied to a record (a delete included), if any. */
     public Optional<String> recordRev(String did, String collection, String rkey) {
         return locked(() -> {
-            try (PreparedStatement p = db.prepareStatement(
+            try (PreparedStatement p = prepare(
                     "SELECT rev FROM network_records WHERE did=? AND collection=? AND rkey=?")) {
                 p.setString(1, did);
                 p.setString(2, collection);
@@ -710,7 +749,7 @@ public final class Store implements KnotCursorStore, AutoCloseable {
         return locked(() -> inTransaction(() -> {
             Optional<Member> m = first(queryMembers("SELECT rkey, subject, source, added_at FROM members WHERE rkey=?", rkey));
             if (m.isPresent()) {
-                try (PreparedStatement p = db.prepareStatement("DELETE FROM members WHERE rkey=?")) {
+                try (PreparedStatement p = prepare("DELETE FROM members WHERE rkey=?")) {
                     p.setString(1, rkey);
                     p.executeUpdate();
                 }
@@ -730,7 +769,7 @@ public final class Store implements KnotCursorStore, AutoCloseable {
 
     private List<Member> queryMembers(String sql, Object... args) throws SQLException {
         List<Member> out = new ArrayList<>();
-        try (PreparedStatement p = db.prepareStatement(sql)) {
+        try (PreparedStatement p = prepare(sql)) {
             bind(p, args);
             try (ResultSet rs = p.executeQuery()) {
                 while (rs.next()) {
@@ -744,7 +783,7 @@ public final class Store implements KnotCursorStore, AutoCloseable {
     /** The registration a {@code sh.tangled.repo} record (did, rkey) holds, if any. */
     public Optional<RepoKey> repoRecord(String did, String rkey) {
         return locked(() -> {
-            try (PreparedStatement p = db.prepareStatement("SELECT knot, name FROM repo_records WHERE did=? AND rkey=?")) {
+            try (PreparedStatement p = prepare("SELECT knot, name FROM repo_records WHERE did=? AND rkey=?")) {
                 p.setString(1, did);
                 p.setString(2, rkey);
                 try (ResultSet rs = p.executeQuery()) {
@@ -774,7 +813,7 @@ public final class Store implements KnotCursorStore, AutoCloseable {
     public Map<String, RepoKey> repoRecordsOf(String did) {
         return locked(() -> {
             Map<String, RepoKey> out = new java.util.TreeMap<>();
-            try (PreparedStatement p = db.prepareStatement("SELECT rkey, knot, name FROM repo_records WHERE did=?")) {
+            try (PreparedStatement p = prepare("SELECT rkey, knot, name FROM repo_records WHERE did=?")) {
                 p.setString(1, did);
                 try (ResultSet rs = p.executeQuery()) {
                     while (rs.next()) out.put(rs.getString(1), new RepoKey(rs.getString(2), did, rs.getString(3)));
@@ -792,7 +831,7 @@ public final class Store implements KnotCursorStore, AutoCloseable {
 
     public boolean removeCollaborator(String did, String rkey) {
         return locked(() -> {
-            try (PreparedStatement p = db.prepareStatement("DELETE FROM collaborators WHERE did=? AND rkey=?")) {
+            try (PreparedStatement p = prepare("DELETE FROM collaborators WHERE did=? AND rkey=?")) {
                 p.setString(1, did);
                 p.setString(2, rkey);
                 return p.executeUpdate() > 0;
@@ -813,7 +852,7 @@ public final class Store implements KnotCursorStore, AutoCloseable {
     public List<Collaborator> collaborators() {
         return locked(() -> {
             List<Collaborator> out = new ArrayList<>();
-            try (PreparedStatement p = db.prepareStatement(
+            try (PreparedStatement p = prepare(
                     "SELECT did, rkey, subject, repo, added_at FROM collaborators ORDER BY repo, subject");
                  ResultSet rs = p.executeQuery()) {
                 while (rs.next()) {
@@ -828,7 +867,7 @@ public final class Store implements KnotCursorStore, AutoCloseable {
     /** Stores a sealed secret; false (nothing written) when the repo already has that key. */
     public boolean insertSecret(StoredSecret s) {
         return locked(() -> {
-            try (PreparedStatement p = db.prepareStatement(
+            try (PreparedStatement p = prepare(
                     "INSERT OR IGNORE INTO secrets (repo_did, repo_name, key, repo_uri, value, key_id, created_at, created_by) "
                             + "VALUES (?,?,?,?,?,?,?,?)")) {
                 bind(p, s.repoDid(), s.repoName(), s.key(), s.repoUri(), s.sealed(), s.keyId(),
@@ -840,7 +879,7 @@ public final class Store implements KnotCursorStore, AutoCloseable {
 
     public boolean deleteSecret(String repoDid, String repoName, String key) {
         return locked(() -> {
-            try (PreparedStatement p = db.prepareStatement(
+            try (PreparedStatement p = prepare(
                     "DELETE FROM secrets WHERE repo_did=? AND repo_name=? AND key=?")) {
                 bind(p, repoDid, repoName, key);
                 return p.executeUpdate() == 1;
@@ -852,7 +891,7 @@ public final class Store implements KnotCursorStore, AutoCloseable {
     public List<StoredSecret> secrets(String repoDid, String repoName) {
         return locked(() -> {
             List<StoredSecret> out = new ArrayList<>();
-            try (PreparedStatement p = db.prepareStatement(
+            try (PreparedStatement p = prepare(
                     "SELECT repo_did, repo_name, key, repo_uri, value, key_id, created_at, created_by FROM secrets "
                             + "WHERE repo_did=? AND repo_name=? ORDER BY key")) {
                 bind(p, repoDid, repoName);
@@ -870,7 +909,7 @@ public final class Store implements KnotCursorStore, AutoCloseable {
     /** Queues an operator cancel for the daemon; returns its id. */
     public long requestCancel(WorkflowId workflow, Instant at) {
         return locked(() -> {
-            try (PreparedStatement p = db.prepareStatement(
+            try (PreparedStatement p = prepare(
                     "INSERT INTO cancel_requests (knot, rkey, workflow, requested_at) VALUES (?,?,?,?)",
                     Statement.RETURN_GENERATED_KEYS)) {
                 bind(p, workflow.pipeline().knot(), workflow.pipeline().rkey(), workflow.name(), at.toEpochMilli());
@@ -900,7 +939,7 @@ public final class Store implements KnotCursorStore, AutoCloseable {
 
     private List<CancelRequest> queryCancelRequests(String sql, Object... args) throws SQLException {
         List<CancelRequest> out = new ArrayList<>();
-        try (PreparedStatement p = db.prepareStatement(sql)) {
+        try (PreparedStatement p = prepare(sql)) {
             bind(p, args);
             try (ResultSet rs = p.executeQuery()) {
                 while (rs.next()) {
