@@ -20,6 +20,7 @@ public final class EventLog implements EventFeed {
      */
     private static final int RING = 1 << 14;
     private final StatusEvent[] ring = new StatusEvent[RING];
+    private final byte[][] frames = new byte[RING][];
     private long appended;
     /** Every event with a larger id is in the ring: the store's last id at start, then the last evicted. */
     private long floorId;
@@ -32,11 +33,13 @@ public final class EventLog implements EventFeed {
 
     /** Publishes a due outbox entry and wakes subscribers. */
     public StatusEvent append(OutboxEntry entry) {
-        StatusEvent e = store.publish(entry, Store.nanos(clock.instant()));
+        Store.Published published = store.publishFramed(entry, Store.nanos(clock.instant()));
+        StatusEvent e = published.event();
         synchronized (ring) {
             int slot = (int) (appended % RING);
             if (appended >= RING) floorId = ring[slot].id();
             ring[slot] = e;
+            frames[slot] = published.frame();
             appended++;
         }
         for (Runnable r : subscribers) r.run();
@@ -46,22 +49,46 @@ public final class EventLog implements EventFeed {
     @Override
     public List<StatusEvent> after(long afterId, int limit) {
         synchronized (ring) {
-            // The ring holds every event with id > floorId: answer from it whenever it can.
             if (afterId >= floorId) {
-                // Ids increase along the ring, so the first one past afterId is found by bisection.
-                long lo = Math.max(0, appended - RING);
-                long hi = appended;
-                while (lo < hi) {
-                    long mid = (lo + hi) >>> 1;
-                    if (ring[(int) (mid % RING)].id() > afterId) hi = mid;
-                    else lo = mid + 1;
-                }
-                List<StatusEvent> out = new ArrayList<>((int) Math.min(limit, appended - lo));
-                for (long i = lo; i < appended && out.size() < limit; i++) out.add(ring[(int) (i % RING)]);
+                long from = firstAfter(afterId);
+                List<StatusEvent> out = new ArrayList<>((int) Math.min(limit, appended - from));
+                for (long i = from; i < appended && out.size() < limit; i++) out.add(ring[(int) (i % RING)]);
                 return out;
             }
         }
         return store.eventsAfter(afterId, limit);
+    }
+
+    @Override
+    public List<EncodedEvent> framesAfter(long afterId, int limit) {
+        synchronized (ring) {
+            if (afterId >= floorId) {
+                long from = firstAfter(afterId);
+                List<EncodedEvent> out = new ArrayList<>((int) Math.min(limit, appended - from));
+                for (long i = from; i < appended && out.size() < limit; i++) {
+                    int slot = (int) (i % RING);
+                    out.add(new EncodedEvent(ring[slot].id(), frames[slot]));
+                }
+                return out;
+            }
+        }
+        return store.framesAfter(afterId, limit);
+    }
+
+    /**
+     * The ring position of the first event past {@code afterId}, by bisection (ids increase along
+     * the ring). The ring holds every event with id > floorId; the caller checked afterId >= floorId
+     * and holds the ring's lock.
+     */
+    private long firstAfter(long afterId) {
+        long lo = Math.max(0, appended - RING);
+        long hi = appended;
+        while (lo < hi) {
+            long mid = (lo + hi) >>> 1;
+            if (ring[(int) (mid % RING)].id() > afterId) hi = mid;
+            else lo = mid + 1;
+        }
+        return lo;
     }
 
     @Override

@@ -1,16 +1,13 @@
 package dev.weft.server;
 
 import dev.weft.events.EventFeed;
-import dev.weft.model.StatusEvent;
-import dev.weft.wire.StatusFrames;
-import dev.weft.wire.WireEncodingException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
 
-/** {@code /events} frames: status events by id, encoded with {@link StatusFrames}. Never finishes. */
+/** {@code /events} frames: status events by id, as the feed stored them encoded. Never finishes. */
 final class EventFrames implements FrameSource {
     private static final Logger log = LoggerFactory.getLogger(EventFrames.class);
 
@@ -27,18 +24,13 @@ final class EventFrames implements FrameSource {
 
     @Override
     public Chunk read(long after, int limit) {
-        List<StatusEvent> events = feed.after(after, limit);
+        List<EventFeed.EncodedEvent> events = feed.framesAfter(after, limit);
         List<Frame> frames = new ArrayList<>(events.size());
-        for (StatusEvent e : events) {
-            byte[] bytes;
-            try {
-                bytes = StatusFrames.frame(e);
-            } catch (WireEncodingException x) {
-                // Go could not encode it either; skip it so it cannot block every later event.
-                log.error("status event {} ({}) cannot be encoded, skipped: {}", e.id(), e.rkey(), x.getMessage());
-                bytes = null;
-            }
-            frames.add(new Frame(e.id(), bytes));
+        for (EventFeed.EncodedEvent e : events) {
+            // A null frame could not be encoded (Go could not either); the reader skips past it so
+            // it cannot block every later event.
+            if (e.frame() == null) log.error("status event {} cannot be encoded, skipped", e.id());
+            frames.add(new Frame(e.id(), e.frame()));
         }
         return new Chunk(frames, false);
     }

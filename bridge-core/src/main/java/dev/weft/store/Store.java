@@ -1,5 +1,6 @@
 package dev.weft.store;
 
+import dev.weft.events.EventFeed.EncodedEvent;
 import dev.weft.knot.KnotCursorStore;
 import dev.weft.logs.LogFeed.EncodedLine;
 import dev.weft.model.PipelineId;
@@ -10,7 +11,9 @@ import dev.weft.model.StatusEvent;
 import dev.weft.model.Trigger;
 import dev.weft.model.Workflow;
 import dev.weft.model.WorkflowId;
+import dev.weft.wire.StatusFrames;
 import dev.weft.wire.Tid;
+import dev.weft.wire.WireEncodingException;
 
 import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
@@ -42,7 +45,7 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class Store implements KnotCursorStore, AutoCloseable {
     /** Migrations in order; the index + 1 is the schema version each one brings. */
-    private static final List<String> MIGRATIONS = List.of("V1__initial.sql", "V2__network.sql");
+    private static final List<String> MIGRATIONS = List.of("V1__initial.sql", "V2__network.sql", "V3__status_frames.sql");
 
     private final Connection db;
     private final ReentrantLock lock = new ReentrantLock();
@@ -413,6 +416,15 @@ public final class Store implements KnotCursorStore, AutoCloseable {
      * when the clock repeats or steps back.
      */
     public StatusEvent publish(OutboxEntry entry, long nowNanos) {
+        return publishFramed(entry, nowNanos).event();
+    }
+
+    /** A status just published, with the exact /events frame stored for it (null when unencodable). */
+    public record Published(StatusEvent event, byte[] frame) {
+    }
+
+    /** {@link #publish}, also handing back the frame it stored, so callers need not encode again. */
+    public Published publishFramed(OutboxEntry entry, long nowNanos) {
         return locked(() -> inTransaction(() -> {
             RunRecord run = first(queryRuns("SELECT " + RUN_COLUMNS + " FROM runs WHERE id=?", entry.runId()))
                     .orElseThrow(() -> new SQLException("no run " + entry.runId()));
@@ -422,8 +434,10 @@ public final class Store implements KnotCursorStore, AutoCloseable {
             // gaps are computed between due times, and the appview orders a workflow's statuses by
             // createdAt, so a publication late by a fraction of a millisecond must not shrink them.
             long createdAt = entry.notBefore() > 0 && entry.notBefore() <= nowNanos ? entry.notBefore() : nowNanos;
+            StatusEvent event = new StatusEvent(id, rkey, run.workflow(), entry.status(), instant(createdAt));
+            byte[] frame = encodeOrNull(event);
             try (PreparedStatement p = prepare(
-                    "INSERT INTO status_events (id, rkey, run_id, state, error, exit_code, created_at) VALUES (?,?,?,?,?,?,?)");
+                    "INSERT INTO status_events (id, rkey, run_id, state, error, exit_code, created_at, frame) VALUES (?,?,?,?,?,?,?,?)");
                  PreparedStatement d = prepare("DELETE FROM status_outbox WHERE seq=?")) {
                 p.setLong(1, id);
                 p.setString(2, rkey);
@@ -432,12 +446,13 @@ public final class Store implements KnotCursorStore, AutoCloseable {
                 setNullable(p, 5, entry.status().error().orElse(null));
                 setNullable(p, 6, entry.status().exitCode().orElse(null));
                 p.setLong(7, createdAt);
+                p.setBytes(8, frame);
                 p.executeUpdate();
                 d.setLong(1, entry.seq());
                 d.executeUpdate();
             }
             lastEventId = id;
-            return new StatusEvent(id, rkey, run.workflow(), entry.status(), instant(createdAt));
+            return new Published(event, frame);
         }));
     }
 
@@ -471,6 +486,45 @@ public final class Store implements KnotCursorStore, AutoCloseable {
             }
             return out;
         });
+    }
+
+    /**
+     * Up to {@code limit} published statuses with id greater than {@code afterId} as their exact
+     * {@code /events} frames, in id order: the backfill path, which reads only (id, frame). A frame
+     * that cannot be encoded (Go could not either) comes back as null bytes, to be skipped.
+     */
+    public List<EncodedEvent> framesAfter(long afterId, int limit) {
+        List<EncodedEvent> out = new ArrayList<>();
+        boolean legacy = false;
+        lock.lock();
+        try (PreparedStatement p = prepare("SELECT id, frame FROM status_events WHERE id > ? ORDER BY id LIMIT ?")) {
+            p.setLong(1, afterId);
+            p.setInt(2, limit);
+            try (ResultSet rs = p.executeQuery()) {
+                while (rs.next()) {
+                    byte[] frame = rs.getBytes(2);
+                    legacy |= frame == null;
+                    out.add(new EncodedEvent(rs.getLong(1), frame));
+                }
+            }
+        } catch (SQLException e) {
+            throw new StoreException("database: " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
+        }
+        if (!legacy) return out;
+        // Rows published before frames were stored: encode them from the full events.
+        List<EncodedEvent> filled = new ArrayList<>(out.size());
+        for (StatusEvent e : eventsAfter(afterId, out.size())) filled.add(new EncodedEvent(e.id(), encodeOrNull(e)));
+        return filled;
+    }
+
+    private static byte[] encodeOrNull(StatusEvent e) {
+        try {
+            return StatusFrames.frame(e);
+        } catch (WireEncodingException x) {
+            return null;
+        }
     }
 
     /** Published statuses of one run, oldest first. */

@@ -13,6 +13,9 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.weft.wire.StatusFrames;
+
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
@@ -39,6 +42,33 @@ class EventLogTest {
             for (long cursor : new long[]{-1, 0, all.get(10).id(), all.get(39).id(), all.get(40).id(), all.get(69).id()}) {
                 assertEquals(store.eventsAfter(cursor, 1000), log.after(cursor, 1000), "after " + cursor);
                 assertEquals(store.eventsAfter(cursor, 7), log.after(cursor, 7), "after " + cursor + " limited");
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("stored frames are exactly the encoded events, from the ring, the store, and rows from before frames were stored")
+    void framesMatchEncoding() throws Exception {
+        Path db = dir.resolve("w.db");
+        try (Store store = Store.open(db)) {
+            publish(store, new EventLog(store, Clock.systemUTC()), "3ka", 20);
+        }
+        try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db); var st = c.createStatement()) {
+            st.execute("UPDATE status_events SET frame = NULL WHERE rowid % 3 = 0");
+        }
+        try (Store store = Store.open(db)) {
+            EventLog log = new EventLog(store, Clock.systemUTC());
+            publish(store, log, "3kb", 10);
+            List<StatusEvent> all = store.eventsAfter(Long.MIN_VALUE, 1000);
+            for (long cursor : new long[]{-1, all.get(5).id(), all.get(19).id(), all.get(25).id()}) {
+                List<EventFeed.EncodedEvent> frames = log.framesAfter(cursor, 1000);
+                List<StatusEvent> events = store.eventsAfter(cursor, 1000);
+                assertEquals(events.size(), frames.size(), "after " + cursor);
+                for (int i = 0; i < events.size(); i++) {
+                    assertEquals(events.get(i).id(), frames.get(i).id());
+                    assertEquals(new String(StatusFrames.frame(events.get(i)), StandardCharsets.UTF_8),
+                            new String(frames.get(i).frame(), StandardCharsets.UTF_8));
+                }
             }
         }
     }

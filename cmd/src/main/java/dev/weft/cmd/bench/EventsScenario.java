@@ -2,6 +2,8 @@ package dev.weft.cmd.bench;
 
 import dev.weft.model.PipelineId;
 import dev.weft.model.RepoRef;
+import dev.weft.model.RunState;
+import dev.weft.model.Status;
 import dev.weft.model.StatusEvent;
 import dev.weft.model.Trigger;
 import dev.weft.model.TriggerKind;
@@ -132,7 +134,7 @@ final class EventsScenario {
         int runs = threeStatusRuns + twoStatusRuns;
         Instant now = Instant.now();
         long nanos = Store.nanos(now);
-        List<Long> runIds = new ArrayList<>(runs);
+        List<RunRecord> runIds = new ArrayList<>(runs);
         try (Store store = Store.open(db)) {
             long rkeyBase = now.toEpochMilli() * 1000;
             RepoRef repo = new RepoRef(KNOT, WeftUnderTest.DID, WeftUnderTest.REPO);
@@ -146,17 +148,17 @@ final class EventsScenario {
                 String sha = String.format("%040x", t + 1);
                 Trigger trigger = new Trigger(new PipelineId(KNOT, Tid.of(rkeyBase + t, 0)), repo,
                         new TriggerKind.Push("refs/heads/main", sha, "0".repeat(40)), workflows, now);
-                for (RunRecord r : store.insertTrigger(trigger, nanos).orElseThrow()) runIds.add(r.id());
+                runIds.addAll(store.insertTrigger(trigger, nanos).orElseThrow());
             }
         }
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db.toAbsolutePath())) {
             c.setAutoCommit(false);
             long id = nanos - 3L * n; // in the past, so events published later still sort after
             try (PreparedStatement e = c.prepareStatement("INSERT INTO status_events "
-                    + "(id, rkey, run_id, state, error, exit_code, created_at) VALUES (?,?,?,?,?,NULL,?)");
+                    + "(id, rkey, run_id, state, error, exit_code, created_at, frame) VALUES (?,?,?,?,?,NULL,?,?)");
                  PreparedStatement r = c.prepareStatement("UPDATE runs SET state=?, updated_at=? WHERE id=?")) {
                 int i = 0;
-                for (long run : runIds) {
+                for (RunRecord run : runIds) {
                     boolean three = i++ < threeStatusRuns;
                     String[] states = three ? new String[]{"pending", "running", "success"}
                             : new String[]{"pending", "cancelled"};
@@ -164,15 +166,19 @@ final class EventsScenario {
                         id++;
                         e.setLong(1, id);
                         e.setString(2, Tid.fromEventId(id));
-                        e.setLong(3, run);
+                        e.setLong(3, run.id());
                         e.setString(4, state);
                         e.setString(5, state.equals("cancelled") ? "cancelled" : null);
                         e.setLong(6, id);
+                        // The frame publish stores with each status, so /events serves it as it would.
+                        e.setBytes(7, StatusFrames.frame(new StatusEvent(id, Tid.fromEventId(id), run.workflow(),
+                                Status.of(RunState.fromWire(state).orElseThrow(),
+                                        state.equals("cancelled") ? "cancelled" : null, null), Store.instant(id))));
                         e.addBatch();
                     }
                     r.setString(1, three ? "success" : "cancelled");
                     r.setLong(2, id);
-                    r.setLong(3, run);
+                    r.setLong(3, run.id());
                     r.addBatch();
                     if (i % 1000 == 0) {
                         e.executeBatch();
