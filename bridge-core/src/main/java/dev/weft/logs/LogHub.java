@@ -28,6 +28,8 @@ public final class LogHub implements LogFeed {
     private final Clock clock;
     private final ConcurrentHashMap<Long, RunLogWriter> writers = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Long, CopyOnWriteArrayList<Runnable>> subscribers = new ConcurrentHashMap<>();
+    /** Finished runs whose writer is kept only for the viewers still reading them. */
+    private final java.util.Set<Long> finishedWithViewers = ConcurrentHashMap.newKeySet();
     private volatile LongFunction<LogFetch> backfill = id -> LogFetch.COMPLETE;
 
     public LogHub(Store store, Clock clock) {
@@ -50,9 +52,17 @@ public final class LogHub implements LogFeed {
         return writers.computeIfAbsent(runId, id -> new RunLogWriter(this, id, store.steps(id), store.lastLogSeq(id), filter));
     }
 
-    /** Drops the in-memory writer of a finished run; its log stays in the store. */
-    void forget(long runId) {
-        writers.remove(runId);
+    /**
+     * A run's log is complete: drop its in-memory writer, or, while viewers are still reading it,
+     * keep it (and its tail) until the last one leaves, so viewers catching up on a fast final burst
+     * are not sent to the store for every line. The log stays in the store either way.
+     */
+    void finished(long runId) {
+        subscribers.compute(runId, (k, l) -> {
+            if (l == null || l.isEmpty()) writers.remove(runId);
+            else finishedWithViewers.add(runId);
+            return l;
+        });
     }
 
     Clock clock() {
@@ -105,7 +115,9 @@ public final class LogHub implements LogFeed {
                 });
                 return () -> subscribers.computeIfPresent(id, (k, l) -> {
                     l.remove(onAppend);
-                    return l.isEmpty() ? null : l;
+                    if (!l.isEmpty()) return l;
+                    if (finishedWithViewers.remove(id)) writers.remove(id);
+                    return null;
                 });
             }
         });

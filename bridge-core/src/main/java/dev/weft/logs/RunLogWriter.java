@@ -89,7 +89,7 @@ public final class RunLogWriter implements RunLog {
             complete = true;
         }
         hub.appended(runId);
-        hub.forget(runId);
+        hub.finished(runId);
     }
 
     /** A system step carrying one message, for failures that happened before any step ran. */

@@ -75,4 +75,30 @@ class LogHubTest {
             assertThrows(IllegalStateException.class, () -> step.out("after end"));
         }
     }
+
+    @Test
+    @DisplayName("a finished run's tail stays in memory while a viewer is still reading, and goes when it leaves")
+    void finishedTailKeptForViewers() throws Exception {
+        try (Store store = Store.open(dir.resolve("w.db"))) {
+            RunRecord run = store.insertTrigger(new Trigger(new PipelineId("k", "3k2"), new RepoRef("k", "did:plc:x", "r"),
+                    new TriggerKind.Manual(List.of()), List.of(new Workflow("a.yml", "stub", null, "")), Instant.now()), 0)
+                    .orElseThrow().get(0);
+            LogHub hub = new LogHub(store, Clock.systemUTC());
+            RunLogWriter w = hub.writer(run.id(), UnaryOperator.identity());
+            LogFeed.WorkflowLog log = hub.open(run.workflow()).orElseThrow();
+            AutoCloseable viewer = log.subscribe(() -> { });
+            Step step = w.startStep("s", "");
+            for (int i = 0; i < 100; i++) step.out("line " + i);
+            w.complete(Instant.now());
+            // Prove where reads come from: with the rows gone from the store, only the tail has them.
+            try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("w.db"));
+                 var st = c.createStatement()) {
+                st.execute("DELETE FROM log_lines WHERE run_id = " + run.id());
+            }
+            assertTrue(log.complete());
+            assertEquals(102, log.after(0, 1000).size(), "served from the kept tail");
+            viewer.close();
+            assertEquals(0, log.after(0, 1000).size(), "after the last viewer left, reads go to the store");
+        }
+    }
 }
