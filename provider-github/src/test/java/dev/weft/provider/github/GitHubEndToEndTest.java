@@ -108,16 +108,22 @@ class GitHubEndToEndTest {
         }
     }
 
+    /** Moves the fake run to in progress with a started "build" job, and waits until weft says running. */
+    static GhJob startBuild(TestRun r, GhRun run) {
+        GhJob job = run.job("build").start(T0);
+        job.step("Set up job", T0);
+        run.status("in_progress", null);
+        r.awaitState(RunState.RUNNING);
+        return job;
+    }
+
     @Test
     @DisplayName("a dispatch answered with run details runs to the real conclusion with exact /logs frames")
     void exactFrames() throws Exception {
         start(env());
         TestRun r = h.push("ci.yml", YAML);
         GhRun run = awaitRun(1);
-        GhJob job = run.job("build").start(T0);
-        job.step("Set up job", T0);
-        run.status("in_progress", null);
-        r.awaitState(RunState.RUNNING);
+        GhJob job = startBuild(r, run);
         // Steps appear live, before the job completes.
         await().atMost(Duration.ofSeconds(10)).until(() -> r.logFrames().stream().anyMatch(f -> f.contains("build › Set up job")));
         synchronized (gh) {
@@ -417,10 +423,7 @@ class GitHubEndToEndTest {
         start(env());
         TestRun before = h.push("ci.yml", YAML);
         GhRun run = awaitRun(1);
-        GhJob job = run.job("build").start(T0);
-        job.step("Set up job", T0);
-        run.status("in_progress", null);
-        before.awaitState(RunState.RUNNING);
+        GhJob job = startBuild(before, run);
         await().atMost(Duration.ofSeconds(10)).until(() -> before.logFrames().size() >= 4);
         h = h.restart();
         TestRun after = h.run(before.workflowId());
