@@ -131,6 +131,9 @@ public final class KnotEventServer implements AutoCloseable {
             server = new Server(new InetSocketAddress("127.0.0.1", port));
         }
         server.setReuseAddr(true);
+        // One small frame per event: without this Nagle holds a frame until the previous one is
+        // acknowledged, and the client's delayed ACK makes that tens of milliseconds per event.
+        server.setTcpNoDelay(true);
         server.setDaemon(true);
         // Pings are ours, driven by idle time like the knot, not the library's fixed-interval checker.
         server.setConnectionLostTimeout(0);

@@ -477,6 +477,8 @@ public abstract class ReconnectingStream<R> {
             super(uri, new Draft_6455(List.of(), settings.frameLimit()), null,
                     (int) Math.min(Integer.MAX_VALUE, settings.connectTimeout().toMillis()));
             this.gen = gen;
+            // Pongs and close frames are small writes; do not let Nagle hold them behind a delayed ACK.
+            setTcpNoDelay(true);
             if (settings.liveness() instanceof Liveness.LibraryPing(Duration interval)) {
                 setConnectionLostTimeout((int) Math.max(1, interval.toSeconds()));
             } else {
