@@ -2,13 +2,11 @@ package dev.weft.auth;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.weft.net.BoundedFetch;
+import dev.weft.net.Deadline;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -20,7 +18,9 @@ import java.util.regex.Pattern;
  * Resolves DIDs to their documents: {@code did:plc} from the PLC directory
  * ({@code <plcUrl>/<did>}), {@code did:web} from {@code https://<host>/.well-known/did.json} (only
  * host-level did:web, as atproto allows; {@code http} in dev mode). Documents are cached for a TTL;
- * {@link #resolveFresh} bypasses the cache (after a key rotation). Thread-safe.
+ * {@link #resolveFresh} bypasses the cache (after a key rotation). A fetch ends by its timeout
+ * (body included) or the caller's {@link Deadline}, and reads at most 256 KiB: the DID to resolve
+ * comes from an unauthenticated token, so its host must not be able to hold a request. Thread-safe.
  */
 public final class DidResolver {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -32,8 +32,7 @@ public final class DidResolver {
     private final String webScheme;
     private final Duration ttl;
     private final Clock clock;
-    private final HttpClient http;
-    private final Duration timeout;
+    private final BoundedFetch http;
     private final ConcurrentHashMap<String, Cached> cache = new ConcurrentHashMap<>();
 
     private record Cached(DidDocument doc, Instant until) {
@@ -47,27 +46,37 @@ public final class DidResolver {
      * @param plcUrl    the PLC directory ({@code WEFT_PLC_URL}, default {@code https://plc.directory})
      * @param webScheme {@code https}, or {@code http} in dev mode
      * @param ttl       how long a resolved document is reused
+     * @param timeout   the most one fetch may take, connect to the last body byte
      */
     public DidResolver(String plcUrl, String webScheme, Duration ttl, Duration timeout, Clock clock) {
         this.plcUrl = stripSlash(Objects.requireNonNull(plcUrl, "plcUrl"));
         this.webScheme = Objects.requireNonNull(webScheme, "webScheme");
         this.ttl = Objects.requireNonNull(ttl, "ttl");
-        this.timeout = Objects.requireNonNull(timeout, "timeout");
         this.clock = Objects.requireNonNull(clock, "clock");
-        this.http = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER).build();
+        this.http = new BoundedFetch(Objects.requireNonNull(timeout, "timeout"), MAX_BYTES);
     }
 
     /** The document of {@code did}, from the cache while fresh. */
     public Resolved resolve(String did) throws ResolutionException {
+        return resolve(did, Deadline.none());
+    }
+
+    /** {@link #resolve(String)}, fetching only until {@code deadline} (the caller's request budget). */
+    public Resolved resolve(String did, Deadline deadline) throws ResolutionException {
         Cached c = cache.get(did);
         if (c != null && clock.instant().isBefore(c.until())) return new Resolved(c.doc(), true);
-        return new Resolved(resolveFresh(did), false);
+        return new Resolved(resolveFresh(did, deadline), false);
     }
 
     /** The document of {@code did}, fetched now (and cached). */
     public DidDocument resolveFresh(String did) throws ResolutionException {
+        return resolveFresh(did, Deadline.none());
+    }
+
+    /** {@link #resolveFresh(String)}, fetching only until {@code deadline}. */
+    public DidDocument resolveFresh(String did, Deadline deadline) throws ResolutionException {
         URI uri = documentUri(did);
-        DidDocument doc = new DidDocument(did, fetch(did, uri));
+        DidDocument doc = new DidDocument(did, fetch(did, uri, deadline));
         String id = doc.json().path("id").asText("");
         if (!id.equals(did)) throw new ResolutionException("DID document at " + uri + " is for " + id + ", not " + did);
         cache.put(did, new Cached(doc, clock.instant().plus(ttl)));
@@ -95,28 +104,25 @@ public final class DidResolver {
         throw new ResolutionException("unsupported DID method: " + did);
     }
 
-    private JsonNode fetch(String did, URI uri) throws ResolutionException {
-        HttpRequest req = HttpRequest.newBuilder(uri).timeout(timeout).header("Accept", "application/json").GET().build();
+    private JsonNode fetch(String did, URI uri, Deadline deadline) throws ResolutionException {
+        BoundedFetch.Response resp;
         try {
-            HttpResponse<InputStream> resp = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
-            try (InputStream in = resp.body()) {
-                if (resp.statusCode() == 404 || resp.statusCode() == 410) {
-                    throw new ResolutionException("unknown DID " + did + " (" + uri + " answered " + resp.statusCode() + ")");
-                }
-                if (resp.statusCode() != 200) {
-                    throw new ResolutionException("resolving " + did + ": " + uri + " answered " + resp.statusCode());
-                }
-                byte[] body = in.readNBytes(MAX_BYTES + 1);
-                if (body.length > MAX_BYTES) throw new ResolutionException("DID document of " + did + " is too large");
-                JsonNode n = JSON.readTree(body);
-                if (n == null || !n.isObject()) throw new ResolutionException("DID document of " + did + " is not a JSON object");
-                return n;
-            }
-        } catch (IOException e) {
+            resp = http.get(uri, "application/json", deadline);
+        } catch (BoundedFetch.FetchException e) {
             throw new ResolutionException("resolving " + did + " at " + uri + ": " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ResolutionException("interrupted while resolving " + did);
+        }
+        if (resp.status() == 404 || resp.status() == 410) {
+            throw new ResolutionException("unknown DID " + did + " (" + uri + " answered " + resp.status() + ")");
+        }
+        if (resp.status() != 200) {
+            throw new ResolutionException("resolving " + did + ": " + uri + " answered " + resp.status());
+        }
+        try {
+            JsonNode n = JSON.readTree(resp.body());
+            if (n == null || !n.isObject()) throw new ResolutionException("DID document of " + did + " is not a JSON object");
+            return n;
+        } catch (IOException e) {
+            throw new ResolutionException("DID document of " + did + " at " + uri + " is not JSON: " + e.getMessage());
         }
     }
 

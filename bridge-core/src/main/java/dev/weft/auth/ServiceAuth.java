@@ -7,6 +7,7 @@ import com.nimbusds.jwt.JWT;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.JWTParser;
 import com.nimbusds.jwt.SignedJWT;
+import dev.weft.net.Deadline;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,6 +71,15 @@ public final class ServiceAuth {
      * @throws AuthException for anything wrong with the token, with a message safe to return
      */
     public String verify(Optional<String> authorization, String method) throws AuthException {
+        return verify(authorization, method, Deadline.none());
+    }
+
+    /**
+     * {@link #verify(Optional, String)}, resolving the issuer only until {@code deadline}: the
+     * issuer's host is chosen by an unauthenticated caller, and the request it arrived on has a
+     * budget of its own.
+     */
+    public String verify(Optional<String> authorization, String method, Deadline deadline) throws AuthException {
         String header = authorization.orElseThrow(() -> new AuthException("missing Authorization header"));
         if (header.length() < 7 || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
             throw new AuthException("Authorization must be a Bearer token");
@@ -100,14 +110,14 @@ public final class ServiceAuth {
         String did = iss.contains("#") ? iss.substring(0, iss.indexOf('#')) : iss;
         DidResolver.Resolved resolved;
         try {
-            resolved = resolver.resolve(did);
+            resolved = resolver.resolve(did, deadline);
         } catch (DidResolver.ResolutionException e) {
             throw new AuthException("cannot resolve issuer: " + e.getMessage());
         }
         if (verifies(signed, alg, resolved.doc())) return did;
         if (resolved.cached()) {
             try {
-                if (verifies(signed, alg, resolver.resolveFresh(did))) return did;
+                if (verifies(signed, alg, resolver.resolveFresh(did, deadline))) return did;
             } catch (DidResolver.ResolutionException e) {
                 throw new AuthException("cannot resolve issuer: " + e.getMessage());
             }

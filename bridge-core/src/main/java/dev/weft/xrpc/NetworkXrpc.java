@@ -12,6 +12,7 @@ import dev.weft.model.RepoRef;
 import dev.weft.model.RepoRef.RepoKey;
 import dev.weft.model.Trigger;
 import dev.weft.model.WorkflowId;
+import dev.weft.net.Deadline;
 import dev.weft.runs.RunManager.CancelOutcome;
 import dev.weft.secrets.RepoSecrets;
 import dev.weft.server.XrpcHandler.Request;
@@ -21,6 +22,7 @@ import dev.weft.store.Store;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -44,6 +46,10 @@ import java.util.function.Function;
  * Success: add/remove/cancel answer 200 with no body (remove of an absent key and cancel of a
  * terminal workflow change nothing); list answers {@code {"secrets":[{repo,key,createdAt,
  * createdBy}]}} by key, or {@code {"secrets":null}} when there are none. Values are never returned.
+ *
+ * <p>Every fetch a call makes (the issuer's DID document, then possibly the repo owner's and its
+ * PDS record) shares one {@link #REQUEST_BUDGET}, so hosts chosen by the caller cannot stretch a
+ * call past it however slowly they answer, one after another.
  */
 public final class NetworkXrpc {
     private static final Logger log = LoggerFactory.getLogger(NetworkXrpc.class);
@@ -52,6 +58,12 @@ public final class NetworkXrpc {
     public static final String REMOVE_SECRET = "sh.tangled.repo.removeSecret";
     public static final String LIST_SECRETS = "sh.tangled.repo.listSecrets";
     public static final String CANCEL_PIPELINE = "sh.tangled.pipeline.cancelPipeline";
+    /**
+     * How long a call may spend on remote hosts in total. Each fetch also has its own timeout (10 s
+     * as weft wires it); a call is promised an answer within 15 s, and this leaves the rest of
+     * that for the store, the signature check and the reply.
+     */
+    public static final Duration REQUEST_BUDGET = Duration.ofSeconds(12);
 
     private final ServiceAuth auth;
     private final RepoResolver repos;
@@ -99,14 +111,15 @@ public final class NetworkXrpc {
     // ---------------------------------------------------------------- methods
 
     Response addSecret(Request r) {
+        Deadline deadline = Deadline.after(REQUEST_BUDGET);
         try {
-            String caller = authenticate(r, ADD_SECRET);
+            String caller = authenticate(r, ADD_SECRET, deadline);
             JsonNode in = body(r);
             String key = required(in, "key");
             String value = required(in, "value");
             String why = RepoSecrets.invalid(key, value);
             if (why != null) throw refuse(400, "InvalidRequest", why);
-            Authorized a = authorize(caller, required(in, "repo"), true);
+            Authorized a = authorize(caller, required(in, "repo"), true, deadline);
             if (!secrets.add(a.repo().did(), a.repo().name(), a.uri().uri(), key, value, caller)) {
                 throw refuse(400, "InvalidRequest", "secret " + key + " already exists on this repository; remove it first");
             }
@@ -118,11 +131,12 @@ public final class NetworkXrpc {
     }
 
     Response removeSecret(Request r) {
+        Deadline deadline = Deadline.after(REQUEST_BUDGET);
         try {
-            String caller = authenticate(r, REMOVE_SECRET);
+            String caller = authenticate(r, REMOVE_SECRET, deadline);
             JsonNode in = body(r);
             String key = required(in, "key");
-            Authorized a = authorize(caller, required(in, "repo"), true);
+            Authorized a = authorize(caller, required(in, "repo"), true, deadline);
             if (secrets.remove(a.repo().did(), a.repo().name(), key)) {
                 log.info("secret {} removed from {} by {}", key, a.repo(), caller);
             }
@@ -133,11 +147,12 @@ public final class NetworkXrpc {
     }
 
     Response listSecrets(Request r) {
+        Deadline deadline = Deadline.after(REQUEST_BUDGET);
         try {
-            String caller = authenticate(r, LIST_SECRETS);
+            String caller = authenticate(r, LIST_SECRETS, deadline);
             String repo = r.param("repo").filter(s -> !s.isBlank())
                     .orElseThrow(() -> refuse(400, "InvalidRequest", "query parameter repo is required"));
-            Authorized a = authorize(caller, repo, true);
+            Authorized a = authorize(caller, repo, true, deadline);
             List<RepoSecrets.Listed> list = secrets.list(a.repo().did(), a.repo().name());
             ObjectNode out = JSON.createObjectNode();
             if (list.isEmpty()) {
@@ -161,15 +176,16 @@ public final class NetworkXrpc {
     }
 
     Response cancelPipeline(Request r) {
+        Deadline deadline = Deadline.after(REQUEST_BUDGET);
         try {
-            String caller = authenticate(r, CANCEL_PIPELINE);
+            String caller = authenticate(r, CANCEL_PIPELINE, deadline);
             JsonNode in = body(r);
             String repo = required(in, "repo");
             String pipelineUri = required(in, "pipeline");
             String workflow = required(in, "workflow");
             PipelineId pipeline = PipelineId.parseAtUri(pipelineUri)
                     .orElseThrow(() -> refuse(400, "InvalidRequest", "pipeline is not a pipeline at-uri: " + pipelineUri));
-            Authorized a = authorize(caller, repo, false);
+            Authorized a = authorize(caller, repo, false, deadline);
             WorkflowId id = new WorkflowId(pipeline, workflow);
             Optional<RepoRef> owner = store.trigger(pipeline).map(Trigger::repo);
             if (store.run(id).isEmpty() || owner.isEmpty() || !owner.get().did().equals(a.repo().did())
@@ -187,9 +203,9 @@ public final class NetworkXrpc {
 
     // ---------------------------------------------------------------- checks
 
-    private String authenticate(Request r, String method) throws Refused {
+    private String authenticate(Request r, String method, Deadline deadline) throws Refused {
         try {
-            return auth.verify(r.header("Authorization"), method);
+            return auth.verify(r.header("Authorization"), method, deadline);
         } catch (ServiceAuth.AuthException e) {
             log.info("XRPC {} refused: {}", method, e.getMessage());
             throw refuse(403, "Auth", "signature verification failed: " + e.getMessage());
@@ -214,12 +230,12 @@ public final class NetworkXrpc {
         return v.asText();
     }
 
-    private Authorized authorize(String caller, String repoUri, boolean mustBeRegistered) throws Refused {
+    private Authorized authorize(String caller, String repoUri, boolean mustBeRegistered, Deadline deadline) throws Refused {
         RepoResolver.RepoUri uri = RepoResolver.parse(repoUri)
                 .orElseThrow(() -> refuse(400, "InvalidRequest", "repo is not a sh.tangled.repo at-uri: " + repoUri));
         Optional<RepoKey> repo;
         try {
-            repo = repos.resolve(uri);
+            repo = repos.resolve(uri, deadline);
         } catch (DidResolver.ResolutionException e) {
             log.warn("cannot resolve {}: {}", repoUri, e.getMessage());
             throw refuse(502, "UpstreamFailure", "cannot read the repository record: " + e.getMessage());

@@ -5,15 +5,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.weft.auth.DidDocument;
 import dev.weft.auth.DidResolver;
 import dev.weft.model.RepoRef.RepoKey;
+import dev.weft.net.BoundedFetch;
+import dev.weft.net.Deadline;
 import dev.weft.store.Store;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -29,7 +28,9 @@ import java.util.regex.Pattern;
  * repository weft knows: (knot, did, name). First from the repo records the Jetstream delivered;
  * otherwise (static mode, or a record older than weft's subscription) by reading the record from
  * the owner's PDS ({@code com.atproto.repo.getRecord}, the PDS found in the DID document), cached
- * for the resolver's TTL. Thread-safe.
+ * for the resolver's TTL. The PDS is named by a DID document, so it is fetched like the document:
+ * within the timeout (body included) and the caller's {@link Deadline}, and at most 256 KiB.
+ * Thread-safe.
  */
 public final class RepoResolver {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -77,42 +78,45 @@ public final class RepoResolver {
      * @throws DidResolver.ResolutionException when the owner's DID or PDS cannot be reached
      */
     public Optional<RepoKey> resolve(RepoUri uri) throws DidResolver.ResolutionException {
+        return resolve(uri, Deadline.none());
+    }
+
+    /** {@link #resolve(RepoUri)}, reaching the owner's DID and PDS only until {@code deadline}. */
+    public Optional<RepoKey> resolve(RepoUri uri, Deadline deadline) throws DidResolver.ResolutionException {
         Optional<RepoKey> known = store.repoRecord(uri.did(), uri.rkey());
         if (known.isPresent()) return known;
         Cached c = cache.get(uri.uri());
         if (c != null && clock.instant().isBefore(c.until())) return Optional.of(c.repo());
-        Optional<RepoKey> fetched = fetch(uri);
+        Optional<RepoKey> fetched = fetch(uri, deadline);
         fetched.ifPresent(r -> cache.put(uri.uri(), new Cached(r, clock.instant().plus(ttl))));
         return fetched;
     }
 
-    private Optional<RepoKey> fetch(RepoUri uri) throws DidResolver.ResolutionException {
-        DidDocument doc = dids.resolve(uri.did()).doc();
+    private Optional<RepoKey> fetch(RepoUri uri, Deadline deadline) throws DidResolver.ResolutionException {
+        DidDocument doc = dids.resolve(uri.did(), deadline).doc();
         String pds = doc.pds().orElseThrow(() -> new DidResolver.ResolutionException(
                 "DID document of " + uri.did() + " names no #atproto_pds service"));
         if (pds.endsWith("/")) pds = pds.substring(0, pds.length() - 1);
         URI u = URI.create(pds + "/xrpc/com.atproto.repo.getRecord?repo=" + enc(uri.did())
                 + "&collection=sh.tangled.repo&rkey=" + enc(uri.rkey()));
-        HttpRequest req = HttpRequest.newBuilder(u).timeout(timeout).header("Accept", "application/json").GET().build();
+        BoundedFetch.Response resp;
         try {
-            HttpResponse<InputStream> resp = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
-            try (InputStream in = resp.body()) {
-                byte[] body = in.readNBytes(MAX_BYTES + 1);
-                if (resp.statusCode() == 400 || resp.statusCode() == 404) return Optional.empty(); // RecordNotFound
-                if (resp.statusCode() != 200 || body.length > MAX_BYTES) {
-                    throw new DidResolver.ResolutionException("reading " + uri.uri() + " from " + pds + ": status " + resp.statusCode());
-                }
-                JsonNode value = JSON.readTree(body).path("value");
-                String knot = value.path("knot").asText("");
-                String name = value.path("name").asText("");
-                if (knot.isEmpty() || name.isEmpty()) return Optional.empty();
-                return Optional.of(new RepoKey(knot, uri.did(), name));
-            }
+            resp = new BoundedFetch(http, timeout, MAX_BYTES).get(u, "application/json", deadline);
+        } catch (BoundedFetch.FetchException e) {
+            throw new DidResolver.ResolutionException("reading " + uri.uri() + " from " + pds + ": " + e.getMessage());
+        }
+        if (resp.status() == 400 || resp.status() == 404) return Optional.empty(); // RecordNotFound
+        if (resp.status() != 200) {
+            throw new DidResolver.ResolutionException("reading " + uri.uri() + " from " + pds + ": status " + resp.status());
+        }
+        try {
+            JsonNode value = JSON.readTree(resp.body()).path("value");
+            String knot = value.path("knot").asText("");
+            String name = value.path("name").asText("");
+            if (knot.isEmpty() || name.isEmpty()) return Optional.empty();
+            return Optional.of(new RepoKey(knot, uri.did(), name));
         } catch (IOException e) {
             throw new DidResolver.ResolutionException("reading " + uri.uri() + " from " + pds + ": " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new DidResolver.ResolutionException("interrupted reading " + uri.uri());
         }
     }
 
