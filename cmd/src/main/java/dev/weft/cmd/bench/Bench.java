@@ -78,19 +78,28 @@ public final class Bench {
         out.println("weft bench" + (quick ? " --quick" : "") + ": " + String.join(", ", chosen) + " on "
                 + Runtime.getRuntime().availableProcessors() + " cores, Java " + Runtime.version() + ", "
                 + System.getProperty("os.name") + " " + System.getProperty("os.arch") + ", " + ctx.load());
-        List<Outcome> outcomes = new ArrayList<>();
+        List<Row> rows = new ArrayList<>();
         for (String s : chosen) {
             out.println();
             out.println("== " + s + " ==");
-            Instant t0 = Instant.now();
-            Outcome o;
+            Load.Gate gate;
             try {
-                o = switch (s) {
-                    case "wire" -> WireScenario.run(ctx);
-                    case "inflight" -> InflightScenario.run(ctx);
+                gate = Load.awaitIdle(ctx, s);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                out.println(s + ": interrupted");
+                return 130;
+            }
+            Load.Usage usage = Load.Usage.start();
+            Instant t0 = Instant.now();
+            List<Outcome> os;
+            try {
+                os = switch (s) {
+                    case "wire" -> List.of(WireScenario.run(ctx));
+                    case "inflight" -> List.of(InflightScenario.run(ctx));
                     case "pending" -> PendingScenario.run(ctx);
-                    case "logs" -> LogsScenario.run(ctx);
-                    case "events" -> EventsScenario.run(ctx);
+                    case "logs" -> List.of(LogsScenario.run(ctx));
+                    case "events" -> List.of(EventsScenario.run(ctx));
                     default -> throw new IllegalStateException(s);
                 };
             } catch (InterruptedException e) {
@@ -100,25 +109,43 @@ public final class Bench {
             } catch (Exception e) {
                 out.println(s + ": failed: " + e);
                 e.printStackTrace(out);
-                o = Outcome.failed(s, e.toString());
+                os = List.of(Outcome.failed(s, e.toString()));
             }
-            outcomes.add(o);
-            out.println(s + ": took " + Fmt.seconds(Duration.between(t0, Instant.now()).toNanos()) + "; " + ctx.load());
+            for (Outcome o : os) rows.add(new Row(o, gate));
+            out.println(s + ": took " + Fmt.seconds(Duration.between(t0, Instant.now()).toNanos()) + "; "
+                    + Load.describe(gate.before()) + " at the start, " + ctx.load() + " at the end (this bench's own"
+                    + " work included)" + (usage != null ? "; " + usage.describe() : "") + "; figures "
+                    + gate.verdict());
         }
 
         out.println();
         out.println("== summary (" + Fmt.seconds(Duration.between(start, Instant.now()).toNanos()) + ", "
-                + ctx.load() + " at the end) ==");
-        out.println(String.format("%-9s %-34s %-30s %-26s %s", "scenario", "weft", "reference (same run)", "target",
-                "verdict"));
+                + ctx.load() + " at the end; figures count when the load was below " + Fmt.fixed(Load.IDLE_BELOW, 1)
+                + " as their scenario started) ==");
+        out.println(String.format("%-15s %-42s %-30s %-50s %-5s %s", "scenario", "weft", "reference (same run)", "target",
+                "load", "verdict"));
         boolean failed = false;
-        for (Outcome o : outcomes) {
-            out.println(String.format("%-9s %-34s %-30s %-26s %s", o.scenario(), o.figure(), o.reference(), o.target(),
-                    o.verdict().label));
+        for (Row r : rows) {
+            Outcome o = r.outcome();
+            out.println(String.format("%-15s %-42s %-30s %-50s %-5s %s", o.scenario(), o.figure(), o.reference(),
+                    o.target(), Double.isNaN(r.gate().before()) ? "?" : Fmt.fixed(r.gate().before(), 2),
+                    verdict(o, r.gate())));
             failed |= o.verdict() == Outcome.Verdict.FAILED;
         }
         out.flush();
         return failed ? 1 : 0;
+    }
+
+    /** One summary row: what a scenario measured and the load it started at. */
+    private record Row(Outcome outcome, Load.Gate gate) {
+    }
+
+    /** The verdict, marked {@code not counted (load X)} when the machine was not idle as it started. */
+    static String verdict(Outcome o, Load.Gate gate) {
+        if (gate.idle() || o.verdict() == Outcome.Verdict.FAILED || o.verdict() == Outcome.Verdict.NO_TARGET) {
+            return o.verdict().label;
+        }
+        return o.verdict().label + ", " + gate.verdict();
     }
 
     static void usage(PrintStream out) {
@@ -128,9 +155,13 @@ public final class Bench {
                 scenarios (default: all, in this order):
                   wire      LogLine and status records encoded per second (JMH) vs Go's encoding/json
                   inflight  10,000 hanging stub workflows held at once in a child JVM with -Xmx256m, then cancelled
-                  pending   500 triggers/s from an in-process knot: knot publish to pending on /events, p50/p99
+                  pending   500, then 2,000 triggers/s from an in-process knot: knot publish to pending on /events,
+                            p50/p99/max, and whether the last trigger's pending comes within 1 s
                   logs      1,000 /logs viewers of one live workflow vs a bare Netty server, lines/s
-                  events    /events backfill of 1,000,000 statuses to one client vs a bare Netty server
+                  events    /events backfill of 1,000,000 statuses to one client vs a bare Netty server, median of 3 rounds
+
+                Before each scenario the bench waits (at most 90 s) for the one-minute load average to fall
+                below 1.5; figures of a scenario started at a higher load are marked "not counted".
 
                 --quick       smaller sizes and shorter timings (about 2 minutes in all)
                 --vectors     golden vector file (default ../shared/wire/vectors.jsonl beside the repository)

@@ -40,8 +40,7 @@ record BenchContext(boolean quick, Path vectors, Path goEncode, PrintStream out)
 
     /** The machine's one-minute load average, which says how much of the 2 cores the bench really had. */
     String load() {
-        double l = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
-        return l < 0 ? "load average unknown" : "load average " + Fmt.fixed(l, 2);
+        return Load.describeNow();
     }
 
     /** {@code java [jvmArgs] -cp <this class path> mainClass args}: a child JVM running this very build. */

@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 
-/** Per-round ratios of weft to a reference, printed beside the best-of-rounds ratio. */
+/** Per-round ratios of weft to a reference and their median, the figure that counts. */
 final class Ratios {
     private Ratios() {
     }

@@ -13,6 +13,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -40,6 +41,25 @@ class BenchHelpersTest {
         assertEquals(0.5, Ratios.median(List.of(0.4, 0.6)));
         assertEquals("62.0 %, 89.0 %, 76.2 % (median 76.2 %)", Ratios.describe(List.of(0.62, 0.89, 0.762)));
         assertEquals("-", Ratios.describe(List.of()));
+    }
+
+    @Test
+    @DisplayName("the load gate reads /proc's formats and counts only figures taken below a load of 1.5")
+    void load() {
+        assertEquals(0.42, Load.parseLoadavg("0.42 0.55 0.22 1/159 6563\n"));
+        // busy = user + nice + system + irq + softirq + steal; total adds idle and iowait; guest is in user
+        assertArrayEquals(new long[]{100 + 2 + 30 + 4 + 5 + 6, 100 + 2 + 30 + 500 + 7 + 4 + 5 + 6},
+                Load.parseCpuLine("cpu  100 2 30 500 7 4 5 6 9 9"));
+        String stat = "4242 (java (bench) x) S 1 4242 4242 0 -1 4194560 100 0 0 0 11 22 33 44 20 0 40 0";
+        assertEquals(11 + 22 + 33 + 44, Load.parseSelfStat(stat));
+        assertTrue(new Load.Gate(1.49, 0).idle());
+        assertEquals("counted (load 1.49)", new Load.Gate(1.49, 0).verdict());
+        assertFalse(new Load.Gate(1.5, 90).idle());
+        assertFalse(new Load.Gate(Double.NaN, 0).idle());
+        Outcome met = new Outcome("pending", "p99 5 ms", "-", "p99 <= 20 ms", Outcome.Verdict.MET);
+        assertEquals("met", Bench.verdict(met, new Load.Gate(0.3, 0)));
+        assertEquals("met, not counted (load 1.82)", Bench.verdict(met, new Load.Gate(1.82, 0)));
+        assertEquals("FAILED", Bench.verdict(Outcome.failed("events", "x"), new Load.Gate(1.82, 0)));
     }
 
     @Test
