@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.OptionalLong;
+import java.util.function.LongSupplier;
 
 /**
  * Consumes one knot's event stream ({@code ws(s)://<knot>/events}) and hands its pipeline triggers
@@ -77,6 +78,8 @@ public final class KnotConsumer implements AutoCloseable {
     private final Counter rejectedMalformed;
     private final Counter rejectedInvalid;
     private final Counter rejectedOversized;
+    /** The monotonic time {@link KnotOptions#deadAfter()} is measured in; see {@link #deadAfterTicker}. */
+    private volatile LongSupplier ticker = System::nanoTime;
 
     /**
      * @param knot     the knot host as Tangled writes it ({@code knot.example.com},
@@ -105,7 +108,7 @@ public final class KnotConsumer implements AutoCloseable {
                 options.initialBackoff(), options.maxBackoff(), options.connectTimeout(),
                 options.stableAfter(), options.closeTimeout(),
                 options.hardFrameLimit(), options.maxFrameBytes(),
-                new ReconnectingStream.Liveness.Silence(options.deadAfter()),
+                new ReconnectingStream.Liveness.Silence(options.deadAfter(), () -> ticker.getAsLong()),
                 true, "weft knot consumer closed the connection"));
         this.connectedGauge = Gauge.builder("weft.knot.connected", stream, s -> s.isConnected() ? 1 : 0)
                 .description("1 while the knot event stream is connected")
@@ -122,6 +125,15 @@ public final class KnotConsumer implements AutoCloseable {
         return Counter.builder("weft.triggers.rejected")
                 .description("knot frames skipped instead of becoming triggers")
                 .tag("knot", knot).tag("reason", reason).register(registry);
+    }
+
+    /**
+     * Replaces {@link System#nanoTime()} as the time a silent stream is measured in, so a test can
+     * move it by hand: a dead-stream or keep-alive test then does not depend on how busy the
+     * machine is. For tests in this package; call before {@link #start()}.
+     */
+    void deadAfterTicker(LongSupplier nanoTime) {
+        this.ticker = Objects.requireNonNull(nanoTime, "nanoTime");
     }
 
     /** The knot host this consumer reads. */

@@ -25,6 +25,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
  * Keeps one WebSocket subscription open until closed, reconnecting with jittered exponential
@@ -68,10 +69,22 @@ public abstract class ReconnectingStream<R> {
 
     /** How a dead connection is noticed; see the class comment. */
     public sealed interface Liveness {
-        /** Our own detection: no frame, ping or pong for {@code deadAfter} ends the connection. */
-        record Silence(Duration deadAfter) implements Liveness {
+        /**
+         * Our own detection: no frame, ping or pong for {@code deadAfter} ends the connection.
+         *
+         * @param deadAfter how long a silent stream is presumed alive
+         * @param nanoTime  the monotonic time silence is measured in, {@link System#nanoTime()} but in
+         *                  tests, which move it by hand so that machine load cannot decide the outcome
+         */
+        record Silence(Duration deadAfter, LongSupplier nanoTime) implements Liveness {
             public Silence {
                 Objects.requireNonNull(deadAfter, "deadAfter");
+                Objects.requireNonNull(nanoTime, "nanoTime");
+            }
+
+            /** Measured with {@link System#nanoTime()}. */
+            public Silence(Duration deadAfter) {
+                this(deadAfter, System::nanoTime);
             }
         }
 
@@ -142,6 +155,8 @@ public abstract class ReconnectingStream<R> {
 
     private final Settings settings;
     private final Logger log;
+    /** The time silence is measured in: {@link Liveness.Silence#nanoTime()}, else {@link System#nanoTime()}. */
+    private final LongSupplier silenceClock;
     private final BlockingQueue<Inbound> queue;
     private final AtomicInteger connected = new AtomicInteger();
     private final AtomicLong generations = new AtomicLong();
@@ -157,6 +172,7 @@ public abstract class ReconnectingStream<R> {
     protected ReconnectingStream(Settings settings) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.log = settings.log();
+        this.silenceClock = settings.liveness() instanceof Liveness.Silence silence ? silence.nanoTime() : System::nanoTime;
         this.queue = new ArrayBlockingQueue<>(settings.queueCapacity());
     }
 
@@ -376,7 +392,7 @@ public abstract class ReconnectingStream<R> {
     /** Processes frames of {@code c} until it ends; returns why it ended. */
     private End pump(Connection c) {
         // Null with the library's pinger: then it closes a dead connection and we just wait.
-        Duration deadAfter = settings.liveness() instanceof Liveness.Silence(Duration d) ? d : null;
+        Duration deadAfter = settings.liveness() instanceof Liveness.Silence silence ? silence.deadAfter() : null;
         long deadNanos = deadAfter == null ? 0 : deadAfter.toNanos();
         long tickMillis = deadAfter == null ? 250 : Math.max(1, Math.min(250, deadAfter.toMillis() / 4));
         while (true) {
@@ -389,7 +405,7 @@ public abstract class ReconnectingStream<R> {
             }
             if (item == null) {
                 // A reader blocked on a full queue is our doing, not the server's silence.
-                if (deadAfter != null && c.blockedPuts.get() == 0 && System.nanoTime() - c.lastInbound > deadNanos) {
+                if (deadAfter != null && c.blockedPuts.get() == 0 && silenceClock.getAsLong() - c.lastInbound > deadNanos) {
                     return End.drop("no frame or ping for " + deadAfter.toMillis() + " ms, stream presumed dead");
                 }
                 continue;
@@ -468,7 +484,7 @@ public abstract class ReconnectingStream<R> {
     private final class Connection extends WebSocketClient {
         final long gen;
         final AtomicInteger blockedPuts = new AtomicInteger();
-        volatile long lastInbound = System.nanoTime();
+        volatile long lastInbound = silenceClock.getAsLong();
         volatile boolean delivered;
         private volatile boolean abandoned;
         private volatile String failure;
@@ -529,14 +545,14 @@ public abstract class ReconnectingStream<R> {
 
         @Override
         public void onOpen(ServerHandshake handshake) {
-            lastInbound = System.nanoTime();
+            lastInbound = silenceClock.getAsLong();
             if (!abandoned && gen == generations.get()) connected.set(1);
         }
 
         @Override
         public void onMessage(String message) {
             Instant at = settings.clock().instant();
-            lastInbound = System.nanoTime();
+            lastInbound = silenceClock.getAsLong();
             long limit = settings.skipAbove();
             // Measured here so an oversized frame's text is released at once, not queued. At most 3
             // UTF-8 bytes per char, so short frames need no measuring.
@@ -549,19 +565,19 @@ public abstract class ReconnectingStream<R> {
         @Override
         public void onMessage(ByteBuffer bytes) {
             Instant at = settings.clock().instant();
-            lastInbound = System.nanoTime();
+            lastInbound = silenceClock.getAsLong();
             enqueue(new Inbound.Binary(gen, bytes.remaining(), at));
         }
 
         @Override
         public void onWebsocketPing(WebSocket conn, Framedata f) {
-            lastInbound = System.nanoTime();
+            lastInbound = silenceClock.getAsLong();
             super.onWebsocketPing(conn, f); // answers with a pong
         }
 
         @Override
         public void onWebsocketPong(WebSocket conn, Framedata f) {
-            lastInbound = System.nanoTime();
+            lastInbound = silenceClock.getAsLong();
         }
 
         @Override
@@ -588,7 +604,7 @@ public abstract class ReconnectingStream<R> {
             } finally {
                 blockedPuts.decrementAndGet();
                 // Silence is measured from when we could read again.
-                lastInbound = System.nanoTime();
+                lastInbound = silenceClock.getAsLong();
             }
         }
     }

@@ -16,14 +16,17 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 import java.util.stream.IntStream;
-import java.util.stream.Stream;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -43,6 +46,8 @@ class KnotConsumerTest {
     final RecordingSink sink = new RecordingSink(journal);
     final MemoryCursorStore store = new MemoryCursorStore(journal);
     final List<AutoCloseable> closeLater = new ArrayList<>();
+    /** When set, consumers made from here on measure silence (deadAfter) in it, not in real time. */
+    ManualTicker ticker;
 
     KnotOptions options = KnotOptions.defaults()
             .withReplayWindow(Duration.ofSeconds(10))
@@ -70,6 +75,7 @@ class KnotConsumerTest {
     KnotConsumer consumer(String knot, Clock clock) {
         KnotConsumer c = new KnotConsumer(knot, true, sink, store, options, clock, registry);
         closeLater.add(c);
+        if (ticker != null) c.deadAfterTicker(ticker);
         c.start();
         return c;
     }
@@ -92,6 +98,13 @@ class KnotConsumerTest {
 
     static String[] rkeys(int n) {
         return IntStream.range(0, n).mapToObj(i -> String.format("p%02d", i)).toArray(String[]::new);
+    }
+
+    /** Waits until the consumer has judged the stream's silence {@code times} more times. */
+    void awaitJudged(int times) {
+        int base = ticker.judgements();
+        await("the consumer judging the silence " + times + " more times")
+                .until(() -> ticker.judgements() >= base + times);
     }
 
     double rejected(String knot, String reason) {
@@ -134,9 +147,14 @@ class KnotConsumerTest {
                 hold(release);
             }
         });
-        connected(s, Clock.systemUTC());
+        FrameClock received = new FrameClock();
+        connected(s, received);
         publish(s, "p00", "p01");
         await().until(() -> entered.getCount() == 0);
+        // p01 has reached the consumer (its receive time is taken) while p00 is still in the sink:
+        // nothing but p00's start may have happened. The journal below proves the order after it.
+        await().until(() -> received.reads() >= 2);
+        assertEquals(List.of("accept-start p00"), journal);
         await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2))
                 .until(() -> store.cursor(s.host()).isEmpty() && sink.accepted.isEmpty());
         release.countDown();
@@ -249,23 +267,57 @@ class KnotConsumerTest {
     }
 
     @Test
+    @DisplayName("silence is measured from the last frame: deadAfter of it keeps the stream, a nanosecond more ends it")
+    void dead_after_boundary() {
+        // Silence is measured in time the test moves by hand, so the boundary is exact whatever the
+        // machine's load; the knot never pings.
+        options = options.withDeadAfter(Duration.ofMillis(400));
+        KnotEventServer s = server(Duration.ofHours(1), Clock.systemUTC());
+        ticker = new ManualTicker(s.host());
+        KnotConsumer c = connected(s, Clock.systemUTC());
+        ticker.advance(Duration.ofMillis(400));
+        awaitJudged(2);
+        publish(s, "kept");
+        await().until(() -> sink.rkeys().contains("kept"));
+        assertEquals(1, s.connectionsAccepted(), "silent for exactly deadAfter: still alive");
+
+        ticker.advance(Duration.ofMillis(400).plusNanos(1)); // from "kept", the last frame
+        await().until(() -> s.connectionsAccepted() == 2 && c.isConnected());
+        await().until(() -> sink.rkeys().equals(List.of("kept", "kept"))); // the reconnect's rewind
+    }
+
+    @Test
     @DisplayName("the knot's pings keep a quiet stream alive")
     void pings_keep_alive() {
+        // Real pings every 50 ms, but silence is measured in time the test moves by hand: 300 ms
+        // (under deadAfter) at a time, each step only once a ping has arrived after the previous
+        // one. Five steps are 1.5 s, nearly four times deadAfter, so only the pings can have kept
+        // the stream, and a late ping on a loaded machine only makes the test wait, never fail.
         options = options.withDeadAfter(Duration.ofMillis(400));
         KnotEventServer s = server(Duration.ofMillis(50), Clock.systemUTC());
-        connected(s, Clock.systemUTC());
-        await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(3))
-                .until(() -> s.connectionsAccepted() == 1 && s.connectionCount() == 1);
+        ticker = new ManualTicker(s.host());
+        KnotConsumer c = connected(s, Clock.systemUTC());
+        for (int i = 0; i < 5; i++) {
+            long t = ticker.advance(Duration.ofMillis(300));
+            await("a ping stamped after the move").until(() -> ticker.lastStamp() >= t); // only pings stamp a quiet stream
+        }
+        awaitJudged(2); // judged at 1.5 s, and acted on it (the second judgement follows the first)
+        publish(s, "after");
+        await().until(() -> sink.rkeys().contains("after"));
+        assertEquals(1, s.connectionsAccepted(), "the same connection all along");
+        assertTrue(c.isConnected());
     }
 
     @Test
     @DisplayName("a slow sink holds the socket back (bounded queue) without losing frames or being taken for a dead stream")
     void slow_sink_backpressure() {
         // Capacity 2 and 4 frames: p00 sits in the sink, p01 and p02 fill the queue, and the reader
-        // blocks on p03 far longer than deadAfter. That wait is ours, not the knot's silence. The
-        // knot never pings, so nothing but that rule keeps the stream alive after the release.
+        // blocks on p03 while the silence time moves ten times deadAfter. That wait is ours, not the
+        // knot's silence. The knot never pings, so nothing but that rule keeps the stream alive
+        // after the release. Time is moved by hand so that the outcome does not depend on load.
         options = options.withQueueCapacity(2).withDeadAfter(Duration.ofMillis(1000));
         KnotEventServer s = server(Duration.ofHours(1), Clock.systemUTC());
+        ticker = new ManualTicker(s.host());
         CountDownLatch entered = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         sink.hook(t -> {
@@ -274,20 +326,29 @@ class KnotConsumerTest {
                 hold(release);
             }
         });
+        KnotConsumer c = connected(s, Clock.systemUTC());
         String[] keys = rkeys(4);
-        List<String> records = Stream.of(keys).map(k -> record(s, k)).toList(); // built before the clock runs
-        KnotConsumer c = consumer(s.host(), Clock.systemUTC());
-        await().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(2))
-                .until(() -> s.connectionCount() == 1 && c.isConnected());
-        for (int i = 0; i < keys.length; i++) s.publishPipeline(keys[i], records.get(i));
-        await().pollInterval(Duration.ofMillis(2)).until(() -> entered.getCount() == 0);
-        await().during(Duration.ofMillis(2500)).atMost(Duration.ofSeconds(4))
-                .until(() -> s.connectionsAccepted() == 1 && sink.accepted.isEmpty());
+        publish(s, keys);
+        await().until(() -> entered.getCount() == 0);
+        // The socket reader parks only on a full queue, so once parked it holds p03, stamped.
+        await("the socket reader parked on the full queue")
+                .until(() -> ticker.lastStamper() != null && parked(ticker.lastStamper()));
+        assertEquals(List.of("accept-start p00"), journal);
+        ticker.advance(Duration.ofSeconds(10));
         release.countDown();
         await().until(() -> sink.accepted.size() == 4);
         assertEquals(List.of(keys), sink.rkeys());
-        // Shorter than deadAfter: the knot's real silence from here on may end the stream later.
-        await().during(Duration.ofMillis(600)).atMost(Duration.ofSeconds(2)).until(() -> s.connectionsAccepted() == 1);
+        awaitJudged(2); // with the queue drained, judged at the moved time, and acted on it
+        publish(s, "p04");
+        await("p04 on top of p00..p03").until(() -> sink.accepted.size() >= 5);
+        assertEquals(List.of("p00", "p01", "p02", "p03", "p04"), sink.rkeys());
+        assertEquals(1, s.connectionsAccepted(), "never taken for a dead stream");
+        assertTrue(c.isConnected());
+    }
+
+    static boolean parked(Thread t) {
+        Thread.State state = t.getState();
+        return state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING;
     }
 
     @Test
@@ -442,6 +503,83 @@ class KnotConsumerTest {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError(e);
+        }
+    }
+
+    /**
+     * The time a consumer's dead-stream rule measures silence in, moved by hand. Reads by the
+     * consumer's processing thread are its judgements of the silence (nothing else on that thread
+     * reads it while a connection is up); reads by other threads are the socket reader stamping a
+     * frame, ping or pong as it arrives. Reads and moves are serialised, so a read counted after a
+     * move returned the moved time.
+     */
+    static final class ManualTicker implements LongSupplier {
+        private final String processingThread;
+        private long now;
+        private int judgements;
+        private volatile long lastStamp = Long.MIN_VALUE;
+        private volatile Thread lastStamper;
+
+        /** @param knot the consumer's knot, which names its processing thread */
+        ManualTicker(String knot) {
+            this.processingThread = "knot-consumer-" + knot;
+        }
+
+        @Override
+        public synchronized long getAsLong() {
+            if (Thread.currentThread().getName().equals(processingThread)) {
+                judgements++;
+            } else {
+                lastStamp = now;
+                lastStamper = Thread.currentThread();
+            }
+            return now;
+        }
+
+        /** Moves the time on; returns the new time. */
+        synchronized long advance(Duration d) {
+            now += d.toNanos();
+            return now;
+        }
+
+        /** How many times the processing thread has read the time (judged the silence). */
+        synchronized int judgements() {
+            return judgements;
+        }
+
+        /** The time the socket reader last stamped an arrival with. */
+        long lastStamp() {
+            return lastStamp;
+        }
+
+        /** The socket reader thread that stamped last, or null. */
+        Thread lastStamper() {
+            return lastStamper;
+        }
+    }
+
+    /** The system clock, counting reads: a consumer takes one receive time per frame it reads. */
+    static final class FrameClock extends Clock {
+        private final AtomicInteger reads = new AtomicInteger();
+
+        int reads() {
+            return reads.get();
+        }
+
+        @Override
+        public Instant instant() {
+            reads.incrementAndGet();
+            return Instant.now();
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
         }
     }
 }
