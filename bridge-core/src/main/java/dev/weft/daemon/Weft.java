@@ -28,7 +28,9 @@ import dev.weft.server.WeftServer;
 import dev.weft.spi.ProviderConfigException;
 import dev.weft.spi.ProviderFactory;
 import dev.weft.status.StatusPublisher;
-import dev.weft.store.Store;
+import dev.weft.knot.KnotCursorStore;
+import dev.weft.store.Stores;
+import dev.weft.store.sqlite.SqliteStores;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.slf4j.Logger;
@@ -55,7 +57,7 @@ public final class Weft implements AutoCloseable {
     public static final String VERSION = versionOf();
 
     private final WeftConfig config;
-    private final Store store;
+    private final Stores store;
     private final RepoRegistry registry;
     private final EventLog events;
     private final StatusPublisher publisher;
@@ -82,25 +84,25 @@ public final class Weft implements AutoCloseable {
         this.jetstreamOptions = b.jetstreamOptions;
         this.meters = b.meters != null ? b.meters : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         Clock clock = b.clock;
-        this.store = Store.open(config.db());
+        this.store = SqliteStores.open(config.db());
         ScheduledThreadPoolExecutor pool = new ScheduledThreadPoolExecutor(2, Thread.ofVirtual().name("weft-sched-", 0).factory());
         pool.setRemoveOnCancelPolicy(true);
         this.scheduler = pool;
-        this.registry = new RepoRegistry(store, clock);
-        this.events = new EventLog(store, clock);
-        this.publisher = new StatusPublisher(store, events, clock, meters);
-        this.logs = new LogHub(store, clock);
+        this.registry = new RepoRegistry(store.registry(), clock);
+        this.events = new EventLog(store.statuses(), clock);
+        this.publisher = new StatusPublisher(store.statuses(), events, clock, meters);
+        this.logs = new LogHub(store.runs(), store.logs(), clock);
         RunOptions ro = b.runOptions.withWorkflowTimeout(config.workflowTimeout())
                 .withDelays(config.firstStatusDelay(), config.statusGap()).withDev(config.dev());
-        this.runs = new RunManager(store, logs, publisher, registry, ro, clock, scheduler, meters);
+        this.runs = new RunManager(store.runs(), store.statuses(), logs, publisher, registry, ro, clock, scheduler, meters);
         try {
-            this.secrets = new RepoSecrets(store, SecretCipher.loadOrCreate(config.secretsKeyFile()), clock);
+            this.secrets = new RepoSecrets(store.secrets(), SecretCipher.loadOrCreate(config.secretsKeyFile()), clock);
         } catch (IOException e) {
             closeQuietly();
             throw new UncheckedIOException("secrets key file " + config.secretsKeyFile() + ": " + e.getMessage(), e);
         }
         runs.secrets(repo -> secrets.values(repo.did(), repo.name()));
-        this.network = new NetworkRecords(store, registry, config.hostname(), config.ownerDid(),
+        this.network = new NetworkRecords(store.registry(), registry, config.hostname(), config.ownerDid(),
                 repo -> config.repos().contains(repo) || (config.acceptAllRepos() && config.knots().contains(repo.knot())),
                 clock);
         ServerOptions so = b.serverOptions.toBuilder().skewAllowance(config.eventsSkew()).build();
@@ -111,8 +113,8 @@ public final class Weft implements AutoCloseable {
         DidResolver dids = new DidResolver(config.plcUrl(), config.dev() ? "http" : "https", Duration.ofMinutes(10),
                 Duration.ofSeconds(10), clock);
         new NetworkXrpc(new ServiceAuth(config.hostname(), dids, clock),
-                new RepoResolver(store, dids, Duration.ofMinutes(10), Duration.ofSeconds(10), clock), registry, secrets,
-                store, id -> runs.cancel(id, CancelReason.REQUESTED)).mount(server.xrpcRoutes());
+                new RepoResolver(store.registry(), dids, Duration.ofMinutes(10), Duration.ofSeconds(10), clock), registry, secrets,
+                store.runs(), store.registry(), id -> runs.cancel(id, CancelReason.REQUESTED)).mount(server.xrpcRoutes());
         List<ProviderFactory> factories = b.factories != null ? b.factories
                 : ProviderRegistry.discover(Weft.class.getClassLoader());
         ProviderRegistry made;
@@ -125,7 +127,7 @@ public final class Weft implements AutoCloseable {
         }
         this.providers = made;
         runs.providers(providers::get);
-        this.knots = new KnotSupervisor(runs, store, config.dev(), b.knotOptions.withReplayWindow(config.replayWindow()),
+        this.knots = new KnotSupervisor(runs, KnotCursorStore.of(store.registry()), config.dev(), b.knotOptions.withReplayWindow(config.replayWindow()),
                 clock, meters);
     }
 
@@ -160,12 +162,12 @@ public final class Weft implements AutoCloseable {
             jetstream = new JetstreamClient(config.jetstream(), network, new JetstreamClient.CursorStore() {
                 @Override
                 public java.util.OptionalLong cursor() {
-                    return store.networkCursor(JetstreamClient.CURSOR);
+                    return store.registry().networkCursor(JetstreamClient.CURSOR);
                 }
 
                 @Override
                 public void save(long timeUs) {
-                    store.saveNetworkCursor(JetstreamClient.CURSOR, timeUs);
+                    store.registry().saveNetworkCursor(JetstreamClient.CURSOR, timeUs);
                 }
             }, jetstreamOptions, meters).start();
         } else if (registry.knots().isEmpty()) {
@@ -180,9 +182,9 @@ public final class Weft implements AutoCloseable {
     /** Carries out the cancels {@code weft cancel} queued in the database (it runs in another process). */
     private void operatorCancels() {
         try {
-            for (CancelRequest r : store.openCancelRequests()) {
+            for (CancelRequest r : store.runs().openCancelRequests()) {
                 RunManager.CancelOutcome outcome = runs.cancel(r.workflow(), CancelReason.REQUESTED);
-                store.finishCancelRequest(r.id(), outcome.name(), clock.instant());
+                store.runs().finishCancelRequest(r.id(), outcome.name(), clock.instant());
                 log.info("operator cancel of {}: {}", r.workflow(), outcome);
             }
         } catch (RuntimeException e) {
@@ -203,7 +205,7 @@ public final class Weft implements AutoCloseable {
         return "http://127.0.0.1:" + server.port();
     }
 
-    public Store store() {
+    public Stores store() {
         return store;
     }
 

@@ -2,7 +2,7 @@ package dev.weft.discovery;
 
 import dev.weft.model.RepoRef.RepoKey;
 import dev.weft.store.RegisteredRepo;
-import dev.weft.store.Store;
+import dev.weft.store.RegistryStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,7 +22,7 @@ import java.util.function.Consumer;
 public final class RepoRegistry {
     private static final Logger log = LoggerFactory.getLogger(RepoRegistry.class);
 
-    private final Store store;
+    private final RegistryStore store;
     private final Clock clock;
     private final Set<RepoKey> repos = ConcurrentHashMap.newKeySet();
     private final Set<String> wildcardKnots = ConcurrentHashMap.newKeySet();
@@ -35,7 +35,7 @@ public final class RepoRegistry {
         void knotRemoved(String knot);
     }
 
-    public RepoRegistry(Store store, Clock clock) {
+    public RepoRegistry(RegistryStore store, Clock clock) {
         this.store = store;
         this.clock = clock;
         for (RegisteredRepo r : store.repos()) repos.add(r.repo());

@@ -1,17 +1,26 @@
 package dev.weft.events;
 
+import dev.weft.model.Nanos;
 import dev.weft.model.StatusEvent;
 import dev.weft.store.OutboxEntry;
-import dev.weft.store.Store;
+import dev.weft.store.StatusStore;
+import dev.weft.store.StoredFrame;
+import dev.weft.wire.StatusFrames;
+import dev.weft.wire.Tid;
+import dev.weft.wire.WireEncodingException;
 
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-/** The {@link EventFeed} over the store's event log; {@link #append} is the only way in. */
+/**
+ * The {@link EventFeed} over the store's event log; {@link #append} is the only way in. This class
+ * owns the {@code /events} record's identity: it numbers events, derives their rkeys and encodes
+ * their frames, and the store keeps what it is given.
+ */
 public final class EventLog implements EventFeed {
-    private final Store store;
+    private final StatusStore store;
     private final Clock clock;
     private final CopyOnWriteArrayList<Runnable> subscribers = new CopyOnWriteArrayList<>();
     /**
@@ -24,26 +33,55 @@ public final class EventLog implements EventFeed {
     private long appended;
     /** Every event with a larger id is in the ring: the store's last id at start, then the last evicted. */
     private long floorId;
+    /** The last id published; appends are serialised by {@link #append}'s lock. */
+    private volatile long lastId;
 
-    public EventLog(Store store, Clock clock) {
+    public EventLog(StatusStore store, Clock clock) {
         this.store = store;
         this.clock = clock;
-        this.floorId = store.lastEventId();
+        this.lastId = store.lastEventId();
+        this.floorId = lastId;
     }
 
-    /** Publishes a due outbox entry and wakes subscribers. */
+    /**
+     * Publishes a due outbox entry and wakes subscribers. Ids are {@code max(now, last + 1)}:
+     * strictly increasing even when the clock repeats or steps back, and the rkey (a TID) is
+     * derived from the id, so it is unique forever.
+     */
     public StatusEvent append(OutboxEntry entry) {
-        Store.Published published = store.publishFramed(entry, Store.nanos(clock.instant()));
-        StatusEvent e = published.event();
+        return appendAll(List.of(entry)).get(0);
+    }
+
+    /** {@link #append} for due entries in order, stored in one transaction, subscribers woken once. */
+    public synchronized List<StatusEvent> appendAll(List<OutboxEntry> entries) {
+        long now = Nanos.of(clock.instant());
+        long id = lastId;
+        List<StatusStore.Publication> out = new ArrayList<>(entries.size());
+        for (OutboxEntry entry : entries) {
+            id = Math.max(now, id + 1);
+            // createdAt is the time the status was due, not when the publisher got to it: the
+            // pacing gaps are computed between due times, and the appview orders a workflow's
+            // statuses by createdAt, so a publication late by a fraction of a millisecond must
+            // not shrink them.
+            long createdAt = entry.notBefore() > 0 && entry.notBefore() <= now ? entry.notBefore() : now;
+            StatusEvent e = new StatusEvent(id, Tid.fromEventId(id), entry.workflow(), entry.status(), Nanos.instant(createdAt));
+            out.add(new StatusStore.Publication(e, encodeOrNull(e), entry.seq()));
+        }
+        store.publishAll(out);
+        lastId = id;
+        List<StatusEvent> events = new ArrayList<>(out.size());
         synchronized (ring) {
-            int slot = (int) (appended % RING);
-            if (appended >= RING) floorId = ring[slot].id();
-            ring[slot] = e;
-            frames[slot] = published.frame();
-            appended++;
+            for (StatusStore.Publication p : out) {
+                int slot = (int) (appended % RING);
+                if (appended >= RING) floorId = ring[slot].id();
+                ring[slot] = p.event();
+                frames[slot] = p.frame();
+                appended++;
+                events.add(p.event());
+            }
         }
         for (Runnable r : subscribers) r.run();
-        return e;
+        return events;
     }
 
     @Override
@@ -72,7 +110,27 @@ public final class EventLog implements EventFeed {
                 return out;
             }
         }
-        return store.framesAfter(afterId, limit);
+        List<StoredFrame> stored = store.framesAfter(afterId, limit);
+        List<EncodedEvent> out = new ArrayList<>(stored.size());
+        boolean legacy = false;
+        for (StoredFrame f : stored) {
+            legacy |= f.frame() == null;
+            out.add(new EncodedEvent(f.position(), f.frame()));
+        }
+        if (!legacy) return out;
+        // Rows published before frames were stored (schema 3): encode them from the full events.
+        List<EncodedEvent> filled = new ArrayList<>(out.size());
+        for (StatusEvent e : store.eventsAfter(afterId, out.size())) filled.add(new EncodedEvent(e.id(), encodeOrNull(e)));
+        return filled;
+    }
+
+    /** The exact frame, or null for a status Go could not encode either (it is skipped). */
+    private static byte[] encodeOrNull(StatusEvent e) {
+        try {
+            return StatusFrames.frame(e);
+        } catch (WireEncodingException x) {
+            return null;
+        }
     }
 
     /**
@@ -93,7 +151,7 @@ public final class EventLog implements EventFeed {
 
     @Override
     public long lastId() {
-        return store.lastEventId();
+        return lastId;
     }
 
     @Override

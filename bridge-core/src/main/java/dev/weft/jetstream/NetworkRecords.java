@@ -5,7 +5,7 @@ import dev.weft.discovery.RepoRegistry;
 import dev.weft.model.RepoRef.RepoKey;
 import dev.weft.store.Collaborator;
 import dev.weft.store.Member;
-import dev.weft.store.Store;
+import dev.weft.store.RegistryStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,7 +47,7 @@ public final class NetworkRecords {
     public static final Set<String> COLLECTIONS = Set.of(MEMBER, REPO, COLLABORATOR);
     private static final Pattern KNOT = Pattern.compile("[A-Za-z0-9.\\-\\[\\]:]+");
 
-    private final Store store;
+    private final RegistryStore store;
     private final RepoRegistry registry;
     private final String hostname;
     private final String owner;
@@ -69,7 +69,7 @@ public final class NetworkRecords {
     /**
      * @param isStatic registrations from the static configuration, which the Jetstream never releases
      */
-    public NetworkRecords(Store store, RepoRegistry registry, String hostname, String ownerDid,
+    public NetworkRecords(RegistryStore store, RepoRegistry registry, String hostname, String ownerDid,
                           Predicate<RepoKey> isStatic, Clock clock) {
         this.store = Objects.requireNonNull(store, "store");
         this.registry = Objects.requireNonNull(registry, "registry");

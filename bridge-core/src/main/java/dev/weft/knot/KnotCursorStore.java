@@ -15,6 +15,21 @@ import java.util.OptionalLong;
  * handled, since a lost checkpoint only widens the next replay.
  */
 public interface KnotCursorStore {
+    /** The knot checkpoints kept in the registry store. */
+    static KnotCursorStore of(dev.weft.store.RegistryStore registry) {
+        return new KnotCursorStore() {
+            @Override
+            public OptionalLong cursor(String knot) {
+                return registry.knotCursor(knot);
+            }
+
+            @Override
+            public void saveCursor(String knot, long unixNanos) {
+                registry.saveKnotCursor(knot, unixNanos);
+            }
+        };
+    }
+
     OptionalLong cursor(String knot);
 
     void saveCursor(String knot, long unixNanos);

@@ -4,7 +4,9 @@ import dev.weft.model.LogLine;
 import dev.weft.model.WorkflowId;
 import dev.weft.spi.LogFetch;
 import dev.weft.store.RunRecord;
-import dev.weft.store.Store;
+import dev.weft.store.LogStore;
+import dev.weft.store.RunStore;
+import dev.weft.store.StoredFrame;
 import dev.weft.wire.GoJson;
 
 import java.time.Clock;
@@ -24,7 +26,8 @@ import java.util.function.UnaryOperator;
  * {@link LogFeed}. Viewers re-read from the store by sequence, so nothing is pushed twice or lost.
  */
 public final class LogHub implements LogFeed {
-    private final Store store;
+    private final RunStore runs;
+    private final LogStore store;
     private final Clock clock;
     private final ConcurrentHashMap<Long, RunLogWriter> writers = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Long, CopyOnWriteArrayList<Runnable>> subscribers = new ConcurrentHashMap<>();
@@ -32,7 +35,8 @@ public final class LogHub implements LogFeed {
     private final java.util.Set<Long> finishedWithViewers = ConcurrentHashMap.newKeySet();
     private volatile LongFunction<LogFetch> backfill = id -> LogFetch.COMPLETE;
 
-    public LogHub(Store store, Clock clock) {
+    public LogHub(RunStore runs, LogStore store, Clock clock) {
+        this.runs = runs;
         this.store = store;
         this.clock = clock;
     }
@@ -49,7 +53,7 @@ public final class LogHub implements LogFeed {
      * @param filter applied to every data line's text before it is stored (secret masking)
      */
     public RunLogWriter writer(long runId, UnaryOperator<String> filter) {
-        return writers.computeIfAbsent(runId, id -> new RunLogWriter(this, id, store.steps(id), store.lastLogSeq(id), filter));
+        return writers.computeIfAbsent(runId, id -> new RunLogWriter(this, id, store.steps(id), store.lastSeq(id), filter));
     }
 
     /**
@@ -69,8 +73,16 @@ public final class LogHub implements LogFeed {
         return clock;
     }
 
-    Store store() {
+    LogStore store() {
         return store;
+    }
+
+    /** A run's stored frames as the feed hands them out. */
+    List<EncodedLine> stored(long runId, long afterSeq, int limit) {
+        List<StoredFrame> frames = store.after(runId, afterSeq, limit);
+        List<EncodedLine> out = new java.util.ArrayList<>(frames.size());
+        for (StoredFrame f : frames) out.add(new EncodedLine(f.position(), f.frame()));
+        return out;
     }
 
     void appended(long runId) {
@@ -80,10 +92,10 @@ public final class LogHub implements LogFeed {
 
     @Override
     public Optional<WorkflowLog> open(WorkflowId workflow) throws LogBackendException {
-        Optional<RunRecord> found = store.run(workflow);
+        Optional<RunRecord> found = runs.run(workflow);
         if (found.isEmpty()) return Optional.empty();
         RunRecord run = found.get();
-        if (run.externalId() != null && store.lastLogSeq(run.id()) == 0) {
+        if (run.externalId() != null && store.lastSeq(run.id()) == 0) {
             LogFetch fetched = backfill.apply(run.id());
             if (fetched == LogFetch.BACKEND_FAILURE) {
                 throw new LogBackendException("the provider for " + workflow + " could not fetch its log");
@@ -94,14 +106,14 @@ public final class LogHub implements LogFeed {
             @Override
             public List<EncodedLine> after(long afterSeq, int limit) {
                 RunLogWriter w = writers.get(id);
-                return w != null ? w.after(afterSeq, limit) : store.logAfter(id, afterSeq, limit);
+                return w != null ? w.after(afterSeq, limit) : stored(id, afterSeq, limit);
             }
 
             @Override
             public boolean complete() {
                 RunLogWriter w = writers.get(id);
                 if (w != null) return w.isComplete();
-                return store.run(id).map(RunRecord::logComplete).orElse(true);
+                return runs.run(id).map(RunRecord::logComplete).orElse(true);
             }
 
             @Override

@@ -7,7 +7,7 @@ import dev.weft.model.LogLine.Stream;
 import dev.weft.spi.RunLog;
 import dev.weft.spi.Step;
 import dev.weft.store.StepRecord;
-import dev.weft.store.Store;
+import dev.weft.model.Nanos;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -54,7 +54,7 @@ public final class RunLogWriter implements RunLog {
             if (complete) throw new IllegalStateException("run " + runId + " has ended; its log is closed");
             step = new StepImpl(steps.size(), name, command == null ? "" : command, system, false);
             steps.add(step);
-            hub.store().insertStep(new StepRecord(runId, step.id, name, step.command, system, Store.nanos(t), null));
+            hub.store().insertStep(new StepRecord(runId, step.id, name, step.command, system, Nanos.of(t), null));
             write(LogLine.control(step.id, StepStatus.START, name, system ? StepKind.SYSTEM : StepKind.USER,
                     step.command, LogHub.utc(t)));
         }
@@ -85,7 +85,7 @@ public final class RunLogWriter implements RunLog {
             for (StepImpl s : steps) {
                 if (!s.ended) endLocked(s, at);
             }
-            hub.store().markLogComplete(runId);
+            hub.store().markComplete(runId);
             complete = true;
         }
         hub.appended(runId);
@@ -101,7 +101,7 @@ public final class RunLogWriter implements RunLog {
 
     private void write(LogLine line) {
         byte[] frame = LogHub.encode(line);
-        hub.store().appendLog(runId, seq + 1, frame);
+        hub.store().append(runId, seq + 1, frame);
         seq++;
         if (seq - tailFrom >= tail.length && tail.length < TAIL) grow();
         tail[(int) (seq % tail.length)] = new LogFeed.EncodedLine(seq, frame);
@@ -127,12 +127,12 @@ public final class RunLogWriter implements RunLog {
                 return out;
             }
         }
-        return hub.store().logAfter(runId, afterSeq, limit);
+        return hub.stored(runId, afterSeq, limit);
     }
 
     private void endLocked(StepImpl s, Instant at) {
         s.ended = true;
-        hub.store().endStep(runId, s.id, Store.nanos(at));
+        hub.store().endStep(runId, s.id, Nanos.of(at));
         write(LogLine.control(s.id, StepStatus.END, s.name, s.system ? StepKind.SYSTEM : StepKind.USER, s.command,
                 LogHub.utc(at)));
     }

@@ -24,7 +24,9 @@ import dev.weft.spi.SecretSupport;
 import dev.weft.spi.WorkflowSpecException;
 import dev.weft.status.StatusPublisher;
 import dev.weft.store.RunRecord;
-import dev.weft.store.Store;
+import dev.weft.model.Nanos;
+import dev.weft.store.RunStore;
+import dev.weft.store.StatusStore;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -61,7 +63,8 @@ public final class RunManager implements TriggerSink, AutoCloseable {
     /** Attribute marking that spawn was called, so recovery resumes rather than spawns again. */
     static final String SPAWNED = "weft.spawned";
 
-    private final Store store;
+    private final RunStore store;
+    private final StatusStore statuses;
     private final LogHub logs;
     private final StatusPublisher publisher;
     private final RepoRegistry registry;
@@ -78,9 +81,10 @@ public final class RunManager implements TriggerSink, AutoCloseable {
     private final Counter unregistered;
     private final MeterRegistry meters;
 
-    public RunManager(Store store, LogHub logs, StatusPublisher publisher, RepoRegistry registry, RunOptions options,
+    public RunManager(RunStore store, StatusStore statuses, LogHub logs, StatusPublisher publisher, RepoRegistry registry, RunOptions options,
                       Clock clock, ScheduledExecutorService timers, MeterRegistry meters) {
         this.store = store;
+        this.statuses = statuses;
         this.logs = logs;
         this.publisher = publisher;
         this.registry = registry;
@@ -92,7 +96,7 @@ public final class RunManager implements TriggerSink, AutoCloseable {
         this.duplicates = Counter.builder("weft.triggers").tag("outcome", "duplicate").register(meters);
         this.unregistered = Counter.builder("weft.triggers").tag("outcome", "unregistered").register(meters);
         for (RunState s : RunState.values()) {
-            Gauge.builder("weft.runs", store, st -> st.countRunsByState().getOrDefault(s, 0L))
+            Gauge.builder("weft.runs", store, st -> st.countByState().getOrDefault(s, 0L))
                     .tag("status", s.wireName()).description("runs by current status").register(meters);
         }
         logs.backfill(this::fetchLogs);
@@ -124,12 +128,12 @@ public final class RunManager implements TriggerSink, AutoCloseable {
         Map<String, String> secretsFor(RepoKey repo) throws Exception;
     }
 
-    Store store() {
+    RunStore store() {
         return store;
     }
 
     long nowNanos() {
-        return Store.nanos(clock.instant());
+        return Nanos.of(clock.instant());
     }
 
     // ------------------------------------------------------------------ intake
@@ -142,7 +146,7 @@ public final class RunManager implements TriggerSink, AutoCloseable {
                     trigger.pipeline(), trigger.repo().key());
             return Outcome.UNREGISTERED;
         }
-        long pendingAt = Store.nanos(trigger.receivedAt().plus(options.firstStatusDelay()));
+        long pendingAt = Nanos.of(trigger.receivedAt().plus(options.firstStatusDelay()));
         Optional<List<RunRecord>> runs = store.insertTrigger(trigger, pendingAt);
         if (runs.isEmpty()) {
             duplicates.increment();
@@ -173,7 +177,7 @@ public final class RunManager implements TriggerSink, AutoCloseable {
             try {
                 Trigger t = triggers.computeIfAbsent(r.workflow().pipeline().toString(),
                         k -> store.trigger(r.workflow().pipeline()).orElseThrow());
-                RunHandle h = load(r, t, store.lastScheduled(r.id()));
+                RunHandle h = load(r, t, statuses.lastScheduled(r.id()));
                 boolean spawned = store.attribute(r.id(), SPAWNED).isPresent();
                 scheduleTimeout(h);
                 Thread.ofVirtual().name("weft-run-" + r.id()).start(() -> drive(h, spawned));
@@ -314,7 +318,7 @@ public final class RunManager implements TriggerSink, AutoCloseable {
     /** When a run's next status may be published: pacing rules of spec section 4. */
     long notBefore(RunHandle h, long lastScheduled) {
         long now = nowNanos();
-        long first = Store.nanos(h.createdAt().plus(options.firstStatusDelay()));
+        long first = Nanos.of(h.createdAt().plus(options.firstStatusDelay()));
         long gap = lastScheduled == 0 ? 0 : lastScheduled + options.statusGap().toNanos();
         return Math.max(now, Math.max(first, gap));
     }
@@ -410,7 +414,7 @@ public final class RunManager implements TriggerSink, AutoCloseable {
     private Run loadInactive(RunRecord r) {
         RunHandle h = active.get(r.id());
         if (h != null) return h;
-        return newHandle(r, store.trigger(r.workflow().pipeline()).orElseThrow(), store.lastScheduled(r.id()));
+        return newHandle(r, store.trigger(r.workflow().pipeline()).orElseThrow(), statuses.lastScheduled(r.id()));
     }
 
     private LogFetch fetchLogs(long runId) {

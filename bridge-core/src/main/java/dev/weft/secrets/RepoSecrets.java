@@ -1,7 +1,7 @@
 package dev.weft.secrets;
 
 import dev.weft.store.StoredSecret;
-import dev.weft.store.Store;
+import dev.weft.store.SecretStore;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -27,11 +27,11 @@ public final class RepoSecrets {
     /** Weft's limit on a value's length, in UTF-8 bytes. */
     public static final int MAX_VALUE = 16 * 1024;
 
-    private final Store store;
+    private final SecretStore store;
     private final SecretCipher cipher;
     private final Clock clock;
 
-    public RepoSecrets(Store store, SecretCipher cipher, Clock clock) {
+    public RepoSecrets(SecretStore store, SecretCipher cipher, Clock clock) {
         this.store = Objects.requireNonNull(store, "store");
         this.cipher = Objects.requireNonNull(cipher, "cipher");
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -65,19 +65,19 @@ public final class RepoSecrets {
         String why = invalid(key, value);
         if (why != null) throw new IllegalArgumentException(why);
         byte[] sealed = cipher.seal(value.getBytes(StandardCharsets.UTF_8), context(repoDid, repoName, key));
-        return store.insertSecret(new StoredSecret(repoDid, repoName, key, repoUri, sealed, cipher.keyId(),
+        return store.insert(new StoredSecret(repoDid, repoName, key, repoUri, sealed, cipher.keyId(),
                 clock.instant(), createdBy));
     }
 
     /** Removes a secret; false when there was none. */
     public boolean remove(String repoDid, String repoName, String key) {
-        return store.deleteSecret(repoDid, repoName, key);
+        return store.delete(repoDid, repoName, key);
     }
 
     /** Keys and metadata of a repository's secrets, by key. */
     public List<Listed> list(String repoDid, String repoName) {
         List<Listed> out = new ArrayList<>();
-        for (StoredSecret s : store.secrets(repoDid, repoName)) {
+        for (StoredSecret s : store.list(repoDid, repoName)) {
             out.add(new Listed(s.repoUri(), s.key(), s.createdAt(), s.createdBy()));
         }
         return out;
@@ -91,7 +91,7 @@ public final class RepoSecrets {
      */
     public Map<String, String> values(String repoDid, String repoName) throws SecretsException {
         Map<String, String> out = new LinkedHashMap<>();
-        for (StoredSecret s : store.secrets(repoDid, repoName)) {
+        for (StoredSecret s : store.list(repoDid, repoName)) {
             if (!s.keyId().equals(cipher.keyId())) {
                 throw new SecretsException("secret " + s.key() + " of " + repoDid + "/" + repoName
                         + " was sealed with another key (id " + s.keyId() + "; this WEFT_SECRETS_KEY_FILE is "

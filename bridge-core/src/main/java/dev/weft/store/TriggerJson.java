@@ -20,13 +20,13 @@ import java.util.List;
  * without the knot. Deliberately not the knot's record format: that one is validated once, at
  * the door, and this one is always well-formed.
  */
-final class TriggerJson {
+public final class TriggerJson {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private TriggerJson() {
     }
 
-    static String write(Trigger t) {
+    public static String write(Trigger t) {
         ObjectNode o = JSON.createObjectNode();
         o.put("knot", t.pipeline().knot());
         o.put("rkey", t.pipeline().rkey());
@@ -71,7 +71,7 @@ final class TriggerJson {
         return o.toString();
     }
 
-    static Trigger read(String text) {
+    public static Trigger read(String text) {
         try {
             JsonNode o = JSON.readTree(text);
             JsonNode r = o.get("repo");

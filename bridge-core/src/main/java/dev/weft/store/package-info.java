@@ -1,6 +1,11 @@
 /**
- * Durable state in one SQLite file (WAL): registrations, knot cursors, the exactly-once trigger
- * guard, run intent rows, the status outbox and event log, steps and log frames. Schema changes
- * are numbered migrations ({@code V<n>__*.sql}) applied in order at open.
+ * Weft's durable state behind narrow interfaces, one per aggregate: {@link dev.weft.store.RunStore}
+ * (trigger intent, runs, attributes, operator cancels), {@link dev.weft.store.StatusStore} (status
+ * outbox and event log), {@link dev.weft.store.LogStore} (steps and log frames),
+ * {@link dev.weft.store.RegistryStore} (repos, cursors, members, collaborators) and
+ * {@link dev.weft.store.SecretStore}, gathered by {@link dev.weft.store.Stores}. The interfaces say
+ * what weft needs, not how a database does it; implementations ({@code sqlite} today) pass the
+ * contract tests written once in {@code StoreContract}. This package depends on nothing above it:
+ * wire frames arrive already encoded and are kept as bytes.
  */
 package dev.weft.store;

@@ -18,7 +18,8 @@ import dev.weft.secrets.RepoSecrets;
 import dev.weft.server.XrpcHandler.Request;
 import dev.weft.server.XrpcHandler.Response;
 import dev.weft.server.XrpcRoutes;
-import dev.weft.store.Store;
+import dev.weft.store.RegistryStore;
+import dev.weft.store.RunStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,16 +70,18 @@ public final class NetworkXrpc {
     private final RepoResolver repos;
     private final RepoRegistry registry;
     private final RepoSecrets secrets;
-    private final Store store;
+    private final RunStore store;
+    private final RegistryStore records;
     private final Function<WorkflowId, CancelOutcome> cancel;
 
-    public NetworkXrpc(ServiceAuth auth, RepoResolver repos, RepoRegistry registry, RepoSecrets secrets, Store store,
+    public NetworkXrpc(ServiceAuth auth, RepoResolver repos, RepoRegistry registry, RepoSecrets secrets, RunStore store, RegistryStore records,
                        Function<WorkflowId, CancelOutcome> cancel) {
         this.auth = Objects.requireNonNull(auth, "auth");
         this.repos = Objects.requireNonNull(repos, "repos");
         this.registry = Objects.requireNonNull(registry, "registry");
         this.secrets = Objects.requireNonNull(secrets, "secrets");
         this.store = Objects.requireNonNull(store, "store");
+        this.records = Objects.requireNonNull(records, "records");
         this.cancel = Objects.requireNonNull(cancel, "cancel");
     }
 
@@ -241,7 +244,7 @@ public final class NetworkXrpc {
             throw refuse(502, "UpstreamFailure", "cannot read the repository record: " + e.getMessage());
         }
         if (repo.isEmpty()) throw refuse(404, "RepoNotFound", "no repository record " + repoUri);
-        boolean allowed = caller.equals(uri.did()) || store.isCollaborator(uri.uri(), caller);
+        boolean allowed = caller.equals(uri.did()) || records.isCollaborator(uri.uri(), caller);
         if (!allowed) {
             throw refuse(401, "AccessControl",
                     "DID does not have sufficient access permissions for this operation: " + caller);

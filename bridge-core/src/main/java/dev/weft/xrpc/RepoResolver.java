@@ -7,7 +7,7 @@ import dev.weft.auth.DidResolver;
 import dev.weft.model.RepoRef.RepoKey;
 import dev.weft.net.BoundedFetch;
 import dev.weft.net.Deadline;
-import dev.weft.store.Store;
+import dev.weft.store.RegistryStore;
 
 import java.io.IOException;
 import java.net.URI;
@@ -37,7 +37,7 @@ public final class RepoResolver {
     private static final Pattern AT_URI = Pattern.compile("at://(did:[a-z]+:[A-Za-z0-9._:%\\-]+)/sh\\.tangled\\.repo/([A-Za-z0-9._:~\\-]{1,512})");
     private static final int MAX_BYTES = 256 * 1024;
 
-    private final Store store;
+    private final RegistryStore store;
     private final DidResolver dids;
     private final Duration ttl;
     private final Duration timeout;
@@ -55,7 +55,7 @@ public final class RepoResolver {
         }
     }
 
-    public RepoResolver(Store store, DidResolver dids, Duration ttl, Duration timeout, Clock clock) {
+    public RepoResolver(RegistryStore store, DidResolver dids, Duration ttl, Duration timeout, Clock clock) {
         this.store = Objects.requireNonNull(store, "store");
         this.dids = Objects.requireNonNull(dids, "dids");
         this.ttl = Objects.requireNonNull(ttl, "ttl");

@@ -3,7 +3,7 @@ package dev.weft.jetstream;
 import dev.weft.discovery.RepoRegistry;
 import dev.weft.model.RepoRef.RepoKey;
 import dev.weft.store.RegisteredRepo;
-import dev.weft.store.Store;
+import dev.weft.store.sqlite.SqliteStores;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -40,7 +40,7 @@ class JetstreamDiscoveryTest {
     @TempDir
     Path dir;
     TestJetstream js;
-    Store store;
+    SqliteStores store;
     RepoRegistry registry;
     JetstreamClient client;
     SimpleMeterRegistry meters;
@@ -61,8 +61,8 @@ class JetstreamDiscoveryTest {
     }
 
     void open() {
-        store = Store.open(dir.resolve("weft.db"));
-        registry = new RepoRegistry(store, Clock.systemUTC());
+        store = SqliteStores.open(dir.resolve("weft.db"));
+        registry = new RepoRegistry(store.registry(), Clock.systemUTC());
         registry.addListener(new RepoRegistry.KnotListener() {
             @Override
             public void knotAdded(String knot) {
@@ -74,17 +74,17 @@ class JetstreamDiscoveryTest {
                 knotEvents.add("-" + knot);
             }
         });
-        NetworkRecords records = new NetworkRecords(store, registry, HOST, OWNER, STATIC::equals, Clock.systemUTC());
+        NetworkRecords records = new NetworkRecords(store.registry(), registry, HOST, OWNER, STATIC::equals, Clock.systemUTC());
         meters = new SimpleMeterRegistry();
         client = new JetstreamClient(js.url(), records, new JetstreamClient.CursorStore() {
             @Override
             public OptionalLong cursor() {
-                return store.networkCursor(JetstreamClient.CURSOR);
+                return store.registry().networkCursor(JetstreamClient.CURSOR);
             }
 
             @Override
             public void save(long timeUs) {
-                store.saveNetworkCursor(JetstreamClient.CURSOR, timeUs);
+                store.registry().saveNetworkCursor(JetstreamClient.CURSOR, timeUs);
             }
         }, JetstreamOptions.defaults().withReplayWindow(replayWindow)
                 .withBackoff(Duration.ofMillis(20), Duration.ofMillis(200)).withConnectTimeout(Duration.ofSeconds(5)), meters)
@@ -115,7 +115,7 @@ class JetstreamDiscoveryTest {
     }
 
     long cursor() {
-        return store.networkCursor(JetstreamClient.CURSOR).orElse(-1);
+        return store.registry().networkCursor(JetstreamClient.CURSOR).orElse(-1);
     }
 
     /** Waits until the client has processed everything published so far. */
@@ -143,7 +143,7 @@ class JetstreamDiscoveryTest {
     @DisplayName("members: the owner's records for this instance add and remove them; others do not count")
     void members() {
         js.put(OWNER, MEMBER, "m1", false, member(ALICE, HOST));
-        await().until(() -> store.isMember(ALICE));
+        await().until(() -> store.registry().isMember(ALICE));
         // A new member widens the subscription at once, resuming from the cursor.
         await().until(() -> js.requests().size() == 2);
         Map<String, List<String>> q = TestJetstream.query(js.requests().get(1));
@@ -156,14 +156,14 @@ class JetstreamDiscoveryTest {
         settle(t);
         t = js.put(OWNER, MEMBER, "m4", false, member(OWNER, HOST)); // the owner naming itself changes nothing
         settle(t);
-        assertFalse(store.isMember(BOB), "a member of another spindle");
-        assertFalse(store.isMember(MALLORY), "a member record not authored by the owner");
+        assertFalse(store.registry().isMember(BOB), "a member of another spindle");
+        assertFalse(store.registry().isMember(MALLORY), "a member record not authored by the owner");
         assertEquals(1.0, frames("ignored"), "the stranger's record");
-        assertEquals(List.of(ALICE, OWNER), store.members().stream().map(m -> m.subject()).toList());
-        assertEquals("at://" + OWNER + "/" + MEMBER + "/m1", store.members().get(0).source());
+        assertEquals(List.of(ALICE, OWNER), store.registry().members().stream().map(m -> m.subject()).toList());
+        assertEquals("at://" + OWNER + "/" + MEMBER + "/m1", store.registry().members().get(0).source());
 
         js.delete(OWNER, MEMBER, "m1");
-        await().until(() -> !store.isMember(ALICE));
+        await().until(() -> !store.registry().isMember(ALICE));
         await().until(() -> js.requests().size() == 3);
         assertEquals(List.of(OWNER), TestJetstream.query(js.requests().get(2)).get("wantedDids"));
     }
@@ -175,7 +175,7 @@ class JetstreamDiscoveryTest {
         RepoKey k2 = new RepoKey("knot2.example", OWNER, "hello");
         js.put(OWNER, REPO, "r1", false, repo("hello", "knot1.example", HOST));
         await().until(() -> registry.isRegistered(k1));
-        assertEquals("at://" + OWNER + "/" + REPO + "/r1", store.repos().get(0).source());
+        assertEquals("at://" + OWNER + "/" + REPO + "/r1", store.registry().repos().get(0).source());
         assertEquals(List.of("+knot1.example"), knotEvents);
 
         js.put(OWNER, REPO, "r1", true, repo("hello", "knot2.example", HOST));
@@ -198,16 +198,16 @@ class JetstreamDiscoveryTest {
         long t = js.delete(OWNER, REPO, "r2");
         settle(t);
         assertFalse(registry.isRegistered(k3));
-        assertTrue(store.repos().isEmpty());
+        assertTrue(store.registry().repos().isEmpty());
         assertEquals("-knot1.example", knotEvents.getLast());
-        assertTrue(store.repoRecordsOf(OWNER).isEmpty());
+        assertTrue(store.registry().repoRecordsOf(OWNER).isEmpty());
     }
 
     @Test
     @DisplayName("repos of members count while they are members; strangers' records are ignored")
     void memberRepos() {
         js.put(OWNER, MEMBER, "m1", false, member(ALICE, HOST));
-        await().until(() -> store.isMember(ALICE) && js.requests().size() == 2 && client.isConnected());
+        await().until(() -> store.registry().isMember(ALICE) && js.requests().size() == 2 && client.isConnected());
         RepoKey a = new RepoKey("knot1.example", ALICE, "alices");
         js.put(ALICE, REPO, "a1", false, repo("alices", "knot1.example", HOST));
         await().until(() -> registry.isRegistered(a));
@@ -220,11 +220,11 @@ class JetstreamDiscoveryTest {
         await().until(() -> frames("ignored") >= 2.0);
         assertFalse(registry.isRegistered(new RepoKey("knot1.example", MALLORY, "evil")));
         assertFalse(registry.isRegistered(new RepoKey("knot1.example", MALLORY, "evil2")));
-        assertFalse(store.isMember(MALLORY));
+        assertFalse(store.registry().isMember(MALLORY));
 
         js.delete(OWNER, MEMBER, "m1");
         await().until(() -> !registry.isRegistered(a));
-        assertTrue(store.repoRecordsOf(ALICE).isEmpty());
+        assertTrue(store.registry().repoRecordsOf(ALICE).isEmpty());
     }
 
     @Test
@@ -245,13 +245,13 @@ class JetstreamDiscoveryTest {
         long t = js.put(OWNER, COLLABORATOR, "c2", false,
                 Map.of("subject", MALLORY, "repo", "at://" + ALICE + "/" + REPO + "/r9", "createdAt", "2025-12-01T00:00:00Z"));
         settle(t);
-        assertTrue(store.isCollaborator(repoUri, BOB));
-        assertFalse(store.isCollaborator("at://" + ALICE + "/" + REPO + "/r9", MALLORY), "not the author's repo");
+        assertTrue(store.registry().isCollaborator(repoUri, BOB));
+        assertFalse(store.registry().isCollaborator("at://" + ALICE + "/" + REPO + "/r9", MALLORY), "not the author's repo");
         raw(MALLORY, COLLABORATOR, "c3", "{\"subject\":\"" + MALLORY + "\",\"repo\":\"at://" + MALLORY + "/" + REPO + "/x\"}");
         t = js.delete(OWNER, COLLABORATOR, "c1");
         settle(t);
-        assertFalse(store.isCollaborator(repoUri, BOB));
-        assertTrue(store.collaborators().isEmpty());
+        assertFalse(store.registry().isCollaborator(repoUri, BOB));
+        assertTrue(store.registry().collaborators().isEmpty());
     }
 
     @Test
@@ -275,12 +275,12 @@ class JetstreamDiscoveryTest {
     @DisplayName("a replay after a dropped connection neither loses nor doubles anything")
     void replayAfterReconnect() {
         js.put(OWNER, MEMBER, "m1", false, member(ALICE, HOST));
-        await().until(() -> store.isMember(ALICE) && js.requests().size() == 2 && client.isConnected());
+        await().until(() -> store.registry().isMember(ALICE) && js.requests().size() == 2 && client.isConnected());
         long t = js.put(OWNER, REPO, "r1", false, repo("hello", "knot1.example", HOST));
         js.put(OWNER, REPO, "r2", false, repo("moved", "knot1.example", HOST));
         t = js.put(OWNER, REPO, "r2", true, repo("moved", "knot2.example", HOST));
         settle(t);
-        List<RegisteredRepo> before = store.repos();
+        List<RegisteredRepo> before = store.registry().repos();
         long saved = cursor();
         double appliedBefore = frames("applied");
 
@@ -294,7 +294,7 @@ class JetstreamDiscoveryTest {
         // Everything before the drop came again and was recognised; only the new record applied.
         assertTrue(frames("replayed") >= 4.0, "replayed " + frames("replayed"));
         assertEquals(appliedBefore + 1, frames("applied"));
-        List<RegisteredRepo> after = store.repos();
+        List<RegisteredRepo> after = store.registry().repos();
         assertEquals(3, after.size());
         assertTrue(after.containsAll(before), "registrations and their times unchanged");
         assertEquals(List.of("+knot1.example", "+knot2.example"), knotEvents, "each knot started once");
@@ -321,7 +321,7 @@ class JetstreamDiscoveryTest {
         js.put(OWNER, REPO, "r1", false, repo("kept", "knot1.example", HOST));
         long t = js.put(OWNER, REPO, "r2", false, repo("dropped", "knot1.example", HOST));
         settle(t);
-        RegisteredRepo keptBefore = store.repos().stream().filter(r -> r.repo().equals(kept)).findFirst().orElseThrow();
+        RegisteredRepo keptBefore = store.registry().repos().stream().filter(r -> r.repo().equals(kept)).findFirst().orElseThrow();
         long saved = cursor();
 
         long[] last = new long[1];
@@ -335,7 +335,7 @@ class JetstreamDiscoveryTest {
         assertTrue(registry.isRegistered(kept));
         assertFalse(registry.isRegistered(dropped));
         assertTrue(registry.isRegistered(added));
-        List<RegisteredRepo> repos = store.repos();
+        List<RegisteredRepo> repos = store.registry().repos();
         assertEquals(2, repos.size());
         assertTrue(repos.contains(keptBefore), "the kept registration is the same row, same time");
         assertEquals(2.0, frames("replayed"), "r1 and r2 came again after the restart and were skipped");

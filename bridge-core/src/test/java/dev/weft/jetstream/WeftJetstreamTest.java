@@ -67,16 +67,16 @@ class WeftJetstreamTest {
         js.put(OWNER, REPO, "p1", false, repo("pinned", "knot.static"));
         RepoKey hello = new RepoKey("knot1.example", OWNER, "hello");
         await().until(() -> weft.registry().isRegistered(hello));
-        RegisteredRepo before = weft.store().repos().stream().filter(r -> r.repo().equals(hello)).findFirst().orElseThrow();
+        RegisteredRepo before = weft.store().registry().repos().stream().filter(r -> r.repo().equals(hello)).findFirst().orElseThrow();
 
         weft.close();
         js.delete(OWNER, REPO, "p1");
         long last = js.put(OWNER, REPO, "r2", false, repo("later", "knot2.example"));
         weft = start(true);
-        await().until(() -> weft.store().networkCursor(JetstreamClient.CURSOR).orElse(0) >= last);
+        await().until(() -> weft.store().registry().networkCursor(JetstreamClient.CURSOR).orElse(0) >= last);
         assertTrue(weft.registry().isRegistered(new RepoKey("knot2.example", OWNER, "later")), "created while weft was down");
         assertTrue(weft.registry().isRegistered(new RepoKey("knot.static", OWNER, "pinned")), "static stays");
-        List<RegisteredRepo> repos = weft.store().repos();
+        List<RegisteredRepo> repos = weft.store().registry().repos();
         assertEquals(3, repos.size(), repos.toString());
         assertTrue(repos.contains(before), "not registered twice, same row and time");
         List<String> requests = js.requests();

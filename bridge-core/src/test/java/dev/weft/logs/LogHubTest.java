@@ -7,7 +7,7 @@ import dev.weft.model.TriggerKind;
 import dev.weft.model.Workflow;
 import dev.weft.spi.Step;
 import dev.weft.store.RunRecord;
-import dev.weft.store.Store;
+import dev.weft.store.sqlite.SqliteStores;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,11 +32,11 @@ class LogHubTest {
     @Test
     @DisplayName("a live reader at any cursor sees exactly the stored frames, while the tail grows and wraps")
     void tailMatchesStore() throws Exception {
-        try (Store store = Store.open(dir.resolve("w.db"))) {
-            RunRecord run = store.insertTrigger(new Trigger(new PipelineId("k", "3k1"), new RepoRef("k", "did:plc:x", "r"),
+        try (SqliteStores store = SqliteStores.open(dir.resolve("w.db"))) {
+            RunRecord run = store.runs().insertTrigger(new Trigger(new PipelineId("k", "3k1"), new RepoRef("k", "did:plc:x", "r"),
                     new TriggerKind.Manual(List.of()), List.of(new Workflow("a.yml", "stub", null, "")), Instant.now()), 0)
                     .orElseThrow().get(0);
-            LogHub hub = new LogHub(store, Clock.systemUTC());
+            LogHub hub = new LogHub(store.runs(), store.logs(), Clock.systemUTC());
             RunLogWriter w = hub.writer(run.id(), UnaryOperator.identity());
             LogFeed.WorkflowLog log = hub.open(run.workflow()).orElseThrow();
             Step step = w.startStep("s", "cmd");
@@ -54,7 +54,7 @@ class LogHubTest {
             List<LogFeed.EncodedLine> old = log.after(1, 10);
             assertEquals(2, old.get(0).seq(), "a cursor older than the tail reads the store");
             for (int i = 0; i < old.size(); i++) {
-                assertArrayEquals(store.logAfter(run.id(), 1, 10).get(i).frame(), old.get(i).frame());
+                assertArrayEquals(store.logs().after(run.id(), 1, 10).get(i).frame(), old.get(i).frame());
             }
             assertFalse(log.complete());
             w.complete(Instant.now());
@@ -65,11 +65,11 @@ class LogHubTest {
                 seen.addAll(got);
                 read = got.get(got.size() - 1).seq();
             }
-            List<LogFeed.EncodedLine> stored = store.logAfter(run.id(), 0, 100_000);
+            List<dev.weft.store.StoredFrame> stored = store.logs().after(run.id(), 0, 100_000);
             assertEquals(9002, stored.size());
             assertEquals(stored.size(), seen.size());
             for (int i = 0; i < stored.size(); i++) {
-                assertEquals(stored.get(i).seq(), seen.get(i).seq());
+                assertEquals(stored.get(i).position(), seen.get(i).seq());
                 assertArrayEquals(stored.get(i).frame(), seen.get(i).frame());
             }
             assertThrows(IllegalStateException.class, () -> step.out("after end"));
@@ -79,11 +79,11 @@ class LogHubTest {
     @Test
     @DisplayName("a finished run's tail stays in memory while a viewer is still reading, and goes when it leaves")
     void finishedTailKeptForViewers() throws Exception {
-        try (Store store = Store.open(dir.resolve("w.db"))) {
-            RunRecord run = store.insertTrigger(new Trigger(new PipelineId("k", "3k2"), new RepoRef("k", "did:plc:x", "r"),
+        try (SqliteStores store = SqliteStores.open(dir.resolve("w.db"))) {
+            RunRecord run = store.runs().insertTrigger(new Trigger(new PipelineId("k", "3k2"), new RepoRef("k", "did:plc:x", "r"),
                     new TriggerKind.Manual(List.of()), List.of(new Workflow("a.yml", "stub", null, "")), Instant.now()), 0)
                     .orElseThrow().get(0);
-            LogHub hub = new LogHub(store, Clock.systemUTC());
+            LogHub hub = new LogHub(store.runs(), store.logs(), Clock.systemUTC());
             RunLogWriter w = hub.writer(run.id(), UnaryOperator.identity());
             LogFeed.WorkflowLog log = hub.open(run.workflow()).orElseThrow();
             AutoCloseable viewer = log.subscribe(() -> { });

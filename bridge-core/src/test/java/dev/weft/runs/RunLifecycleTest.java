@@ -132,8 +132,8 @@ class RunLifecycleTest {
             ProviderHarness.TestRun r = h.push("ci.yml", "engine: fast\n");
             r.awaitTerminal();
             assertEquals(List.of(RunState.PENDING, RunState.RUNNING, RunState.SUCCESS), r.states());
-            List<dev.weft.model.StatusEvent> events = h.weft().store().eventsAfter(0, 10);
-            java.time.Instant received = h.weft().store().trigger(r.workflowId().pipeline()).orElseThrow().receivedAt();
+            List<dev.weft.model.StatusEvent> events = h.weft().store().statuses().eventsAfter(0, 10);
+            java.time.Instant received = h.weft().store().runs().trigger(r.workflowId().pipeline()).orElseThrow().receivedAt();
             assertTrue(!events.get(0).createdAt().isBefore(received.plusMillis(400)), "first status waits for the delay");
             for (int i = 1; i < events.size(); i++) {
                 Duration gap = Duration.between(events.get(i - 1).createdAt(), events.get(i).createdAt());

@@ -1,6 +1,6 @@
 package dev.weft.secrets;
 
-import dev.weft.store.Store;
+import dev.weft.store.sqlite.SqliteStores;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,8 +42,8 @@ class RepoSecretsTest {
     void roundTripEncrypted() throws Exception {
         Path key = dir.resolve("keys/weft-secrets.key");
         Path db = dir.resolve("weft.db");
-        try (Store store = Store.open(db)) {
-            RepoSecrets s = new RepoSecrets(store, SecretCipher.loadOrCreate(key), Clock.systemUTC());
+        try (SqliteStores store = SqliteStores.open(db)) {
+            RepoSecrets s = new RepoSecrets(store.secrets(), SecretCipher.loadOrCreate(key), Clock.systemUTC());
             assertTrue(s.add(DID, "repo", URI, "TOKEN", VALUE, DID));
             assertFalse(s.add(DID, "repo", URI, "TOKEN", "other", DID), "an existing key is not replaced");
             assertEquals(Map.of("TOKEN", VALUE), s.values(DID, "repo"));
@@ -70,10 +70,10 @@ class RepoSecretsTest {
     @DisplayName("the key file is reused across restarts; another key cannot open the values and says so")
     void wrongKey() throws Exception {
         Path key = dir.resolve("k1");
-        try (Store store = Store.open(dir.resolve("weft.db"))) {
-            new RepoSecrets(store, SecretCipher.loadOrCreate(key), Clock.systemUTC()).add(DID, "repo", URI, "A", VALUE, DID);
-            assertEquals(VALUE, new RepoSecrets(store, SecretCipher.loadOrCreate(key), Clock.systemUTC()).values(DID, "repo").get("A"));
-            RepoSecrets other = new RepoSecrets(store, SecretCipher.loadOrCreate(dir.resolve("k2")), Clock.systemUTC());
+        try (SqliteStores store = SqliteStores.open(dir.resolve("weft.db"))) {
+            new RepoSecrets(store.secrets(), SecretCipher.loadOrCreate(key), Clock.systemUTC()).add(DID, "repo", URI, "A", VALUE, DID);
+            assertEquals(VALUE, new RepoSecrets(store.secrets(), SecretCipher.loadOrCreate(key), Clock.systemUTC()).values(DID, "repo").get("A"));
+            RepoSecrets other = new RepoSecrets(store.secrets(), SecretCipher.loadOrCreate(dir.resolve("k2")), Clock.systemUTC());
             SecretsException e = assertThrows(SecretsException.class, () -> other.values(DID, "repo"));
             assertTrue(e.getMessage().contains("another key"), e.getMessage());
         }

@@ -152,7 +152,7 @@ public final class ProviderHarness implements AutoCloseable {
         }
 
         public RunRecord record() {
-            return weft.store().run(id).orElseThrow(() -> new AssertionError("no run for " + id));
+            return weft.store().runs().run(id).orElseThrow(() -> new AssertionError("no run for " + id));
         }
 
         public long runId() {
@@ -166,7 +166,7 @@ public final class ProviderHarness implements AutoCloseable {
 
         /** Published statuses in order. */
         public List<Status> statuses() {
-            return weft.store().publishedStatuses(runId());
+            return weft.store().statuses().publishedStatuses(runId());
         }
 
         public List<RunState> states() {
@@ -217,7 +217,7 @@ public final class ProviderHarness implements AutoCloseable {
         /** The /logs frames of this workflow, exactly as served. */
         public List<String> logFrames() {
             List<String> out = new ArrayList<>();
-            weft.store().logAfter(runId(), 0, Integer.MAX_VALUE)
+            weft.store().logs().after(runId(), 0, Integer.MAX_VALUE)
                     .forEach(l -> out.add(new String(l.frame(), StandardCharsets.UTF_8)));
             return out;
         }

@@ -95,11 +95,11 @@ class NetworkXrpcTest {
         weft = Weft.builder(WeftConfig.from(env)).providers(List.of(new Hold("hold", SecretSupport.SECURE),
                 new Hold("leaky", SecretSupport.NONE))).consumeKnots(false).cancelGrace(Duration.ofSeconds(30)).start();
         // The repo records as the Jetstream would have delivered them, and a collaborator record.
-        weft.store().putRepoRecord("3krepo", new RepoKey(KNOT, owner.did, "repo"));
-        weft.store().putRepoRecord("3kplain", new RepoKey(KNOT, owner.did, "plain"));
+        weft.store().registry().putRepoRecord("3krepo", new RepoKey(KNOT, owner.did, "repo"));
+        weft.store().registry().putRepoRecord("3kplain", new RepoKey(KNOT, owner.did, "plain"));
         repoUri = "at://" + owner.did + "/sh.tangled.repo/3krepo";
         otherUri = "at://" + owner.did + "/sh.tangled.repo/3kplain";
-        weft.store().putCollaborator(new Collaborator(owner.did, "c1", collaborator.did, repoUri, Instant.now()));
+        weft.store().registry().putCollaborator(new Collaborator(owner.did, "c1", collaborator.did, repoUri, Instant.now()));
     }
 
     @AfterEach
@@ -162,16 +162,16 @@ class NetworkXrpcTest {
     }
 
     RunState state(WorkflowId w) {
-        return weft.store().run(w).orElseThrow().state();
+        return weft.store().runs().run(w).orElseThrow().state();
     }
 
     List<Status> statuses(WorkflowId w) {
-        return weft.store().publishedStatuses(weft.store().run(w).orElseThrow().id());
+        return weft.store().statuses().publishedStatuses(weft.store().runs().run(w).orElseThrow().id());
     }
 
     String log(WorkflowId w) {
         StringBuilder b = new StringBuilder();
-        weft.store().logAfter(weft.store().run(w).orElseThrow().id(), 0, 10_000)
+        weft.store().logs().after(weft.store().runs().run(w).orElseThrow().id(), 0, 10_000)
                 .forEach(l -> b.append(new String(l.frame(), StandardCharsets.UTF_8)).append('\n'));
         return b.toString();
     }
@@ -268,8 +268,8 @@ class NetworkXrpcTest {
             addSecret(owner, repoUri, "TOKEN", VALUE).expect(200, null);
             WorkflowId w = submit("repo", "hold", "hold: {mode: fail}\n");
             await().until(() -> state(w) == RunState.FAILED);
-            assertEquals(Map.of("TOKEN", VALUE), SEEN.get(weft.store().run(w).orElseThrow().id()));
-            await().until(() -> weft.store().run(w).orElseThrow().logComplete());
+            assertEquals(Map.of("TOKEN", VALUE), SEEN.get(weft.store().runs().run(w).orElseThrow().id()));
+            await().until(() -> weft.store().runs().run(w).orElseThrow().logComplete());
             String log = log(w);
             assertFalse(log.contains(VALUE), log);
             assertFalse(log.contains(Base64.getEncoder().encodeToString(VALUE.getBytes(StandardCharsets.UTF_8))), log);
@@ -288,12 +288,12 @@ class NetworkXrpcTest {
             addSecret(owner, repoUri, "TOKEN", VALUE).expect(200, null);
             WorkflowId w = submit("repo", "leaky", "hold: {mode: finish}\n");
             await().until(() -> state(w) == RunState.FAILED);
-            long id = weft.store().run(w).orElseThrow().id();
+            long id = weft.store().runs().run(w).orElseThrow().id();
             assertFalse(SEEN.containsKey(id), "never spawned");
             assertTrue(statuses(w).getLast().error().orElseThrow().contains("cannot keep secrets"), statuses(w).toString());
             WorkflowId ok = submit("plain", "leaky", "hold: {mode: finish}\n");
             await().until(() -> state(ok) == RunState.SUCCESS);
-            assertEquals(Map.of(), SEEN.get(weft.store().run(ok).orElseThrow().id()));
+            assertEquals(Map.of(), SEEN.get(weft.store().runs().run(ok).orElseThrow().id()));
         }
     }
 
@@ -330,7 +330,7 @@ class NetworkXrpcTest {
             post("sh.tangled.pipeline.cancelPipeline", owner.token(AUD, "sh.tangled.repo.addSecret"),
                     Map.of("repo", repoUri, "pipeline", w.pipeline().atUri(), "workflow", w.name())).expect(403, "Auth");
             assertEquals(RunState.RUNNING, state(w));
-            assertFalse(weft.store().run(w).orElseThrow().cancelReason() != null, "no cancel recorded");
+            assertFalse(weft.store().runs().run(w).orElseThrow().cancelReason() != null, "no cancel recorded");
             cancel(owner, repoUri, w).expect(200, null);
             await().until(() -> state(w) == RunState.CANCELLED);
         }
@@ -356,9 +356,9 @@ class NetworkXrpcTest {
         void operatorQueue() {
             WorkflowId w = submit("repo", "hold", "hold: {mode: wait}\n");
             await().until(() -> state(w) == RunState.RUNNING);
-            long id = weft.store().requestCancel(w, Instant.now());
-            await().until(() -> weft.store().cancelRequest(id).orElseThrow().outcome() != null);
-            assertEquals("REQUESTED", weft.store().cancelRequest(id).orElseThrow().outcome());
+            long id = weft.store().runs().requestCancel(w, Instant.now());
+            await().until(() -> weft.store().runs().cancelRequest(id).orElseThrow().outcome() != null);
+            assertEquals("REQUESTED", weft.store().runs().cancelRequest(id).orElseThrow().outcome());
             await().until(() -> state(w) == RunState.CANCELLED);
         }
     }

@@ -10,7 +10,7 @@ import dev.weft.store.Collaborator;
 import dev.weft.store.Member;
 import dev.weft.store.RegisteredRepo;
 import dev.weft.store.RunRecord;
-import dev.weft.store.Store;
+import dev.weft.store.sqlite.SqliteStores;
 
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -36,8 +36,8 @@ final class NetworkCommands {
     static int repos(List<String> args, PrintStream out, PrintStream err) throws WeftConfig.InvalidConfigException {
         Optional<Path> db = database(args, err, "repos");
         if (db.isEmpty()) return 2;
-        try (Store store = Store.open(db.get())) {
-            List<RegisteredRepo> repos = store.repos();
+        try (SqliteStores store = SqliteStores.open(db.get())) {
+            List<RegisteredRepo> repos = store.registry().repos();
             if (repos.isEmpty()) out.println("no repositories registered");
             for (RegisteredRepo r : repos) {
                 out.println(r.repo() + "  from " + r.source() + "  since " + r.since());
@@ -49,11 +49,11 @@ final class NetworkCommands {
     static int members(List<String> args, PrintStream out, PrintStream err) throws WeftConfig.InvalidConfigException {
         Optional<Path> db = database(args, err, "members");
         if (db.isEmpty()) return 2;
-        try (Store store = Store.open(db.get())) {
-            List<Member> members = store.members();
+        try (SqliteStores store = SqliteStores.open(db.get())) {
+            List<Member> members = store.registry().members();
             if (members.isEmpty()) out.println("no members (besides the owner)");
             for (Member m : members) out.println(m.subject() + "  from " + m.source() + "  since " + m.since());
-            List<Collaborator> collaborators = store.collaborators();
+            List<Collaborator> collaborators = store.registry().collaborators();
             if (!collaborators.isEmpty()) out.println("collaborators:");
             for (Collaborator c : collaborators) {
                 out.println("  " + c.subject() + " on " + c.repo() + "  from at://" + c.did()
@@ -98,8 +98,8 @@ final class NetworkCommands {
         WorkflowId id = new WorkflowId(pipeline.get(), positional.get(1));
         Optional<Path> db = database(flags, err, "cancel");
         if (db.isEmpty()) return 2;
-        try (Store store = Store.open(db.get())) {
-            Optional<RunRecord> run = store.run(id);
+        try (SqliteStores store = SqliteStores.open(db.get())) {
+            Optional<RunRecord> run = store.runs().run(id);
             if (run.isEmpty()) {
                 err.println("weft cancel: no workflow " + id.name() + " in " + pipeline.get().atUri());
                 return 1;
@@ -108,10 +108,10 @@ final class NetworkCommands {
                 out.println(id + " is already " + run.get().state().wireName() + ": nothing to cancel");
                 return 0;
             }
-            long request = store.requestCancel(id, Instant.now());
+            long request = store.runs().requestCancel(id, Instant.now());
             Instant deadline = Instant.now().plus(wait);
             while (true) {
-                Optional<CancelRequest> r = store.cancelRequest(request);
+                Optional<CancelRequest> r = store.runs().cancelRequest(request);
                 if (r.isPresent() && r.get().outcome() != null) {
                     out.println(id + ": " + describe(r.get().outcome()));
                     break;
@@ -125,7 +125,7 @@ final class NetworkCommands {
             }
             Instant until = Instant.now().plus(wait);
             while (Instant.now().isBefore(until)) {
-                RunState s = store.run(id).map(RunRecord::state).orElse(RunState.CANCELLED);
+                RunState s = store.runs().run(id).map(RunRecord::state).orElse(RunState.CANCELLED);
                 if (s.isTerminal()) {
                     out.println(id + " ended " + s.wireName());
                     return 0;

@@ -9,7 +9,7 @@ import dev.weft.model.TriggerKind;
 import dev.weft.model.Workflow;
 import dev.weft.model.WorkflowId;
 import dev.weft.store.Collaborator;
-import dev.weft.store.Store;
+import dev.weft.store.sqlite.SqliteStores;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,11 +43,11 @@ class NetworkCommandsTest {
     @DisplayName("repos and members list what is registered, from which record, since when")
     void lists() {
         Path db = dir.resolve("weft.db");
-        try (Store s = Store.open(db)) {
-            s.addRepo(new RepoKey("knot.example", "did:plc:o", "hello"), "at://did:plc:o/sh.tangled.repo/3k1", Instant.parse("2025-12-01T10:00:00Z"));
-            s.addRepo(new RepoKey("knot.example", "did:plc:o", "pinned"), "static", Instant.parse("2025-12-02T10:00:00Z"));
-            s.putMember("m1", "did:plc:alice", "at://did:plc:o/sh.tangled.spindle.member/m1", Instant.parse("2025-12-03T10:00:00Z"));
-            s.putCollaborator(new Collaborator("did:plc:o", "c1", "did:plc:bob", "at://did:plc:o/sh.tangled.repo/3k1", Instant.parse("2025-12-04T10:00:00Z")));
+        try (SqliteStores s = SqliteStores.open(db)) {
+            s.registry().addRepo(new RepoKey("knot.example", "did:plc:o", "hello"), "at://did:plc:o/sh.tangled.repo/3k1", Instant.parse("2025-12-01T10:00:00Z"));
+            s.registry().addRepo(new RepoKey("knot.example", "did:plc:o", "pinned"), "static", Instant.parse("2025-12-02T10:00:00Z"));
+            s.registry().putMember("m1", "did:plc:alice", "at://did:plc:o/sh.tangled.spindle.member/m1", Instant.parse("2025-12-03T10:00:00Z"));
+            s.registry().putCollaborator(new Collaborator("did:plc:o", "c1", "did:plc:bob", "at://did:plc:o/sh.tangled.repo/3k1", Instant.parse("2025-12-04T10:00:00Z")));
         }
         Result r = run("repos", "--db", db.toString());
         assertEquals(0, r.code(), r.err());
@@ -67,20 +67,20 @@ class NetworkCommandsTest {
     void cancel() {
         Path db = dir.resolve("weft.db");
         PipelineId p = new PipelineId("knot.example", "3kpipe");
-        try (Store s = Store.open(db)) {
+        try (SqliteStores s = SqliteStores.open(db)) {
             Trigger t = new Trigger(p, new RepoRef("knot.example", "did:plc:o", "hello"),
                     new TriggerKind.Push("refs/heads/main", "a".repeat(40), "0".repeat(40)),
                     List.of(new Workflow("open.yml", "stub", null, "engine: stub\n"), new Workflow("done.yml", "stub", null, "engine: stub\n")),
                     Instant.now());
-            s.insertTrigger(t, 0);
-            long done = s.run(new WorkflowId(p, "done.yml")).orElseThrow().id();
-            s.transition(done, new Status.Failed("x", 1), 0, 0);
+            s.runs().insertTrigger(t, 0);
+            long done = s.runs().run(new WorkflowId(p, "done.yml")).orElseThrow().id();
+            s.runs().transition(done, new Status.Failed("x", 1), 0, 0);
         }
         Result open = run("cancel", p.atUri(), "open.yml", "--db", db.toString(), "--wait", "0s");
         assertEquals(0, open.code(), open.err());
         assertTrue(open.out().contains("cancel queued"), open.out());
-        try (Store s = Store.open(db)) {
-            assertEquals(List.of(new WorkflowId(p, "open.yml")), s.openCancelRequests().stream().map(c -> c.workflow()).toList());
+        try (SqliteStores s = SqliteStores.open(db)) {
+            assertEquals(List.of(new WorkflowId(p, "open.yml")), s.runs().openCancelRequests().stream().map(c -> c.workflow()).toList());
         }
         Result done = run("cancel", p.atUri(), "done.yml", "--db", db.toString());
         assertEquals(0, done.code());

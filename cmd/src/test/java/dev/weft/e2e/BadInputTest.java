@@ -74,8 +74,8 @@ class BadInputTest {
         String after = f.push("ci.yml", "engine: stub\n");
         assertEquals(RunState.SUCCESS, f.awaitTerminal(before, "ci.yml").state());
         assertEquals(RunState.SUCCESS, f.awaitTerminal(after, "ci.yml").state());
-        assertTrue(f.weft.store().runs(new dev.weft.model.PipelineId(f.knot.host(), "3kbadrecord22")).isEmpty());
-        assertTrue(f.weft.store().runs(new dev.weft.model.PipelineId(f.knot.host(), "3kforeignknot")).isEmpty());
+        assertTrue(f.weft.store().runs().runs(new dev.weft.model.PipelineId(f.knot.host(), "3kbadrecord22")).isEmpty());
+        assertTrue(f.weft.store().runs().runs(new dev.weft.model.PipelineId(f.knot.host(), "3kforeignknot")).isEmpty());
     }
 
     @Test
@@ -87,7 +87,7 @@ class BadInputTest {
                 + "b".repeat(40) + "\",\"oldSha\":\"" + "0".repeat(40) + "\"}},\"workflows\":[null,{\"name\":\"ok.yml\",\"engine\":\"stub\","
                 + "\"clone\":{\"skip\":false,\"depth\":1,\"submodules\":false},\"raw\":\"engine: stub\\n\"},null]}");
         assertEquals(RunState.SUCCESS, f.awaitTerminal(rkey, "ok.yml").state());
-        assertEquals(1, f.weft.store().runs(new dev.weft.model.PipelineId(f.knot.host(), rkey)).size());
+        assertEquals(1, f.weft.store().runs().runs(new dev.weft.model.PipelineId(f.knot.host(), rkey)).size());
     }
 
     @Test
@@ -97,7 +97,7 @@ class BadInputTest {
                 "refs/heads/main", "c".repeat(40), "0".repeat(40)).workflow("ci.yml", "stub", "engine: stub\n").json());
         String after = f.push("ci.yml", "engine: stub\n");
         f.awaitTerminal(after, "ci.yml");
-        assertTrue(f.weft.store().runs(new dev.weft.model.PipelineId(f.knot.host(), "3kunregisterd")).isEmpty());
+        assertTrue(f.weft.store().runs().runs(new dev.weft.model.PipelineId(f.knot.host(), "3kunregisterd")).isEmpty());
     }
 
     @Test

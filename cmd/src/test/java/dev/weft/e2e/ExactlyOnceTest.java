@@ -64,14 +64,14 @@ class ExactlyOnceTest {
             String after = f.push("after.yml", QUICK);
             f.awaitTerminal(after, "after.yml");
             assertSpawnedOnce(f, done);
-            assertEquals(1, f.weft.store().runs(f.workflow(hang, "hang.yml").pipeline()).size());
+            assertEquals(1, f.weft.store().runs().runs(f.workflow(hang, "hang.yml").pipeline()).size());
         }
     }
 
     private static void assertSpawnedOnce(WeftFixture f, String rkey) {
-        RunRecord r = f.weft.store().run(f.workflow(rkey, "ci.yml")).or(() -> f.weft.store().run(f.workflow(rkey, "done.yml")))
-                .or(() -> f.weft.store().run(f.workflow(rkey, "after.yml"))).orElseThrow();
-        List<RunState> states = f.weft.store().publishedStatuses(r.id()).stream().map(Status::state).toList();
+        RunRecord r = f.weft.store().runs().run(f.workflow(rkey, "ci.yml")).or(() -> f.weft.store().runs().run(f.workflow(rkey, "done.yml")))
+                .or(() -> f.weft.store().runs().run(f.workflow(rkey, "after.yml"))).orElseThrow();
+        List<RunState> states = f.weft.store().statuses().publishedStatuses(r.id()).stream().map(Status::state).toList();
         assertEquals(List.of(RunState.PENDING, RunState.RUNNING, RunState.SUCCESS), states, "statuses of " + rkey);
         long starts = f.storedFrames(rkey, r.workflow().name()).stream().filter(s -> s.contains("\"step_status\":\"start\"")).count();
         assertEquals(1, starts, "one step started: spawned once");

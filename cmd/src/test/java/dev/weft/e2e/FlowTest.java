@@ -131,7 +131,7 @@ class FlowTest {
     void cursors() {
         String first = f.push("a.yml", "engine: stub\n");
         f.awaitTerminal(first, "a.yml");
-        long afterPending = f.weft.store().eventsAfter(0, 10).get(0).id();
+        long afterPending = f.weft.store().statuses().eventsAfter(0, 10).get(0).id();
 
         try (WebSocketRecorder all = WebSocketRecorder.connect(f.ws("/events?cursor=-1"));
              WebSocketRecorder resumed = WebSocketRecorder.connect(f.ws("/events?cursor=" + afterPending));

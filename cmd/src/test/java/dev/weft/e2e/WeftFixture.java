@@ -100,30 +100,30 @@ final class WeftFixture implements AutoCloseable {
     }
 
     RunRecord awaitRun(String rkey, String name) {
-        await().atMost(Duration.ofSeconds(10)).until(() -> weft.store().run(workflow(rkey, name)).isPresent());
-        return weft.store().run(workflow(rkey, name)).orElseThrow();
+        await().atMost(Duration.ofSeconds(10)).until(() -> weft.store().runs().run(workflow(rkey, name)).isPresent());
+        return weft.store().runs().run(workflow(rkey, name)).orElseThrow();
     }
 
     List<RunState> published(String rkey, String name) {
         RunRecord r = awaitRun(rkey, name);
-        return weft.store().publishedStatuses(r.id()).stream().map(Status::state).toList();
+        return weft.store().statuses().publishedStatuses(r.id()).stream().map(Status::state).toList();
     }
 
     Status awaitTerminal(String rkey, String name) {
         RunRecord r = awaitRun(rkey, name);
         await().atMost(Duration.ofSeconds(30)).until(() -> {
-            List<Status> s = weft.store().publishedStatuses(r.id());
+            List<Status> s = weft.store().statuses().publishedStatuses(r.id());
             return !s.isEmpty() && s.get(s.size() - 1).state().isTerminal()
-                    && weft.store().run(r.id()).orElseThrow().logComplete();
+                    && weft.store().runs().run(r.id()).orElseThrow().logComplete();
         });
-        List<Status> s = weft.store().publishedStatuses(r.id());
+        List<Status> s = weft.store().statuses().publishedStatuses(r.id());
         return s.get(s.size() - 1);
     }
 
     List<String> storedFrames(String rkey, String name) {
         RunRecord r = awaitRun(rkey, name);
         List<String> out = new ArrayList<>();
-        weft.store().logAfter(r.id(), 0, Integer.MAX_VALUE).forEach(l -> out.add(new String(l.frame(), StandardCharsets.UTF_8)));
+        weft.store().logs().after(r.id(), 0, Integer.MAX_VALUE).forEach(l -> out.add(new String(l.frame(), StandardCharsets.UTF_8)));
         return out;
     }
 

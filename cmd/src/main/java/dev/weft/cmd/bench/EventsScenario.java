@@ -8,8 +8,9 @@ import dev.weft.model.StatusEvent;
 import dev.weft.model.Trigger;
 import dev.weft.model.TriggerKind;
 import dev.weft.model.Workflow;
+import dev.weft.model.Nanos;
 import dev.weft.store.RunRecord;
-import dev.weft.store.Store;
+import dev.weft.store.sqlite.SqliteStores;
 import dev.weft.wire.StatusFrames;
 import dev.weft.wire.Tid;
 import io.netty.buffer.ByteBuf;
@@ -64,7 +65,7 @@ final class EventsScenario {
             long f0 = System.nanoTime();
             fill(db, n);
             ctx.say(NAME, "backlog of " + n + " published statuses built in " + Fmt.seconds(System.nanoTime() - f0)
-                    + " (runs through the Store API, statuses in one SQL transaction; " + Fmt.mib(Files.size(db))
+                    + " (runs through the store API, statuses in one SQL transaction; " + Fmt.mib(Files.size(db))
                     + " database)");
 
             int rounds = ctx.pick(3, 1);
@@ -76,7 +77,7 @@ final class EventsScenario {
                 long e0 = System.nanoTime();
                 List<byte[]> frames = new ArrayList<>(n);
                 for (long after = 0; ; ) {
-                    List<StatusEvent> batch = w.weft.store().eventsAfter(after, 10_000);
+                    List<StatusEvent> batch = w.weft.store().statuses().eventsAfter(after, 10_000);
                     if (batch.isEmpty()) break;
                     for (StatusEvent e : batch) frames.add(StatusFrames.frame(e));
                     after = batch.get(batch.size() - 1).id();
@@ -127,13 +128,13 @@ final class EventsScenario {
 
     /**
      * Writes exactly {@code n} published statuses into a new database at {@code db}: the schema,
-     * triggers and runs through the {@link Store} API ({@link Store#open}, {@link Store#insertTrigger}
+     * triggers and runs through the {@link dev.weft.store.RunStore} API (SqliteStores.open, RunStore#insertTrigger
      * with 1,000 workflows per trigger), then, in one SQL transaction on the same file, every run's
-     * statuses as {@link Store#publish} would have appended them (ids strictly increasing Unix
+     * statuses as the events feed would have appended them (ids strictly increasing Unix
      * nanoseconds, each rkey {@link Tid#fromEventId} of its id), the runs' final state, and an
-     * empty outbox. Publishing through the Store API costs two store calls per status (next outbox
+     * empty outbox. Publishing through the store API costs two store calls per status (next outbox
      * entry, publish), each a statement prepared and a transaction committed: about 100 µs of CPU
-     * each here, minutes for a million. The result is checked through the Store API.
+     * each here, minutes for a million. The result is checked through the store API.
      */
     static void fill(Path db, int n) throws SQLException {
         int twoStatusRuns = switch (n % 3) {
@@ -144,9 +145,9 @@ final class EventsScenario {
         int threeStatusRuns = (n - 2 * twoStatusRuns) / 3;
         int runs = threeStatusRuns + twoStatusRuns;
         Instant now = Instant.now();
-        long nanos = Store.nanos(now);
+        long nanos = Nanos.of(now);
         List<RunRecord> runIds = new ArrayList<>(runs);
-        try (Store store = Store.open(db)) {
+        try (SqliteStores store = SqliteStores.open(db)) {
             long rkeyBase = now.toEpochMilli() * 1000;
             RepoRef repo = new RepoRef(KNOT, WeftUnderTest.DID, WeftUnderTest.REPO);
             for (int t = 0; runIds.size() < runs; t++) {
@@ -159,7 +160,7 @@ final class EventsScenario {
                 String sha = String.format("%040x", t + 1);
                 Trigger trigger = new Trigger(new PipelineId(KNOT, Tid.of(rkeyBase + t, 0)), repo,
                         new TriggerKind.Push("refs/heads/main", sha, "0".repeat(40)), workflows, now);
-                runIds.addAll(store.insertTrigger(trigger, nanos).orElseThrow());
+                runIds.addAll(store.runs().insertTrigger(trigger, nanos).orElseThrow());
             }
         }
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db.toAbsolutePath())) {
@@ -184,7 +185,7 @@ final class EventsScenario {
                         // The frame publish stores with each status, so /events serves it as it would.
                         e.setBytes(7, StatusFrames.frame(new StatusEvent(id, Tid.fromEventId(id), run.workflow(),
                                 Status.of(RunState.fromWire(state).orElseThrow(),
-                                        state.equals("cancelled") ? "cancelled" : null, null), Store.instant(id))));
+                                        state.equals("cancelled") ? "cancelled" : null, null), Nanos.instant(id))));
                         e.addBatch();
                     }
                     r.setString(1, three ? "success" : "cancelled");
@@ -204,10 +205,10 @@ final class EventsScenario {
             }
             c.commit();
         }
-        try (Store store = Store.open(db)) {
-            long open = store.openRuns().size();
-            List<StatusEvent> first = store.eventsAfter(0, 1);
-            if (open != 0 || first.isEmpty() || store.nextOutbox().isPresent()) {
+        try (SqliteStores store = SqliteStores.open(db)) {
+            long open = store.runs().openRuns().size();
+            List<StatusEvent> first = store.statuses().eventsAfter(0, 1);
+            if (open != 0 || first.isEmpty() || store.statuses().nextDue().isPresent()) {
                 throw new IllegalStateException("the backlog is not as intended: " + open + " open runs");
             }
         }

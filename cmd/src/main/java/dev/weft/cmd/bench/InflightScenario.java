@@ -119,7 +119,7 @@ final class InflightScenario {
             long published = System.nanoTime() - t0;
             long persisted = await(w, c -> total(c) >= n, 180);
             long running = await(w, c -> c.getOrDefault(RunState.RUNNING, 0L) >= n, 180);
-            Map<RunState, Long> counts = w.weft.store().countRunsByState();
+            Map<RunState, Long> counts = w.weft.store().runs().countByState();
             held = counts.getOrDefault(RunState.RUNNING, 0L);
             say("published " + n + " pipelines on the knot in " + Fmt.seconds(published) + "; all " + total(counts)
                     + " runs persisted after " + Fmt.seconds(persisted - t0) + "; " + held + " running (held) after "
@@ -139,7 +139,7 @@ final class InflightScenario {
             }
             long requested = System.nanoTime() - c0;
             long done = await(w, c -> c.getOrDefault(RunState.CANCELLED, 0L) >= n, 180);
-            counts = w.weft.store().countRunsByState();
+            counts = w.weft.store().runs().countByState();
             cancelled = counts.getOrDefault(RunState.CANCELLED, 0L);
             say("cancel requested for all in " + Fmt.seconds(requested) + "; " + cancelled + " cancelled after "
                     + Fmt.seconds(done - c0) + "; run manager active " + w.weft.runs().activeCount()
@@ -168,7 +168,7 @@ final class InflightScenario {
         long deadline = start + TimeUnit.SECONDS.toNanos(limitSeconds);
         long nextReport = start + TimeUnit.SECONDS.toNanos(5);
         while (true) {
-            Map<RunState, Long> c = w.weft.store().countRunsByState();
+            Map<RunState, Long> c = w.weft.store().runs().countByState();
             long now = System.nanoTime();
             if (done.test(c)) return now;
             if (now > deadline) {

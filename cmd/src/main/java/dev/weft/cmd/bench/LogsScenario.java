@@ -145,7 +145,7 @@ final class LogsScenario {
         WorkflowId id = new WorkflowId(w.knot.host(), rkey, WORKFLOW);
         long until = System.nanoTime() + 30_000_000_000L;
         Optional<RunRecord> run;
-        while ((run = w.weft.store().run(id)).isEmpty()) {
+        while ((run = w.weft.store().runs().run(id)).isEmpty()) {
             if (System.nanoTime() > until) throw new IllegalStateException("the workflow was not accepted");
             Thread.sleep(10);
         }
@@ -167,9 +167,9 @@ final class LogsScenario {
             throw new IllegalStateException(crowd.openCount() + " viewers still open 60 s after the last line");
         }
         long runId = run.get().id();
-        long stored = w.weft.store().lastLogSeq(runId);
+        long stored = w.weft.store().logs().lastSeq(runId);
         List<byte[]> frames = new ArrayList<>((int) stored);
-        for (LogFeed.EncodedLine l : w.weft.store().logAfter(runId, 0, (int) stored)) frames.add(l.frame());
+        for (dev.weft.store.StoredFrame l : w.weft.store().logs().after(runId, 0, (int) stored)) frames.add(l.frame());
         int wrong = crowd.wrong(stored);
         long t0 = crowd.earliestSecond();
         long t1 = crowd.latestMark();
@@ -187,7 +187,7 @@ final class LogsScenario {
 
     /** How fast the stub wrote the streaming step, from its start and end times in the store. */
     private static String produced(WeftUnderTest w, long runId) {
-        for (StepRecord s : w.weft.store().steps(runId)) {
+        for (StepRecord s : w.weft.store().logs().steps(runId)) {
             if (s.name().equals("stream") && s.endedAt() != null) {
                 long nanos = s.endedAt() - s.startedAt();
                 return "the stub wrote its lines in " + Fmt.seconds(nanos);

@@ -218,7 +218,7 @@ final class PendingScenario {
             }
             long latency = t.seenNanos[i] - t.sentNanos[i];
             latencies.add(latency);
-            Optional<Trigger> trigger = w.weft.store().trigger(new PipelineId(w.knot.host(), t.rkeys[i]));
+            Optional<Trigger> trigger = w.weft.store().runs().trigger(new PipelineId(w.knot.host(), t.rkeys[i]));
             if (trigger.isPresent()) {
                 long hop = nanosOf(trigger.get().receivedAt()) - t.sentWallNanos[i];
                 toRead.add(hop);

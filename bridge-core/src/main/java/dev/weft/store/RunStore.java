@@ -1,0 +1,71 @@
+package dev.weft.store;
+
+import dev.weft.model.PipelineId;
+import dev.weft.model.RunState;
+import dev.weft.model.Status;
+import dev.weft.model.Trigger;
+import dev.weft.model.WorkflowId;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Triggers and their runs: the intent rows written before anything slow happens, each run's
+ * state, provider attributes, and the operator's cancel requests. State changes queue their status
+ * in the outbox in the same transaction, so a status is published if and only if its state was
+ * stored.
+ */
+public interface RunStore {
+    /**
+     * Records a trigger and one {@code pending} run per workflow, each run's {@code pending} status
+     * queued for publication no sooner than {@code pendingNotBefore}, in one transaction that is
+     * durable when this returns. Returns empty, writing nothing, when the trigger's pipeline
+     * (knot, rkey) was seen before: this is the exactly-once guard. Of two workflows with one
+     * name, the first wins.
+     */
+    Optional<List<RunRecord>> insertTrigger(Trigger trigger, long pendingNotBefore);
+
+    Optional<Trigger> trigger(PipelineId pipeline);
+
+    Optional<RunRecord> run(long id);
+
+    Optional<RunRecord> run(WorkflowId workflow);
+
+    /** Runs of a pipeline, in insertion order. */
+    List<RunRecord> runs(PipelineId pipeline);
+
+    /** Every run not yet terminal, oldest first. */
+    List<RunRecord> openRuns();
+
+    /** The newest run an engine knows by {@code externalId}. */
+    Optional<RunRecord> runByExternalId(String engine, String externalId);
+
+    Map<RunState, Long> countByState();
+
+    /**
+     * Moves a run to {@code status} and queues that status for publication no sooner than
+     * {@code notBefore}, atomically. The caller has checked the transition is legal.
+     */
+    void transition(long runId, Status status, long notBefore, long nowNanos);
+
+    void attach(long runId, String externalId, String webUrl);
+
+    /** Keeps the first reason given. */
+    void setCancelReason(long runId, String reason);
+
+    Optional<String> attribute(long runId, String key);
+
+    void attribute(long runId, String key, String value);
+
+    /** Queues an operator cancel for the daemon (written by another process); returns its id. */
+    long requestCancel(WorkflowId workflow, Instant at);
+
+    /** Operator cancels not handled yet, oldest first. */
+    List<CancelRequest> openCancelRequests();
+
+    Optional<CancelRequest> cancelRequest(long id);
+
+    void finishCancelRequest(long id, String outcome, Instant at);
+}

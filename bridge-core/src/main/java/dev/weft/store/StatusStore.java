@@ -1,0 +1,52 @@
+package dev.weft.store;
+
+import dev.weft.model.Status;
+import dev.weft.model.StatusEvent;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The status outbox (decided, not yet due) and the event log behind {@code /events}. Statuses enter
+ * the outbox through {@link RunStore#transition}; the one publisher moves them to the log with
+ * {@link #publish}, having chosen the id and encoded the frame itself.
+ */
+public interface StatusStore {
+    /** The outbox entry due first (smallest not-before, then oldest), if any. */
+    Optional<OutboxEntry> nextDue();
+
+    /** Up to {@code limit} entries due at {@code nowNanos}, in publication order (not-before, then seq). */
+    List<OutboxEntry> due(long nowNanos, int limit);
+
+    /** The latest not-before queued or published for a run, for pacing its next status (0: none). */
+    long lastScheduled(long runId);
+
+    /**
+     * Appends {@code event} with its exact {@code /events} frame (null when it cannot be encoded)
+     * and removes outbox entry {@code outboxSeq}, in one transaction. The caller guarantees ids
+     * strictly increase.
+     */
+    void publish(StatusEvent event, byte[] frame, long outboxSeq);
+
+    /**
+     * {@link #publish} for several statuses in one transaction: the publisher moves every due
+     * entry at once, so a burst costs one commit, not one per status.
+     */
+    void publishAll(List<Publication> publications);
+
+    /** One status to publish: the event, its frame (null when unencodable) and its outbox entry. */
+    record Publication(StatusEvent event, byte[] frame, long outboxSeq) {
+    }
+
+    /** The largest published id, 0 when none. */
+    long lastEventId();
+
+    /** Up to {@code limit} events with id greater than {@code afterId}, in id order. */
+    List<StatusEvent> eventsAfter(long afterId, int limit);
+
+    /** Like {@link #eventsAfter}, as stored frames: the backfill path reads nothing else. */
+    List<StoredFrame> framesAfter(long afterId, int limit);
+
+    /** Published statuses of one run, oldest first. */
+    List<Status> publishedStatuses(long runId);
+}

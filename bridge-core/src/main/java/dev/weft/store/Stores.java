@@ -1,0 +1,28 @@
+package dev.weft.store;
+
+/**
+ * Weft's durable state, one narrow store per aggregate, all over one database. Implementations
+ * (SQLite today) pass the contract tests in {@code StoreContract}; nothing outside this package
+ * names an implementation type except the code that opens one.
+ */
+public interface Stores extends AutoCloseable {
+    RunStore runs();
+
+    StatusStore statuses();
+
+    LogStore logs();
+
+    RegistryStore registry();
+
+    SecretStore secrets();
+
+    /** A cheap liveness probe for {@code /healthz}: "ok" or the error. */
+    String check();
+
+    /** The schema version the migrations brought the database to. */
+    String schemaVersion();
+
+    /** Finishes queued writes and closes the database. */
+    @Override
+    void close();
+}

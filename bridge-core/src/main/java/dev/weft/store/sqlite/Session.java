@@ -1,0 +1,138 @@
+package dev.weft.store.sqlite;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * One connection with its prepared-statement cache. SQLite compiles a statement on every prepare,
+ * which the benchmarks showed to be most of a store call's cost, so statements are prepared once
+ * per connection and kept: {@link #cached} hands out the live statement, which callers must not
+ * close; {@link #close} closes them all with the connection. A session is used by one thread at a
+ * time (the writer thread, or a reader that borrowed it).
+ */
+final class Session implements AutoCloseable {
+    private final Connection connection;
+    private final Map<String, PreparedStatement> statements = new HashMap<>();
+
+    Session(Connection connection) {
+        this.connection = connection;
+    }
+
+    Connection connection() {
+        return connection;
+    }
+
+    /** The cached statement for {@code sql} with {@code args} bound. Never close it. */
+    PreparedStatement cached(String sql, Object... args) throws SQLException {
+        return bind(cachedRaw(sql, Statement.NO_GENERATED_KEYS), args);
+    }
+
+    /** As {@link #cached}, returning generated keys. */
+    PreparedStatement cachedWithKeys(String sql, Object... args) throws SQLException {
+        return bind(cachedRaw(sql, Statement.RETURN_GENERATED_KEYS), args);
+    }
+
+    private PreparedStatement cachedRaw(String sql, int keys) throws SQLException {
+        String key = keys + sql;
+        PreparedStatement p = statements.get(key);
+        if (p == null) {
+            p = connection.prepareStatement(sql, keys);
+            statements.put(key, p);
+        }
+        return p;
+    }
+
+    int update(String sql, Object... args) throws SQLException {
+        return cached(sql, args).executeUpdate();
+    }
+
+    /** Inserts one row and returns its generated key. */
+    long insertReturningKey(String sql, Object... args) throws SQLException {
+        PreparedStatement p = cachedWithKeys(sql, args);
+        p.executeUpdate();
+        try (ResultSet keys = p.getGeneratedKeys()) {
+            if (!keys.next()) throw new SQLException("no generated key for " + sql);
+            return keys.getLong(1);
+        }
+    }
+
+    long queryLong(String sql, Object... args) throws SQLException {
+        try (ResultSet rs = cached(sql, args).executeQuery()) {
+            return rs.next() ? rs.getLong(1) : 0;
+        }
+    }
+
+    /** Maps every row of a query. */
+    <T> List<T> query(String sql, RowMapper<T> mapper, Object... args) throws SQLException {
+        List<T> out = new ArrayList<>();
+        try (ResultSet rs = cached(sql, args).executeQuery()) {
+            while (rs.next()) out.add(mapper.map(rs));
+        }
+        return out;
+    }
+
+    <T> Optional<T> queryOne(String sql, RowMapper<T> mapper, Object... args) throws SQLException {
+        try (ResultSet rs = cached(sql, args).executeQuery()) {
+            return rs.next() ? Optional.of(mapper.map(rs)) : Optional.empty();
+        }
+    }
+
+    void execute(String sql) throws SQLException {
+        try (Statement s = connection.createStatement()) {
+            s.execute(sql);
+        }
+    }
+
+    @FunctionalInterface
+    interface RowMapper<T> {
+        T map(ResultSet rs) throws SQLException;
+    }
+
+    /** A nullable integer column. */
+    static Long nullableLong(ResultSet rs, int column) throws SQLException {
+        long v = rs.getLong(column);
+        return rs.wasNull() ? null : v;
+    }
+
+    private static PreparedStatement bind(PreparedStatement p, Object... args) throws SQLException {
+        for (int i = 0; i < args.length; i++) {
+            Object a = args[i];
+            if (a == null) p.setNull(i + 1, Types.NULL);
+            else if (a instanceof Long l) p.setLong(i + 1, l);
+            else if (a instanceof Integer n) p.setInt(i + 1, n);
+            else if (a instanceof String s) p.setString(i + 1, s);
+            else if (a instanceof byte[] b) p.setBytes(i + 1, b);
+            else if (a instanceof Boolean b) p.setInt(i + 1, b ? 1 : 0);
+            else throw new IllegalArgumentException("cannot bind " + a.getClass());
+        }
+        return p;
+    }
+
+    @Override
+    public void close() throws SQLException {
+        SQLException first = null;
+        for (PreparedStatement p : statements.values()) {
+            try {
+                p.close();
+            } catch (SQLException e) {
+                if (first == null) first = e;
+            }
+        }
+        statements.clear();
+        try {
+            connection.close();
+        } catch (SQLException e) {
+            if (first == null) first = e;
+        }
+        if (first != null) throw first;
+    }
+}

@@ -1,0 +1,189 @@
+package dev.weft.store.sqlite;
+
+import dev.weft.store.StoreException;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.MigrationInfo;
+import org.flywaydb.core.api.MigrationVersion;
+import org.flywaydb.core.api.output.MigrateResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.sqlite.SQLiteConfig;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+
+/**
+ * The SQLite file itself: pragmas, migrations, the single writer and the readers' connections.
+ * WAL lets readers run beside the writer on connections of their own; nobody else opens one.
+ */
+final class SqliteDatabase implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(SqliteDatabase.class);
+    private static final int READERS = 4;
+    /** The schema version the hand-rolled migrator of releases up to 0.1 had reached, if any. */
+    private static final String LEGACY_VERSION_TABLE = "schema_version";
+
+    private final Path file;
+    private final String url;
+    private final SqliteWriter writer;
+    private final BlockingQueue<Session> readers = new ArrayBlockingQueue<>(READERS);
+    private final List<Session> all = new ArrayList<>();
+    private final String schemaVersion;
+
+    private SqliteDatabase(Path file) throws SQLException {
+        this.file = file;
+        this.url = "jdbc:sqlite:" + file.toAbsolutePath();
+        this.schemaVersion = migrate(url);
+        Session w = new Session(open(false));
+        all.add(w);
+        for (int i = 0; i < READERS; i++) {
+            Session r = new Session(open(true));
+            all.add(r);
+            readers.add(r);
+        }
+        this.writer = new SqliteWriter(w, "weft-db-writer");
+    }
+
+    static SqliteDatabase open(Path file) {
+        try {
+            Path parent = file.toAbsolutePath().getParent();
+            if (parent != null) Files.createDirectories(parent);
+            return new SqliteDatabase(file);
+        } catch (SQLException | IOException | RuntimeException e) {
+            throw new StoreException("cannot open database " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    Path file() {
+        return file;
+    }
+
+    String schemaVersion() {
+        return schemaVersion;
+    }
+
+    private Connection open(boolean reader) throws SQLException {
+        SQLiteConfig c = new SQLiteConfig();
+        c.setJournalMode(SQLiteConfig.JournalMode.WAL);
+        // NORMAL in WAL mode stays consistent after a crash; only the last commits may be lost on
+        // power failure, which the knot rewind and run resume tolerate.
+        c.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
+        c.enforceForeignKeys(true);
+        c.setBusyTimeout(5000);
+        // The writer takes the write lock when its transaction begins, so another process (the
+        // operator's `weft cancel`) waits on busy_timeout instead of failing a commit half-way.
+        if (!reader) c.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
+        Connection conn = DriverManager.getConnection(url, c.toProperties());
+        if (reader) {
+            try (var s = conn.createStatement()) {
+                s.execute("PRAGMA query_only=ON");
+            }
+        }
+        return conn;
+    }
+
+    /**
+     * Brings the schema up to date with Flyway. A database written by weft 0.1 (its own
+     * {@code schema_version} table, no Flyway history) is baselined at the version it had reached,
+     * so its later migrations apply in place.
+     */
+    private static String migrate(String url) throws SQLException {
+        int legacy = legacyVersion(url);
+        var config = Flyway.configure()
+                .dataSource(url, null, null)
+                .locations("classpath:db/sqlite")
+                .validateMigrationNaming(true);
+        if (legacy > 0) config = config.baselineOnMigrate(true).baselineVersion(String.valueOf(legacy))
+                .baselineDescription("weft 0.1 schema " + legacy);
+        Flyway flyway = config.load();
+        refuseNewer(flyway, legacy);
+        MigrateResult result = flyway.migrate();
+        if (result.migrationsExecuted > 0) {
+            log.info("database schema migrated to version {} ({} migration(s))", result.targetSchemaVersion,
+                    result.migrationsExecuted);
+        }
+        MigrationInfo current = flyway.info().current();
+        return current == null ? "0" : current.getVersion().getVersion();
+    }
+
+    /**
+     * A database a newer weft has migrated is refused rather than touched: this one would run
+     * against tables it does not understand. (Flyway on its own ignores such "future" versions.)
+     */
+    private static void refuseNewer(Flyway flyway, int legacy) throws SQLException {
+        MigrationVersion known = MigrationVersion.EMPTY;
+        for (MigrationInfo m : flyway.info().all()) {
+            if (m.getState().isResolved() && m.getVersion() != null && m.getVersion().isNewerThan(known.getVersion())) {
+                known = m.getVersion();
+            }
+        }
+        MigrationInfo current = flyway.info().current();
+        MigrationVersion stored = legacy > 0 ? MigrationVersion.fromVersion(String.valueOf(legacy))
+                : current == null ? MigrationVersion.EMPTY : current.getVersion();
+        if (stored != MigrationVersion.EMPTY && known != MigrationVersion.EMPTY && stored.isNewerThan(known.getVersion())) {
+            throw new SQLException("database schema version " + stored + " is newer than this weft (" + known
+                    + "); refusing to touch it");
+        }
+    }
+
+    private static int legacyVersion(String url) throws SQLException {
+        try (Connection c = DriverManager.getConnection(url);
+             ResultSet t = c.getMetaData().getTables(null, null, LEGACY_VERSION_TABLE, null)) {
+            if (!t.next()) return 0;
+            try (ResultSet h = c.getMetaData().getTables(null, null, "flyway_schema_history", null)) {
+                if (h.next()) return 0;
+            }
+            try (var s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT MAX(version) FROM " + LEGACY_VERSION_TABLE)) {
+                return rs.next() ? rs.getInt(1) : 0;
+            }
+        }
+    }
+
+    <T> T write(SqliteWriter.Lane lane, SqlWork<T> work) {
+        return writer.write(lane, work);
+    }
+
+    int queuedWrites() {
+        return writer.queued();
+    }
+
+    /** Runs {@code work} on a reader's connection (waiting for a free one). */
+    <T> T read(SqlWork<T> work) {
+        Session s;
+        try {
+            s = readers.take();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoreException("interrupted waiting for a database reader", e);
+        }
+        try {
+            return work.run(s);
+        } catch (SQLException e) {
+            throw new StoreException("database: " + e.getMessage(), e);
+        } finally {
+            readers.add(s);
+        }
+    }
+
+    @Override
+    public void close() {
+        writer.close();
+        StoreException failure = null;
+        for (Session s : all) {
+            try {
+                s.close();
+            } catch (SQLException e) {
+                if (failure == null) failure = new StoreException("closing database: " + e.getMessage(), e);
+            }
+        }
+        if (failure != null) throw failure;
+    }
+}

@@ -1,0 +1,182 @@
+package dev.weft.store.sqlite;
+
+import dev.weft.model.RepoRef.RepoKey;
+import dev.weft.store.Collaborator;
+import dev.weft.store.Member;
+import dev.weft.store.RegisteredRepo;
+import dev.weft.store.RegistryStore;
+import dev.weft.store.sqlite.SqliteWriter.Lane;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.TreeMap;
+
+final class SqliteRegistryStore implements RegistryStore {
+    private final SqliteDatabase db;
+
+    SqliteRegistryStore(SqliteDatabase db) {
+        this.db = db;
+    }
+
+    @Override
+    public boolean addRepo(RepoKey repo, String source, Instant since) {
+        return db.write(Lane.URGENT, s -> s.update(
+                "INSERT OR IGNORE INTO repos (knot, did, name, source, registered_at) VALUES (?,?,?,?,?)",
+                repo.knot(), repo.did(), repo.name(), source, since.toEpochMilli()) == 1);
+    }
+
+    @Override
+    public boolean removeRepo(RepoKey repo) {
+        return db.write(Lane.URGENT, s -> s.update("DELETE FROM repos WHERE knot=? AND did=? AND name=?",
+                repo.knot(), repo.did(), repo.name()) == 1);
+    }
+
+    @Override
+    public List<RegisteredRepo> repos() {
+        return db.read(s -> s.query("SELECT knot, did, name, source, registered_at FROM repos ORDER BY knot, did, name",
+                rs -> new RegisteredRepo(new RepoKey(rs.getString(1), rs.getString(2), rs.getString(3)),
+                        rs.getString(4), Instant.ofEpochMilli(rs.getLong(5)))));
+    }
+
+    @Override
+    public OptionalLong knotCursor(String knot) {
+        return optionalLong(db.read(s -> s.queryOne("SELECT cursor FROM knot_cursors WHERE knot=?", rs -> rs.getLong(1), knot)));
+    }
+
+    @Override
+    public void saveKnotCursor(String knot, long unixNanos) {
+        db.write(Lane.URGENT, s -> s.update("INSERT INTO knot_cursors (knot, cursor) VALUES (?, ?) "
+                + "ON CONFLICT (knot) DO UPDATE SET cursor = MAX(cursor, excluded.cursor)", knot, unixNanos));
+    }
+
+    @Override
+    public OptionalLong networkCursor(String name) {
+        return optionalLong(db.read(s -> s.queryOne("SELECT time_us FROM network_cursors WHERE name=?", rs -> rs.getLong(1), name)));
+    }
+
+    @Override
+    public void saveNetworkCursor(String name, long timeUs) {
+        db.write(Lane.URGENT, s -> s.update("INSERT INTO network_cursors (name, time_us) VALUES (?, ?) "
+                + "ON CONFLICT (name) DO UPDATE SET time_us = MAX(time_us, excluded.time_us)", name, timeUs));
+    }
+
+    private static OptionalLong optionalLong(Optional<Long> v) {
+        return v.map(OptionalLong::of).orElse(OptionalLong.empty());
+    }
+
+    @Override
+    public Optional<String> recordRev(String did, String collection, String rkey) {
+        return db.read(s -> s.queryOne("SELECT rev FROM network_records WHERE did=? AND collection=? AND rkey=?",
+                rs -> rs.getString(1), did, collection, rkey));
+    }
+
+    @Override
+    public void saveRecordRev(String did, String collection, String rkey, String rev) {
+        db.write(Lane.URGENT, s -> s.update("INSERT INTO network_records (did, collection, rkey, rev) VALUES (?,?,?,?) "
+                + "ON CONFLICT (did, collection, rkey) DO UPDATE SET rev=excluded.rev", did, collection, rkey, rev));
+    }
+
+    private static Member member(ResultSet rs) throws SQLException {
+        return new Member(rs.getString(1), rs.getString(2), rs.getString(3), Instant.ofEpochMilli(rs.getLong(4)));
+    }
+
+    @Override
+    public void putMember(String rkey, String subject, String source, Instant since) {
+        db.write(Lane.URGENT, s -> s.update("INSERT INTO members (rkey, subject, source, added_at) VALUES (?,?,?,?) "
+                        + "ON CONFLICT (rkey) DO UPDATE "
+                        + "SET added_at = CASE WHEN subject = excluded.subject THEN added_at ELSE excluded.added_at END, "
+                        + "subject=excluded.subject, source=excluded.source",
+                rkey, subject, source, since.toEpochMilli()));
+    }
+
+    @Override
+    public Optional<Member> removeMember(String rkey) {
+        return db.write(Lane.URGENT, s -> {
+            Optional<Member> m = s.queryOne("SELECT rkey, subject, source, added_at FROM members WHERE rkey=?",
+                    SqliteRegistryStore::member, rkey);
+            if (m.isPresent()) s.update("DELETE FROM members WHERE rkey=?", rkey);
+            return m;
+        });
+    }
+
+    @Override
+    public List<Member> members() {
+        return db.read(s -> s.query("SELECT rkey, subject, source, added_at FROM members ORDER BY subject, rkey",
+                SqliteRegistryStore::member));
+    }
+
+    @Override
+    public boolean isMember(String did) {
+        return db.read(s -> s.queryLong("SELECT COUNT(*) FROM members WHERE subject=?", did) > 0);
+    }
+
+    @Override
+    public Optional<RepoKey> repoRecord(String did, String rkey) {
+        return db.read(s -> s.queryOne("SELECT knot, name FROM repo_records WHERE did=? AND rkey=?",
+                rs -> new RepoKey(rs.getString(1), did, rs.getString(2)), did, rkey));
+    }
+
+    @Override
+    public void putRepoRecord(String rkey, RepoKey repo) {
+        db.write(Lane.URGENT, s -> s.update("INSERT INTO repo_records (did, rkey, knot, name) VALUES (?,?,?,?) "
+                        + "ON CONFLICT (did, rkey) DO UPDATE SET knot=excluded.knot, name=excluded.name",
+                repo.did(), rkey, repo.knot(), repo.name()));
+    }
+
+    @Override
+    public void removeRepoRecord(String did, String rkey) {
+        db.write(Lane.URGENT, s -> s.update("DELETE FROM repo_records WHERE did=? AND rkey=?", did, rkey));
+    }
+
+    @Override
+    public boolean repoRecordHolds(RepoKey repo) {
+        return db.read(s -> s.queryLong("SELECT COUNT(*) FROM repo_records WHERE knot=? AND did=? AND name=?",
+                repo.knot(), repo.did(), repo.name()) > 0);
+    }
+
+    @Override
+    public Map<String, RepoKey> repoRecordsOf(String did) {
+        return db.read(s -> {
+            Map<String, RepoKey> out = new TreeMap<>();
+            for (var e : s.query("SELECT rkey, knot, name FROM repo_records WHERE did=?",
+                    rs -> Map.entry(rs.getString(1), new RepoKey(rs.getString(2), did, rs.getString(3))), did)) {
+                out.put(e.getKey(), e.getValue());
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public void putCollaborator(Collaborator c) {
+        db.write(Lane.URGENT, s -> s.update("INSERT INTO collaborators (did, rkey, subject, repo, added_at) VALUES (?,?,?,?,?) "
+                        + "ON CONFLICT (did, rkey) DO UPDATE SET subject=excluded.subject, repo=excluded.repo",
+                c.did(), c.rkey(), c.subject(), c.repo(), c.since().toEpochMilli()));
+    }
+
+    @Override
+    public boolean removeCollaborator(String did, String rkey) {
+        return db.write(Lane.URGENT, s -> s.update("DELETE FROM collaborators WHERE did=? AND rkey=?", did, rkey) > 0);
+    }
+
+    @Override
+    public void removeCollaboratorsBy(String did) {
+        db.write(Lane.URGENT, s -> s.update("DELETE FROM collaborators WHERE did=?", did));
+    }
+
+    @Override
+    public boolean isCollaborator(String repoUri, String subject) {
+        return db.read(s -> s.queryLong("SELECT COUNT(*) FROM collaborators WHERE repo=? AND subject=?", repoUri, subject) > 0);
+    }
+
+    @Override
+    public List<Collaborator> collaborators() {
+        return db.read(s -> s.query("SELECT did, rkey, subject, repo, added_at FROM collaborators ORDER BY repo, subject",
+                rs -> new Collaborator(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                        Instant.ofEpochMilli(rs.getLong(5)))));
+    }
+}

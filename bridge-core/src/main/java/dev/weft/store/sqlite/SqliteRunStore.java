@@ -1,0 +1,182 @@
+package dev.weft.store.sqlite;
+
+import dev.weft.model.Nanos;
+import dev.weft.model.PipelineId;
+import dev.weft.model.RunState;
+import dev.weft.model.Status;
+import dev.weft.model.Trigger;
+import dev.weft.model.Workflow;
+import dev.weft.model.WorkflowId;
+import dev.weft.store.CancelRequest;
+import dev.weft.store.RunRecord;
+import dev.weft.store.RunStore;
+import dev.weft.store.TriggerJson;
+import dev.weft.store.sqlite.SqliteWriter.Lane;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+final class SqliteRunStore implements RunStore {
+    static final String RUN_COLUMNS = "id, knot, rkey, workflow, engine, state, created_at, updated_at, "
+            + "external_id, web_url, error, exit_code, cancel_reason, log_complete";
+
+    private final SqliteDatabase db;
+
+    SqliteRunStore(SqliteDatabase db) {
+        this.db = db;
+    }
+
+    static RunRecord run(ResultSet rs) throws SQLException {
+        return new RunRecord(rs.getLong(1), new WorkflowId(rs.getString(2), rs.getString(3), rs.getString(4)),
+                rs.getString(5), RunState.fromWire(rs.getString(6)).orElseThrow(), rs.getLong(7), rs.getLong(8),
+                rs.getString(9), rs.getString(10), rs.getString(11), Session.nullableLong(rs, 12), rs.getString(13),
+                rs.getInt(14) == 1);
+    }
+
+    @Override
+    public Optional<List<RunRecord>> insertTrigger(Trigger t, long pendingNotBefore) {
+        return db.write(Lane.URGENT, s -> {
+            long received = Nanos.of(t.receivedAt());
+            if (s.update("INSERT OR IGNORE INTO triggers (knot, rkey, received_at, trigger) VALUES (?,?,?,?)",
+                    t.pipeline().knot(), t.pipeline().rkey(), received, TriggerJson.write(t)) == 0) {
+                return Optional.empty();
+            }
+            List<RunRecord> runs = new ArrayList<>();
+            for (Workflow w : t.workflows()) {
+                // Two workflows with one name would collide on the workflow id, which is all the
+                // appview keys on: the first wins.
+                if (runs.stream().anyMatch(r -> r.workflow().name().equals(w.name()))) continue;
+                long id = s.insertReturningKey("INSERT INTO runs (knot, rkey, workflow, engine, state, created_at, updated_at) "
+                                + "VALUES (?,?,?,?,?,?,?)", t.pipeline().knot(), t.pipeline().rkey(), w.name(), w.engine(),
+                        RunState.PENDING.wireName(), received, received);
+                s.update("INSERT INTO status_outbox (run_id, state, not_before) VALUES (?,?,?)",
+                        id, RunState.PENDING.wireName(), pendingNotBefore);
+                runs.add(new RunRecord(id, new WorkflowId(t.pipeline(), w.name()), w.engine(), RunState.PENDING,
+                        received, received, null, null, null, null, null, false));
+            }
+            return Optional.of(List.copyOf(runs));
+        });
+    }
+
+    @Override
+    public Optional<Trigger> trigger(PipelineId id) {
+        return db.read(s -> s.queryOne("SELECT trigger FROM triggers WHERE knot=? AND rkey=?",
+                rs -> TriggerJson.read(rs.getString(1)), id.knot(), id.rkey()));
+    }
+
+    @Override
+    public Optional<RunRecord> run(long id) {
+        return db.read(s -> s.queryOne("SELECT " + RUN_COLUMNS + " FROM runs WHERE id=?", SqliteRunStore::run, id));
+    }
+
+    @Override
+    public Optional<RunRecord> run(WorkflowId w) {
+        return db.read(s -> s.queryOne("SELECT " + RUN_COLUMNS + " FROM runs WHERE knot=? AND rkey=? AND workflow=?",
+                SqliteRunStore::run, w.pipeline().knot(), w.pipeline().rkey(), w.name()));
+    }
+
+    @Override
+    public List<RunRecord> runs(PipelineId id) {
+        return db.read(s -> s.query("SELECT " + RUN_COLUMNS + " FROM runs WHERE knot=? AND rkey=? ORDER BY id",
+                SqliteRunStore::run, id.knot(), id.rkey()));
+    }
+
+    @Override
+    public List<RunRecord> openRuns() {
+        return db.read(s -> s.query("SELECT " + RUN_COLUMNS + " FROM runs WHERE state IN ('pending','running') ORDER BY id",
+                SqliteRunStore::run));
+    }
+
+    @Override
+    public Optional<RunRecord> runByExternalId(String engine, String externalId) {
+        return db.read(s -> s.queryOne("SELECT " + RUN_COLUMNS
+                + " FROM runs WHERE engine=? AND external_id=? ORDER BY id DESC LIMIT 1", SqliteRunStore::run, engine, externalId));
+    }
+
+    @Override
+    public Map<RunState, Long> countByState() {
+        return db.read(s -> {
+            Map<RunState, Long> out = new EnumMap<>(RunState.class);
+            for (var row : s.query("SELECT state, COUNT(*) FROM runs GROUP BY state",
+                    rs -> Map.entry(rs.getString(1), rs.getLong(2)))) {
+                RunState.fromWire(row.getKey()).ifPresent(st -> out.put(st, row.getValue()));
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public void transition(long runId, Status status, long notBefore, long nowNanos) {
+        db.write(Lane.URGENT, s -> {
+            String error = status.error().orElse(null);
+            Long exit = status.exitCode().orElse(null);
+            if (s.update("UPDATE runs SET state=?, error=COALESCE(?, error), exit_code=COALESCE(?, exit_code), updated_at=? "
+                    + "WHERE id=?", status.state().wireName(), error, exit, nowNanos, runId) != 1) {
+                throw new SQLException("no run " + runId);
+            }
+            s.update("INSERT INTO status_outbox (run_id, state, error, exit_code, not_before) VALUES (?,?,?,?,?)",
+                    runId, status.state().wireName(), error, exit, notBefore);
+            return null;
+        });
+    }
+
+    @Override
+    public void attach(long runId, String externalId, String webUrl) {
+        db.write(Lane.URGENT, s -> s.update("UPDATE runs SET external_id=?, web_url=? WHERE id=?", externalId, webUrl, runId));
+    }
+
+    @Override
+    public void setCancelReason(long runId, String reason) {
+        db.write(Lane.URGENT, s -> s.update("UPDATE runs SET cancel_reason=COALESCE(cancel_reason, ?) WHERE id=?", reason, runId));
+    }
+
+    @Override
+    public Optional<String> attribute(long runId, String key) {
+        return db.read(s -> s.queryOne("SELECT value FROM run_attributes WHERE run_id=? AND key=?",
+                rs -> rs.getString(1), runId, key));
+    }
+
+    @Override
+    public void attribute(long runId, String key, String value) {
+        db.write(Lane.URGENT, s -> s.update("INSERT INTO run_attributes (run_id, key, value) VALUES (?,?,?) "
+                + "ON CONFLICT (run_id, key) DO UPDATE SET value=excluded.value", runId, key, value));
+    }
+
+    @Override
+    public long requestCancel(WorkflowId workflow, Instant at) {
+        return db.write(Lane.URGENT, s -> s.insertReturningKey(
+                "INSERT INTO cancel_requests (knot, rkey, workflow, requested_at) VALUES (?,?,?,?)",
+                workflow.pipeline().knot(), workflow.pipeline().rkey(), workflow.name(), at.toEpochMilli()));
+    }
+
+    private static final String CANCEL_COLUMNS = "id, knot, rkey, workflow, requested_at, outcome";
+
+    private static CancelRequest cancelRequest(ResultSet rs) throws SQLException {
+        return new CancelRequest(rs.getLong(1), new WorkflowId(rs.getString(2), rs.getString(3), rs.getString(4)),
+                Instant.ofEpochMilli(rs.getLong(5)), rs.getString(6));
+    }
+
+    @Override
+    public List<CancelRequest> openCancelRequests() {
+        return db.read(s -> s.query("SELECT " + CANCEL_COLUMNS + " FROM cancel_requests WHERE outcome IS NULL ORDER BY id",
+                SqliteRunStore::cancelRequest));
+    }
+
+    @Override
+    public Optional<CancelRequest> cancelRequest(long id) {
+        return db.read(s -> s.queryOne("SELECT " + CANCEL_COLUMNS + " FROM cancel_requests WHERE id=?",
+                SqliteRunStore::cancelRequest, id));
+    }
+
+    @Override
+    public void finishCancelRequest(long id, String outcome, Instant at) {
+        db.write(Lane.URGENT, s -> s.update("UPDATE cancel_requests SET outcome=?, handled_at=? WHERE id=?",
+                outcome, at.toEpochMilli(), id));
+    }
+}

@@ -1,0 +1,315 @@
+package dev.weft.store;
+
+import dev.weft.model.PipelineId;
+import dev.weft.model.RepoRef;
+import dev.weft.model.RepoRef.RepoKey;
+import dev.weft.model.RunState;
+import dev.weft.model.Status;
+import dev.weft.model.StatusEvent;
+import dev.weft.model.Trigger;
+import dev.weft.model.TriggerKind;
+import dev.weft.model.Workflow;
+import dev.weft.model.WorkflowId;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What every {@link Stores} implementation must do, written once: extend it with {@link #open}
+ * (a fresh, empty database) and {@link #reopen} (the same database after a close), as the
+ * provider compatibility kit is extended per provider.
+ */
+public abstract class StoreContract {
+    protected Stores s;
+
+    /** A new, empty database. */
+    protected abstract Stores open();
+
+    /** The database {@link #open} made, opened again (after {@code s} was closed). */
+    protected abstract Stores reopen();
+
+    @BeforeEach
+    void openStores() {
+        s = open();
+    }
+
+    @AfterEach
+    void closeStores() {
+        if (s != null) s.close();
+    }
+
+    public static Trigger trigger(String rkey, String... workflows) {
+        List<Workflow> wfs = new ArrayList<>();
+        for (String w : workflows) wfs.add(new Workflow(w, "stub", null, "engine: stub\n"));
+        return new Trigger(new PipelineId("knot", rkey), new RepoRef("knot", "did:plc:x", "r"),
+                new TriggerKind.Manual(List.of(new TriggerKind.Input("k", "v"))), wfs, Instant.parse("2026-01-01T00:00:00Z"));
+    }
+
+    private Stores restart() {
+        s.close();
+        s = reopen();
+        return s;
+    }
+
+    @Test
+    @DisplayName("a trigger is written once: the second insert of the same (knot, rkey) writes nothing")
+    void exactlyOnce() {
+        assertEquals(2, s.runs().insertTrigger(trigger("3k1", "a.yml", "b.yml"), 7).orElseThrow().size());
+        assertTrue(s.runs().insertTrigger(trigger("3k1", "a.yml", "b.yml"), 7).isEmpty());
+        assertEquals(2, s.runs().openRuns().size());
+        assertEquals(trigger("3k1", "a.yml", "b.yml"), s.runs().trigger(new PipelineId("knot", "3k1")).orElseThrow());
+        OutboxEntry first = s.statuses().nextDue().orElseThrow();
+        assertEquals(new Status.Pending(), first.status());
+        assertEquals(7, first.notBefore());
+        assertEquals(new WorkflowId("knot", "3k1", "a.yml"), first.workflow());
+    }
+
+    @Test
+    @DisplayName("the same trigger raced from many threads is accepted exactly once")
+    void exactlyOnceUnderRace() throws Exception {
+        Set<Integer> winners = ConcurrentHashMap.newKeySet();
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < 8; t++) {
+            int n = t;
+            threads.add(Thread.ofVirtual().start(() -> {
+                if (s.runs().insertTrigger(trigger("3krace", "a.yml"), 0).isPresent()) winners.add(n);
+            }));
+        }
+        for (Thread t : threads) t.join();
+        assertEquals(1, winners.size());
+        assertEquals(1, s.runs().openRuns().size());
+    }
+
+    @Test
+    @DisplayName("two workflows with one name: the first wins")
+    void duplicateWorkflowNames() {
+        List<RunRecord> runs = s.runs().insertTrigger(trigger("3k1", "a.yml", "a.yml", "b.yml"), 0).orElseThrow();
+        assertEquals(List.of("a.yml", "b.yml"), runs.stream().map(r -> r.workflow().name()).toList());
+    }
+
+    @Test
+    @DisplayName("a transition changes the state and queues its status in one step; the outbox is ordered by due time")
+    void transitions() {
+        RunRecord r = s.runs().insertTrigger(trigger("3k1", "a.yml"), 100).orElseThrow().get(0);
+        s.runs().transition(r.id(), new Status.Failed("boom", 3), 50, 60);
+        RunRecord after = s.runs().run(r.id()).orElseThrow();
+        assertEquals(RunState.FAILED, after.state());
+        assertEquals("boom", after.error());
+        assertEquals(3L, after.exitCode());
+        assertEquals(60, after.updatedAt());
+        OutboxEntry due = s.statuses().nextDue().orElseThrow();
+        assertEquals(new Status.Failed("boom", 3), due.status(), "due first: not-before 50 < 100");
+        assertEquals(100, s.statuses().lastScheduled(r.id()));
+        assertThrows(StoreException.class, () -> s.runs().transition(99_999, new Status.Running(), 0, 0));
+        assertEquals(Map.of(RunState.FAILED, 1L), s.runs().countByState());
+        assertTrue(s.runs().openRuns().isEmpty());
+    }
+
+    @Test
+    @DisplayName("publishing moves an entry from the outbox to the event log with its frame, in order")
+    void publishing() {
+        RunRecord r = s.runs().insertTrigger(trigger("3k1", "a.yml"), 0).orElseThrow().get(0);
+        s.runs().transition(r.id(), new Status.Running(), 1, 1);
+        long id = 1000;
+        List<StatusEvent> published = new ArrayList<>();
+        while (s.statuses().nextDue().isPresent()) {
+            OutboxEntry o = s.statuses().nextDue().get();
+            StatusEvent e = new StatusEvent(++id, "3kkey" + id, o.workflow(), o.status(), Instant.ofEpochSecond(id));
+            s.statuses().publish(e, ("frame" + id).getBytes(), o.seq());
+            published.add(e);
+        }
+        assertEquals(2, published.size());
+        assertEquals(published, s.statuses().eventsAfter(0, 10));
+        assertEquals(published.subList(1, 2), s.statuses().eventsAfter(1001, 10));
+        List<StoredFrame> frames = s.statuses().framesAfter(0, 10);
+        assertEquals(1001, frames.get(0).position());
+        assertArrayEquals("frame1002".getBytes(), frames.get(1).frame());
+        assertEquals(1002, s.statuses().lastEventId());
+        assertEquals(List.of(new Status.Pending(), new Status.Running()), s.statuses().publishedStatuses(r.id()));
+        assertEquals(1_002_000_000_000L, s.statuses().lastScheduled(r.id()), "published createdAt counts for pacing");
+        StatusEvent again = new StatusEvent(2000, "3kother", published.get(0).workflow(), new Status.Running(), Instant.EPOCH);
+        assertThrows(StoreException.class, () -> s.statuses().publish(again, null, 424242), "no such outbox entry");
+    }
+
+    @Test
+    @DisplayName("due entries come in publication order, only once due; a batch publishes all or none")
+    void duePublishAll() {
+        RunRecord r = s.runs().insertTrigger(trigger("3k1", "a.yml", "b.yml"), 10).orElseThrow().get(0);
+        s.runs().transition(r.id(), new Status.Running(), 30, 1);
+        assertTrue(s.statuses().due(9, 10).isEmpty());
+        List<OutboxEntry> due = s.statuses().due(10, 10);
+        assertEquals(2, due.size(), "the two pending statuses, not the running one due at 30");
+        assertTrue(due.get(0).seq() < due.get(1).seq());
+        assertEquals(1, s.statuses().due(30, 1).size(), "limit holds");
+        List<StatusStore.Publication> batch = new ArrayList<>();
+        long id = 100;
+        for (OutboxEntry o : s.statuses().due(30, 10)) {
+            id++;
+            batch.add(new StatusStore.Publication(new StatusEvent(id, "3k" + id, o.workflow(), o.status(), Instant.EPOCH), null, o.seq()));
+        }
+        List<StatusStore.Publication> broken = new ArrayList<>(batch);
+        broken.add(new StatusStore.Publication(new StatusEvent(999, "3kzz", batch.get(0).event().workflow(),
+                new Status.Running(), Instant.EPOCH), null, 424242));
+        assertThrows(StoreException.class, () -> s.statuses().publishAll(broken));
+        assertTrue(s.statuses().eventsAfter(0, 10).isEmpty(), "nothing of a failed batch is published");
+        s.statuses().publishAll(batch);
+        assertEquals(3, s.statuses().eventsAfter(0, 10).size());
+        assertTrue(s.statuses().nextDue().isEmpty());
+    }
+
+    @Test
+    @DisplayName("runs, attributes and the event log survive a restart")
+    void reopenKeepsData() {
+        RunRecord r = s.runs().insertTrigger(trigger("3k1", "a.yml"), 0).orElseThrow().get(0);
+        OutboxEntry o = s.statuses().nextDue().orElseThrow();
+        s.statuses().publish(new StatusEvent(42, "3kaaa", o.workflow(), o.status(), Instant.EPOCH), null, o.seq());
+        s.runs().attach(r.id(), "build-7", "https://ci/7");
+        s.runs().attribute(r.id(), "uuid", "u-1");
+        s.runs().setCancelReason(r.id(), "TIMEOUT");
+        s.runs().setCancelReason(r.id(), "REQUESTED");
+        restart();
+        assertEquals(42, s.statuses().lastEventId());
+        RunRecord back = s.runs().runByExternalId("stub", "build-7").orElseThrow();
+        assertEquals("u-1", s.runs().attribute(back.id(), "uuid").orElseThrow());
+        assertEquals("TIMEOUT", back.cancelReason(), "the first reason is kept");
+        assertEquals("https://ci/7", back.webUrl());
+        assertEquals(RunState.PENDING, back.state());
+        assertEquals(List.of(new Status.Pending()), s.statuses().publishedStatuses(back.id()));
+        assertNull(s.statuses().framesAfter(0, 1).get(0).frame(), "an unencodable status keeps no frame");
+        assertFalse(s.schemaVersion().isEmpty());
+        assertEquals("ok", s.check());
+    }
+
+    @Test
+    @DisplayName("steps and log frames: numbered, ordered, paged, completed")
+    void logs() {
+        RunRecord r = s.runs().insertTrigger(trigger("3k1", "a.yml"), 0).orElseThrow().get(0);
+        s.logs().insertStep(new StepRecord(r.id(), 0, "build", "make", false, 10, null));
+        s.logs().endStep(r.id(), 0, 20);
+        assertEquals(List.of(new StepRecord(r.id(), 0, "build", "make", false, 10, 20L)), s.logs().steps(r.id()));
+        for (int i = 1; i <= 5; i++) s.logs().append(r.id(), i, ("l" + i).getBytes());
+        assertEquals(5, s.logs().lastSeq(r.id()));
+        List<StoredFrame> page = s.logs().after(r.id(), 2, 2);
+        assertEquals(List.of(3L, 4L), page.stream().map(StoredFrame::position).toList());
+        assertArrayEquals("l3".getBytes(), page.get(0).frame());
+        assertThrows(StoreException.class, () -> s.logs().append(r.id(), 5, "dup".getBytes()), "a sequence is written once");
+        assertFalse(s.runs().run(r.id()).orElseThrow().logComplete());
+        s.logs().markComplete(r.id());
+        assertTrue(s.runs().run(r.id()).orElseThrow().logComplete());
+    }
+
+    @Test
+    @DisplayName("a failing write fails alone: writes around it still commit")
+    void failingWriteIsIsolated() throws Exception {
+        RunRecord r = s.runs().insertTrigger(trigger("3k1", "a.yml"), 0).orElseThrow().get(0);
+        s.logs().append(r.id(), 1, "one".getBytes());
+        List<Thread> threads = new ArrayList<>();
+        Set<Long> failed = ConcurrentHashMap.newKeySet();
+        for (long seq = 1; seq <= 40; seq++) {
+            long q = seq;
+            threads.add(Thread.ofVirtual().start(() -> {
+                try {
+                    s.logs().append(r.id(), q, ("line" + q).getBytes());
+                } catch (StoreException e) {
+                    failed.add(q);
+                }
+            }));
+        }
+        for (Thread t : threads) t.join();
+        assertEquals(Set.of(1L), failed, "only the duplicate fails");
+        assertEquals(40, s.logs().after(r.id(), 0, 100).size());
+    }
+
+    @Test
+    @DisplayName("knot and network cursors only move forward")
+    void cursors() {
+        assertTrue(s.registry().knotCursor("k").isEmpty());
+        s.registry().saveKnotCursor("k", 100);
+        s.registry().saveKnotCursor("k", 50);
+        assertEquals(100, s.registry().knotCursor("k").getAsLong());
+        s.registry().saveNetworkCursor("jetstream", 9);
+        s.registry().saveNetworkCursor("jetstream", 3);
+        assertEquals(9, s.registry().networkCursor("jetstream").getAsLong());
+    }
+
+    @Test
+    @DisplayName("registrations persist with their source; members, repo records, collaborators and revs")
+    void registry() {
+        RepoKey k = new RepoKey("knot", "did:plc:x", "r");
+        assertTrue(s.registry().addRepo(k, "static", Instant.EPOCH));
+        assertFalse(s.registry().addRepo(k, "other", Instant.EPOCH));
+        assertEquals("static", s.registry().repos().get(0).source());
+        assertTrue(s.registry().removeRepo(k));
+        assertFalse(s.registry().removeRepo(k));
+        assertTrue(s.registry().repos().isEmpty());
+
+        s.registry().putMember("m1", "did:plc:a", "at://o/m/m1", Instant.ofEpochMilli(5));
+        s.registry().putMember("m1", "did:plc:a", "at://o/m/m1", Instant.ofEpochMilli(9));
+        assertEquals(Instant.ofEpochMilli(5), s.registry().members().get(0).since(), "same subject keeps its time");
+        assertTrue(s.registry().isMember("did:plc:a"));
+        assertEquals("did:plc:a", s.registry().removeMember("m1").orElseThrow().subject());
+        assertTrue(s.registry().removeMember("m1").isEmpty());
+
+        s.registry().putRepoRecord("r1", k);
+        assertEquals(k, s.registry().repoRecord("did:plc:x", "r1").orElseThrow());
+        assertTrue(s.registry().repoRecordHolds(k));
+        assertEquals(Map.of("r1", k), s.registry().repoRecordsOf("did:plc:x"));
+        s.registry().removeRepoRecord("did:plc:x", "r1");
+        assertFalse(s.registry().repoRecordHolds(k));
+
+        s.registry().putCollaborator(new Collaborator("did:plc:x", "c1", "did:plc:b", "at://did:plc:x/sh.tangled.repo/r1", Instant.EPOCH));
+        assertTrue(s.registry().isCollaborator("at://did:plc:x/sh.tangled.repo/r1", "did:plc:b"));
+        assertEquals(1, s.registry().collaborators().size());
+        assertTrue(s.registry().removeCollaborator("did:plc:x", "c1"));
+        s.registry().putCollaborator(new Collaborator("did:plc:x", "c2", "did:plc:b", "at://u", Instant.EPOCH));
+        s.registry().removeCollaboratorsBy("did:plc:x");
+        assertTrue(s.registry().collaborators().isEmpty());
+
+        s.registry().saveRecordRev("did:plc:x", "sh.tangled.repo", "r1", "rev1");
+        s.registry().saveRecordRev("did:plc:x", "sh.tangled.repo", "r1", "rev2");
+        assertEquals("rev2", s.registry().recordRev("did:plc:x", "sh.tangled.repo", "r1").orElseThrow());
+    }
+
+    @Test
+    @DisplayName("secrets: one per key, listed by key, deleted once")
+    void secrets() {
+        StoredSecret a = new StoredSecret("did:plc:x", "r", "B", "at://u", new byte[]{1}, "kid", Instant.EPOCH, "did:plc:x");
+        StoredSecret b = new StoredSecret("did:plc:x", "r", "A", "at://u", new byte[]{2}, "kid", Instant.EPOCH, "did:plc:x");
+        assertTrue(s.secrets().insert(a));
+        assertFalse(s.secrets().insert(a));
+        assertTrue(s.secrets().insert(b));
+        assertEquals(List.of("A", "B"), s.secrets().list("did:plc:x", "r").stream().map(StoredSecret::key).toList());
+        assertTrue(s.secrets().delete("did:plc:x", "r", "A"));
+        assertFalse(s.secrets().delete("did:plc:x", "r", "A"));
+    }
+
+    @Test
+    @DisplayName("operator cancel requests: queued, listed while open, finished once")
+    void cancelRequests() {
+        WorkflowId w = new WorkflowId("knot", "3k1", "a.yml");
+        long id = s.runs().requestCancel(w, Instant.ofEpochMilli(1));
+        long id2 = s.runs().requestCancel(w, Instant.ofEpochMilli(2));
+        assertEquals(List.of(id, id2), s.runs().openCancelRequests().stream().map(CancelRequest::id).toList());
+        s.runs().finishCancelRequest(id, "REQUESTED", Instant.ofEpochMilli(3));
+        assertEquals("REQUESTED", s.runs().cancelRequest(id).orElseThrow().outcome());
+        assertEquals(List.of(id2), s.runs().openCancelRequests().stream().map(CancelRequest::id).toList());
+        Set<Long> distinct = new HashSet<>(List.of(id, id2));
+        assertEquals(2, distinct.size());
+    }
+}
