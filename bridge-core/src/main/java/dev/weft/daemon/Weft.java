@@ -30,7 +30,6 @@ import dev.weft.spi.ProviderFactory;
 import dev.weft.status.StatusPublisher;
 import dev.weft.knot.KnotCursorStore;
 import dev.weft.store.Stores;
-import dev.weft.store.sqlite.SqliteStores;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.slf4j.Logger;
@@ -84,7 +83,7 @@ public final class Weft implements AutoCloseable {
         this.jetstreamOptions = b.jetstreamOptions;
         this.meters = b.meters != null ? b.meters : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         Clock clock = b.clock;
-        this.store = SqliteStores.open(config.db());
+        this.store = Databases.open(config.db());
         ScheduledThreadPoolExecutor pool = new ScheduledThreadPoolExecutor(2, Thread.ofVirtual().name("weft-sched-", 0).factory());
         pool.setRemoveOnCancelPolicy(true);
         this.scheduler = pool;

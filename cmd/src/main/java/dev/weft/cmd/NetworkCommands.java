@@ -10,7 +10,8 @@ import dev.weft.store.Collaborator;
 import dev.weft.store.Member;
 import dev.weft.store.RegisteredRepo;
 import dev.weft.store.RunRecord;
-import dev.weft.store.sqlite.SqliteStores;
+import dev.weft.daemon.Databases;
+import dev.weft.store.Stores;
 
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -36,7 +37,7 @@ final class NetworkCommands {
     static int repos(List<String> args, PrintStream out, PrintStream err) throws WeftConfig.InvalidConfigException {
         Optional<Path> db = database(args, err, "repos");
         if (db.isEmpty()) return 2;
-        try (SqliteStores store = SqliteStores.open(db.get())) {
+        try (Stores store = Databases.open(db.get())) {
             List<RegisteredRepo> repos = store.registry().repos();
             if (repos.isEmpty()) out.println("no repositories registered");
             for (RegisteredRepo r : repos) {
@@ -49,7 +50,7 @@ final class NetworkCommands {
     static int members(List<String> args, PrintStream out, PrintStream err) throws WeftConfig.InvalidConfigException {
         Optional<Path> db = database(args, err, "members");
         if (db.isEmpty()) return 2;
-        try (SqliteStores store = SqliteStores.open(db.get())) {
+        try (Stores store = Databases.open(db.get())) {
             List<Member> members = store.registry().members();
             if (members.isEmpty()) out.println("no members (besides the owner)");
             for (Member m : members) out.println(m.subject() + "  from " + m.source() + "  since " + m.since());
@@ -98,7 +99,7 @@ final class NetworkCommands {
         WorkflowId id = new WorkflowId(pipeline.get(), positional.get(1));
         Optional<Path> db = database(flags, err, "cancel");
         if (db.isEmpty()) return 2;
-        try (SqliteStores store = SqliteStores.open(db.get())) {
+        try (Stores store = Databases.open(db.get())) {
             Optional<RunRecord> run = store.runs().run(id);
             if (run.isEmpty()) {
                 err.println("weft cancel: no workflow " + id.name() + " in " + pipeline.get().atUri());

@@ -10,7 +10,8 @@ import dev.weft.model.TriggerKind;
 import dev.weft.model.Workflow;
 import dev.weft.model.Nanos;
 import dev.weft.store.RunRecord;
-import dev.weft.store.sqlite.SqliteStores;
+import dev.weft.daemon.Databases;
+import dev.weft.store.Stores;
 import dev.weft.wire.StatusFrames;
 import dev.weft.wire.Tid;
 import io.netty.buffer.ByteBuf;
@@ -128,7 +129,7 @@ final class EventsScenario {
 
     /**
      * Writes exactly {@code n} published statuses into a new database at {@code db}: the schema,
-     * triggers and runs through the {@link dev.weft.store.RunStore} API (SqliteStores.open, RunStore#insertTrigger
+     * triggers and runs through the {@link dev.weft.store.RunStore} API (Databases.open, RunStore#insertTrigger
      * with 1,000 workflows per trigger), then, in one SQL transaction on the same file, every run's
      * statuses as the events feed would have appended them (ids strictly increasing Unix
      * nanoseconds, each rkey {@link Tid#fromEventId} of its id), the runs' final state, and an
@@ -147,7 +148,7 @@ final class EventsScenario {
         Instant now = Instant.now();
         long nanos = Nanos.of(now);
         List<RunRecord> runIds = new ArrayList<>(runs);
-        try (SqliteStores store = SqliteStores.open(db)) {
+        try (Stores store = Databases.open(db)) {
             long rkeyBase = now.toEpochMilli() * 1000;
             RepoRef repo = new RepoRef(KNOT, WeftUnderTest.DID, WeftUnderTest.REPO);
             for (int t = 0; runIds.size() < runs; t++) {
@@ -205,7 +206,7 @@ final class EventsScenario {
             }
             c.commit();
         }
-        try (SqliteStores store = SqliteStores.open(db)) {
+        try (Stores store = Databases.open(db)) {
             long open = store.runs().openRuns().size();
             List<StatusEvent> first = store.statuses().eventsAfter(0, 1);
             if (open != 0 || first.isEmpty() || store.statuses().nextDue().isPresent()) {
