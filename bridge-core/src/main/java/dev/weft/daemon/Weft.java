@@ -252,6 +252,12 @@ public final class Weft implements AutoCloseable {
         return runs.cancel(workflow, CancelReason.REQUESTED);
     }
 
+    /**
+     * Stops in the reverse order of start: no new trigger or request comes in (Jetstream, knots,
+     * server), then the run runtime interrupts every run thread and waits for them, at most
+     * {@link Builder#stopWait} (10 s by default), then the providers close, then the publisher, the
+     * scheduler and the store. Runs still open stay open in the store for the next start.
+     */
     @Override
     public void close() {
         log.info("weft stopping");
@@ -320,6 +326,12 @@ public final class Weft implements AutoCloseable {
 
         public Builder retry(Duration min, Duration max) {
             this.runOptions = runOptions.withRetry(min, max);
+            return this;
+        }
+
+        /** How long {@link Weft#close()} waits, in all, for the run threads it interrupted to end. */
+        public Builder stopWait(Duration d) {
+            this.runOptions = runOptions.withStopWait(d);
             return this;
         }
 

@@ -15,7 +15,11 @@ import dev.weft.spi.RunLog;
 import dev.weft.spi.Step;
 import dev.weft.spi.StatusReporter;
 import dev.weft.store.RunRecord;
+import dev.weft.store.RunStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -23,14 +27,18 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The runtime's {@link Run}: the provider-facing handle of one workflow run. Status reports are
  * checked against {@link RunState}, persisted with their publication time, and on a terminal status
  * the log is closed; all under this handle's lock so concurrent reporters cannot interleave.
+ * Everything it needs besides its own run comes in its {@link Wiring}, shared by every handle.
  */
 final class RunHandle implements Run, StatusReporter {
-    private final RunManager manager;
+    private static final Logger log = LoggerFactory.getLogger(RunHandle.class);
+
+    private final Wiring wiring;
     private final long id;
     private final WorkflowId workflowId;
     private final String engine;
@@ -38,7 +46,7 @@ final class RunHandle implements Run, StatusReporter {
     private final Workflow workflow;
     private final JsonNode spec;
     private final Map<String, String> variables;
-    private final RunLogWriter log;
+    private final RunLogWriter writer;
     private final RunLog providerLog;
     private final Secrets secrets;
     private final CountDownLatch cancelLatch = new CountDownLatch(1);
@@ -50,9 +58,9 @@ final class RunHandle implements Run, StatusReporter {
     /** The latest publication time scheduled for this run, for the status gap (nanos). */
     private long lastScheduled;
 
-    RunHandle(RunManager manager, RunRecord record, Trigger trigger, Workflow workflow, JsonNode spec,
-              Map<String, String> variables, RunLogWriter log, long lastScheduled, Secrets secrets) {
-        this.manager = manager;
+    RunHandle(Wiring wiring, RunRecord record, Trigger trigger, Workflow workflow, JsonNode spec,
+              Map<String, String> variables, RunLogWriter writer, long lastScheduled, Secrets secrets) {
+        this.wiring = wiring;
         this.id = record.id();
         this.workflowId = record.workflow();
         this.engine = record.engine();
@@ -60,9 +68,9 @@ final class RunHandle implements Run, StatusReporter {
         this.workflow = workflow;
         this.spec = spec;
         this.variables = variables;
-        this.log = log;
+        this.writer = writer;
         this.secrets = secrets;
-        this.providerLog = secrets.mask().isEmpty() ? log : new MaskedLog(log, secrets.mask());
+        this.providerLog = secrets.mask().isEmpty() ? writer : new MaskedLog(writer, secrets.mask());
         this.state = record.state();
         this.externalId = record.externalId();
         this.webUrl = record.webUrl();
@@ -73,12 +81,22 @@ final class RunHandle implements Run, StatusReporter {
         }
     }
 
-    String engine() {
-        return engine;
+    /**
+     * What every handle shares, given once by the runtime.
+     *
+     * @param store          where the run's state, attributes and statuses go
+     * @param pacing         when its statuses may be published
+     * @param clock          the time its log is completed at
+     * @param timeoutMessage the error of a run cancelled by the workflow timeout
+     * @param statusQueued   told after each status was stored (wakes the publisher)
+     * @param ended          told once, after the run's terminal status was stored and its log completed
+     */
+    record Wiring(RunStore store, Pacing pacing, Clock clock, String timeoutMessage, Runnable statusQueued,
+                  Consumer<RunHandle> ended) {
     }
 
-    RunLogWriter writer() {
-        return log;
+    String engine() {
+        return engine;
     }
 
     /** Why the repository's secrets could not be read, or null. */
@@ -138,7 +156,7 @@ final class RunHandle implements Run, StatusReporter {
 
     @Override
     public void attach(String externalId, String webUrl) {
-        manager.store().attach(id, externalId, webUrl);
+        wiring.store().attach(id, externalId, webUrl);
         this.externalId = externalId;
         this.webUrl = webUrl;
     }
@@ -155,12 +173,12 @@ final class RunHandle implements Run, StatusReporter {
 
     @Override
     public Optional<String> attribute(String key) {
-        return manager.store().attribute(id, key);
+        return wiring.store().attribute(id, key);
     }
 
     @Override
     public void attribute(String key, String value) {
-        manager.store().attribute(id, key, value);
+        wiring.store().attribute(id, key, value);
     }
 
     @Override
@@ -196,7 +214,7 @@ final class RunHandle implements Run, StatusReporter {
     /** Marks cancellation requested; returns false when it already was or the run is terminal. */
     synchronized boolean requestCancel(CancelReason reason) {
         if (state.isTerminal() || cancelReason != null) return false;
-        manager.store().setCancelReason(id, reason.name());
+        wiring.store().setCancelReason(id, reason.name());
         cancelReason = reason;
         cancelLatch.countDown();
         return true;
@@ -228,21 +246,31 @@ final class RunHandle implements Run, StatusReporter {
             status = masked(translate(requested));
             if (status.state() == state) return true;
             if (!state.canMoveTo(status.state())) return false;
-            long notBefore = manager.notBefore(this, lastScheduled);
-            manager.store().transition(id, status, notBefore, manager.nowNanos());
+            long notBefore = wiring.pacing().notBefore(createdAt(), lastScheduled);
+            wiring.store().transition(id, status, notBefore, wiring.pacing().now());
             lastScheduled = notBefore;
             state = status.state();
             terminal = state.isTerminal();
         }
-        manager.transitioned(this, status);
-        if (terminal) manager.terminated(this, status);
+        wiring.statusQueued().run();
+        log.info("{} -> {}{}", this, status.state().wireName(), status.error().map(m -> ": " + m).orElse(""));
+        if (terminal) {
+            completeLog(status);
+            wiring.ended().accept(this);
+        }
         return true;
+    }
+
+    /** Closes the log at the run's end; a run that failed before any step still shows why, as a system step. */
+    private void completeLog(Status end) {
+        if (!writer.hasSteps() && end.error().isPresent()) writer.systemMessage("weft", end.error().get());
+        writer.complete(wiring.clock().instant());
     }
 
     /** A cancel the runtime asked for because of the timeout is reported as what it is. */
     private Status translate(Status s) {
         if (s instanceof Status.Cancelled c && cancelReason == CancelReason.TIMEOUT) {
-            return new Status.Timeout(manager.timeoutMessage());
+            return new Status.Timeout(wiring.timeoutMessage());
         }
         return s;
     }

@@ -1,0 +1,84 @@
+package dev.weft.runs;
+
+import dev.weft.model.Status;
+import dev.weft.model.WorkflowId;
+import dev.weft.runs.RunManager.CancelOutcome;
+import dev.weft.spi.CancelReason;
+import dev.weft.spi.Provider;
+import dev.weft.store.RunRecord;
+import dev.weft.store.RunStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * Carries cancel requests to providers: records the request on the run (once), asks the run's
+ * provider to stop it, and, when the provider has not confirmed within the cancel grace, ends the
+ * run {@code cancelled} itself.
+ */
+final class Cancellation {
+    private static final Logger log = LoggerFactory.getLogger(Cancellation.class);
+
+    private final RunStore store;
+    private final ActiveRuns active;
+    private final Function<String, Optional<Provider>> providers;
+    private final Deadlines deadlines;
+    private final RunThreads threads;
+
+    Cancellation(RunStore store, ActiveRuns active, Function<String, Optional<Provider>> providers,
+                 Deadlines deadlines, RunThreads threads) {
+        this.store = store;
+        this.active = active;
+        this.providers = providers;
+        this.deadlines = deadlines;
+        this.threads = threads;
+    }
+
+    /** A cancel from the appview or the operator, on the caller's thread. */
+    CancelOutcome cancel(WorkflowId workflow, CancelReason reason) {
+        Optional<RunRecord> r = store.run(workflow);
+        if (r.isEmpty()) return CancelOutcome.NOT_FOUND;
+        Optional<RunHandle> h = active.get(r.get().id());
+        if (h.isEmpty() || h.get().state().isTerminal()) return CancelOutcome.ALREADY_TERMINAL;
+        cancel(h.get(), reason);
+        return CancelOutcome.REQUESTED;
+    }
+
+    /** Cancels an active run; a run already cancelled or ended is left alone. */
+    void cancel(RunHandle h, CancelReason reason) {
+        if (!h.requestCancel(reason)) return;
+        log.info("{}: cancel requested ({})", h,
+                reason == CancelReason.TIMEOUT ? deadlines.timeoutMessage() : "by request");
+        askProvider(h, reason);
+    }
+
+    /**
+     * A recovered run whose cancel was requested before weft stopped: asks its provider again, on a
+     * thread of its own (recovery does not wait for providers).
+     */
+    void askAgain(RunHandle h) {
+        CancelReason reason = h.cancelReason().orElseThrow();
+        threads.start("weft-cancel-" + h.id(), () -> askProvider(h, reason));
+    }
+
+    private void askProvider(RunHandle h, CancelReason reason) {
+        providers.apply(h.engine()).ifPresent(p -> {
+            try {
+                p.cancel(h, reason);
+            } catch (Exception e) {
+                log.warn("{}: provider cancel failed: {}", h, e.toString());
+            }
+        });
+        deadlines.cancelGrace(h, () -> overrule(h));
+    }
+
+    /** The provider did not confirm within the grace: the runtime ends the run. */
+    private void overrule(RunHandle h) {
+        if (h.state().isTerminal()) return;
+        String why = "the provider did not confirm cancellation within " + deadlines.cancelGraceText();
+        log.warn("{}: {}; ending it", h, why);
+        h.offer(new Status.Cancelled(why));
+    }
+}

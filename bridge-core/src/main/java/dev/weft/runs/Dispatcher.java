@@ -1,0 +1,168 @@
+package dev.weft.runs;
+
+import dev.weft.model.Status;
+import dev.weft.model.Workflow;
+import dev.weft.spi.CancelReason;
+import dev.weft.spi.Provider;
+import dev.weft.spi.RetriableProviderException;
+import dev.weft.spi.SecretSupport;
+import dev.weft.spi.WorkflowSpecException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * Hands each loaded run to its engine's provider and drives it: the run becomes active with its
+ * workflow timeout set, then, on a run thread of its own, {@code spawn} (or {@code resume} after a
+ * restart) is called, again after a backoff for every {@link RetriableProviderException}, and any
+ * other failure ends the run {@code failed} with its message.
+ *
+ * <p>An interrupt means weft is stopping: the provider returns or throws, and the run is left as
+ * it is in the store for the next start to resume; nothing is reported for it.
+ */
+final class Dispatcher {
+    private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
+    /** Attribute marking that spawn was called, so recovery resumes rather than spawns again. */
+    static final String SPAWNED = "weft.spawned";
+
+    private final Function<String, Optional<Provider>> providers;
+    private final ActiveRuns active;
+    private final Deadlines deadlines;
+    private final Cancellation cancellation;
+    private final RunThreads threads;
+    private final Duration retryMin;
+    private final Duration retryMax;
+
+    Dispatcher(Function<String, Optional<Provider>> providers, ActiveRuns active, Deadlines deadlines,
+               Cancellation cancellation, RunThreads threads, RunOptions options) {
+        this.providers = providers;
+        this.active = active;
+        this.deadlines = deadlines;
+        this.cancellation = cancellation;
+        this.threads = threads;
+        this.retryMin = options.retryMin();
+        this.retryMax = options.retryMax();
+    }
+
+    /** Makes {@code h} active and starts its thread; {@code resume} for a run spawned before a restart. */
+    void dispatch(RunHandle h, boolean resume) {
+        active.add(h);
+        deadlines.workflowTimeout(h, () -> cancellation.cancel(h, CancelReason.TIMEOUT));
+        if (!threads.start("weft-run-" + h.id(), () -> drive(h, resume))) {
+            active.remove(h);
+            log.info("{} not dispatched: weft is stopping; the next start picks it up", h);
+        }
+    }
+
+    private void drive(RunHandle h, boolean resume) {
+        try {
+            // The spec is missing only when the YAML did not parse (or was empty): ask the parser why.
+            String yamlError = h.spec().isMissingNode() ? yamlError(h.workflow()) : null;
+            if (yamlError != null) {
+                fail(h, "invalid workflow YAML in " + h.workflow().name() + ": " + yamlError);
+                return;
+            }
+            Optional<Provider> provider = providers.apply(h.engine());
+            if (provider.isEmpty()) {
+                fail(h, "unknown engine " + GoQuote.quote(h.engine()));
+                return;
+            }
+            if (h.secretsError() != null) {
+                fail(h, h.secretsError());
+                return;
+            }
+            if (!resume && !h.secrets().isEmpty() && provider.get().secretSupport() != SecretSupport.SECURE) {
+                fail(h, "repository " + h.trigger().repo().did() + "/" + h.trigger().repo().name() + " has "
+                        + h.secrets().size() + " secret(s) and engine " + GoQuote.quote(h.engine())
+                        + " cannot keep secrets; the workflow was not started (configure the engine's secret "
+                        + "delivery, or remove the repository's secrets)");
+                return;
+            }
+            Duration backoff = retryMin;
+            while (!h.state().isTerminal()) {
+                try {
+                    if (resume) {
+                        if (!provider.get().resume(h)) {
+                            if (threads.stopping()) {
+                                leftOpen(h, "resume returned false");
+                            } else {
+                                fail(h, "weft restarted during the run and engine " + GoQuote.quote(h.engine())
+                                        + " cannot continue it");
+                            }
+                        }
+                    } else {
+                        h.attribute(SPAWNED, "true");
+                        provider.get().spawn(h);
+                    }
+                    return;
+                } catch (RetriableProviderException e) {
+                    if (threads.stopping()) {
+                        leftOpen(h, e.toString());
+                        return;
+                    }
+                    Duration wait = e.retryAfter().orElse(backoff);
+                    log.warn("{}: {} (retrying in {})", h, e.getMessage(), wait);
+                    if (h.awaitCancel(wait)) {
+                        h.offer(new Status.Cancelled("cancelled while waiting to retry: " + e.getMessage()));
+                        return;
+                    }
+                    if (Thread.currentThread().isInterrupted()) {
+                        leftOpen(h, "interrupted while waiting to retry");
+                        return;
+                    }
+                    backoff = min(backoff.multipliedBy(2), retryMax);
+                } catch (WorkflowSpecException e) {
+                    fail(h, e.getMessage());
+                    return;
+                }
+            }
+        } catch (InterruptedException e) {
+            leftOpen(h, "interrupted");
+        } catch (Exception | LinkageError e) {
+            if (threads.stopping()) {
+                // Most likely the interrupt surfacing as another exception (an interrupted socket, say).
+                leftOpen(h, e.toString());
+                return;
+            }
+            String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            log.warn("{} failed in provider: {}", h, e.toString());
+            fail(h, msg);
+        }
+    }
+
+    /** The provider gave the thread back without a terminal status because weft is stopping. */
+    private void leftOpen(RunHandle h, String how) {
+        if (h.state().isTerminal()) return;
+        if (threads.stopping()) {
+            log.info("{}: provider returned ({}) as weft stops; the run stays {} for the next start", h, how,
+                    h.state().wireName());
+        } else {
+            log.warn("{}: provider thread was interrupted ({}) while weft is not stopping; the run stays {}"
+                    + " until it is cancelled or times out", h, how, h.state().wireName());
+        }
+    }
+
+    private static String yamlError(Workflow w) {
+        try {
+            RunLoader.YAML.readTree(w.raw());
+            return null;
+        } catch (Exception e) {
+            String m = e.getMessage();
+            return m == null ? e.getClass().getSimpleName() : m.lines().findFirst().orElse(m);
+        }
+    }
+
+    private void fail(RunHandle h, String message) {
+        if (h.state().isTerminal()) return;
+        if (!h.offer(new Status.Failed(message, -1))) {
+            log.warn("{} could not be failed from {}: {}", h, h.state(), message);
+        }
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+}

@@ -1,0 +1,71 @@
+package dev.weft.runs;
+
+import dev.weft.discovery.RepoRegistry;
+import dev.weft.knot.TriggerSink;
+import dev.weft.model.Trigger;
+import dev.weft.status.StatusPublisher;
+import dev.weft.store.RunRecord;
+import dev.weft.store.RunStore;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Where triggers come in: a trigger of an unregistered repository is dropped; otherwise its intent
+ * (the trigger and one {@code pending} run per workflow, queued for publication) is written in one
+ * transaction, and only then are its runs dispatched. A trigger seen before is a no-op, which is
+ * what makes knot replays and reconnects harmless.
+ */
+final class RunIntake implements TriggerSink {
+    private static final Logger log = LoggerFactory.getLogger(RunIntake.class);
+
+    private final RepoRegistry registry;
+    private final RunStore store;
+    private final Pacing pacing;
+    private final StatusPublisher publisher;
+    private final RunLoader loader;
+    private final Dispatcher dispatcher;
+    private final Counter accepted;
+    private final Counter duplicates;
+    private final Counter unregistered;
+
+    RunIntake(RepoRegistry registry, RunStore store, Pacing pacing, StatusPublisher publisher, RunLoader loader,
+              Dispatcher dispatcher, MeterRegistry meters) {
+        this.registry = registry;
+        this.store = store;
+        this.pacing = pacing;
+        this.publisher = publisher;
+        this.loader = loader;
+        this.dispatcher = dispatcher;
+        this.accepted = Counter.builder("weft.triggers").tag("outcome", "accepted").register(meters);
+        this.duplicates = Counter.builder("weft.triggers").tag("outcome", "duplicate").register(meters);
+        this.unregistered = Counter.builder("weft.triggers").tag("outcome", "unregistered").register(meters);
+    }
+
+    @Override
+    public Outcome accept(Trigger trigger) {
+        if (!registry.isRegistered(trigger.repo().key())) {
+            unregistered.increment();
+            log.debug("trigger {} dropped: repository {} is not registered to this spindle",
+                    trigger.pipeline(), trigger.repo().key());
+            return Outcome.UNREGISTERED;
+        }
+        long pendingAt = pacing.firstStatusAt(trigger.receivedAt());
+        Optional<List<RunRecord>> runs = store.insertTrigger(trigger, pendingAt);
+        if (runs.isEmpty()) {
+            duplicates.increment();
+            log.info("trigger {} already seen: not spawned again", trigger.pipeline());
+            return Outcome.DUPLICATE;
+        }
+        accepted.increment();
+        log.info("trigger accepted: {} {} for {} with {} workflow(s)", trigger.kind().wireName(), trigger.pipeline(),
+                trigger.repo().key(), runs.get().size());
+        publisher.poke();
+        for (RunRecord r : runs.get()) dispatcher.dispatch(loader.load(r, trigger, pendingAt), false);
+        return Outcome.ACCEPTED;
+    }
+}

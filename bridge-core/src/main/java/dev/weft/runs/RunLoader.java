@@ -1,0 +1,81 @@
+package dev.weft.runs;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.weft.logs.LogHub;
+import dev.weft.logs.RunLogWriter;
+import dev.weft.model.Trigger;
+import dev.weft.model.Workflow;
+import dev.weft.secrets.SecretMask;
+import dev.weft.store.RunRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.function.UnaryOperator;
+
+/**
+ * Turns a stored run into its {@link RunHandle}: the workflow out of its trigger, the parsed spec,
+ * the Tangled variables, the repository's secrets and a log writer whose lines are masked.
+ */
+final class RunLoader {
+    private static final Logger log = LoggerFactory.getLogger(RunLoader.class);
+    static final YAMLMapper YAML = new YAMLMapper();
+
+    private final LogHub logs;
+    private final boolean dev;
+    private final RunHandle.Wiring wiring;
+    private volatile Function<Long, UnaryOperator<String>> logFilters = id -> UnaryOperator.identity();
+    private volatile RunManager.SecretSource secretSource = repo -> Map.of();
+
+    RunLoader(LogHub logs, RunOptions options, RunHandle.Wiring wiring) {
+        this.logs = logs;
+        this.dev = options.dev();
+        this.wiring = wiring;
+    }
+
+    void logFilters(Function<Long, UnaryOperator<String>> filters) {
+        this.logFilters = filters;
+    }
+
+    void secrets(RunManager.SecretSource source) {
+        this.secretSource = source;
+    }
+
+    /** A handle for stored run {@code r} of trigger {@code t}; {@code lastScheduled} paces its next status. */
+    RunHandle load(RunRecord r, Trigger t, long lastScheduled) {
+        Workflow wf = t.workflows().stream().filter(w -> w.name().equals(r.workflow().name())).findFirst()
+                .orElseThrow(() -> new IllegalStateException("workflow " + r.workflow() + " not in its trigger"));
+        JsonNode spec;
+        try {
+            spec = Optional.ofNullable(YAML.readTree(wf.raw())).orElse(MissingNode.getInstance());
+        } catch (Exception e) {
+            spec = MissingNode.getInstance();
+        }
+        RunHandle.Secrets secrets = secretsOf(t);
+        RunLogWriter writer = logs.writer(r.id(), filter(r.id(), secrets));
+        return new RunHandle(wiring, r, t, wf, spec, TangledVariables.of(t, dev), writer, lastScheduled, secrets);
+    }
+
+    private RunHandle.Secrets secretsOf(Trigger t) {
+        try {
+            Map<String, String> values = secretSource.secretsFor(t.repo().key());
+            if (values == null || values.isEmpty()) return RunHandle.Secrets.NONE;
+            return new RunHandle.Secrets(Map.copyOf(values), SecretMask.of(values.values()), null);
+        } catch (Exception e) {
+            log.error("cannot read the secrets of {}: {}", t.repo().key(), e.getMessage());
+            return new RunHandle.Secrets(Map.of(), SecretMask.none(),
+                    "cannot read the repository's secrets: " + e.getMessage());
+        }
+    }
+
+    /** The run's data-line filter: its secret mask first, then any {@link #logFilters} filter. */
+    private UnaryOperator<String> filter(long runId, RunHandle.Secrets secrets) {
+        UnaryOperator<String> extra = logFilters.apply(runId);
+        SecretMask mask = secrets.mask();
+        return mask.isEmpty() ? extra : text -> extra.apply(mask.apply(text));
+    }
+}
