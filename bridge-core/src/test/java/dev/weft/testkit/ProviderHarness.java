@@ -11,6 +11,7 @@ import dev.weft.model.TriggerKind;
 import dev.weft.model.Workflow;
 import dev.weft.model.WorkflowId;
 import dev.weft.runs.RunManager;
+import dev.weft.runs.RunOptions;
 import dev.weft.server.ServerOptions;
 import dev.weft.spi.CancelReason;
 import dev.weft.spi.ProviderConfigException;
@@ -238,6 +239,7 @@ public final class ProviderHarness implements AutoCloseable {
         private Path dataDir;
         private Duration firstStatusDelay = Duration.ZERO;
         private Duration statusGap = Duration.ZERO;
+        private Duration stopWait = RunOptions.defaults().stopWait();
 
         Builder(List<ProviderFactory> factories) {
             this.factories = factories;
@@ -269,6 +271,12 @@ public final class ProviderHarness implements AutoCloseable {
         public Builder statusDelays(Duration firstStatus, Duration gap) {
             this.firstStatusDelay = firstStatus;
             this.statusGap = gap;
+            return this;
+        }
+
+        /** How long closing waits for the run threads it interrupted (weft's default, 10 s, when not set). */
+        public Builder stopWait(Duration d) {
+            this.stopWait = d;
             return this;
         }
 
@@ -307,7 +315,7 @@ public final class ProviderHarness implements AutoCloseable {
             try {
                 WeftConfig config = WeftConfig.from(all);
                 Weft weft = Weft.builder(config).clock(clock).providers(factories).cancelGrace(cancelGrace)
-                        .retry(Duration.ofMillis(50), Duration.ofSeconds(1))
+                        .retry(Duration.ofMillis(50), Duration.ofSeconds(1)).stopWait(stopWait)
                         .serverOptions(ServerOptions.defaults())
                         // Triggers are submitted directly: the harness's knot does not exist.
                         .consumeKnots(false)
