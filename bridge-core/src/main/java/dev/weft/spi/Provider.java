@@ -12,8 +12,9 @@ public interface Provider extends AutoCloseable {
 
     /**
      * Starts the workflow. Called once per run, after its {@code pending} status was persisted, on a
-     * virtual thread dedicated to this run: it may block until the workflow finishes, or return as
-     * soon as the backend has the work and drive the rest from webhooks and polling.
+     * virtual thread that weft owns and dedicates to this run: it may block until the workflow
+     * finishes, or return as soon as the backend has the work and drive the rest from webhooks and
+     * polling.
      *
      * <p>Record the backend's identity with {@link Run#attach} as soon as it is known, before anything
      * else: it is what {@link #resume} gets back after a crash. Report {@code running} when work
@@ -22,9 +23,23 @@ public interface Provider extends AutoCloseable {
      * <p>Honour cancellation: {@link Run#cancelRequested()} turns true and {@link #cancel} is called;
      * a blocking implementation can wait with {@link Run#awaitCancel}.
      *
+     * <p>Honour interruption: weft interrupts this thread only when it is shutting down, then waits
+     * a bounded time (10 s by default, for all runs together) for it to end; a thread still running
+     * then is logged and left behind. An interrupted {@code spawn} must return promptly, by throwing
+     * {@link InterruptedException} (preferred) or by returning, and must not report a terminal
+     * status nor cancel the backend's work: the run stays open and the next start of weft offers it
+     * to {@link #resume}, never to {@code spawn} again. Durable at that point is what was persisted
+     * before the interrupt: the last status reported, the {@link Run#attach attached} external id
+     * and web URL, every {@link Run#attribute attribute}, the log lines written and a cancel request
+     * if there was one. Blocking calls that ignore interrupts need a bound of their own;
+     * {@link Run#awaitCancel} returns {@code false} on interrupt, so check
+     * {@link Thread#isInterrupted()} after it. While weft stops, an exception out of {@code spawn}
+     * (an interrupted socket, say) does not fail the run either.
+     *
      * @throws RetriableProviderException a transient backend condition; the runtime calls
      *     {@code spawn} again after a backoff, so the call must be idempotent (look the work up by
      *     {@link Run#id()} before creating it again)
+     * @throws InterruptedException weft is shutting down (see above); the run is left open
      * @throws Exception anything else ends the run {@code failed} with the message
      */
     void spawn(Run run) throws Exception;
@@ -39,6 +54,11 @@ public interface Provider extends AutoCloseable {
      * Otherwise carry the run to its real terminal status (blocking is allowed, as in
      * {@link #spawn}) and return {@code true}.
      *
+     * <p>Interruption is as for {@link #spawn}: the thread is weft's, interrupted only when weft
+     * shuts down; then return promptly (throw {@link InterruptedException}, or return either value)
+     * without a terminal status, and the run is offered to {@code resume} again on the next start.
+     *
+     * @throws InterruptedException weft is shutting down; the run is left open
      * @throws Exception ends the run {@code failed} with the message (retriable exceptions are
      *     retried as for {@code spawn})
      */
@@ -89,8 +109,10 @@ public interface Provider extends AutoCloseable {
 
     /**
      * Releases the provider's resources. Called once, on the shutdown thread, after the runtime
-     * stopped calling the other methods. Must not report statuses: unfinished runs are resumed on
-     * the next start. Must not throw for a provider that was never used.
+     * stopped calling the other methods and interrupted every run thread and waited for them (a
+     * {@code spawn} or {@code resume} that ignored its interrupt may still be running). Must not
+     * report statuses: unfinished runs are resumed on the next start. Must not throw for a provider
+     * that was never used.
      */
     @Override
     void close();

@@ -101,7 +101,9 @@ public interface Run {
     /**
      * Blocks until cancellation is requested or {@code timeout} passes; returns whether it was
      * requested. Interrupting the thread returns {@code true} early only if cancellation was
-     * requested meanwhile; otherwise the interrupt status is kept and {@code false} returned.
+     * requested meanwhile; otherwise the interrupt status is kept and {@code false} returned, at
+     * once. A loop around it must therefore also stop when {@link Thread#isInterrupted()}: weft is
+     * shutting down and the run must be left open (see {@link Provider#spawn}).
      */
     boolean awaitCancel(Duration timeout);
 }
