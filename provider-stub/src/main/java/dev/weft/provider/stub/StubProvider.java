@@ -16,6 +16,11 @@ import java.util.Map;
  * lives in this process, so it cannot be resumed after a restart ({@link #resume} keeps the
  * default {@code false}) and it cancels by watching {@link Run#awaitCancel}.
  *
+ * <p>Interrupts: every wait (a step's {@code delay}, {@code hang: true}) ends when weft interrupts
+ * the thread at shutdown, and {@code spawn} then throws {@link InterruptedException} before
+ * writing or reporting anything more, so the run stays open; the next start fails it saying weft
+ * restarted, since the stub cannot resume.
+ *
  * <p>Secrets: the repository's secrets are the environment of its scripted steps (all of them user
  * steps), so {@code ${NAME}} in an output line expands to a secret's value; the runtime masks it in
  * the log. Step commands are shown as written, with only the Tangled variables expanded, as a shell
@@ -50,17 +55,20 @@ final class StubProvider implements Provider {
             }
             step.end();
             if (s.exit() != 0) {
+                stopIfInterrupted();
                 run.status().failed("step \"" + s.name() + "\" exited with code " + s.exit(), s.exit());
                 return;
             }
         }
         if (script.hang()) {
-            while (!run.awaitCancel(Duration.ofMinutes(1))) {
-                // hang: true never finishes on its own; only a cancel or the timeout ends it
-            }
+            // hang: true never finishes on its own; only a cancel or the timeout ends it (or weft
+            // stopping, which leaves it open)
+            while (!run.awaitCancel(Duration.ofMinutes(1))) stopIfInterrupted();
+            stopIfInterrupted();
             run.status().cancelled("cancelled");
             return;
         }
+        stopIfInterrupted();
         if (run.cancelRequested()) {
             run.status().cancelled("cancelled");
             return;
@@ -68,11 +76,21 @@ final class StubProvider implements Provider {
         run.status().success();
     }
 
-    /** Waits before a line; true when the run was cancelled meanwhile (and is now reported so). */
-    private static boolean pause(Run run, Duration delay) {
+    /**
+     * Waits before a line; true when the run was cancelled meanwhile (and is now reported so).
+     *
+     * @throws InterruptedException weft is stopping: nothing more is written or reported
+     */
+    private static boolean pause(Run run, Duration delay) throws InterruptedException {
         boolean cancelled = delay.isZero() ? run.cancelRequested() : run.awaitCancel(delay);
+        stopIfInterrupted();
         if (cancelled) run.status().cancelled("cancelled");
         return cancelled;
+    }
+
+    /** {@link Run#awaitCancel} keeps an interrupt as a flag: weft is stopping, so give the thread back. */
+    private static void stopIfInterrupted() throws InterruptedException {
+        if (Thread.interrupted()) throw new InterruptedException("weft is stopping");
     }
 
     @Override
