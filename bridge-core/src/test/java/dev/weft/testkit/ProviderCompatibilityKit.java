@@ -17,6 +17,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -43,7 +45,10 @@ import static org.junit.jupiter.api.Assertions.fail;
  * appview (each step opens with a control start, closes with a control end, data in between,
  * step ids dense from 0, {@code step_kind} an int); cancel ends {@code cancelled} confirmed by the
  * provider itself; the workflow timeout ends {@code timeout}; a restart mid-run ends in a terminal
- * status, resumed or failed as the provider declares; and closing leaves no weft thread behind.
+ * status, resumed or failed as the provider declares; and closing, after a run or in the middle of
+ * one, leaves no thread behind, virtual threads included: every thread started since the test
+ * began, other than the JDK's and shared pools' (see {@link LiveThreads}), must end once weft is
+ * closed and the backend torn down ({@link #tearDownBackend()} is then called by the check itself).
  */
 public abstract class ProviderCompatibilityKit {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -52,6 +57,9 @@ public abstract class ProviderCompatibilityKit {
     private static final String RUNTIME_OVERRULED = "did not confirm cancellation";
 
     protected ProviderHarness harness;
+    /** The threads alive before this test started its backend and harness. */
+    private Set<Long> threadsBefore;
+    private boolean backendDown;
 
     /** The factory under test. */
     protected abstract ProviderFactory factory();
@@ -90,6 +98,7 @@ public abstract class ProviderCompatibilityKit {
 
     @BeforeEach
     final void startKit() throws Exception {
+        threadsBefore = LiveThreads.ids();
         setUpBackend();
         harness = newHarness(Duration.ofMinutes(10)).start();
     }
@@ -97,7 +106,7 @@ public abstract class ProviderCompatibilityKit {
     @AfterEach
     final void stopKit() throws Exception {
         if (harness != null) harness.close();
-        tearDownBackend();
+        if (!backendDown) tearDownBackend();
     }
 
     private ProviderHarness.Builder newHarness(Duration timeout) {
@@ -193,30 +202,64 @@ public abstract class ProviderCompatibilityKit {
     @DisplayName("closing")
     class Closing {
         @Test
-        @DisplayName("leaves no weft or provider thread running")
-        void noThreadLeak() {
+        @DisplayName("leaves no weft or provider thread running, virtual threads included")
+        void noThreadLeak() throws Exception {
             TestRun r = harness.push("ci.yml", succeedingWorkflow());
             r.awaitTerminal(patience());
             harness.close();
             harness = null;
-            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-                List<String> left = new ArrayList<>();
-                for (Thread t : Thread.getAllStackTraces().keySet()) {
-                    if (t.isAlive() && t.getName().startsWith("weft-")) {
-                        left.add(t.getName());
-                    }
-                }
-                assertEquals(List.of(), left, "threads left after close");
-            });
+            // The backend's threads are the test's, not the provider's: they end with it.
+            backendDown = true;
+            tearDownBackend();
+            assertCloseLeftNoThread(threadsBefore);
+        }
+
+        @Test
+        @DisplayName("in the middle of a run leaves no weft or provider thread running, virtual threads included")
+        void noThreadLeakMidRun() throws Exception {
+            TestRun r = harness.push("ci.yml", longRunningWorkflow());
+            r.awaitState(RunState.RUNNING, patience());
+            harness.close();
+            harness = null;
+            backendDown = true;
+            tearDownBackend();
+            assertCloseLeftNoThread(threadsBefore);
         }
     }
 
     /**
-     * Checks the log contract of spec section 6 on a run's frames: for every step, a control start
-     * first and a control end last, data lines only in between, dense step ids from 0, an int
-     * {@code step_kind} when present.
+     * Fails unless every thread started since {@code before} (the ids of {@link LiveThreads#ids()}),
+     * virtual threads included, ends within 10 s, apart from the JDK's and shared pools' threads
+     * and {@link #RUNTIME_THREADS_PENDING_FIX}. Call it once weft (and the fake backend) is closed.
+     */
+    public static void assertCloseLeftNoThread(Set<Long> before) {
+        LiveThreads.assertAllEnded(before, Duration.ofSeconds(10),
+                t -> RUNTIME_THREADS_PENDING_FIX.stream().anyMatch(p -> p.matcher(t.name()).matches()));
+    }
+
+    /**
+     * TEMPORARY: names of threads the weft runtime itself (not the provider) leaves running after
+     * {@code Weft.close()}, ignored by the closing check until the runtime stops them. Remove each
+     * entry once the runtime change lands, and the list with the last one.
+     *
+     * <ul>
+     *   <li>{@code HttpClient-<n>-SelectorManager}: the selector threads of the two JDK HttpClients
+     *       {@code Weft} builds for {@code DidResolver} (through {@code BoundedFetch}) and
+     *       {@code RepoResolver}, which nothing closes; they last until the clients are
+     *       garbage-collected. While this entry stands, a provider's own unclosed
+     *       {@code java.net.http.HttpClient} goes unnoticed too.</li>
+     * </ul>
+     */
+    static final List<Pattern> RUNTIME_THREADS_PENDING_FIX = List.of(
+            Pattern.compile("HttpClient-\\d+-SelectorManager"));
+
+    /**
+     * Checks the log contract of spec section 6 on a run's frames: at least one frame; for every
+     * step, a control start first and a control end last, data lines only in between, dense step
+     * ids from 0, an int {@code step_kind} when present.
      */
     public static void assertLogContract(List<String> frames) throws Exception {
+        if (frames.isEmpty()) fail("no /logs frames at all: every run writes at least one step");
         Map<Long, List<JsonNode>> bySteps = new HashMap<>();
         for (String f : frames) {
             JsonNode n = JSON.readTree(f);
