@@ -21,7 +21,12 @@
  * <h2>Threads</h2>
  * The runtime owns threads. {@code spawn} and {@code resume} run on a virtual thread dedicated to
  * the run, so they may block for as long as the workflow runs; the caller that accepted the
- * trigger is never blocked. Webhook handlers run on a virtual thread per request. Everything a
+ * trigger is never blocked. When weft stops it interrupts those threads and waits a bounded time:
+ * an interrupted {@code spawn} or {@code resume} returns promptly without reporting a terminal
+ * status, and the next start offers the run to {@code resume} (see
+ * {@link dev.weft.spi.Provider#spawn}). A thread a provider starts itself is the provider's to end
+ * in {@link dev.weft.spi.Provider#close}; the compatibility kit fails a provider that leaves one,
+ * virtual threads included. Webhook handlers run on a virtual thread per request. Everything a
  * provider is handed ({@link dev.weft.spi.Run}, its reporter and log) is thread-safe.
  *
  * <h2>Errors</h2>
