@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
  * (body included) or the caller's {@link Deadline}, and reads at most 256 KiB: the DID to resolve
  * comes from an unauthenticated token, so its host must not be able to hold a request. Thread-safe.
  */
-public final class DidResolver {
+public final class DidResolver implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern PLC = Pattern.compile("did:plc:[a-z2-7]{24}");
     private static final Pattern WEB_HOST = Pattern.compile("[A-Za-z0-9.\\-]+(:[0-9]{1,5})?");
@@ -135,5 +135,11 @@ public final class DidResolver {
         public ResolutionException(String message) {
             super(message);
         }
+    }
+
+    /** Ends the HTTP client (and any fetch under way); the resolver is not used after this. */
+    @Override
+    public void close() {
+        http.close();
     }
 }

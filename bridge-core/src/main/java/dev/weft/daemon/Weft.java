@@ -71,6 +71,8 @@ public final class Weft implements AutoCloseable {
     private final Clock clock;
     private final RepoSecrets secrets;
     private final NetworkRecords network;
+    private final DidResolver dids;
+    private final RepoResolver repoResolver;
     private final boolean followJetstream;
     private final JetstreamOptions jetstreamOptions;
     private volatile JetstreamClient jetstream;
@@ -109,10 +111,10 @@ public final class Weft implements AutoCloseable {
                 .events(events).logs(logs).owner(config.ownerDid()).health(this::health).registry(meters).options(so)
                 .build();
         // Service auth for the appview's XRPC calls: did:web over http only in dev mode.
-        DidResolver dids = new DidResolver(config.plcUrl(), config.dev() ? "http" : "https", Duration.ofMinutes(10),
+        this.dids = new DidResolver(config.plcUrl(), config.dev() ? "http" : "https", Duration.ofMinutes(10),
                 Duration.ofSeconds(10), clock);
-        new NetworkXrpc(new ServiceAuth(config.hostname(), dids, clock),
-                new RepoResolver(store.registry(), dids, Duration.ofMinutes(10), Duration.ofSeconds(10), clock), registry, secrets,
+        this.repoResolver = new RepoResolver(store.registry(), dids, Duration.ofMinutes(10), Duration.ofSeconds(10), clock);
+        new NetworkXrpc(new ServiceAuth(config.hostname(), dids, clock), repoResolver, registry, secrets,
                 store.runs(), store.registry(), id -> runs.cancel(id, CancelReason.REQUESTED)).mount(server.xrpcRoutes());
         List<ProviderFactory> factories = b.factories != null ? b.factories
                 : ProviderRegistry.discover(Weft.class.getClassLoader());
@@ -121,6 +123,8 @@ public final class Weft implements AutoCloseable {
             made = ProviderRegistry.create(factories, config.env(), clock, meters, scheduler, config.hostname(),
                     server.webhookRoutes()::mount, runs);
         } catch (ProviderConfigException e) {
+            repoResolver.close();
+            dids.close();
             closeQuietly();
             throw e;
         }
@@ -265,6 +269,9 @@ public final class Weft implements AutoCloseable {
         if (j != null) j.close();
         knots.close();
         server.close();
+        // After the server: no XRPC request is left to need them, and their HTTP clients' threads end here.
+        repoResolver.close();
+        dids.close();
         runs.close();
         providers.close();
         closeQuietly();

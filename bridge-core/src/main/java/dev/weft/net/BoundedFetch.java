@@ -36,8 +36,10 @@ import java.util.concurrent.TimeoutException;
  * <p>Only the caller's thread waits on the remote host, and only until the deadline; the exchange
  * itself runs on the client's selector thread, so stalled fetches do not pin threads. Thread-safe.
  */
-public final class BoundedFetch {
+public final class BoundedFetch implements AutoCloseable {
     private final HttpClient http;
+    /** Whether {@link #close} ends the client: only one this fetcher built itself. */
+    private final boolean ownsClient;
     private final Duration timeout;
     private final int maxBytes;
 
@@ -49,15 +51,30 @@ public final class BoundedFetch {
      */
     public BoundedFetch(Duration timeout, int maxBytes) {
         this(HttpClient.newBuilder().connectTimeout(requirePositive(timeout))
-                .followRedirects(HttpClient.Redirect.NEVER).build(), timeout, maxBytes);
+                .followRedirects(HttpClient.Redirect.NEVER).build(), timeout, maxBytes, true);
     }
 
     /** Over an existing client, whose own connect timeout and redirect policy still apply. */
     public BoundedFetch(HttpClient http, Duration timeout, int maxBytes) {
+        this(http, timeout, maxBytes, false);
+    }
+
+    private BoundedFetch(HttpClient http, Duration timeout, int maxBytes, boolean ownsClient) {
+        this.ownsClient = ownsClient;
         this.http = Objects.requireNonNull(http, "http");
         this.timeout = requirePositive(timeout);
         if (maxBytes < 0) throw new IllegalArgumentException("maxBytes " + maxBytes);
         this.maxBytes = maxBytes;
+    }
+
+    /**
+     * Ends the client this fetcher built (its selector thread would otherwise outlive weft until
+     * the client is garbage-collected) and aborts fetches still under way; a client passed in is
+     * its owner's to close.
+     */
+    @Override
+    public void close() {
+        if (ownsClient) http.shutdownNow();
     }
 
     /** A fetched response: any status (the caller decides what a 404 means) and the whole body. */

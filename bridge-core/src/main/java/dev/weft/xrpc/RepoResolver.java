@@ -12,7 +12,6 @@ import dev.weft.store.RegistryStore;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -32,7 +31,7 @@ import java.util.regex.Pattern;
  * within the timeout (body included) and the caller's {@link Deadline}, and at most 256 KiB.
  * Thread-safe.
  */
-public final class RepoResolver {
+public final class RepoResolver implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern AT_URI = Pattern.compile("at://(did:[a-z]+:[A-Za-z0-9._:%\\-]+)/sh\\.tangled\\.repo/([A-Za-z0-9._:~\\-]{1,512})");
     private static final int MAX_BYTES = 256 * 1024;
@@ -40,9 +39,8 @@ public final class RepoResolver {
     private final RegistryStore store;
     private final DidResolver dids;
     private final Duration ttl;
-    private final Duration timeout;
     private final Clock clock;
-    private final HttpClient http;
+    private final BoundedFetch fetcher;
     private final ConcurrentHashMap<String, Cached> cache = new ConcurrentHashMap<>();
 
     private record Cached(RepoKey repo, Instant until) {
@@ -59,9 +57,14 @@ public final class RepoResolver {
         this.store = Objects.requireNonNull(store, "store");
         this.dids = Objects.requireNonNull(dids, "dids");
         this.ttl = Objects.requireNonNull(ttl, "ttl");
-        this.timeout = Objects.requireNonNull(timeout, "timeout");
         this.clock = Objects.requireNonNull(clock, "clock");
-        this.http = HttpClient.newBuilder().connectTimeout(timeout).followRedirects(HttpClient.Redirect.NEVER).build();
+        this.fetcher = new BoundedFetch(Objects.requireNonNull(timeout, "timeout"), MAX_BYTES);
+    }
+
+    /** Ends the HTTP client (and any fetch under way); the resolver is not used after this. */
+    @Override
+    public void close() {
+        fetcher.close();
     }
 
     /** Parses a repo at-uri; empty when it is not one. */
@@ -101,7 +104,7 @@ public final class RepoResolver {
                 + "&collection=sh.tangled.repo&rkey=" + enc(uri.rkey()));
         BoundedFetch.Response resp;
         try {
-            resp = new BoundedFetch(http, timeout, MAX_BYTES).get(u, "application/json", deadline);
+            resp = fetcher.get(u, "application/json", deadline);
         } catch (BoundedFetch.FetchException e) {
             throw new DidResolver.ResolutionException("reading " + uri.uri() + " from " + pds + ": " + e.getMessage());
         }
