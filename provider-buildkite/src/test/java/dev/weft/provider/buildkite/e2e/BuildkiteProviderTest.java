@@ -98,14 +98,32 @@ class BuildkiteProviderTest {
     }
 
     String webhookBody(FakeBuildkite.FakeBuild b, String event) {
+        return webhookBody(b, event, b.state());
+    }
+
+    /** A delivery about {@code b} claiming {@code state} (a hint: weft reads the state from the API). */
+    String webhookBody(FakeBuildkite.FakeBuild b, String event, String state) {
         var n = JSON.createObjectNode().put("event", event);
         var build = n.putObject("build");
-        build.put("id", b.uuid).put("number", b.number).put("state", b.state())
+        build.put("id", b.uuid).put("number", b.number).put("state", state)
                 .put("url", bk.apiBase() + "/organizations/" + b.org + "/pipelines/" + b.pipeline + "/builds/" + b.number)
                 .put("web_url", b.webUrl());
         n.putObject("pipeline").put("slug", b.pipeline);
         n.putObject("sender").put("name", "Keith");
         return n.toString();
+    }
+
+    /** GET reads of build {@code number} that arrived after {@code after}, in order. */
+    List<RecordedRequest> buildReadsAfter(RecordedRequest after, long number) {
+        List<RecordedRequest> all = bk.requests();
+        return all.subList(all.indexOf(after) + 1, all.size()).stream()
+                .filter(q -> q.getMethod().equals("GET") && q.getUrl().encodedPath().endsWith("/builds/" + number))
+                .toList();
+    }
+
+    double rejectedWebhooks(String reason) {
+        var c = h.weft().meters().find("weft.buildkite.webhooks.rejected").tag("reason", reason).counter();
+        return c == null ? 0 : c.count();
     }
 
     static Map<String, String> signed(String body, long timestamp) {
@@ -324,27 +342,38 @@ class BuildkiteProviderTest {
         FakeBuildkite.FakeBuild b = awaitBuild(1);
         await().atMost(PATIENCE).until(() -> r.logFrames().size() >= 3); // first read done: intro written
         int reads = bk.requests("GET", ".*/builds/1").size();
-        b.state("passed");
-        String body = webhookBody(b, "build.finished");
+        // The payload says passed, but the API keeps the build scheduled until the accepted delivery:
+        // a refused delivery that still woke the watcher shows as one more read of the build.
+        String body = webhookBody(b, "build.finished", "passed");
         long now = Instant.now().getEpochSecond();
 
         assertEquals(401, postWebhook("/hooks/buildkite", Map.of("X-Buildkite-Event", "build.finished"), body), "unsigned");
         Map<String, String> forged = new LinkedHashMap<>(signed(body, now));
-        forged.put("X-Buildkite-Signature", forged.get("X-Buildkite-Signature").replaceAll(".$", "0")
-                .replaceAll("(?<=signature=)(.)", "f"));
+        // One hex digit changed, always to another (forcing "f...0" was the real signature 1 time in 256).
+        String real = forged.get("X-Buildkite-Signature");
+        forged.put("X-Buildkite-Signature", real.substring(0, real.length() - 1) + (real.endsWith("0") ? "1" : "0"));
         assertEquals(401, postWebhook("/hooks/buildkite", forged, body), "forged");
         assertEquals(401, postWebhook("/hooks/buildkite", signed(body.replace("passed", "failed"), now), body),
                 "signed over another body");
         assertEquals(401, postWebhook("/hooks/buildkite", signed(body, now - 301), body), "stale");
         assertEquals(401, postWebhook("/hooks/buildkite", Map.of("X-Buildkite-Token", "guess"), body), "wrong token");
-        Thread.sleep(300);
-        assertEquals(List.of(RunState.PENDING), r.states(), "refused deliveries moved nothing");
+        // Each answer came from the refusing branch (counted before the 401), which wakes nothing.
+        assertEquals(1.0, rejectedWebhooks("missing"), "unsigned");
+        assertEquals(3.0, rejectedWebhooks("forged"), "forged, signed over another body, wrong token");
+        assertEquals(1.0, rejectedWebhooks("stale"), "stale");
+        assertEquals(RunState.PENDING, r.run().state(), "refused deliveries moved nothing");
+        assertEquals(List.of(RunState.PENDING), r.states());
         assertEquals(reads, bk.requests("GET", ".*/builds/1").size(), "and caused no API call");
 
+        b.state("passed");
         Map<String, String> good = signed(body, now);
         assertEquals(200, postWebhook("/hooks/buildkite", good, body));
         assertEquals(RunState.SUCCESS, r.awaitTerminal(Duration.ofSeconds(10)).state());
         assertEquals(List.of(RunState.PENDING, RunState.RUNNING, RunState.SUCCESS), r.states());
+        // The watcher reads the build once per wake-up and stopped at success: one read in all means
+        // no refused delivery woke it, before or after the checks above (a wake-up merged into the
+        // accepted one's is the one case no test from outside can tell apart).
+        assertEquals(reads + 1, bk.requests("GET", ".*/builds/1").size(), "only the accepted delivery caused a read");
         assertEquals(401, postWebhook("/hooks/buildkite", good, body), "replayed");
 
         // tack's path and the plain token header work too, and ping is answered.
@@ -420,8 +449,12 @@ class BuildkiteProviderTest {
         r.cancel();
         FakeBuildkite.FakeBuild b = bk.build(1);
         await().atMost(PATIENCE).until(b::cancelRequested);
-        Thread.sleep(300);
-        assertEquals(List.of(RunState.PENDING, RunState.RUNNING), r.states(), "still running while canceling");
+        RecordedRequest cancel = bk.requests("PUT", ".*/builds/1/cancel").get(0);
+        // The watcher reads the build once per round: by its second read after the cancel it has
+        // acted on a read that found the build canceling (a watcher that wrongly ended reads no more).
+        await().atMost(PATIENCE).until(() -> buildReadsAfter(cancel, 1).size() >= 2 || r.run().state().isTerminal());
+        assertEquals(RunState.RUNNING, r.run().state(), "still running while canceling");
+        assertEquals(List.of(RunState.PENDING, RunState.RUNNING), r.states());
         b.state("canceled");
         Status end = r.awaitTerminal(PATIENCE);
         assertEquals(RunState.CANCELLED, end.state());
