@@ -26,6 +26,8 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -85,8 +87,11 @@ final class FakeGitHub implements AutoCloseable {
     /** Extra answer for a request before normal routing (rate limits, outages); null to route. */
     volatile java.util.function.Function<RecordedRequest, MockResponse> intercept = r -> null;
     volatile String headSha;
-    /** Delay before the dispatch's answer (the run exists already). */
-    volatile long dispatchDelayMs;
+    /**
+     * While set, the answer to a dispatch waits until this latch is counted down (the run exists
+     * already), so weft can be stopped with its dispatch call in flight. {@link #close()} releases it.
+     */
+    volatile CountDownLatch holdDispatchAnswers;
 
     FakeGitHub() throws IOException {
         api.setDispatcher(new Dispatcher() {
@@ -95,7 +100,17 @@ final class FakeGitHub implements AutoCloseable {
                 requests.add(request);
                 MockResponse pre = intercept.apply(request);
                 if (pre != null) return pre;
-                return route(request);
+                MockResponse answer = route(request);
+                CountDownLatch hold = holdDispatchAnswers;
+                if (hold != null && request.getMethod().equals("POST")
+                        && request.getUrl().encodedPath().endsWith("/dispatches")) {
+                    try {
+                        if (!hold.await(60, TimeUnit.SECONDS)) throw new AssertionError("dispatch answer held for 60 s");
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                return answer;
             }
         });
         storage.setDispatcher(new Dispatcher() {
@@ -316,8 +331,7 @@ final class FakeGitHub implements AutoCloseable {
             case BAD_GATEWAY_BUT_CREATED -> json(502, "{\"message\":\"Server Error\"}");
             default -> new MockResponse.Builder().code(204).build();
         };
-        return dispatchDelayMs == 0 ? answer
-                : new MockResponse.Builder(answer).headersDelay(dispatchDelayMs, java.util.concurrent.TimeUnit.MILLISECONDS).build();
+        return answer;
     }
 
     private MockResponse list(String workflow, HttpUrl url) {
@@ -363,6 +377,8 @@ final class FakeGitHub implements AutoCloseable {
 
     @Override
     public void close() {
+        CountDownLatch hold = holdDispatchAnswers;
+        if (hold != null) hold.countDown();
         api.close();
         storage.close();
     }

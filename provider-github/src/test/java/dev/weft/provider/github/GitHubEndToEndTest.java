@@ -7,6 +7,7 @@ import dev.weft.provider.github.FakeGitHub.DispatchMode;
 import dev.weft.provider.github.FakeGitHub.GhJob;
 import dev.weft.provider.github.FakeGitHub.GhRun;
 import dev.weft.provider.github.webhook.Signature;
+import dev.weft.testkit.LiveThreads;
 import dev.weft.testkit.ProviderCompatibilityKit;
 import dev.weft.testkit.ProviderHarness;
 import dev.weft.testkit.ProviderHarness.TestRun;
@@ -29,6 +30,9 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.stream.Collectors;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -444,20 +448,27 @@ class GitHubEndToEndTest {
     @Test
     @DisplayName("weft restarting between the dispatch and its answer finds the run again by weft_run_id, without a second dispatch")
     void restartDuringDispatch() throws Exception {
-        gh.dispatchDelayMs = 3000;
+        CountDownLatch answer = new CountDownLatch(1);
+        gh.holdDispatchAnswers = answer; // until released: the restart surely lands before it
         start(env());
         TestRun before = h.push("ci.yml", YAML);
         GhRun run = awaitRun(1);
         await().atMost(Duration.ofSeconds(10)).until(() -> before.run().attribute("dispatched_at").isPresent());
         assertTrue(before.run().externalId().isEmpty());
+        // The first weft's run thread, waiting for the dispatch's answer.
+        Set<Long> firstWeft = LiveThreads.now().stream().filter(t -> t.name().equals("weft-run-" + before.runId()))
+                .map(LiveThreads.LiveThread::tid).collect(Collectors.toSet());
+        assertEquals(1, firstWeft.size(), "one run thread waits for the answer");
         h = h.restart();
-        gh.dispatchDelayMs = 0;
         TestRun after = h.run(before.workflowId());
         await().atMost(Duration.ofSeconds(20)).until(() -> after.run().externalId().isPresent());
         assertEquals(Long.toString(run.id), after.run().externalId().get());
         run.status("completed", "success");
         assertEquals(RunState.SUCCESS, after.awaitTerminal().state());
-        Thread.sleep(3500); // let the first weft's dispatch call return: it must not act on it
+        // Only now may the first weft's dispatch call get its answer. Once its run thread has ended
+        // (on the answer, or already on weft's interrupt at close), whatever it did is visible.
+        answer.countDown();
+        await().atMost(Duration.ofSeconds(20)).until(() -> LiveThreads.now().stream().noneMatch(t -> firstWeft.contains(t.tid())));
         assertEquals(1, gh.requests("POST", "/dispatches").size());
         assertEquals(1, gh.runs().size());
         assertEquals(List.of(RunState.PENDING, RunState.RUNNING, RunState.SUCCESS), after.states());
