@@ -1,5 +1,6 @@
 package dev.weft.knot;
 
+import dev.weft.testkit.LiveThreads;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
@@ -30,6 +31,8 @@ class KnotSupervisorTest {
     final RecordingSink sink = new RecordingSink();
     final MemoryCursorStore store = new MemoryCursorStore();
     final List<AutoCloseable> closeLater = new ArrayList<>();
+    /** Threads alive before the test: the baseline for "what this test started". */
+    final Set<Long> threadsBefore = LiveThreads.ids();
     final KnotOptions options = KnotOptions.defaults()
             .withReplayWindow(Duration.ofSeconds(10))
             .withBackoff(Duration.ofMillis(20), Duration.ofMillis(200))
@@ -47,6 +50,19 @@ class KnotSupervisorTest {
         KnotEventServer s = new KnotEventServer().start();
         closeLater.add(s);
         return s;
+    }
+
+    /** Names of the knot consumers' processing threads this test started, sorted. */
+    List<String> consumerThreads() {
+        return LiveThreads.startedSince(threadsBefore, t -> false).stream().map(LiveThreads.LiveThread::name)
+                .filter(n -> n.startsWith("knot-consumer-")).sorted().toList();
+    }
+
+    /** Socket reader threads of WebSocket client connections this test started (one per connection). */
+    long socketReaders() {
+        return LiveThreads.startedSince(threadsBefore, t -> false).stream()
+                .filter(t -> t.stack().stream().anyMatch(f -> f.contains("org.java_websocket.client.WebSocketClient.run(")))
+                .count();
     }
 
     static void publish(KnotEventServer s, String rkey) {
@@ -135,9 +151,13 @@ class KnotSupervisorTest {
         assertEquals(Set.of(servers.get(0).host(), servers.get(2).host()), supervisor.knots());
         await().until(() -> servers.get(0).connectionCount() == 1 && servers.get(1).connectionCount() == 0
                 && servers.get(2).connectionCount() == 1);
-        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2))
-                .until(() -> servers.get(0).connectionCount() == 1 && servers.get(1).connectionCount() == 0
-                        && servers.get(2).connectionCount() == 1);
+        // Nothing the races started is left to connect later: one consumer per added knot, and one
+        // socket reader per connection they hold. Then the servers' counts are final.
+        await("only the two added knots' consumers and connections left").until(() ->
+                consumerThreads().equals(List.of("knot-consumer-" + servers.get(0).host(), "knot-consumer-" + servers.get(2).host())
+                        .stream().sorted().toList()) && socketReaders() == 2);
+        await().until(() -> servers.get(0).connectionCount() == 1 && servers.get(1).connectionCount() == 0
+                && servers.get(2).connectionCount() == 1);
     }
 
     @Test
@@ -148,8 +168,10 @@ class KnotSupervisorTest {
             supervisor.add(a.host());
             supervisor.remove(a.host());
         }
+        // No consumer and no socket reader of the 40 is left, so nothing can still connect; then
+        // the server has seen every connection end.
+        await("every removed consumer and its connections gone").until(() -> consumerThreads().isEmpty() && socketReaders() == 0);
         await().until(() -> a.connectionCount() == 0);
-        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(3)).until(() -> a.connectionCount() == 0);
         supervisor.add(a.host());
         await().until(() -> a.connectionCount() == 1 && supervisor.isConnected(a.host()));
     }
