@@ -24,7 +24,11 @@ public interface RegistryStore {
     /** A knot's checkpoint (unix nanos), if one was saved. */
     OptionalLong knotCursor(String knot);
 
-    /** Saves a knot checkpoint; it never moves back. */
+    /**
+     * Saves a knot checkpoint; it never moves back. It may be committed after this returns (with
+     * later writes, and at the latest when the store closes): a checkpoint is advisory, since the
+     * trigger it follows was committed first. {@link #knotCursor} sees it at once.
+     */
     void saveKnotCursor(String knot, long unixNanos);
 
     /** A named network cursor (the Jetstream's {@code time_us}), if one was saved. */

@@ -246,6 +246,10 @@ public abstract class StoreContract {
         s.registry().saveNetworkCursor("jetstream", 9);
         s.registry().saveNetworkCursor("jetstream", 3);
         assertEquals(9, s.registry().networkCursor("jetstream").getAsLong());
+        for (long c = 101; c <= 2000; c++) s.registry().saveKnotCursor("k2", c);
+        restart();
+        assertEquals(100, s.registry().knotCursor("k").getAsLong(), "a saved checkpoint is durable after close");
+        assertEquals(2000, s.registry().knotCursor("k2").getAsLong(), "the newest of a burst is the one kept");
     }
 
     @Test

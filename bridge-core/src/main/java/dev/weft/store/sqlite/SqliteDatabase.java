@@ -151,6 +151,13 @@ final class SqliteDatabase implements AutoCloseable {
         return writer.write(lane, work);
     }
 
+    /** {@link SqliteWriter#submit}: queued, not awaited. */
+    <T> void writeLater(SqliteWriter.Lane lane, SqlWork<T> work) {
+        writer.submit(lane, work).whenComplete((v, e) -> {
+            if (e != null) log.warn("a deferred database write failed: {}", e.toString());
+        });
+    }
+
     int queuedWrites() {
         return writer.queued();
     }

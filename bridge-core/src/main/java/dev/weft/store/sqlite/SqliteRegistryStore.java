@@ -18,6 +18,8 @@ import java.util.TreeMap;
 
 final class SqliteRegistryStore implements RegistryStore {
     private final SqliteDatabase db;
+    private final java.util.concurrent.ConcurrentHashMap<String, Long> unsavedCursors = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicBoolean flushQueued = new java.util.concurrent.atomic.AtomicBoolean();
 
     SqliteRegistryStore(SqliteDatabase db) {
         this.db = db;
@@ -45,13 +47,34 @@ final class SqliteRegistryStore implements RegistryStore {
 
     @Override
     public OptionalLong knotCursor(String knot) {
-        return optionalLong(db.read(s -> s.queryOne("SELECT cursor FROM knot_cursors WHERE knot=?", rs -> rs.getLong(1), knot)));
+        Optional<Long> stored = db.read(s -> s.queryOne("SELECT cursor FROM knot_cursors WHERE knot=?", rs -> rs.getLong(1), knot));
+        Long unsaved = unsavedCursors.get(knot);
+        if (unsaved == null) return optionalLong(stored);
+        return OptionalLong.of(Math.max(unsaved, stored.orElse(Long.MIN_VALUE)));
     }
 
+    /**
+     * Knot checkpoints are coalesced rather than committed one by one: a consumer saves one per
+     * frame, and waiting for a commit each time would make the knot hop as slow as two commits
+     * per trigger. The trigger's own intent was committed before its checkpoint is saved, so a
+     * checkpoint lost in a crash only makes the reconnect rewind further, which exactly-once
+     * absorbs. At most one flush is queued at a time; it writes the newest value per knot.
+     */
     @Override
     public void saveKnotCursor(String knot, long unixNanos) {
-        db.write(Lane.URGENT, s -> s.update("INSERT INTO knot_cursors (knot, cursor) VALUES (?, ?) "
-                + "ON CONFLICT (knot) DO UPDATE SET cursor = MAX(cursor, excluded.cursor)", knot, unixNanos));
+        unsavedCursors.merge(knot, unixNanos, Math::max);
+        if (flushQueued.compareAndSet(false, true)) db.writeLater(Lane.URGENT, this::flushCursors);
+    }
+
+    private Void flushCursors(Session s) throws java.sql.SQLException {
+        flushQueued.set(false);
+        for (var e : unsavedCursors.entrySet()) {
+            s.update("INSERT INTO knot_cursors (knot, cursor) VALUES (?, ?) "
+                    + "ON CONFLICT (knot) DO UPDATE SET cursor = MAX(cursor, excluded.cursor)", e.getKey(), e.getValue());
+            // Only drop the value written: a newer one saved meanwhile stays for the next flush.
+            unsavedCursors.remove(e.getKey(), e.getValue());
+        }
+        return null;
     }
 
     @Override

@@ -64,6 +64,14 @@ final class SqliteWriter implements AutoCloseable {
 
     /** Runs {@code work} in the next transaction and returns its result once committed. */
     <T> T write(Lane lane, SqlWork<T> work) {
+        return await(submit(lane, work));
+    }
+
+    /**
+     * Queues {@code work} for the next transaction without waiting: for writes whose durability
+     * nobody waits on (they are committed before {@link #close} returns, or lost with a crash).
+     */
+    <T> CompletableFuture<T> submit(Lane lane, SqlWork<T> work) {
         Pending<T> p = new Pending<>(work);
         lock.lock();
         try {
@@ -73,7 +81,7 @@ final class SqliteWriter implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        return await(p.done);
+        return p.done;
     }
 
     /**
