@@ -56,6 +56,11 @@ public final class LogHub implements LogFeed {
         return writers.computeIfAbsent(runId, id -> new RunLogWriter(this, id, store.steps(id), store.lastSeq(id), filter));
     }
 
+    /** {@link #writer} for a run created just now: it has no steps or lines yet, so none are read. */
+    public RunLogWriter newWriter(long runId, UnaryOperator<String> filter) {
+        return writers.computeIfAbsent(runId, id -> new RunLogWriter(this, id, List.of(), 0, filter));
+    }
+
     /**
      * A run's log is complete: drop its in-memory writer, or, while viewers are still reading it,
      * keep it (and its tail) until the last one leaves, so viewers catching up on a fast final burst

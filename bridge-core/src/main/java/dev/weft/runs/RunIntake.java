@@ -65,7 +65,7 @@ final class RunIntake implements TriggerSink {
         log.info("trigger accepted: {} {} for {} with {} workflow(s)", trigger.kind().wireName(), trigger.pipeline(),
                 trigger.repo().key(), runs.get().size());
         publisher.poke();
-        for (RunRecord r : runs.get()) dispatcher.dispatch(loader.load(r, trigger, pendingAt), false);
+        for (RunHandle h : loader.loadNew(runs.get(), trigger, pendingAt)) dispatcher.dispatch(h, false);
         return Outcome.ACCEPTED;
     }
 }

@@ -12,6 +12,8 @@ import dev.weft.store.RunRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
@@ -47,6 +49,21 @@ final class RunLoader {
 
     /** A handle for stored run {@code r} of trigger {@code t}; {@code lastScheduled} paces its next status. */
     RunHandle load(RunRecord r, Trigger t, long lastScheduled) {
+        return load(r, t, lastScheduled, secretsOf(t), false);
+    }
+
+    /**
+     * Handles for the runs a trigger just created, on the knot consumer's thread: the trigger's
+     * secrets are read once for all of them, and their logs start empty, so nothing else is read.
+     */
+    List<RunHandle> loadNew(List<RunRecord> runs, Trigger t, long lastScheduled) {
+        RunHandle.Secrets secrets = secretsOf(t);
+        List<RunHandle> out = new ArrayList<>(runs.size());
+        for (RunRecord r : runs) out.add(load(r, t, lastScheduled, secrets, true));
+        return out;
+    }
+
+    private RunHandle load(RunRecord r, Trigger t, long lastScheduled, RunHandle.Secrets secrets, boolean fresh) {
         Workflow wf = t.workflows().stream().filter(w -> w.name().equals(r.workflow().name())).findFirst()
                 .orElseThrow(() -> new IllegalStateException("workflow " + r.workflow() + " not in its trigger"));
         JsonNode spec;
@@ -55,8 +72,8 @@ final class RunLoader {
         } catch (Exception e) {
             spec = MissingNode.getInstance();
         }
-        RunHandle.Secrets secrets = secretsOf(t);
-        RunLogWriter writer = logs.writer(r.id(), filter(r.id(), secrets));
+        UnaryOperator<String> filter = filter(r.id(), secrets);
+        RunLogWriter writer = fresh ? logs.newWriter(r.id(), filter) : logs.writer(r.id(), filter);
         return new RunHandle(wiring, r, t, wf, spec, TangledVariables.of(t, dev), writer, lastScheduled, secrets);
     }
 
