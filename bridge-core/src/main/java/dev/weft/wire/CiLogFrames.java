@@ -29,6 +29,8 @@ import java.util.Objects;
  * headers and keys are constants, strings are encoded straight into the caller's
  * {@link WireBuffer}; the {@code byte[]} variants copy out of a per-thread scratch buffer once.
  * Unlike {@link GoJson}, nothing here can fail on a time: Go's {@code Format} never does.
+ *
+ * <p>Stateless and safe from any thread; a {@link WireBuffer} belongs to one writer at a time.
  */
 public final class CiLogFrames {
     private static final byte[] K_T = DagCbor.key("t");
@@ -89,8 +91,11 @@ public final class CiLogFrames {
         long offset = t.getOffset().getTotalSeconds();
         if (line.kind() == LogLine.Kind.DATA) {
             dataHead(out, line.stepId(), sec, nanos, offset, line.stream() == LogLine.Stream.STDERR);
-            DagCbor.head(out, DagCbor.TEXT, GoJson.utf8Length(line.content()) + 1L);
-            GoJson.utf8(out, line.content());
+            String content = line.content();
+            int n = GoJson.utf8Length(content);
+            DagCbor.head(out, DagCbor.TEXT, n + 1L);
+            out.ensure(n + 1);
+            out.len = GoJson.utf8(out.buf, out.len, content);
             out.put('\n');
         } else {
             String status = line.stepStatus() == null ? "" : line.stepStatus().wire;

@@ -14,11 +14,12 @@ import java.util.HexFormat;
  * promises shortest heads, and its text writer would refuse or rewrite the invalid UTF-8 a CI log
  * can hold, which Go passes through untouched. So text strings here carry their bytes as given.
  *
- * <p>Maps are written by the caller: {@link #mapHead} then its keys in canonical order. Keys are
+ * <p>Package-private: only the frame encoders of this package need it, and keeping it out of the
+ * public API leaves room to change it. Maps are written by the caller: {@link #mapHead} then its keys in canonical order. Keys are
  * constants encoded once with {@link #key(String)}, and {@link #requireCanonicalOrder} checks a
  * declared order once, at class initialisation, so the per-message path neither sorts nor allocates.
  */
-public final class DagCbor {
+final class DagCbor {
     /** Major type 0, unsigned integer. */
     static final int UNSIGNED = 0;
     /** Major type 1, negative integer {@code -1 - n}. */
@@ -36,7 +37,7 @@ public final class DagCbor {
      * 64 bits, in the shortest of the five forms (0..23 inside the initial byte, then 1, 2, 4 or 8
      * big-endian bytes after 24..27).
      */
-    public static void head(WireBuffer out, int major, long value) {
+    static void head(WireBuffer out, int major, long value) {
         if (major < 0 || major > 7) throw new IllegalArgumentException("major type " + major);
         out.ensure(9);
         byte[] buf = out.buf;
@@ -65,13 +66,13 @@ public final class DagCbor {
      * Appends a signed integer as cbor-gen writes an {@code int64}: major type 0 when
      * {@code v >= 0}, else major type 1 with argument {@code -1 - v} (which cannot overflow).
      */
-    public static void integer(WireBuffer out, long v) {
+    static void integer(WireBuffer out, long v) {
         if (v >= 0) head(out, UNSIGNED, v);
         else head(out, NEGATIVE, -1 - v);
     }
 
     /** Appends the head of a definite map of {@code entries} key/value pairs. */
-    public static void mapHead(WireBuffer out, int entries) {
+    static void mapHead(WireBuffer out, int entries) {
         if (entries < 0) throw new IllegalArgumentException("entries < 0");
         head(out, MAP, entries);
     }
@@ -80,13 +81,13 @@ public final class DagCbor {
      * Appends a text string holding {@code src[off, off + len)} exactly: Go's cbor-gen writes a
      * {@code string}'s bytes without validating them, so invalid UTF-8 stays as it is.
      */
-    public static void text(WireBuffer out, byte[] src, int off, int len) {
+    static void text(WireBuffer out, byte[] src, int off, int len) {
         head(out, TEXT, len);
         out.append(src, off, len);
     }
 
     /** {@link #text(WireBuffer, byte[], int, int)} over a whole array. */
-    public static void text(WireBuffer out, byte[] src) {
+    static void text(WireBuffer out, byte[] src) {
         text(out, src, 0, src.length);
     }
 
@@ -94,13 +95,15 @@ public final class DagCbor {
      * Appends a Java string as a text string of its UTF-8, each unpaired surrogate taken as U+FFFD
      * (what Go holds after decoding the same text from JSON). Two passes, no allocation.
      */
-    public static void text(WireBuffer out, String s) {
-        head(out, TEXT, GoJson.utf8Length(s));
-        GoJson.utf8(out, s);
+    static void text(WireBuffer out, String s) {
+        int n = GoJson.utf8Length(s);
+        head(out, TEXT, n);
+        out.ensure(n);
+        out.len = GoJson.utf8(out.buf, out.len, s);
     }
 
     /** A map key (or any constant text) encoded once: its head and its UTF-8 bytes. */
-    public static byte[] key(String name) {
+    static byte[] key(String name) {
         WireBuffer b = new WireBuffer(name.length() * 3 + 9);
         text(b, name);
         return b.toByteArray();
@@ -111,7 +114,7 @@ public final class DagCbor {
      * unsigned. For text keys this is the order of their UTF-8 by length, then bytes, because keys
      * of equal length have equal heads.
      */
-    public static int compareKeys(byte[] a, byte[] b) {
+    static int compareKeys(byte[] a, byte[] b) {
         if (a.length != b.length) return Integer.compare(a.length, b.length);
         return Arrays.compareUnsigned(a, b);
     }
@@ -120,7 +123,7 @@ public final class DagCbor {
      * Throws unless {@code keys} (encoded with {@link #key(String)}) are strictly in canonical
      * order, meaning also no duplicates. Meant for static initialisers that hard-code a map's order.
      */
-    public static void requireCanonicalOrder(byte[]... keys) {
+    static void requireCanonicalOrder(byte[]... keys) {
         for (int i = 1; i < keys.length; i++) {
             if (compareKeys(keys[i - 1], keys[i]) >= 0) {
                 throw new IllegalStateException("map keys out of DAG-CBOR order: "

@@ -454,12 +454,6 @@ public final class GoJson {
         return out;
     }
 
-    /** Appends {@link #utf8(String)}'s bytes to {@code out} without an intermediate array. */
-    public static void utf8(WireBuffer out, String s) {
-        out.ensure(utf8Length(s));
-        out.len = utf8(out.buf, out.len, s);
-    }
-
     /** The length of {@link #utf8(String)}, computed without encoding. */
     public static int utf8Length(String s) {
         int n = s.length();
@@ -480,8 +474,11 @@ public final class GoJson {
         return (int) len;
     }
 
-    /** Writes {@link #utf8(String)}'s bytes at {@code buf[p]}, which must have room; returns the end. */
-    private static int utf8(byte[] buf, int p, String s) {
+    /**
+     * Writes {@link #utf8(String)}'s bytes at {@code buf[p]}, which must have {@link #utf8Length}
+     * bytes of room; returns the end. For writers that put a length before the bytes.
+     */
+    static int utf8(byte[] buf, int p, String s) {
         int n = s.length();
         for (int i = 0; i < n; i++) {
             char c = s.charAt(i);
