@@ -449,37 +449,65 @@ public final class GoJson {
      * For comparing and printing, not for the hot path.
      */
     public static byte[] utf8(String s) {
+        byte[] out = new byte[utf8Length(s)];
+        utf8(out, 0, s);
+        return out;
+    }
+
+    /** The length of {@link #utf8(String)}, computed without encoding. */
+    public static int utf8Length(String s) {
         int n = s.length();
-        byte[] out = new byte[n * 3];
-        int p = 0;
+        long len = n;
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) continue;
+            if (c < 0x800) {
+                len += 1;
+            } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+                len += 2; // two chars, four bytes
+                i++;
+            } else {
+                len += 2; // three bytes, U+FFFD for an unpaired surrogate included
+            }
+        }
+        if (len > Integer.MAX_VALUE - 16) throw new OutOfMemoryError("UTF-8 of the string exceeds an array");
+        return (int) len;
+    }
+
+    /**
+     * Writes {@link #utf8(String)}'s bytes at {@code buf[p]}, which must have {@link #utf8Length}
+     * bytes of room; returns the end. For writers that put a length before the bytes.
+     */
+    static int utf8(byte[] buf, int p, String s) {
+        int n = s.length();
         for (int i = 0; i < n; i++) {
             char c = s.charAt(i);
             if (c < 0x80) {
-                out[p++] = (byte) c;
+                buf[p++] = (byte) c;
             } else if (c < 0x800) {
-                out[p++] = (byte) (0xC0 | (c >> 6));
-                out[p++] = (byte) (0x80 | (c & 0x3F));
+                buf[p++] = (byte) (0xC0 | (c >> 6));
+                buf[p++] = (byte) (0x80 | (c & 0x3F));
             } else if (Character.isSurrogate(c)) {
                 char d;
                 if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(d = s.charAt(i + 1))) {
                     i++;
                     int cp = Character.toCodePoint(c, d);
-                    out[p++] = (byte) (0xF0 | (cp >> 18));
-                    out[p++] = (byte) (0x80 | ((cp >> 12) & 0x3F));
-                    out[p++] = (byte) (0x80 | ((cp >> 6) & 0x3F));
-                    out[p++] = (byte) (0x80 | (cp & 0x3F));
+                    buf[p++] = (byte) (0xF0 | (cp >> 18));
+                    buf[p++] = (byte) (0x80 | ((cp >> 12) & 0x3F));
+                    buf[p++] = (byte) (0x80 | ((cp >> 6) & 0x3F));
+                    buf[p++] = (byte) (0x80 | (cp & 0x3F));
                 } else {
-                    out[p++] = (byte) 0xEF;
-                    out[p++] = (byte) 0xBF;
-                    out[p++] = (byte) 0xBD;
+                    buf[p++] = (byte) 0xEF;
+                    buf[p++] = (byte) 0xBF;
+                    buf[p++] = (byte) 0xBD;
                 }
             } else {
-                out[p++] = (byte) (0xE0 | (c >> 12));
-                out[p++] = (byte) (0x80 | ((c >> 6) & 0x3F));
-                out[p++] = (byte) (0x80 | (c & 0x3F));
+                buf[p++] = (byte) (0xE0 | (c >> 12));
+                buf[p++] = (byte) (0x80 | ((c >> 6) & 0x3F));
+                buf[p++] = (byte) (0x80 | (c & 0x3F));
             }
         }
-        return java.util.Arrays.copyOf(out, p);
+        return p;
     }
 
     // ---------------------------------------------------------------- numbers
@@ -558,14 +586,33 @@ public final class GoJson {
     }
 
     private static void timeUnchecked(WireBuffer out, long epochSecond, long nanos, long offsetSeconds) {
-        long sec = normalizedSeconds(epochSecond, nanos);
-        int nsec = (int) normalizedNanos(nanos);
-        out.ensure(40);
+        out.ensure(MAX_TIME_TEXT + 2);
         byte[] buf = out.buf;
         int p = out.len;
         buf[p++] = '"';
+        p = timeText(buf, p, epochSecond, nanos, offsetSeconds, true);
+        buf[p++] = '"';
+        out.len = p;
+    }
+
+    /** An upper bound of {@link #timeText}'s length for any arguments. */
+    static final int MAX_TIME_TEXT = 64;
+
+    /**
+     * Writes Go's {@code t.Format} of {@code time.Unix(epochSecond, nanos)} in a fixed zone of
+     * {@code offsetSeconds} at {@code buf[p]} (which must have {@link #MAX_TIME_TEXT} bytes of room)
+     * and returns the end. With {@code fraction} the layout is {@code RFC3339Nano}
+     * ({@code 2006-01-02T15:04:05.999999999Z07:00}, what {@code MarshalJSON} writes), without it
+     * {@code RFC3339} ({@code 2006-01-02T15:04:05Z07:00}: whole seconds, truncated). Like
+     * {@code Format} it accepts every value: a year outside 0..9999 gets a sign or more digits, a
+     * zone of 100 hours or more gets more hour digits. Callers that must refuse what
+     * {@code MarshalJSON} refuses check {@link #timeError} first.
+     */
+    static int timeText(byte[] buf, int p, long epochSecond, long nanos, long offsetSeconds, boolean fraction) {
+        long sec = normalizedSeconds(epochSecond, nanos);
+        int nsec = (int) normalizedNanos(nanos);
         p = dateTime(buf, p, sec + offsetSeconds);
-        if (nsec != 0) {
+        if (fraction && nsec != 0) {
             buf[p++] = '.';
             int v = nsec;
             for (int k = p + 8; k >= p; k--) {
@@ -578,6 +625,7 @@ public final class GoJson {
         if (offsetSeconds == 0) {
             buf[p++] = 'Z';
         } else {
+            // Go: zone := offset / 60 (minutes, truncated), a sign, appendInt(zone/60, 2), ':', appendInt(zone%60, 2).
             long zone = offsetSeconds / 60;
             if (zone < 0) {
                 buf[p++] = '-';
@@ -585,16 +633,18 @@ public final class GoJson {
             } else {
                 buf[p++] = '+';
             }
-            int h = (int) (zone / 60);
+            long h = zone / 60;
             int m = (int) (zone % 60);
-            buf[p++] = (byte) ('0' + h / 10);
-            buf[p++] = (byte) ('0' + h % 10);
+            if (h < 100) {
+                p = two(buf, p, (int) h);
+            } else {
+                String digits = Long.toString(h);
+                for (int k = 0; k < digits.length(); k++) buf[p++] = (byte) digits.charAt(k);
+            }
             buf[p++] = ':';
-            buf[p++] = (byte) ('0' + m / 10);
-            buf[p++] = (byte) ('0' + m % 10);
+            p = two(buf, p, m);
         }
-        buf[p++] = '"';
-        out.len = p;
+        return p;
     }
 
     /**

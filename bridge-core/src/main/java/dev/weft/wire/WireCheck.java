@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import dev.weft.model.LogLine;
 
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -15,11 +16,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.HexFormat;
 
 /**
  * Runs a file of golden wire vectors (one JSON object per line:
- * {@code {"case", "shape": "logline"|"status", "input", "expected"}}) through {@link GoJson} and
- * reports every case whose bytes differ from what Go's {@code encoding/json} wrote.
+ * {@code {"case", "shape": "logline"|"status", "input", "expected"}} or
+ * {@code {"case", "shape": "ci_log", "input", "expected_hex"}}, mixed in any order) through
+ * {@link GoJson} and {@link CiLogFrames} and reports every case whose bytes differ from what Go wrote:
+ * the JSON of {@code encoding/json}, or the DAG-CBOR {@code subscribePipelineLogs} message whose
+ * bytes {@code expected_hex} spells (either case).
  *
  * <p>Why it exists: byte-for-byte agreement with Go is the whole contract of the wire package, and
  * the only trustworthy oracle is output Go itself produced. The checker is lenient where the format
@@ -31,7 +36,9 @@ import java.util.Base64;
  * later duplicate wins; {@code null} leaves a plain field at its zero value but makes a pointer
  * field ({@code error}, {@code exitCode}) absent; integers must be integer literals within int64;
  * each byte of invalid UTF-8 in the file reads as U+FFFD. When encoding fails (a year outside
- * 0..9999), the Go error message is the output compared with {@code expected}.
+ * 0..9999), the Go error message is the output compared with {@code expected}. A {@code ci_log}
+ * input is a {@code logline} input plus {@code workflow}; its {@code kind} must be {@code data} or
+ * {@code control}, the only kinds spec 4.2 maps to a frame.
  */
 public final class WireCheck {
     /**
@@ -55,6 +62,11 @@ public final class WireCheck {
             {"$type", "createdAt", "error", "exitCode", "pipeline", "status", "workflow"};
     private static final String[] LOGLINE_FIELDS =
             {"kind", "content_b64", "time", "step_id", "stream", "step_status", "step_kind", "step_command_b64"};
+    private static final String[] CI_LOG_FIELDS =
+            {"kind", "content_b64", "time", "step_id", "stream", "step_status", "step_kind", "step_command_b64",
+                    "workflow"};
+    private static final String CI_LOG = "ci_log";
+    private static final HexFormat HEX = HexFormat.of();
     private static final String[] TIME_FIELDS = {"unix_seconds", "nanos", "offset_seconds"};
 
     private WireCheck() {
@@ -62,9 +74,9 @@ public final class WireCheck {
 
     /**
      * Checks every vector in {@code file}, printing {@code FAIL <case>: expected <e> got <g>} per
-     * mismatch, {@code FAIL line <n> ...: <why>} per line that cannot be checked, and finally
-     * {@code N passed, M failed}. Lines are written as UTF-8 bytes whatever the console charset, so
-     * the printed JSON is the JSON compared. A file that cannot be read counts as one failure.
+     * mismatch (both as lower-case hex for {@code ci_log}), {@code FAIL line <n> ...: <why>} per
+     * line that cannot be checked, and finally {@code N passed, M failed}. Lines are written as
+     * UTF-8 bytes whatever the console charset, so the printed JSON is the JSON compared. A file that cannot be read counts as one failure.
      */
     public static Result run(Path file, PrintStream out) {
         int passed = 0;
@@ -99,21 +111,29 @@ public final class WireCheck {
             parseVector(text, v);
             String label = v.name != null ? v.name : "line " + lineNo;
             if (v.shape == null) throw new Problem("missing \"shape\" string");
-            if (v.expected == null) throw new Problem("missing \"expected\" string");
+            boolean binary = switch (v.shape) {
+                case "logline", "status" -> false;
+                case CI_LOG -> true;
+                default -> throw new Problem("unknown shape \"" + v.shape
+                        + "\" (want \"logline\", \"status\" or \"ci_log\")");
+            };
+            if (binary && v.expectedHex == null) throw new Problem("missing \"expected_hex\" string");
+            if (!binary && v.expected == null) throw new Problem("missing \"expected\" string");
             if (v.inputStart < 0) throw new Problem("missing \"input\" object");
+            byte[] expected = binary ? hex(v.expectedHex) : GoJson.utf8(v.expected);
             String input = text.substring(v.inputStart, v.inputEnd);
             byte[] got;
             try {
                 got = switch (v.shape) {
-                    case "logline" -> encodeLogLine(input);
+                    case "logline" -> encodeLogLine(decodeLogInput(input, LOGLINE_FIELDS));
                     case "status" -> GoJson.statusRecord(decodeStatus(input));
-                    default -> throw new Problem("unknown shape \"" + v.shape + "\" (want \"logline\" or \"status\")");
+                    default -> encodeCiLog(decodeLogInput(input, CI_LOG_FIELDS));
                 };
             } catch (WireEncodingException e) {
                 got = GoJson.utf8(e.getMessage());
             }
-            byte[] expected = GoJson.utf8(v.expected);
             if (Arrays.equals(expected, got)) return null;
+            if (binary) return "FAIL " + label + ": expected " + HEX.formatHex(expected) + " got " + HEX.formatHex(got);
             return "FAIL " + label + ": expected " + v.expected + " got " + new String(got, StandardCharsets.UTF_8);
         } catch (Problem p) {
             return "FAIL line " + lineNo + (v.name != null ? " (" + v.name + ")" : "") + ": " + p.getMessage();
@@ -128,6 +148,7 @@ public final class WireCheck {
         String name;
         String shape;
         String expected;
+        String expectedHex;
         int inputStart = -1;
         int inputEnd = -1;
     }
@@ -147,6 +168,12 @@ public final class WireCheck {
                     case "expected" -> {
                         if (t != JsonToken.VALUE_STRING) throw new Problem("\"expected\" is " + kind(t) + ", not a string");
                         v.expected = p.getText();
+                    }
+                    case "expected_hex" -> {
+                        if (t != JsonToken.VALUE_STRING) {
+                            throw new Problem("\"expected_hex\" is " + kind(t) + ", not a string");
+                        }
+                        v.expectedHex = p.getText();
                     }
                     case "input" -> {
                         if (t != JsonToken.START_OBJECT) throw new Problem("\"input\" is " + kind(t) + ", not an object");
@@ -200,24 +227,31 @@ public final class WireCheck {
         return new StatusRecord(type, createdAt, error, exitCode, pipeline, status, workflow);
     }
 
-    private static byte[] encodeLogLine(String input) throws Problem {
-        String kind = "", content = "", stream = "", stepStatus = "", command = "";
-        long stepId = 0, stepKind = 0;
-        long[] time = new long[3]; // unix_seconds, nanos, offset_seconds
+    /** A {@code logline} or {@code ci_log} input as the generator's Go struct holds it. */
+    private static final class LogInput {
+        String kind = "", content = "", stream = "", stepStatus = "", command = "", workflow = "";
+        long stepId, stepKind;
+        final long[] time = new long[3]; // unix_seconds, nanos, offset_seconds
+    }
+
+    /** {@code fields} is {@link #LOGLINE_FIELDS} or {@link #CI_LOG_FIELDS}; other keys are ignored. */
+    private static LogInput decodeLogInput(String input, String[] fields) throws Problem {
+        LogInput in = new LogInput();
         try (JsonParser p = JSON.createParser(input)) {
             p.nextToken();
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String key = p.currentName();
                 JsonToken t = p.nextToken();
-                switch (field(key, LOGLINE_FIELDS)) {
-                    case 0 -> kind = goString(p, t, kind, "kind");
-                    case 1 -> content = goString(p, t, content, "content_b64");
-                    case 2 -> decodeTime(p, t, time);
-                    case 3 -> stepId = goInt(p, t, stepId, "step_id");
-                    case 4 -> stream = goString(p, t, stream, "stream");
-                    case 5 -> stepStatus = goString(p, t, stepStatus, "step_status");
-                    case 6 -> stepKind = goInt(p, t, stepKind, "step_kind");
-                    case 7 -> command = goString(p, t, command, "step_command_b64");
+                switch (field(key, fields)) {
+                    case 0 -> in.kind = goString(p, t, in.kind, "kind");
+                    case 1 -> in.content = goString(p, t, in.content, "content_b64");
+                    case 2 -> decodeTime(p, t, in.time);
+                    case 3 -> in.stepId = goInt(p, t, in.stepId, "step_id");
+                    case 4 -> in.stream = goString(p, t, in.stream, "stream");
+                    case 5 -> in.stepStatus = goString(p, t, in.stepStatus, "step_status");
+                    case 6 -> in.stepKind = goInt(p, t, in.stepKind, "step_kind");
+                    case 7 -> in.command = goString(p, t, in.command, "step_command_b64");
+                    case 8 -> in.workflow = goString(p, t, in.workflow, "workflow");
                     default -> p.skipChildren();
                 }
             }
@@ -226,8 +260,47 @@ public final class WireCheck {
         } catch (IOException e) {
             throw new Problem("cannot parse input: " + e);
         }
-        return GoJson.rawLogLine(kind, base64(content, "content_b64"), time[0], time[1], time[2], stepId,
-                stream, stepStatus, stepKind, base64(command, "step_command_b64"));
+        return in;
+    }
+
+    private static byte[] encodeLogLine(LogInput in) throws Problem {
+        return GoJson.rawLogLine(in.kind, base64(in.content, "content_b64"), in.time[0], in.time[1], in.time[2],
+                in.stepId, in.stream, in.stepStatus, in.stepKind, base64(in.command, "step_command_b64"));
+    }
+
+    /** Spec 4.2 maps only data and control lines; any other kind has no frame to compare. */
+    private static byte[] encodeCiLog(LogInput in) throws Problem {
+        LogLine.Kind kind = switch (in.kind) {
+            case "data" -> LogLine.Kind.DATA;
+            case "control" -> LogLine.Kind.CONTROL;
+            default -> throw new Problem("input.kind: \"" + in.kind
+                    + "\" has no ci_log frame (want \"data\" or \"control\")");
+        };
+        return CiLogFrames.rawLogLine(kind, base64(in.content, "content_b64"), in.time[0], in.time[1], in.time[2],
+                in.stepId, in.stream, in.stepStatus, in.stepKind, base64(in.command, "step_command_b64"), in.workflow);
+    }
+
+    /** Go's {@code hex.DecodeString}: an even number of hex digits, either case. */
+    private static byte[] hex(String s) throws Problem {
+        if (s.length() % 2 != 0) throw new Problem("\"expected_hex\" has an odd number of digits (" + s.length() + ")");
+        byte[] out = new byte[s.length() / 2];
+        for (int i = 0; i < s.length(); i++) {
+            int d = hexDigit(s.charAt(i));
+            if (d < 0) throw new Problem("\"expected_hex\" is not hex: " + quoteChar(s.charAt(i)) + " at offset " + i);
+            out[i / 2] |= (byte) (i % 2 == 0 ? d << 4 : d);
+        }
+        return out;
+    }
+
+    private static int hexDigit(char c) {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        return -1;
+    }
+
+    private static String quoteChar(char c) {
+        return c >= 0x20 && c < 0x7F ? "'" + c + "'" : String.format("U+%04X", (int) c);
     }
 
     /** Go decodes into the existing struct, so fields of an earlier {@code time} object survive. */

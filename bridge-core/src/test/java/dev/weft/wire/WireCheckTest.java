@@ -25,6 +25,11 @@ class WireCheckTest {
 
     /** The shared golden vectors: {@code weft.shared} (set by surefire), else ../shared or ../../shared. */
     static Path sharedVectors() {
+        return sharedFile("wire/vectors.jsonl");
+    }
+
+    /** A file under the shared directory, found as {@link #sharedVectors()} finds the vectors. */
+    static Path sharedFile(String name) {
         List<Path> candidates = new ArrayList<>();
         String prop = System.getProperty("weft.shared");
         if (prop != null && !prop.isBlank()) candidates.add(Path.of(prop));
@@ -32,10 +37,10 @@ class WireCheckTest {
         candidates.add(cwd.resolve("../shared"));
         candidates.add(cwd.resolve("../../shared"));
         for (Path c : candidates) {
-            Path f = c.resolve("wire/vectors.jsonl").normalize();
+            Path f = c.resolve(name).normalize();
             if (Files.isRegularFile(f)) return f;
         }
-        return fail("golden vectors not found; looked for wire/vectors.jsonl under " + candidates);
+        return fail("golden vectors not found; looked for " + name + " under " + candidates);
     }
 
     private record Run(WireCheck.Result result, List<String> lines) {
@@ -93,6 +98,105 @@ class WireCheckTest {
     }
 
     @Test
+    @DisplayName("Every ci_log golden vector (subscribePipelineLogs DAG-CBOR messages) passes byte for byte")
+    void sharedCiVectorsAllPass() {
+        Run r = run(sharedFile("wire/ci-vectors.jsonl"));
+        assertEquals(List.of("60 passed, 0 failed"), r.lines());
+        assertEquals(new WireCheck.Result(60, 0), r.result());
+    }
+
+    private static String ciLog(String name, String input, String expectedHex) {
+        return "{\"case\":\"" + name + "\",\"shape\":\"ci_log\",\"input\":" + input + ",\"expected_hex\":\"" + expectedHex
+                + "\"}";
+    }
+
+    private static final String CI_INPUT = "{\"kind\":\"data\",\"content_b64\":\"" + b64("hello") + "\","
+            + "\"time\":{\"unix_seconds\":1777629600,\"nanos\":0,\"offset_seconds\":0},\"step_id\":2,"
+            + "\"stream\":\"stdout\",\"step_status\":\"\",\"step_kind\":0,\"step_command_b64\":\"\",\"workflow\":\"ci.yml\"}";
+    /** Spec 4.3's worked #data example. */
+    private static final String CI_HEX = "a26174652364617461626f7001a56473746570026474696d6574323032362d30352d30315431"
+            + "303a30303a30305a6673747265616d667374646f757467636f6e74656e746668656c6c6f0a68776f726b666c6f776663692e796d6c";
+
+    @Test
+    @DisplayName("A file may mix logline, status and ci_log lines; expected_hex may be upper case")
+    void mixedShapes() throws IOException {
+        String content = String.join("\n",
+                ciLog("ci", CI_INPUT, CI_HEX),
+                logline("json", SIMPLE_INPUT, SIMPLE_EXPECTED),
+                status("st", "{\"status\":\"running\"}",
+                        "{\"$type\":\"\",\"createdAt\":\"\",\"pipeline\":\"\",\"status\":\"running\",\"workflow\":\"\"}"),
+                ciLog("ci-upper", CI_INPUT, CI_HEX.toUpperCase(java.util.Locale.ROOT)),
+                // Both expectations present: each shape reads its own.
+                "{\"case\":\"both\",\"shape\":\"ci_log\",\"expected\":\"ignored\",\"input\":" + CI_INPUT
+                        + ",\"expected_hex\":\"" + CI_HEX + "\"}",
+                "{\"case\":\"both-json\",\"shape\":\"logline\",\"expected_hex\":\"00\",\"input\":" + SIMPLE_INPUT
+                        + ",\"expected\":" + quote(SIMPLE_EXPECTED) + "}");
+        assertEquals(List.of("6 passed, 0 failed"), check(content).lines());
+    }
+
+    @Test
+    @DisplayName("A ci_log mismatch prints both messages as lower-case hex")
+    void ciLogMismatch() throws IOException {
+        String wrong = CI_HEX.replace("68656c6c6f0a", "68656c6c6f21");
+        Run r = check(ciLog("bad", CI_INPUT, wrong) + "\n" + ciLog("good", CI_INPUT, CI_HEX) + "\n");
+        assertEquals(new WireCheck.Result(1, 1), r.result());
+        assertEquals(List.of("FAIL bad: expected " + wrong + " got " + CI_HEX, "1 passed, 1 failed"), r.lines());
+    }
+
+    @Test
+    @DisplayName("Malformed ci_log lines fail with a reason: bad hex, missing expected_hex, unknown kind, bad input")
+    void ciLogProblems() throws IOException {
+        String content = String.join("\n",
+                ciLog("odd-hex", CI_INPUT, "abc"),
+                ciLog("not-hex", CI_INPUT, "a2zz"),
+                "{\"case\":\"no-hex\",\"shape\":\"ci_log\",\"input\":" + CI_INPUT + ",\"expected\":\"\"}",
+                "{\"case\":\"num-hex\",\"shape\":\"ci_log\",\"input\":" + CI_INPUT + ",\"expected_hex\":12}",
+                ciLog("weird-kind", CI_INPUT.replace("\"data\"", "\"warning\""), CI_HEX),
+                ciLog("no-kind", "{\"workflow\":\"ci.yml\"}", CI_HEX),
+                ciLog("bad-workflow", "{\"kind\":\"data\",\"workflow\":7}", CI_HEX),
+                ciLog("bad-b64", "{\"kind\":\"control\",\"step_command_b64\":\"!!\"}", CI_HEX),
+                "{\"case\":\"no-input\",\"shape\":\"ci_log\",\"expected_hex\":\"" + CI_HEX + "\"}",
+                ciLog("ok", CI_INPUT, CI_HEX));
+        Run r = check(content);
+        assertEquals(new WireCheck.Result(1, 9), r.result(), String.join("\n", r.lines()));
+        assertEquals(List.of(
+                "FAIL line 1 (odd-hex): \"expected_hex\" has an odd number of digits (3)",
+                "FAIL line 2 (not-hex): \"expected_hex\" is not hex: 'z' at offset 2",
+                "FAIL line 3 (no-hex): missing \"expected_hex\" string",
+                "FAIL line 4 (num-hex): \"expected_hex\" is number, not a string",
+                "FAIL line 5 (weird-kind): input.kind: \"warning\" has no ci_log frame (want \"data\" or \"control\")",
+                "FAIL line 6 (no-kind): input.kind: \"\" has no ci_log frame (want \"data\" or \"control\")",
+                "FAIL line 7 (bad-workflow): input.workflow: cannot unmarshal number into Go value of type string",
+                "FAIL line 8 (bad-b64): input.step_command_b64: illegal base64 data: "),
+                r.lines().subList(0, 8).stream().map(l -> l.startsWith("FAIL line 8") ? l.substring(0,
+                        "FAIL line 8 (bad-b64): input.step_command_b64: illegal base64 data: ".length()) : l).toList());
+        assertEquals("FAIL line 9 (no-input): missing \"input\" object", r.lines().get(8));
+        assertEquals("1 passed, 9 failed", r.lines().get(9));
+    }
+
+    @Test
+    @DisplayName("ci_log inputs decode like Go: workflow matched case-insensitively, escaped lone surrogates as U+FFFD, "
+            + "an empty object as a data line at the epoch")
+    void ciLogInputDecoding() throws IOException {
+        String empty = "a26174652364617461626f7001a5647374657000" + "6474696d6574" + hexOf("1970-01-01T00:00:00Z")
+                + "6673747265616d667374646f7574" + "67636f6e74656e74610a" + "68776f726b666c6f7760";
+        String content = String.join("\n",
+                ciLog("upper-key", CI_INPUT.replace("\"workflow\"", "\"WORKFLOW\""), CI_HEX),
+                ciLog("surrogate", "{\"kind\":\"data\",\"workflow\":\"\\ud800\"}",
+                        empty.substring(0, empty.length() - 2) + "63efbfbd"),
+                ciLog("data-empty", "{\"kind\":\"data\"}", empty),
+                // A logline line's "workflow" is an unknown key there, so it is ignored.
+                logline("logline-ignores-workflow", SIMPLE_INPUT.replace("}", ",\"workflow\":\"x\"}")
+                        .replace("}}", "}"), SIMPLE_EXPECTED));
+        Run r = check(content);
+        assertEquals(List.of("4 passed, 0 failed"), r.lines());
+    }
+
+    private static String hexOf(String s) {
+        return java.util.HexFormat.of().formatHex(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
     @DisplayName("A wrong expected value prints one FAIL line with both texts, and the counts")
     void mismatchIsReported() throws IOException {
         String wrong = SIMPLE_EXPECTED.replace("\"hi\"", "\"ho\"");
@@ -129,7 +233,8 @@ class WireCheckTest {
         assertTrue(fails.get(0).startsWith("FAIL line 2 (broken): malformed JSON"), fails.get(0));
         assertTrue(fails.get(1).startsWith("FAIL line 5: malformed JSON"), fails.get(1));
         assertTrue(fails.get(2).startsWith("FAIL line 6: not a JSON object"), fails.get(2));
-        assertEquals("FAIL line 7 (odd): unknown shape \"yaml\" (want \"logline\" or \"status\")", fails.get(3));
+        assertEquals("FAIL line 7 (odd): unknown shape \"yaml\" (want \"logline\", \"status\" or \"ci_log\")",
+                fails.get(3));
         assertEquals("FAIL line 8 (no-expected): missing \"expected\" string", fails.get(4));
         assertEquals("FAIL line 9 (no-input): missing \"input\" object", fails.get(5));
         assertEquals("FAIL line 10 (num-expected): \"expected\" is number, not a string", fails.get(6));
