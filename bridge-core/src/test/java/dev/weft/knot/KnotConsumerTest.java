@@ -93,7 +93,7 @@ class KnotConsumerTest {
     }
 
     static void publish(KnotEventServer s, String... rkeys) {
-        for (String r : rkeys) s.publishPipeline(r, record(s, r));
+        for (String r : rkeys) s.publishPipeline(TestRkeys.tid(r), record(s, r));
     }
 
     static String[] rkeys(int n) {
@@ -142,7 +142,7 @@ class KnotConsumerTest {
         CountDownLatch entered = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         sink.hook(t -> {
-            if (t.pipeline().rkey().equals("p00")) {
+            if (TestRkeys.label(t.pipeline().rkey()).equals("p00")) {
                 entered.countDown();
                 hold(release);
             }
@@ -207,14 +207,15 @@ class KnotConsumerTest {
         s.sendRaw("{\"event\":{},\"rkey\":\"x\"}"); // no nsid
         s.sendRaw("{\"nsid\":\"sh.tangled.pipeline\",\"rkey\":\"x\"}"); // no event
         s.sendRaw("{\"event\":{},\"nsid\":\"sh.tangled.pipeline\"}"); // no rkey
-        s.sendRaw("{\"event\":{},\"nsid\":\"sh.tangled.pipeline\",\"rkey\":\"a/b\"}"); // rkey unusable in a URI
+        s.sendRaw("{\"event\":{},\"nsid\":\"sh.tangled.pipeline\",\"rkey\":7}"); // rkey not a string
+        s.sendRaw("{\"event\":{},\"nsid\":\"sh.tangled.pipeline\",\"rkey\":\"a/b\"}"); // not a record key: invalid
         s.publish("sh.tangled.git.refUpdate", "ref1", "{\"ref\":\"refs/heads/main\"}");
-        s.publishPipeline("wrongknot", record(s, "wrongknot").replace(s.host(), "elsewhere.example.com"));
+        s.publishPipeline(TestRkeys.tid("wrongknot"), record(s, "wrongknot").replace(s.host(), "elsewhere.example.com"));
         publish(s, "good2");
         await().until(() -> sink.accepted.size() == 2);
         assertEquals(List.of("good1", "good2"), sink.rkeys());
         assertEquals(7.0, rejected(s.host(), "malformed"));
-        assertEquals(1.0, rejected(s.host(), "invalid"));
+        assertEquals(2.0, rejected(s.host(), "invalid"));
         assertEquals(0.0, rejected(s.host(), "oversized"));
         assertEquals(2.0, received(s.host()));
         assertEquals(1, s.connectionsAccepted(), "bad frames never cost the connection");
@@ -321,7 +322,7 @@ class KnotConsumerTest {
         CountDownLatch entered = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         sink.hook(t -> {
-            if (t.pipeline().rkey().equals("p00")) {
+            if (TestRkeys.label(t.pipeline().rkey()).equals("p00")) {
                 entered.countDown();
                 hold(release);
             }
@@ -377,7 +378,7 @@ class KnotConsumerTest {
         KnotEventServer s = server();
         AtomicBoolean failOnce = new AtomicBoolean(true);
         sink.hook(t -> {
-            if (t.pipeline().rkey().equals("p02") && failOnce.getAndSet(false)) {
+            if (TestRkeys.label(t.pipeline().rkey()).equals("p02") && failOnce.getAndSet(false)) {
                 throw new IllegalStateException("database is locked");
             }
         });
@@ -454,7 +455,7 @@ class KnotConsumerTest {
         System.setErr(tee);
         System.setOut(tee);
         try {
-            s.publishPipeline("bad1", record(s, "bad1").replace("\"workflows\"", "\"workflowz\""));
+            s.publishPipeline(TestRkeys.tid("bad1"), record(s, "bad1").replace("\"workflows\"", "\"workflowz\""));
             publish(s, "good");
             await().until(() -> sink.accepted.size() == 1);
         } finally {
@@ -462,7 +463,7 @@ class KnotConsumerTest {
             System.setOut(savedOut);
         }
         String out = captured.toString(StandardCharsets.UTF_8);
-        assertTrue(out.contains("trigger rejected from " + s.host() + " rkey bad1: workflows is missing"), out);
+        assertTrue(out.contains("trigger rejected from " + s.host() + " rkey " + TestRkeys.tid("bad1") + ": workflows is missing"), out);
         assertEquals(List.of("good"), sink.rkeys());
     }
 
