@@ -29,6 +29,9 @@ public record WeftConfig(String hostname, String ownerDid, InetSocketAddress lis
                          Map<String, String> sources) {
 
     /** The stock spindle's Jetstream, weft's default ({@code WEFT_JETSTREAM}). */
+    /** The shortest {@code WEFT_REPLAY_WINDOW} accepted; see {@link #replayWindow()}. */
+    public static final Duration MIN_REPLAY_WINDOW = Duration.ofSeconds(1);
+
     public static final String DEFAULT_JETSTREAM = "wss://jetstream1.us-west.bsky.network/subscribe";
 
     /** One setting: its variable, default, meaning and aliases, as the README's table lists them. */
@@ -166,7 +169,15 @@ public record WeftConfig(String hostname, String ownerDid, InetSocketAddress lis
         }
         if (all && knots.isEmpty()) problems.add("WEFT_REPOS: * needs static knots in WEFT_KNOTS");
         Duration timeout = parseDuration("WEFT_WORKFLOW_TIMEOUT", v.get("WEFT_WORKFLOW_TIMEOUT"), problems, true);
+        int before = problems.size();
         Duration replay = parseDuration("WEFT_REPLAY_WINDOW", v.get("WEFT_REPLAY_WINDOW"), problems, false);
+        // The rewind is what re-delivers the frames in flight at a disconnect and absorbs the
+        // knot/spindle clock skew of legacy receive-time checkpoints: a soak with 0s lost 52 of 811
+        // workflows across reconnects. Below a second it protects nothing, so it is refused.
+        if (problems.size() == before && replay.compareTo(MIN_REPLAY_WINDOW) < 0) {
+            problems.add("WEFT_REPLAY_WINDOW: must be at least 1s (the reconnect rewind that re-delivers "
+                    + "events in flight; shorter loses triggers across reconnects), got " + v.get("WEFT_REPLAY_WINDOW"));
+        }
         Duration skew = parseDuration("WEFT_EVENTS_SKEW", v.get("WEFT_EVENTS_SKEW"), problems, false);
         Duration first = parseDuration("WEFT_FIRST_STATUS_DELAY", v.get("WEFT_FIRST_STATUS_DELAY"), problems, false);
         Duration gap = parseDuration("WEFT_STATUS_GAP", v.get("WEFT_STATUS_GAP"), problems, false);

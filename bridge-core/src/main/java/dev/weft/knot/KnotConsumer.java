@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.weft.model.AtSyntax;
 import dev.weft.stream.ReconnectingStream;
 import dev.weft.stream.ReconnectingStream.End;
 import io.micrometer.core.instrument.Counter;
@@ -25,10 +26,22 @@ import java.util.function.LongSupplier;
  * Consumes one knot's event stream ({@code ws(s)://<knot>/events}) and hands its pipeline triggers
  * to a {@link TriggerSink}, checkpointing each fully processed frame in a {@link KnotCursorStore}.
  *
+ * <p><b>Checkpoints.</b> Newer knots stamp each frame with {@code created}, Unix nanoseconds on the
+ * knot's clock, strictly increasing per knot process; the checkpoint of a processed frame is then
+ * its {@code created} (spec section 2.2). A frame without it, or with {@code 0}, from a legacy knot
+ * is checkpointed at its local receive time, as before. Only the knot's own clock lets a restart
+ * resume in the middle of a backlog older than the replay window: a receive time taken while
+ * catching up is later than every event of the backlog, so the rest of it would be skipped. A frame
+ * too broken to say whether it carries {@code created} (not JSON, binary, oversized) moves the
+ * checkpoint only on a stream known to be legacy: a receive time among knot times could jump past
+ * unread events, while not moving only widens the next replay.
+ *
  * <p><b>Lifecycle.</b> Construct, {@link #start()}, then {@link #close()}. Until closed the consumer
  * keeps one connection open: on every (re)connect it asks for {@code cursor = checkpoint -
  * replayWindow} (no cursor, meaning "from now", when there is no checkpoint yet), so events near the
- * checkpoint are re-delivered and the sink must de-duplicate by (knot, rkey). Failed attempts back
+ * checkpoint are re-delivered and the sink must de-duplicate by (knot, rkey). The rewind is kept
+ * when the checkpoint is on the knot's clock: there it only re-delivers what exactly-once
+ * de-duplication absorbs. Failed attempts back
  * off exponentially with jitter ({@link KnotOptions#initialBackoff()} doubling to
  * {@link KnotOptions#maxBackoff()}); the backoff resets after a connection that delivered a frame or
  * stayed up {@link KnotOptions#stableAfter()}. A stream silent for {@link KnotOptions#deadAfter()}
@@ -44,9 +57,12 @@ import java.util.function.LongSupplier;
  * cursor store are only ever called from the processing thread, one frame at a time.
  *
  * <p><b>Errors.</b> Nothing a knot sends stops the consumer. A frame that is not a JSON object, lacks
- * {@code nsid}, {@code rkey} or {@code event}, or is binary is logged and counted as
- * {@code malformed}; a pipeline record the {@link PipelineRecords} rules refuse is logged as
- * {@code trigger rejected from <knot> rkey <rkey>: <reason>} and counted as {@code invalid}; a frame
+ * {@code nsid}, {@code rkey} or {@code event}, has a {@code rkey} that is not a string or a
+ * {@code created} that is not a non-negative integer, or is binary is logged and counted as
+ * {@code malformed}; a pipeline record the {@link PipelineRecords} rules refuse (among them an rkey
+ * that is not an atproto record key and TID, and a lone surrogate anywhere in the record) is logged
+ * as {@code trigger rejected from <knot> rkey <rkey>: <reason>} (the rkey escaped and quoted when it
+ * is not a valid record key) and counted as {@code invalid}; a frame
  * over {@link KnotOptions#maxFrameBytes()} is skipped without closing the connection and counted as
  * {@code oversized}. Java-WebSocket cannot skip a frame without buffering it, so a frame above
  * {@link KnotOptions#hardFrameLimit()} makes the library close the connection (1009) to bound
@@ -89,7 +105,7 @@ public final class KnotConsumer implements AutoCloseable {
      * @param sink     receives well-formed triggers, synchronously, in stream order
      * @param cursors  checkpoint store; read on each connect, written after each processed frame
      * @param options  durations and limits
-     * @param clock    source of receive times (the checkpoints)
+     * @param clock    source of receive times (the checkpoints of frames without {@code created})
      * @param registry where the metrics go
      * @throws IllegalArgumentException when {@code knot} is not a host[:port]
      */
@@ -169,8 +185,25 @@ public final class KnotConsumer implements AutoCloseable {
 
     // ---------------------------------------------------------------- processing thread
 
+    /** Where a processed frame puts the checkpoint: a closed set of two clocks. */
+    private sealed interface Mark {
+        /** The frame's {@code created}: Unix nanoseconds on the knot's clock, positive. */
+        record KnotTime(long created) implements Mark {
+        }
+
+        /** The local receive time of a frame from a legacy knot (no {@code created}, or 0). */
+        record ReceiveTime(Instant at) implements Mark {
+        }
+    }
+
+    /** Which clock this knot's checkpoints are on, as far as its frames have said. */
+    private enum StreamClock { UNKNOWN, LEGACY, KNOT }
+
     /** The knot side of the shared machinery; every hook runs on the processing thread. */
     private final class Stream extends ReconnectingStream<OptionalLong> {
+        /** Processing thread only. */
+        private StreamClock clock = StreamClock.UNKNOWN;
+
         Stream(Settings settings) {
             super(settings);
         }
@@ -211,7 +244,7 @@ public final class KnotConsumer implements AutoCloseable {
         @Override
         protected End onBinary(long bytes, Instant receivedAt) {
             malformed("binary frame of " + bytes + " bytes (knots send text frames)");
-            checkpoint(receivedAt);
+            checkpointUnread(receivedAt);
             return null;
         }
 
@@ -220,7 +253,7 @@ public final class KnotConsumer implements AutoCloseable {
             rejectedOversized.increment();
             log.warn("frame from knot {} skipped: {} bytes is over the {} byte limit", knot, bytes,
                     options.maxFrameBytes());
-            checkpoint(receivedAt);
+            checkpointUnread(receivedAt);
             return null;
         }
 
@@ -264,44 +297,57 @@ public final class KnotConsumer implements AutoCloseable {
                 frame = JSON.readTree(text);
             } catch (JsonProcessingException e) {
                 malformed("not valid JSON: " + e.getOriginalMessage());
-                checkpoint(receivedAt);
+                checkpointUnread(receivedAt);
                 return null;
             }
             if (frame == null || !frame.isObject()) {
                 malformed("not a JSON object");
-                checkpoint(receivedAt);
+                checkpointUnread(receivedAt);
+                return null;
+            }
+            JsonNode createdNode = frame.get("created");
+            Mark mark;
+            if (createdNode == null || createdNode.isNull()
+                    || (createdNode.isIntegralNumber() && createdNode.canConvertToLong() && createdNode.longValue() == 0)) {
+                mark = new Mark.ReceiveTime(receivedAt);
+            } else if (createdNode.isIntegralNumber() && createdNode.canConvertToLong() && createdNode.longValue() > 0) {
+                mark = new Mark.KnotTime(createdNode.longValue());
+            } else {
+                malformed("created is not a non-negative integer (Unix nanoseconds): " + AtSyntax.quote(createdNode.toString()));
+                checkpointUnread(receivedAt);
                 return null;
             }
             JsonNode nsid = frame.get("nsid");
             if (nsid == null || !nsid.isTextual()) {
                 malformed("nsid is missing or not a string");
-                checkpoint(receivedAt);
+                checkpoint(mark);
                 return null;
             }
             if (!PipelineRecords.NSID.equals(nsid.textValue())) {
-                log.debug("ignoring {} event from knot {}", nsid.textValue(), knot);
-                checkpoint(receivedAt);
+                log.debug("ignoring {} event from knot {}", AtSyntax.quote(nsid.textValue()), knot);
+                checkpoint(mark);
                 return null;
             }
             JsonNode rkeyNode = frame.get("rkey");
-            if (rkeyNode == null || !rkeyNode.isTextual() || rkeyNode.textValue().isEmpty()
-                    || rkeyNode.textValue().indexOf('/') >= 0) {
-                malformed("rkey is missing, empty, not a string or contains '/'");
-                checkpoint(receivedAt);
+            if (rkeyNode == null || !rkeyNode.isTextual()) {
+                malformed("rkey is missing or not a string");
+                checkpoint(mark);
                 return null;
             }
+            // Its syntax (record key, TID) is PipelineRecords' to judge, so every intake path
+            // refuses the same rkeys; until then it is shown escaped.
             String rkey = rkeyNode.textValue();
             JsonNode event = frame.get("event");
             if (event == null || event.isNull()) {
-                malformed("event is missing (rkey " + rkey + ")");
-                checkpoint(receivedAt);
+                malformed("event is missing (rkey " + shown(rkey) + ")");
+                checkpoint(mark);
                 return null;
             }
             switch (PipelineRecords.parse(knot, rkey, event, receivedAt)) {
                 case PipelineRecords.Parsed.Rejected r -> {
                     rejectedInvalid.increment();
-                    log.warn("trigger rejected from {} rkey {}: {}", knot, rkey, r.reason());
-                    checkpoint(receivedAt);
+                    log.warn("trigger rejected from {} rkey {}: {}", knot, shown(rkey), r.reason());
+                    checkpoint(mark);
                     return null;
                 }
                 case PipelineRecords.Parsed.Ok ok -> {
@@ -319,7 +365,7 @@ public final class KnotConsumer implements AutoCloseable {
                         endUninterruptible();
                     }
                     log.debug("trigger {} rkey {}: {}", knot, rkey, outcome);
-                    checkpoint(receivedAt);
+                    checkpoint(mark);
                     return null;
                 }
             }
@@ -331,13 +377,37 @@ public final class KnotConsumer implements AutoCloseable {
         }
 
         /**
-         * Saves the receive time of a fully processed frame. Deliberately not max()-ed with the
-         * previous value: after the local clock steps back, a smaller checkpoint only replays more,
-         * while a checkpoint left in the future would skip events.
+         * Checkpoints a fully processed frame: its {@code created}, or for a legacy frame its receive
+         * time. Deliberately not max()-ed with the previous value: after a clock steps back (the
+         * local one, or a restarted knot's), a smaller checkpoint only replays more, while a
+         * checkpoint left in the future would skip events.
          */
-        private void checkpoint(Instant receivedAt) {
+        private void checkpoint(Mark mark) {
+            StreamClock now = mark instanceof Mark.KnotTime ? StreamClock.KNOT : StreamClock.LEGACY;
+            if (now != clock) {
+                log.info("knot {} {}", knot, now == StreamClock.KNOT
+                        ? "stamps its events with created: checkpointing on the knot's clock"
+                        : "sends events without created: checkpointing on the local receive time");
+                clock = now;
+            }
+            save(switch (mark) {
+                case Mark.KnotTime k -> k.created();
+                case Mark.ReceiveTime r -> unixNanos(r.at());
+            });
+        }
+
+        /**
+         * A frame too broken to say which clock it is on: today's receive-time rule on a legacy
+         * stream; otherwise the checkpoint stays, which only widens the next replay, where a
+         * receive time among the knot's times could jump past events not yet read.
+         */
+        private void checkpointUnread(Instant receivedAt) {
+            if (clock == StreamClock.LEGACY) save(unixNanos(receivedAt));
+        }
+
+        private void save(long cursor) {
             try {
-                cursors.saveCursor(knot, unixNanos(receivedAt));
+                cursors.saveCursor(knot, cursor);
             } catch (RuntimeException e) {
                 // The frame is handled; a lost checkpoint only widens the next replay.
                 log.warn("could not save the checkpoint of knot {}: {}", knot, e.toString());
@@ -345,7 +415,16 @@ public final class KnotConsumer implements AutoCloseable {
         }
     }
 
-    /** The cursor to ask for: checkpoint minus the replay window, or none ("from now"). */
+    /** The rkey for a log line: as is when it is a valid record key, else quoted and escaped. */
+    private static String shown(String rkey) {
+        return AtSyntax.recordKey(rkey).isEmpty() ? rkey : AtSyntax.quote(rkey);
+    }
+
+    /**
+     * The cursor to ask for: checkpoint minus the replay window, or none ("from now"). The
+     * checkpoint is on the knot's clock for knots that send {@code created} and on the local clock
+     * for legacy ones; the knot compares the cursor with its own event times either way.
+     */
     private OptionalLong connectCursor() {
         OptionalLong cp = cursors.cursor(knot);
         if (cp == null || cp.isEmpty()) return OptionalLong.empty();

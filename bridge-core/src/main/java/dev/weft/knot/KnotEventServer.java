@@ -42,9 +42,12 @@ import java.util.concurrent.atomic.AtomicReference;
  * (section 2) describes a knot, for {@code weft demo} and end-to-end tests.
  *
  * <p>Protocol: {@code GET /events[?cursor=<int64>]} upgraded to WebSocket (any other path is refused
- * with 404). Each event is one text frame with sorted keys,
- * {@code {"event":{...},"nsid":"...","rkey":"..."}}. Event ids are the knot's Unix-nanosecond
- * insertion times, made strictly increasing ({@code max(now, last + 1)}). A missing, unparsable or
+ * with 404). Each event is one text frame in the chosen {@link Shape}: a legacy knot's sorted keys,
+ * {@code {"event":{...},"nsid":"...","rkey":"..."}}, or a newer knot's Go struct order with the
+ * event id, {@code {"rkey":"...","nsid":"...","event":{...},"created":<id>}} (spec section 2.2).
+ * Event ids are the knot's Unix-nanosecond insertion times, made strictly increasing per process
+ * ({@code max(now, last + 1)}); the cursor is compared with them in both shapes, which is how a
+ * newer knot honours a cursor that is the {@code created} of the last event read. A missing, unparsable or
  * {@code 0} cursor means live events only; a negative one replays everything from the oldest; a
  * positive one replays the events whose id is greater. Unlike the real knot, the backfill is not
  * capped at 100 events: everything after the cursor is sent, then live events, with no gap or
@@ -93,21 +96,37 @@ public final class KnotEventServer implements AutoCloseable {
     private ScheduledExecutorService pinger;
     private volatile boolean closed;
 
+    private final Shape shape;
+
     /** One stored event. */
     private record Event(long id, String frame) {
     }
 
-    /** An ephemeral loopback port, pinging after 30 s idle. */
+    /** The frame shapes knots send. */
+    public enum Shape {
+        /** {@code {"event","nsid","rkey"}}, keys sorted, no event id: the legacy knot contract. */
+        LEGACY,
+        /** {@code {"rkey","nsid","event","created"}}: newer knots, with the event id as {@code created}. */
+        CREATED
+    }
+
+    /** An ephemeral loopback port, pinging after 30 s idle, legacy frames. */
     public KnotEventServer() {
         this(0, DEFAULT_PING_AFTER, Clock.systemUTC());
+    }
+
+    /** Legacy frames ({@link Shape#LEGACY}); see {@link #KnotEventServer(int, Duration, Clock, Shape)}. */
+    public KnotEventServer(int port, Duration pingAfter, Clock clock) {
+        this(port, pingAfter, clock, Shape.LEGACY);
     }
 
     /**
      * @param port      loopback port, 0 for an ephemeral one
      * @param pingAfter idle time before a ping; positive
      * @param clock     source of event ids (Unix nanoseconds)
+     * @param shape     which frames to send
      */
-    public KnotEventServer(int port, Duration pingAfter, Clock clock) {
+    public KnotEventServer(int port, Duration pingAfter, Clock clock, Shape shape) {
         if (port < 0 || port > 65535) throw new IllegalArgumentException("port out of range: " + port);
         Objects.requireNonNull(pingAfter, "pingAfter");
         if (pingAfter.isNegative() || pingAfter.isZero()) {
@@ -116,6 +135,7 @@ public final class KnotEventServer implements AutoCloseable {
         this.port = port;
         this.pingAfter = pingAfter;
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.shape = Objects.requireNonNull(shape, "shape");
     }
 
     /**
@@ -171,7 +191,8 @@ public final class KnotEventServer implements AutoCloseable {
      * @param nsid      the record collection, {@code sh.tangled.pipeline} or any other
      * @param rkey      the record key
      * @param eventJson the record, a JSON object
-     * @return the event's id (Unix nanoseconds on this knot's clock)
+     * @return the event's id (Unix nanoseconds on this knot's clock; the frame's {@code created} in
+     *         the {@link Shape#CREATED} shape)
      * @throws IllegalArgumentException when {@code eventJson} is not a JSON object
      */
     public long publish(String nsid, String rkey, String eventJson) {
@@ -183,12 +204,17 @@ public final class KnotEventServer implements AutoCloseable {
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("event is not JSON: " + e.getOriginalMessage(), e);
         }
-        // Keys in sorted order, as Go's map encoding writes them; the event is kept verbatim.
-        String frame = "{\"event\":" + eventJson + ",\"nsid\":" + quote(nsid) + ",\"rkey\":" + quote(rkey) + "}";
         synchronized (lock) {
             long now = KnotConsumer.unixNanos(clock.instant());
             long id = Math.max(now, lastId + 1);
             lastId = id;
+            // The event is kept verbatim. Legacy: keys in sorted order, as Go's map encoding writes
+            // them. Newer: the eventstream.Event struct's field order, created last.
+            String frame = switch (shape) {
+                case LEGACY -> "{\"event\":" + eventJson + ",\"nsid\":" + quote(nsid) + ",\"rkey\":" + quote(rkey) + "}";
+                case CREATED -> "{\"rkey\":" + quote(rkey) + ",\"nsid\":" + quote(nsid) + ",\"event\":" + eventJson
+                        + ",\"created\":" + id + "}";
+            };
             events.add(new Event(id, frame));
             for (WebSocket ws : subscribers.keySet()) send(ws, frame);
             return id;

@@ -8,7 +8,10 @@ import java.util.Objects;
  * to milliseconds.
  *
  * @param replayWindow     how far before the stored checkpoint a reconnect rewinds (default 10 min);
- *                         covers clock skew between knot and spindle and events in flight
+ *                         covers clock skew between knot and spindle and events in flight for
+ *                         legacy receive-time checkpoints; kept for checkpoints on the knot's own
+ *                         {@code created}, where it only re-delivers what de-duplication absorbs.
+ *                         The daemon refuses a {@code WEFT_REPLAY_WINDOW} under 1 s
  * @param initialBackoff   first reconnect delay (default 1 s); doubles per failed attempt
  * @param maxBackoff       reconnect delay ceiling (default 5 min)
  * @param stableAfter      a connection that stayed up this long (or delivered a frame) resets the

@@ -1,6 +1,7 @@
 package dev.weft.knot;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.weft.model.AtSyntax;
 import dev.weft.model.PipelineId;
 import dev.weft.model.RepoRef;
 import dev.weft.model.Trigger;
@@ -10,8 +11,11 @@ import dev.weft.model.Workflow;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -25,6 +29,14 @@ import java.util.Set;
  * refused, as Go's {@code encoding/json} would refuse the whole record; an explicit {@code null}
  * counts as absent, as it does in Go. {@code $type} is ignored (real knots send {@code ""}).
  *
+ * <p>Identifiers are checked by the AT Protocol's syntax ({@link AtSyntax}) before anything else:
+ * the rkey must be a record key and, as the wire contract says of pipeline rkeys, a TID (it becomes
+ * a path segment of {@code /logs/<knot>/<rkey>/...} and a row key, so {@code ..} or a NUL must never
+ * get through); {@code triggerMetadata.repo.did} must be a DID. No string anywhere in the record,
+ * field names included, may hold an unpaired UTF-16 surrogate (a JSON escape can carry one): it has
+ * no UTF-8 form and would be published as {@code ?} or U+FFFD instead of what the author wrote, so
+ * the record is refused here rather than altered later.
+ *
  * <p>Thread safety: stateless; call from any thread. Errors: {@link #parse} never throws on any
  * JSON shape; every refusal is a {@link Parsed.Rejected} whose reason names the offending field, for
  * a log line. It throws only {@link NullPointerException} when {@code knot}, {@code rkey} or
@@ -34,6 +46,9 @@ public final class PipelineRecords {
 
     /** The nsid of pipeline records on the knot stream. */
     public static final String NSID = "sh.tangled.pipeline";
+
+    /** Field names shown as they are in a refusal's path; any other is quoted and escaped. */
+    private static final java.util.regex.Pattern PLAIN_KEY = java.util.regex.Pattern.compile("[A-Za-z0-9_$-]{1,64}");
 
     private PipelineRecords() {
     }
@@ -68,6 +83,8 @@ public final class PipelineRecords {
         Objects.requireNonNull(rkey, "rkey");
         Objects.requireNonNull(receivedAt, "receivedAt");
         try {
+            checkRkey(rkey);
+            checkWellFormed(event, "");
             return new Parsed.Ok(build(knot, rkey, event, receivedAt));
         } catch (Refusal r) {
             return new Parsed.Rejected(r.getMessage());
@@ -88,6 +105,9 @@ public final class PipelineRecords {
                     + "\" differs from the knot the event came from \"" + knot + "\"");
         }
         String did = requireString(repoNode, "did", "triggerMetadata.repo.did");
+        AtSyntax.did(did).ifPresent(why -> {
+            throw new Refusal("triggerMetadata.repo.did is not a DID: " + why);
+        });
         String name = requireString(repoNode, "repo", "triggerMetadata.repo.repo");
         String defaultBranch = optionalString(repoNode, "defaultBranch", "triggerMetadata.repo.defaultBranch");
         RepoRef repo = new RepoRef(repoKnot, did, name, defaultBranch);
@@ -105,6 +125,39 @@ public final class PipelineRecords {
 
         List<Workflow> workflows = workflows(event);
         return new Trigger(new PipelineId(knot, rkey), repo, kind, workflows, receivedAt);
+    }
+
+    /** The rkey: a record key (a path segment and row key) and, on the pipeline stream, a TID. */
+    private static void checkRkey(String rkey) {
+        Optional<String> why = AtSyntax.recordKey(rkey);
+        if (why.isPresent()) throw new Refusal("rkey is not a record key: " + why.get());
+        why = AtSyntax.tid(rkey);
+        if (why.isPresent()) throw new Refusal("rkey is not a TID, as pipeline rkeys are: " + why.get());
+    }
+
+    /**
+     * Refuses the record when any string in it, a field name included, holds an unpaired surrogate.
+     * Recursion is bounded by the JSON parser's nesting limit.
+     */
+    private static void checkWellFormed(JsonNode node, String path) {
+        if (node == null) return;
+        if (node.isTextual()) {
+            AtSyntax.wellFormed(node.textValue()).ifPresent(why -> {
+                throw new Refusal((path.isEmpty() ? "record" : path) + " is not valid text: " + why);
+            });
+        } else if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) checkWellFormed(node.get(i), path + "[" + i + "]");
+        } else if (node.isObject()) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                if (AtSyntax.loneSurrogate(e.getKey()) >= 0) {
+                    throw new Refusal("a field name in " + (path.isEmpty() ? "record" : path) + " is not valid text: "
+                            + AtSyntax.wellFormed(e.getKey()).orElseThrow() + " in " + AtSyntax.quote(e.getKey()));
+                }
+                String key = PLAIN_KEY.matcher(e.getKey()).matches() ? e.getKey() : AtSyntax.quote(e.getKey());
+                checkWellFormed(e.getValue(), path.isEmpty() ? key : path + "." + key);
+            }
+        }
     }
 
     private static TriggerKind push(JsonNode meta) {

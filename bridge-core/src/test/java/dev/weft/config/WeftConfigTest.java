@@ -54,4 +54,26 @@ class WeftConfigTest {
         assertEquals("did:plc:o", c.repos().get(0).did());
         assertEquals("SPINDLE_SERVER_HOSTNAME", c.sources().get("WEFT_HOSTNAME"));
     }
+    @Test
+    @DisplayName("WEFT_REPLAY_WINDOW below 1s is refused with the reason, alongside every other problem")
+    void replayWindowBelowOneSecond() throws Exception {
+        for (String tooShort : List.of("0s", "999ms", "1ns")) {
+            Map<String, String> env = new java.util.HashMap<>(MINIMAL);
+            env.put("WEFT_REPLAY_WINDOW", tooShort);
+            env.put("WEFT_DEV", "maybe");
+            List<String> p = assertThrows(WeftConfig.InvalidConfigException.class, () -> WeftConfig.from(env)).problems();
+            assertEquals(2, p.size(), tooShort + ": " + p);
+            String replay = p.stream().filter(s -> s.startsWith("WEFT_REPLAY_WINDOW:")).findFirst().orElseThrow();
+            assertTrue(replay.contains("at least 1s") && replay.contains("got " + tooShort), replay);
+        }
+        // A negative one keeps its own message, not two.
+        Map<String, String> negative = new java.util.HashMap<>(MINIMAL);
+        negative.put("WEFT_REPLAY_WINDOW", "-5s");
+        List<String> p = assertThrows(WeftConfig.InvalidConfigException.class, () -> WeftConfig.from(negative)).problems();
+        assertEquals(List.of("WEFT_REPLAY_WINDOW: must be zero or more, got -5s"), p);
+
+        Map<String, String> oneSecond = new java.util.HashMap<>(MINIMAL);
+        oneSecond.put("WEFT_REPLAY_WINDOW", "1s");
+        assertEquals(Duration.ofSeconds(1), WeftConfig.from(oneSecond).replayWindow());
+    }
 }

@@ -93,7 +93,7 @@ class KnotConsumerTest {
     }
 
     static void publish(KnotEventServer s, String... rkeys) {
-        for (String r : rkeys) s.publishPipeline(r, record(s, r));
+        for (String r : rkeys) s.publishPipeline(TestRkeys.tid(r), record(s, r));
     }
 
     static String[] rkeys(int n) {
@@ -142,7 +142,7 @@ class KnotConsumerTest {
         CountDownLatch entered = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         sink.hook(t -> {
-            if (t.pipeline().rkey().equals("p00")) {
+            if (TestRkeys.label(t.pipeline().rkey()).equals("p00")) {
                 entered.countDown();
                 hold(release);
             }
@@ -207,14 +207,15 @@ class KnotConsumerTest {
         s.sendRaw("{\"event\":{},\"rkey\":\"x\"}"); // no nsid
         s.sendRaw("{\"nsid\":\"sh.tangled.pipeline\",\"rkey\":\"x\"}"); // no event
         s.sendRaw("{\"event\":{},\"nsid\":\"sh.tangled.pipeline\"}"); // no rkey
-        s.sendRaw("{\"event\":{},\"nsid\":\"sh.tangled.pipeline\",\"rkey\":\"a/b\"}"); // rkey unusable in a URI
+        s.sendRaw("{\"event\":{},\"nsid\":\"sh.tangled.pipeline\",\"rkey\":7}"); // rkey not a string
+        s.sendRaw("{\"event\":{},\"nsid\":\"sh.tangled.pipeline\",\"rkey\":\"a/b\"}"); // not a record key: invalid
         s.publish("sh.tangled.git.refUpdate", "ref1", "{\"ref\":\"refs/heads/main\"}");
-        s.publishPipeline("wrongknot", record(s, "wrongknot").replace(s.host(), "elsewhere.example.com"));
+        s.publishPipeline(TestRkeys.tid("wrongknot"), record(s, "wrongknot").replace(s.host(), "elsewhere.example.com"));
         publish(s, "good2");
         await().until(() -> sink.accepted.size() == 2);
         assertEquals(List.of("good1", "good2"), sink.rkeys());
         assertEquals(7.0, rejected(s.host(), "malformed"));
-        assertEquals(1.0, rejected(s.host(), "invalid"));
+        assertEquals(2.0, rejected(s.host(), "invalid"));
         assertEquals(0.0, rejected(s.host(), "oversized"));
         assertEquals(2.0, received(s.host()));
         assertEquals(1, s.connectionsAccepted(), "bad frames never cost the connection");
@@ -321,7 +322,7 @@ class KnotConsumerTest {
         CountDownLatch entered = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         sink.hook(t -> {
-            if (t.pipeline().rkey().equals("p00")) {
+            if (TestRkeys.label(t.pipeline().rkey()).equals("p00")) {
                 entered.countDown();
                 hold(release);
             }
@@ -377,7 +378,7 @@ class KnotConsumerTest {
         KnotEventServer s = server();
         AtomicBoolean failOnce = new AtomicBoolean(true);
         sink.hook(t -> {
-            if (t.pipeline().rkey().equals("p02") && failOnce.getAndSet(false)) {
+            if (TestRkeys.label(t.pipeline().rkey()).equals("p02") && failOnce.getAndSet(false)) {
                 throw new IllegalStateException("database is locked");
             }
         });
@@ -454,7 +455,7 @@ class KnotConsumerTest {
         System.setErr(tee);
         System.setOut(tee);
         try {
-            s.publishPipeline("bad1", record(s, "bad1").replace("\"workflows\"", "\"workflowz\""));
+            s.publishPipeline(TestRkeys.tid("bad1"), record(s, "bad1").replace("\"workflows\"", "\"workflowz\""));
             publish(s, "good");
             await().until(() -> sink.accepted.size() == 1);
         } finally {
@@ -462,7 +463,7 @@ class KnotConsumerTest {
             System.setOut(savedOut);
         }
         String out = captured.toString(StandardCharsets.UTF_8);
-        assertTrue(out.contains("trigger rejected from " + s.host() + " rkey bad1: workflows is missing"), out);
+        assertTrue(out.contains("trigger rejected from " + s.host() + " rkey " + TestRkeys.tid("bad1") + ": workflows is missing"), out);
         assertEquals(List.of("good"), sink.rkeys());
     }
 
@@ -581,5 +582,192 @@ class KnotConsumerTest {
         public Clock withZone(ZoneId zone) {
             return this;
         }
+    }
+    // ---------------------------------------------------------------- syntax at intake, created checkpoints
+
+    KnotEventServer server(Clock clock, KnotEventServer.Shape shape) {
+        KnotEventServer s = new KnotEventServer(0, Duration.ofMinutes(1), clock, shape).start();
+        closeLater.add(s);
+        return s;
+    }
+
+    /** Runs {@code r} with slf4j-simple's output (System.err, or System.out) captured; returns it. */
+    static String capturingLog(Runnable r) {
+        PrintStream savedErr = System.err;
+        PrintStream savedOut = System.out;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        PrintStream tee = new PrintStream(captured, true, StandardCharsets.UTF_8);
+        System.setErr(tee);
+        System.setOut(tee);
+        try {
+            r.run();
+        } finally {
+            System.setErr(savedErr);
+            System.setOut(savedOut);
+        }
+        return captured.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    @DisplayName("an rkey that is not a TID record key is refused with a log line naming the knot and why; the next frame still arrives")
+    void bad_rkeys_refused_stream_continues() {
+        KnotEventServer s = server();
+        KnotConsumer c = connected(s, Clock.systemUTC());
+        record Bad(String rkey, String shown, String reason) {
+        }
+        List<Bad> bads = List.of(
+                new Bad("..", "\"..\"", "rkey is not a record key: record key \"..\" is not allowed"),
+                new Bad(".", "\".\"", "rkey is not a record key: record key \".\" is not allowed"),
+                new Bad("", "\"\"", "rkey is not a record key: record key is empty"),
+                new Bad(" ", "\" \"", "rkey is not a record key: record key \" \" has the disallowed character U+0020"),
+                new Bad("\u0000", "\"\\u0000\"", "rkey is not a record key: record key \"\\u0000\" has the disallowed character U+0000"),
+                new Bad("3".repeat(513), dev.weft.model.AtSyntax.quote("3".repeat(513)),
+                        "rkey is not a record key: record key is 513 characters, over the 512 allowed"),
+                new Bad("3kcaf\u00e9aaaaaa", "\"3kcaf\\u00e9aaaaaa\"", "has the disallowed character U+00E9"),
+                new Bad("self", "self", "rkey is not a TID, as pipeline rkeys are: TID \"self\" is 4 characters, not 13"));
+        for (int i = 0; i < bads.size(); i++) {
+            Bad bad = bads.get(i);
+            String next = "next" + i;
+            String log = capturingLog(() -> {
+                s.publishPipeline(bad.rkey(), record(s, "bad"));
+                publish(s, next);
+                await("the valid frame after " + bad.shown()).until(() -> sink.rkeys().contains(next));
+            });
+            assertTrue(log.contains("trigger rejected from " + s.host() + " rkey " + bad.shown() + ": "),
+                    bad.shown() + " not logged as refused: " + log);
+            assertTrue(log.contains(bad.reason()), "reason for " + bad.shown() + ": " + log);
+        }
+        assertEquals(IntStream.range(0, bads.size()).mapToObj(i -> "next" + i).toList(), sink.rkeys(),
+                "nothing of the refused frames was handed on");
+        assertEquals(bads.size(), rejected(s.host(), "invalid"));
+        assertEquals(1, s.connectionsAccepted(), "a refused rkey never costs the connection");
+        assertTrue(c.isConnected());
+    }
+
+    @Test
+    @DisplayName("a lone surrogate in a workflow name is refused at intake, not published as '?'; the next frame still arrives")
+    void lone_surrogate_refused() {
+        KnotEventServer s = server();
+        connected(s, Clock.systemUTC());
+        // The JSON escape goes over the wire as six ASCII characters; the parser makes it a lone surrogate.
+        String bad = record(s, "lone").replace("\"ci.yml\"", "\"ci\\ud800.yml\"");
+        assertTrue(bad.contains("ci\\ud800.yml"), bad);
+        String log = capturingLog(() -> {
+            s.publishPipeline(TestRkeys.tid("lone"), bad);
+            publish(s, "next");
+            await().until(() -> sink.rkeys().contains("next"));
+        });
+        assertTrue(log.contains("trigger rejected from " + s.host() + " rkey " + TestRkeys.tid("lone")
+                + ": workflows[0].name is not valid text: unpaired UTF-16 surrogate U+D800 at index 2"), log);
+        assertEquals(List.of("next"), sink.rkeys());
+        assertEquals(1.0, rejected(s.host(), "invalid"));
+    }
+
+    @Test
+    @DisplayName("with created frames the checkpoint is the last processed frame's created, not the receive time")
+    void created_checkpoints() {
+        MutableClock knotClock = new MutableClock(Instant.parse("2025-12-01T10:00:00Z"));
+        KnotEventServer s = server(knotClock, KnotEventServer.Shape.CREATED);
+        connected(s, Clock.systemUTC());
+        publish(s, "p01");
+        knotClock.advance(Duration.ofSeconds(1));
+        long p02 = s.publishPipeline(TestRkeys.tid("p02"), record(s, "p02"));
+        await().until(() -> sink.accepted.size() == 2);
+        await("the checkpoint of p02").until(() -> store.cursor(s.host()).getAsLong() == p02);
+
+        // Frames of other nsids and refused records checkpoint on created too.
+        knotClock.advance(Duration.ofSeconds(1));
+        long other = s.publish("sh.tangled.git.refUpdate", "3kaaaaaaaaaa2", "{}");
+        await("the checkpoint of the refUpdate").until(() -> store.cursor(s.host()).getAsLong() == other);
+        knotClock.advance(Duration.ofSeconds(1));
+        long refused = s.publishPipeline("..", record(s, "x"));
+        await("the checkpoint of the refused frame").until(() -> store.cursor(s.host()).getAsLong() == refused);
+        assertEquals(List.of("p01", "p02"), sink.rkeys());
+    }
+
+    @Test
+    @DisplayName("legacy frames (no created) keep receive-time checkpoints")
+    void legacy_receive_time_checkpoints() {
+        Instant knotTime = Instant.parse("2025-12-01T10:00:00Z");
+        Instant localTime = Instant.parse("2025-12-01T12:34:56.789Z");
+        KnotEventServer s = server(Duration.ofMinutes(1), new MutableClock(knotTime));
+        connected(s, new MutableClock(localTime));
+        long id = s.publishPipeline(TestRkeys.tid("p01"), record(s, "p01"));
+        await().until(() -> sink.accepted.size() == 1);
+        await().until(() -> store.cursor(s.host()).isPresent());
+        assertEquals(KnotConsumer.unixNanos(localTime), store.cursor(s.host()).getAsLong());
+        assertTrue(id < KnotConsumer.unixNanos(localTime), "the knot's id is on another clock");
+    }
+
+    /** A sink that de-duplicates by rkey, as the real one does by (knot, rkey), and counts outcomes. */
+    static final class DedupSink implements TriggerSink {
+        final java.util.Set<String> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        final List<String> acceptedOnce = new CopyOnWriteArrayList<>();
+        final List<String> duplicates = new CopyOnWriteArrayList<>();
+        volatile java.util.function.Consumer<String> before = r -> { };
+
+        @Override
+        public Outcome accept(Trigger t) {
+            String label = TestRkeys.label(t.pipeline().rkey());
+            before.accept(label);
+            if (!seen.add(label)) {
+                duplicates.add(label);
+                return Outcome.DUPLICATE;
+            }
+            acceptedOnce.add(label);
+            return Outcome.ACCEPTED;
+        }
+    }
+
+    @Test
+    @DisplayName("a crash while catching up on a backlog older than the replay window: the restart resumes from the last created, nothing lost, nothing run twice")
+    void crash_during_backlog_resumes_on_created() throws Exception {
+        // The knot's events are hours older than the replay window (10 s) by the consumer's clock:
+        // a receive-time checkpoint taken while catching up would resume after all of them.
+        MutableClock knotClock = new MutableClock(Instant.now().minus(Duration.ofHours(3)));
+        KnotEventServer s = server(knotClock, KnotEventServer.Shape.CREATED);
+        String[] keys = rkeys(30);
+        long[] ids = new long[keys.length];
+        for (int i = 0; i < keys.length; i++) {
+            knotClock.advance(Duration.ofMillis(1));
+            ids[i] = s.publishPipeline(TestRkeys.tid(keys[i]), record(s, keys[i]));
+        }
+        assertTrue(ids[keys.length - 1] < KnotConsumer.unixNanos(Instant.now()) - options.replayWindow().toNanos());
+        // The checkpoint before the backlog, as a previous run left it.
+        store.put(s.host(), ids[0] - 1 + options.replayWindow().toNanos());
+
+        DedupSink dedup = new DedupSink();
+        CountDownLatch reached = new CountDownLatch(1);
+        dedup.before = label -> {
+            if (label.equals("p12")) {
+                reached.countDown();
+                try {
+                    new CountDownLatch(1).await(); // until the crash interrupts it
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("crashed while writing p12");
+                }
+            }
+        };
+        options = options.withCloseTimeout(Duration.ofMillis(100));
+        KnotConsumer first = new KnotConsumer(s.host(), true, dedup, store, options, Clock.systemUTC(), registry);
+        closeLater.add(first);
+        first.start();
+        assertTrue(reached.await(10, TimeUnit.SECONDS), "the first consumer reached p12");
+        first.close(); // the crash: p12 is not durable, so not checkpointed
+        assertEquals(ids[11], store.cursor(s.host()).getAsLong(), "the checkpoint is p11's created");
+        assertEquals(IntStream.range(0, 12).mapToObj(i -> keys[i]).toList(), dedup.acceptedOnce);
+
+        dedup.before = label -> { };
+        KnotConsumer second = new KnotConsumer(s.host(), true, dedup, store, options, Clock.systemUTC(), registry);
+        closeLater.add(second);
+        second.start();
+        await("every trigger of the backlog").until(() -> dedup.acceptedOnce.size() == keys.length);
+        await("the checkpoint of the last one").until(() -> store.cursor(s.host()).getAsLong() == ids[keys.length - 1]);
+        assertEquals(List.of(keys), dedup.acceptedOnce, "each accepted exactly once, in order");
+        assertEquals(IntStream.range(0, 12).mapToObj(i -> keys[i]).toList(), dedup.duplicates,
+                "the rewind re-delivers only what was already durable, and the sink absorbs it");
+        assertEquals(Long.toString(ids[11] - options.replayWindow().toNanos()), s.requestedCursors().getLast(),
+                "the restart asks for p11's created minus the replay window");
     }
 }

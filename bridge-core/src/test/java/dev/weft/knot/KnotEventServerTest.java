@@ -157,4 +157,27 @@ class KnotEventServerTest {
         JsonNode f = JSON.readTree(r.next(5000));
         assertEquals("sh.tangled.git.refUpdate", f.get("nsid").textValue());
     }
+    @Test
+    @DisplayName("the created shape writes Go's field order with created = the event id, strictly increasing, and honours ?cursor= by it")
+    void created_shape_and_cursor() throws Exception {
+        KnotEventServer s = new KnotEventServer(0, Duration.ofMinutes(1), clock, KnotEventServer.Shape.CREATED).start();
+        closeLater.add(s);
+        FrameRecorder live = client(s, "");
+        await().until(() -> s.connectionCount() == 1);
+        long a = s.publishPipeline("3kaaaaaaaaaa2", "{\"z\":1}");
+        long b = s.publishPipeline("3kaaaaaaaaaa3", "{}"); // same clock reading
+        clock.set(T0.minusSeconds(5)); // the knot's clock steps back: ids still increase
+        long c = s.publish("sh.tangled.git.refUpdate", "3kaaaaaaaaaa4", "{}");
+        assertEquals("{\"rkey\":\"3kaaaaaaaaaa2\",\"nsid\":\"sh.tangled.pipeline\",\"event\":{\"z\":1},\"created\":" + a + "}",
+                live.next(5000));
+        assertEquals("{\"rkey\":\"3kaaaaaaaaaa3\",\"nsid\":\"sh.tangled.pipeline\",\"event\":{},\"created\":" + b + "}",
+                live.next(5000));
+        assertEquals(c, JSON.readTree(live.next(5000)).get("created").longValue());
+        assertEquals(KnotConsumer.unixNanos(T0), a);
+        assertEquals(List.of(a + 1, a + 2), List.of(b, c), "max(now, last + 1)");
+
+        // A cursor that is the created of the last event read resumes right after it.
+        FrameRecorder resumed = client(s, "?cursor=" + a);
+        assertEquals(List.of("3kaaaaaaaaaa3", "3kaaaaaaaaaa4"), rkeys(resumed, 2));
+    }
 }

@@ -66,7 +66,7 @@ class KnotSupervisorTest {
     }
 
     static void publish(KnotEventServer s, String rkey) {
-        s.publishPipeline(rkey, KnotConsumerTest.record(s, rkey));
+        s.publishPipeline(TestRkeys.tid(rkey), KnotConsumerTest.record(s, rkey));
     }
 
     @Test

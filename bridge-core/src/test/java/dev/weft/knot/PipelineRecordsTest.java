@@ -56,7 +56,7 @@ class PipelineRecordsTest {
     }
 
     static PipelineRecords.Parsed parse(JsonNode event) {
-        return PipelineRecords.parse(KNOT, "3lbtid000002a", event, AT);
+        return PipelineRecords.parse(KNOT, "3lbtidaaaae2a", event, AT);
     }
 
     static Trigger ok(JsonNode event) {
@@ -81,7 +81,7 @@ class PipelineRecordsTest {
         @DisplayName("a push as a real knot writes it, with every field carried over")
         void push_record() {
             Trigger t = ok(push());
-            assertEquals(new PipelineId(KNOT, "3lbtid000002a"), t.pipeline());
+            assertEquals(new PipelineId(KNOT, "3lbtidaaaae2a"), t.pipeline());
             assertEquals(new RepoRef(KNOT, DID, "hello", ""), t.repo());
             assertEquals(new TriggerKind.Push("refs/heads/main", SHA, ZEROS), t.kind());
             assertEquals(List.of(new Workflow("ci.yml", "stub", Workflow.CloneOptions.DEFAULT, "steps: []\n")),
@@ -300,5 +300,82 @@ class PipelineRecordsTest {
         assertEquals("nixery", n.at("/workflows/0/engine").textValue());
         assertEquals(1, n.at("/workflows/0/clone/depth").intValue());
         assertEquals("steps: []\n", n.at("/workflows/0/raw").textValue());
+    }
+    static PipelineRecords.Parsed.Rejected rejectedWith(String rkey, JsonNode event, String... mentions) {
+        PipelineRecords.Parsed p = PipelineRecords.parse(KNOT, rkey, event, AT);
+        PipelineRecords.Parsed.Rejected r = assertInstanceOf(PipelineRecords.Parsed.Rejected.class, p,
+                () -> "rkey " + rkey + " should be refused");
+        for (String m : mentions) {
+            assertTrue(r.reason().contains(m), () -> "reason \"" + r.reason() + "\" does not contain \"" + m + "\"");
+        }
+        return r;
+    }
+
+    @Test
+    @DisplayName("an rkey that is not an atproto record key is refused with the reason")
+    void rkey_not_a_record_key() {
+        rejectedWith("..", push(), "rkey is not a record key", "\"..\" is not allowed");
+        rejectedWith(".", push(), "rkey is not a record key", "\".\" is not allowed");
+        rejectedWith("", push(), "rkey is not a record key", "empty");
+        rejectedWith(" ", push(), "rkey is not a record key", "U+0020");
+        rejectedWith("3lbtid\u0000aaae2a", push(), "rkey is not a record key", "U+0000");
+        rejectedWith("3".repeat(513), push(), "rkey is not a record key", "513 characters");
+        rejectedWith("3lbtid\u00e9aaae2", push(), "rkey is not a record key", "U+00E9");
+        rejectedWith("3lbtid\ud800aaae2", push(), "rkey is not a record key", "U+D800");
+        rejectedWith("a/b", push(), "rkey is not a record key", "'/'");
+    }
+
+    @Test
+    @DisplayName("a pipeline rkey that is a record key but not a TID is refused; valid TIDs pass")
+    void rkey_not_a_tid() {
+        rejectedWith("self", push(), "rkey is not a TID", "4 characters");
+        rejectedWith("3lbtid0000001", push(), "rkey is not a TID", "'0'");
+        rejectedWith("zzzzzzzzzzzzz", push(), "rkey is not a TID", "starts with 'z'");
+        for (String tid : List.of("3jzfcijpj2z2a", "2222222222222", "jzzzzzzzzzzzz", "3lbtidaaaae2a")) {
+            assertInstanceOf(PipelineRecords.Parsed.Ok.class, PipelineRecords.parse(KNOT, tid, push(), AT), tid);
+        }
+    }
+
+    @Test
+    @DisplayName("repo.did must be a DID")
+    void repo_did_syntax() {
+        ObjectNode n = push();
+        ((ObjectNode) meta(n).get("repo")).put("did", "alice");
+        rejectedWith("3lbtidaaaae2a", n, "triggerMetadata.repo.did is not a DID", "\"did:\"");
+        n = push();
+        ((ObjectNode) meta(n).get("repo")).put("did", "did:plc:a/../b");
+        rejectedWith("3lbtidaaaae2a", n, "triggerMetadata.repo.did is not a DID", "'/'");
+    }
+
+    @Test
+    @DisplayName("a lone surrogate anywhere in the record is refused, naming where, instead of becoming '?'")
+    void lone_surrogates() throws Exception {
+        ObjectNode n = push();
+        wf(n, 0).put("name", "ci\ud800.yml");
+        rejectedWith("3lbtidaaaae2a", n, "workflows[0].name is not valid text", "U+D800", "index 2");
+
+        n = push();
+        wf(n, 0).put("raw", "steps: []\n# \udc00");
+        rejectedWith("3lbtidaaaae2a", n, "workflows[0].raw is not valid text", "U+DC00");
+
+        n = push();
+        ((ObjectNode) meta(n).get("repo")).put("repo", "hello\ud83d");
+        rejectedWith("3lbtidaaaae2a", n, "triggerMetadata.repo.repo is not valid text");
+
+        // Parsed from the wire: JSON escapes are where a lone surrogate comes from.
+        JsonNode manual = JSON.readTree("{\"triggerMetadata\":{\"kind\":\"manual\",\"repo\":{\"knot\":\"" + KNOT
+                + "\",\"did\":\"" + DID + "\",\"repo\":\"r\"},\"manual\":{\"inputs\":[{\"key\":\"k\",\"value\":\"\\ud800\"}]}},"
+                + "\"workflows\":[]}");
+        rejectedWith("3lbtidaaaae2a", manual, "triggerMetadata.manual.inputs[0].value is not valid text");
+
+        // (Jackson's parser already refuses this one in a field name; a tree built in code can hold it.)
+        ObjectNode key = push();
+        key.put("x\udfff", 1);
+        rejectedWith("3lbtidaaaae2a", key, "a field name in record is not valid text", "U+DFFF");
+
+        // A paired surrogate (an emoji) is ordinary text.
+        n = push();
+        wf(n, 0).put("name", "rocket-\ud83d\ude80.yml");
+        assertEquals("rocket-\ud83d\ude80.yml", ok(n).workflows().get(0).name());
     }
 }

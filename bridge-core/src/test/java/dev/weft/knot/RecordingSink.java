@@ -32,18 +32,19 @@ final class RecordingSink implements TriggerSink {
 
     @Override
     public Outcome accept(Trigger trigger) {
-        journal.add("accept-start " + trigger.pipeline().rkey());
+        journal.add("accept-start " + TestRkeys.label(trigger.pipeline().rkey()));
         hook.accept(trigger);
         accepted.add(trigger);
-        journal.add("accept-end " + trigger.pipeline().rkey());
+        journal.add("accept-end " + TestRkeys.label(trigger.pipeline().rkey()));
         return Outcome.ACCEPTED;
     }
 
+    /** The rkeys accepted, in order, as {@link TestRkeys} labels where they were made from one. */
     List<String> rkeys() {
-        return accepted.stream().map(t -> t.pipeline().rkey()).toList();
+        return accepted.stream().map(t -> TestRkeys.label(t.pipeline().rkey())).toList();
     }
 
     List<String> rkeys(String knot) {
-        return accepted.stream().filter(t -> t.pipeline().knot().equals(knot)).map(t -> t.pipeline().rkey()).toList();
+        return accepted.stream().filter(t -> t.pipeline().knot().equals(knot)).map(t -> TestRkeys.label(t.pipeline().rkey())).toList();
     }
 }
