@@ -4,7 +4,7 @@ import dev.weft.events.EventFeed;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayList;
+import java.util.AbstractList;
 import java.util.List;
 
 /** {@code /events} frames: status events by id, as the feed stored them encoded. Never finishes. */
@@ -25,13 +25,23 @@ final class EventFrames implements FrameSource {
     @Override
     public Chunk read(long after, int limit) {
         List<EventFeed.EncodedEvent> events = feed.framesAfter(after, limit);
-        List<Frame> frames = new ArrayList<>(events.size());
         for (EventFeed.EncodedEvent e : events) {
             // A null frame could not be encoded (Go could not either); the reader skips past it so
             // it cannot block every later event.
             if (e.frame() == null) log.error("status event {} cannot be encoded, skipped", e.id());
-            frames.add(new Frame(e.id(), e.frame()));
         }
-        return new Chunk(frames, false);
+        // A view, not a copy: a backfill reads a million of these.
+        return new Chunk(new AbstractList<>() {
+            @Override
+            public Frame get(int i) {
+                EventFeed.EncodedEvent e = events.get(i);
+                return new Frame(e.id(), e.frame());
+            }
+
+            @Override
+            public int size() {
+                return events.size();
+            }
+        }, false);
     }
 }

@@ -150,7 +150,7 @@ final class FrameStreamHandler extends ChannelInboundHandlerAdapter {
         try {
             fill:
             while (ctx.channel().isWritable()) {
-                FrameSource.Chunk chunk = source.read(position, batch);
+                FrameSource.Chunk chunk = source.read(position, readLimit(budget));
                 if (chunk.frames().isEmpty()) {
                     if (chunk.finished()) {
                         ctx.flush();
@@ -189,6 +189,19 @@ final class FrameStreamHandler extends ChannelInboundHandlerAdapter {
         } else if (!ctx.channel().isWritable()) {
             startSlowTimer();
         }
+    }
+
+    /**
+     * How many frames to ask the source for: about as many as the write buffer can still take, at
+     * frames the size of the last one, so a backfill makes a few large reads per turn instead of
+     * many small ones; never fewer than the configured batch (a first read, live following) nor
+     * more than is left of the turn. Frames read but not written are read again later, so reading
+     * more than fits is only wasted work.
+     */
+    private int readLimit(int budget) {
+        if (lastFrameBytes <= 0) return Math.min(batch, budget);
+        long fits = ctx.channel().bytesBeforeUnwritable() / lastFrameBytes + 1;
+        return (int) Math.max(Math.min(batch, budget), Math.min(budget, fits));
     }
 
     /** Whether what is queued, less the last stream frame, exceeds the cap. */
