@@ -109,6 +109,8 @@ final class EventsScenario {
                         ctx.say(NAME, "  bare netty: " + Fmt.count(bareSide.frames) + " frames in "
                                 + Fmt.seconds(bareSide.nanos) + ": " + Fmt.count(bareSide.rate()) + " statuses/s; "
                                 + "weft / bare this round " + Fmt.percent(ratio) + "; " + ctx.load());
+                        ctx.say(NAME, "  process CPU per status (server, client and GC together): weft "
+                                + weftSide.cpuPerFrame() + ", bare " + bareSide.cpuPerFrame());
                         ratios.add(ratio);
                         weftRates.add(weftSide.rate());
                         bareRates.add(bareSide.rate());
@@ -220,6 +222,8 @@ final class EventsScenario {
         long frames;
         long bytes;
         long nanos;
+        /** CPU time of the whole process (server, client, GC) during the read, or negative when unknown. */
+        long cpuNanos;
         byte[] first;
         byte[] last;
 
@@ -227,8 +231,14 @@ final class EventsScenario {
             return frames / (nanos / 1e9);
         }
 
+        /** Process CPU per frame, {@code 1.23 µs}; what the rate falls to when the cores are shared. */
+        String cpuPerFrame() {
+            return cpuNanos < 0 || frames == 0 ? "unknown" : Fmt.fixed(cpuNanos / 1e3 / frames, 2) + " µs";
+        }
+
         static Backfill read(WsClients clients, URI uri, long expected) throws Exception {
             Backfill b = new Backfill();
+            long cpu0 = BenchContext.processCpuNanos();
             CountDownLatch done = new CountDownLatch(1);
             long[] openedAt = new long[1];
             Channel channel = clients.connect(uri, new WsClients.Listener() {
@@ -255,6 +265,7 @@ final class EventsScenario {
                 }
             }).get(30, TimeUnit.SECONDS);
             boolean finished = done.await(300, TimeUnit.SECONDS);
+            b.cpuNanos = cpu0 < 0 ? -1 : BenchContext.processCpuNanos() - cpu0;
             channel.close().syncUninterruptibly();
             if (!finished) {
                 throw new IllegalStateException("only " + b.frames + " of " + expected + " frames after 300 s");
