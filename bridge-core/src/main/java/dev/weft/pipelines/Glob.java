@@ -285,7 +285,7 @@ public final class Glob {
                         List<List<Item>> alts = new ArrayList<>();
                         int a = i + 1;
                         for (int j = a; j <= end; j++) {
-                            if (structural(j) && enclosing[j] == i) {
+                            if ((p[j] == ',' || p[j] == '}') && structural(j) && enclosing[j] == i) {
                                 alts.add(parseSeq(a, j));
                                 a = j + 1;
                             }
