@@ -17,8 +17,10 @@ import java.util.Set;
  * does (spec tangled-ci 2.6), with one difference: a file that cannot be read is not dropped but
  * reported in every pipeline of that commit, since its {@code when} cannot say it should not run.
  *
- * <p>Pure: no I/O, no clock, no shared state; safe from any thread. Hostile input is bounded (see
- * {@link #MAX_FILES}, {@link WorkflowReader}), and nothing here throws for bad files.
+ * <p>Pure: no I/O, no clock, no shared state; safe from any thread. Nothing here throws for bad
+ * files, and hostile input is bounded: at most {@link #MAX_FILES} files, each at most
+ * {@link #MAX_FILE_BYTES} bytes of UTF-8; YAML nesting at most 64 levels, at most 50 aliases to
+ * collections and 10,000 nodes visited once aliases are expanded; globs as {@link Glob} bounds them.
  */
 public final class WorkflowCompiler {
     /** More files than this and the commit is refused as a whole rather than read one by one. */

@@ -122,6 +122,11 @@ class GlobTest {
                 "e/**    | e/**      | true",   // ds
                 "e/**    | e/[]      | true",   // ds
                 "e/**    | e/\\      | true",   // ds
+                "{**/a,b} | x/y/a    | true",   // an alternative starting a segment may hold a globstar
+                "x/{a,**} | x/y/z    | true",
+                "x/{a,**} | x        | false",  // only a literal trailing /** also matches the directory
+                "a{**/b,c} | ax/b    | true",   // not at a segment start: a plain * (doublestar's recursion differs)
+                "a{**/b,c} | ax/y/b  | false",
         })
         void table(String pattern, String name, boolean expected) {
             check(pattern, name, expected);
