@@ -11,27 +11,28 @@ import java.util.Objects;
  * uses for {@code when} {@code branch}, {@code tag} and {@code paths}:
  * <ul>
  *   <li>{@code *} matches any run of characters except {@code /}; {@code ?} one character except {@code /};</li>
- *   <li>{@code **} as a whole path segment crosses {@code /}: {@code a/**&#47;b} matches {@code a/b} and
+ *   <li>{@code **} as a whole path segment crosses {@code /}: <code>a/**&#47;b</code> matches {@code a/b} and
  *       {@code a/x/y/b}, a trailing {@code a/**} matches {@code a}, {@code a/} and everything under it;
  *       {@code **} inside a segment ({@code a**}, {@code **.txt}) is a plain {@code *};</li>
  *   <li>{@code [abc]}, {@code [a-z]}, negated with {@code ^} or {@code !}; a class must not be empty
  *       ({@code []a]} is malformed) and, as in doublestar, may match {@code /};</li>
  *   <li>{@code {a,b}} alternatives, nestable, an alternative may be empty;</li>
- *   <li>{@code \} makes the next character literal, inside classes too.</li>
+ *   <li>a backslash makes the next character literal, inside classes too.</li>
  * </ul>
- * A malformed pattern (unclosed {@code [} or {@code {}, unmatched {@code }}, empty class, trailing
- * {@code \}) never matches, where doublestar would return {@code ErrBadPattern} that upstream reads as
- * "no match".
+ * A malformed pattern (an unclosed '[' or '{', an unmatched '}', an empty class, a trailing
+ * backslash) never matches: doublestar returns {@code ErrBadPattern}, and weft reads that as "no
+ * match" rather than failing the trigger.
  *
  * <p>Unlike doublestar, which expands alternatives by recursion (exponential in the number of
- * {@code {}} groups), the pattern is compiled once to a small automaton and run over the name in
+ * brace groups), the pattern is compiled once to a small automaton and run over the name in
  * time proportional to pattern length times name length, so a hostile pattern cannot hang weft. Two
  * bounds keep that cost and the parser's stack small: patterns longer than {@link #MAX_LENGTH} code
  * points, or with alternatives nested deeper than {@link #MAX_NESTING}, are treated as malformed.
  *
  * <p>Where doublestar's recursion treats {@code **} at the start of any alternative as segment-initial
- * even in {@code a{**&#47;b,c}}, this class follows the documented rule instead: {@code **} is a
- * globstar only when it starts a path segment of the expanded pattern.
+ * even in <code>a{**&#47;b,c}</code>, this class follows the documented rule instead: {@code **} is a
+ * globstar only when it starts a path segment of the expanded pattern. And a {@code **} whose
+ * {@code /} comes only after a group's closing brace (<code>{a,**}/b</code>) stays a plain {@code *} here.
  */
 public final class Glob {
     /** Longest pattern compiled, in code points; real branch and path globs are far shorter. */
@@ -425,7 +426,7 @@ public final class Glob {
             return split;
         }
 
-        /** {@code ([^/]*&#47;)*}: zero or more whole directories, each ending in '/'. */
+        /** <code>([^/]*&#47;)*</code>: zero or more whole directories, each ending in '/'. */
         private int dirs(int next) {
             int boundary = add(SPLIT, 0, null, null, false);
             int inSegment = add(SPLIT, 0, null, null, false);
