@@ -14,8 +14,16 @@ public record Workflow(String name, String engine, CloneOptions cloneOptions, St
         raw = raw == null ? "" : raw;
     }
 
-    /** {@code clone: {skip, depth, submodules}}. */
-    public record CloneOptions(boolean skip, int depth, boolean submodules) {
+    /**
+     * {@code clone: {skip, depth, submodules, tags}}. Legacy knot records have no {@code tags}; the
+     * pipelines weft compiles itself do (spec tangled-ci 2.6), hence the three-argument form.
+     */
+    public record CloneOptions(boolean skip, int depth, boolean submodules, boolean tags) {
         public static final CloneOptions DEFAULT = new CloneOptions(false, 1, false);
+
+        /** Clone options of a legacy record, which cannot ask for tags. */
+        public CloneOptions(boolean skip, int depth, boolean submodules) {
+            this(skip, depth, submodules, false);
+        }
     }
 }
