@@ -67,6 +67,8 @@ class RunLifecycleTest {
         })).start()) {
             ProviderHarness.TestRun r = h.push("ci.yml", "engine: bad\n");
             assertEquals(RunState.SUCCESS, r.awaitTerminal().state());
+            // The success is on /events before the provider's thread reaches its next line.
+            org.awaitility.Awaitility.await().until(() -> thrown.get() != null);
             assertInstanceOf(IllegalTransitionException.class, thrown.get());
             assertTrue(thrown.get().getMessage().contains("provider 'bad'"), thrown.get().getMessage());
             assertEquals(List.of(RunState.PENDING, RunState.RUNNING, RunState.SUCCESS), r.states());

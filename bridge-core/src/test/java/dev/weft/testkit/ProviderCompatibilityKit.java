@@ -18,7 +18,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -229,29 +228,12 @@ public abstract class ProviderCompatibilityKit {
 
     /**
      * Fails unless every thread started since {@code before} (the ids of {@link LiveThreads#ids()}),
-     * virtual threads included, ends within 10 s, apart from the JDK's and shared pools' threads
-     * and {@link #RUNTIME_THREADS_PENDING_FIX}. Call it once weft (and the fake backend) is closed.
+     * virtual threads included, ends within 10 s, apart from the JDK's and shared pools' threads.
+     * Call it once weft (and the fake backend) is closed.
      */
     public static void assertCloseLeftNoThread(Set<Long> before) {
-        LiveThreads.assertAllEnded(before, Duration.ofSeconds(10),
-                t -> RUNTIME_THREADS_PENDING_FIX.stream().anyMatch(p -> p.matcher(t.name()).matches()));
+        LiveThreads.assertAllEnded(before, Duration.ofSeconds(10), t -> false);
     }
-
-    /**
-     * TEMPORARY: names of threads the weft runtime itself (not the provider) leaves running after
-     * {@code Weft.close()}, ignored by the closing check until the runtime stops them. Remove each
-     * entry once the runtime change lands, and the list with the last one.
-     *
-     * <ul>
-     *   <li>{@code HttpClient-<n>-SelectorManager}: the selector threads of the two JDK HttpClients
-     *       {@code Weft} builds for {@code DidResolver} (through {@code BoundedFetch}) and
-     *       {@code RepoResolver}, which nothing closes; they last until the clients are
-     *       garbage-collected. While this entry stands, a provider's own unclosed
-     *       {@code java.net.http.HttpClient} goes unnoticed too.</li>
-     * </ul>
-     */
-    static final List<Pattern> RUNTIME_THREADS_PENDING_FIX = List.of(
-            Pattern.compile("HttpClient-\\d+-SelectorManager"));
 
     /**
      * Checks the log contract of spec section 6 on a run's frames: at least one frame; for every

@@ -151,9 +151,9 @@ final class SqliteDatabase implements AutoCloseable {
         return writer.write(lane, work);
     }
 
-    /** {@link SqliteWriter#submit}: queued, not awaited. */
-    <T> void writeLater(SqliteWriter.Lane lane, SqlWork<T> work) {
-        writer.submit(lane, work).whenComplete((v, e) -> {
+    /** {@link SqliteWriter#submit}: queued, not awaited; a failure is logged. Completes once committed. */
+    <T> java.util.concurrent.CompletableFuture<T> writeLater(SqliteWriter.Lane lane, SqlWork<T> work) {
+        return writer.submit(lane, work).whenComplete((v, e) -> {
             if (e != null) log.warn("a deferred database write failed: {}", e.toString());
         });
     }

@@ -63,16 +63,21 @@ final class SqliteRegistryStore implements RegistryStore {
     @Override
     public void saveKnotCursor(String knot, long unixNanos) {
         unsavedCursors.merge(knot, unixNanos, Math::max);
-        if (flushQueued.compareAndSet(false, true)) db.writeLater(Lane.URGENT, this::flushCursors);
+        if (flushQueued.compareAndSet(false, true)) {
+            Map<String, Long> written = new java.util.HashMap<>();
+            db.writeLater(Lane.URGENT, s -> flushCursors(s, written)).thenRun(() ->
+                    // Forget a value only once it is committed, and only if no newer one came since,
+                    // so that knotCursor never reads an older checkpoint in between.
+                    written.forEach(unsavedCursors::remove));
+        }
     }
 
-    private Void flushCursors(Session s) throws java.sql.SQLException {
+    private Void flushCursors(Session s, Map<String, Long> written) throws java.sql.SQLException {
         flushQueued.set(false);
         for (var e : unsavedCursors.entrySet()) {
             s.update("INSERT INTO knot_cursors (knot, cursor) VALUES (?, ?) "
                     + "ON CONFLICT (knot) DO UPDATE SET cursor = MAX(cursor, excluded.cursor)", e.getKey(), e.getValue());
-            // Only drop the value written: a newer one saved meanwhile stays for the next flush.
-            unsavedCursors.remove(e.getKey(), e.getValue());
+            written.put(e.getKey(), e.getValue());
         }
         return null;
     }
