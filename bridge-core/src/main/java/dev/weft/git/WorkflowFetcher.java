@@ -59,6 +59,9 @@ import org.slf4j.LoggerFactory;
  * {@link InterruptedException}: at once while waiting, and within one poll of the transfer or at
  * most {@link Options#transportTimeout()} while blocked on the network. The fetcher starts no
  * threads.
+ *
+ * <p>Constructing one makes JGit ignore the user's and system's git configuration process-wide
+ * (see {@link IsolatedGitConfig}): fetches behave the same on every machine.
  */
 public final class WorkflowFetcher {
     private static final Logger log = LoggerFactory.getLogger(WorkflowFetcher.class);
@@ -148,6 +151,7 @@ public final class WorkflowFetcher {
      */
     public WorkflowFetcher(Options options, MeterRegistry registry) throws IOException {
         this.options = Objects.requireNonNull(options, "options");
+        IsolatedGitConfig.install();
         this.cache = new RepoCache(options.cacheDir(), options.maxCachedRepos());
         this.registry = registry;
         this.retries = registry == null ? null

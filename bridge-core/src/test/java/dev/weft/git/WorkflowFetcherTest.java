@@ -205,6 +205,38 @@ class WorkflowFetcherTest {
     }
 
     @Test
+    @DisplayName("a knot that accepts and then says nothing is cut off by the transport timeout and retried")
+    void stalledKnotTimesOut() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger requests = new AtomicInteger();
+        HttpServer stall = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        stall.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
+        stall.createContext("/", ex -> {
+            requests.incrementAndGet();
+            try (ex) {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        stall.start();
+        try {
+            URI base = URI.create("http://127.0.0.1:" + stall.getAddress().getPort());
+            WorkflowFetcher f = fetcher(options().withTransportTimeout(Duration.ofSeconds(1))
+                    .withFetchTimeout(Duration.ofMillis(2500)));
+            long t0 = System.nanoTime();
+            var e = assertThrows(WorkflowFetchException.class,
+                    () -> f.fetch(base, DID, "1234567890abcdef1234567890abcdef12345678"));
+            assertInstanceOf(Failure.TimedOut.class, e.failure(), e.getMessage());
+            assertTrue(requests.get() >= 2, "requests: " + requests.get());
+            assertTrue(System.nanoTime() - t0 < Duration.ofSeconds(6).toNanos());
+        } finally {
+            release.countDown();
+            stall.stop(0);
+        }
+    }
+
+    @Test
     @DisplayName("a knot that is down and then comes up: the fetch succeeds after retries")
     void downThenUp() throws Exception {
         ObjectId c = TestRepos.commit(repo, null, Map.of(WF + "ci.yml", text("engine: x\n")));
