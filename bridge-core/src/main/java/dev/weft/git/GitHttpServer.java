@@ -17,10 +17,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.GZIPInputStream;
+import org.eclipse.jgit.lib.Config;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.transport.PacketLineOut;
 import org.eclipse.jgit.transport.RefAdvertiser.PacketLineOutRefAdvertiser;
+import org.eclipse.jgit.transport.TransferConfig;
 import org.eclipse.jgit.transport.UploadPack;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -125,8 +127,22 @@ public final class GitHttpServer implements AutoCloseable {
         ex.sendResponseHeaders(404, -1);
     }
 
-    private static UploadPack uploadPackFor(Repository repo) {
+    /**
+     * Whether to offer the {@code filter} capability (partial fetch); on by default, as
+     * {@code uploadpack.allowFilter} on a knot. Off shows how a client copes with a knot without it.
+     */
+    public GitHttpServer allowFilter(boolean allow) {
+        this.allowFilter = allow;
+        return this;
+    }
+
+    private volatile boolean allowFilter = true;
+
+    private UploadPack uploadPackFor(Repository repo) {
         UploadPack up = new UploadPack(repo);
+        Config transfer = new Config(repo.getConfig());
+        transfer.setBoolean("uploadpack", null, "allowfilter", allowFilter);
+        up.setTransferConfig(new TransferConfig(transfer));
         // A pushed sha need not be a ref tip by the time weft asks (a later push moved the branch).
         up.setRequestPolicy(UploadPack.RequestPolicy.REACHABLE_COMMIT);
         up.setBiDirectionalPipe(false);
@@ -134,7 +150,7 @@ public final class GitHttpServer implements AutoCloseable {
         return up;
     }
 
-    private static void advertise(HttpExchange ex, Repository repo) throws IOException {
+    private void advertise(HttpExchange ex, Repository repo) throws IOException {
         ex.getResponseHeaders().set("Content-Type", "application/x-git-upload-pack-advertisement");
         ex.getResponseHeaders().set("Cache-Control", "no-cache");
         ex.sendResponseHeaders(200, 0);
@@ -146,7 +162,7 @@ public final class GitHttpServer implements AutoCloseable {
         }
     }
 
-    private static void uploadPack(HttpExchange ex, Repository repo) throws IOException {
+    private void uploadPack(HttpExchange ex, Repository repo) throws IOException {
         InputStream in = ex.getRequestBody();
         if ("gzip".equalsIgnoreCase(ex.getRequestHeaders().getFirst("Content-Encoding"))) {
             in = new GZIPInputStream(in);

@@ -63,7 +63,10 @@ public final class WorkflowFetchException extends Exception {
             public String kind() { return "commit_not_found"; }
         }
 
-        /** The workflow directory is larger than weft will read; {@code limit} names which bound. */
+        /**
+         * The workflow directory is larger than weft will read; {@code limit} names which bound.
+         * {@code actual} is -1 when only "more than allowed" is known (a blob never downloaded).
+         */
         record LimitExceeded(Limit limit, long allowed, long actual, String detail) implements Failure {
             public String message() {
                 return "workflow files exceed " + limit.description + " (" + allowed + "): " + detail;

@@ -35,6 +35,7 @@ import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.revwalk.RevObject;
 import org.eclipse.jgit.revwalk.RevWalk;
+import org.eclipse.jgit.transport.FilterSpec;
 import org.eclipse.jgit.transport.RefSpec;
 import org.eclipse.jgit.transport.TagOpt;
 import org.eclipse.jgit.transport.Transport;
@@ -232,9 +233,8 @@ public final class WorkflowFetcher {
                 if (!e.failure().retriable()) throw e;
                 long remaining = deadline - System.nanoTime();
                 if (remaining <= 0) {
-                    Duration after = Duration.ofNanos(System.nanoTime() - start).withNanos(0);
-                    throw fail(new Failure.TimedOut(after.isZero() ? options.fetchTimeout() : after, attempt,
-                            e.failure()), e.getCause());
+                    Duration after = Duration.ofMillis((System.nanoTime() - start) / 1_000_000);
+                    throw fail(new Failure.TimedOut(after, attempt, e.failure()), e.getCause());
                 }
                 Duration wait = backoff.next();
                 if (wait.toNanos() > remaining) wait = Duration.ofNanos(remaining);
@@ -314,11 +314,16 @@ public final class WorkflowFetcher {
         long transportSec = (options.transportTimeout().toMillis() + 999) / 1000;
         int timeout = (int) Math.min(Math.min(remainingSec, transportSec), Integer.MAX_VALUE);
         long t0 = System.nanoTime();
-        try (Transport tn = Transport.open(repo, new URIish(url.toString()))) {
-            tn.setTimeout(timeout);
-            tn.setDepth(1);
-            tn.setTagOpt(TagOpt.NO_TAGS);
-            tn.fetch(new Cancel(deadline), List.of(new RefSpec(id.name())));
+        try {
+            try {
+                fetchOnce(repo, url, id, timeout, deadline, true);
+            } catch (TransportException e) {
+                if (!messages(e).contains("filter requires server to advertise")) throw e;
+                // A knot without uploadpack.allowFilter: fetch whole blobs; the size checks in
+                // read() still keep large ones out of memory, only the disk sees them.
+                log.info("knot at {} does not support partial fetch; fetching {} with all blobs", url, id.name());
+                fetchOnce(repo, url, id, timeout, deadline, false);
+            }
             log.info("fetched {} from {} in {} ms", id.name(), url, (System.nanoTime() - t0) / 1_000_000);
         } catch (URISyntaxException e) {
             throw fail(new Failure.InvalidRequest("bad repo URL " + url + ": " + e.getMessage()), e);
@@ -331,6 +336,28 @@ public final class WorkflowFetcher {
             throw fail(f, e);
         } catch (org.eclipse.jgit.errors.NotSupportedException e) {
             throw fail(new Failure.InvalidRequest("unsupported repo URL " + url + ": " + e.getMessage()), e);
+        }
+    }
+
+    /**
+     * One depth-1 fetch of the commit. With {@code filterBlobs}, blobs larger than a workflow file
+     * may be are left on the knot ({@code blob:limit}): a repo's other big files never reach the disk,
+     * and a missing blob in the workflow directory means "too large" (see read()).
+     */
+    private void fetchOnce(Repository repo, URI url, ObjectId id, int timeout, long deadline, boolean filterBlobs)
+            throws URISyntaxException, TransportException, org.eclipse.jgit.errors.NotSupportedException {
+        try (Transport tn = Transport.open(repo, new URIish(url.toString()))) {
+            tn.setTimeout(timeout);
+            tn.setDepth(1);
+            tn.setTagOpt(TagOpt.NO_TAGS);
+            if (filterBlobs) {
+                try {
+                    tn.setFilterSpec(FilterSpec.fromFilterLine("blob:limit=" + options.limits().maxFileBytes()));
+                } catch (org.eclipse.jgit.errors.PackProtocolException e) {
+                    throw new IllegalStateException("JGit refused a well-formed filter", e);
+                }
+            }
+            tn.fetch(new Cancel(deadline), List.of(new RefSpec(id.name())));
         }
     }
 
@@ -402,7 +429,8 @@ public final class WorkflowFetcher {
      */
     static Failure classify(TransportException e, URI url, ObjectId id) {
         String all = messages(e);
-        String lower = all.toLowerCase(Locale.ROOT);
+        // Matched without the URL, so a host or port like ":40317" cannot pass for a status code.
+        String lower = all.replace(url.toString(), "<url>").replace(url.getHost(), "<host>").toLowerCase(Locale.ROOT);
         if (e instanceof NoRemoteRepositoryException || lower.contains("not found") && !lower.contains(id.name())) {
             return new Failure.RepositoryBroken("no git repository at " + url + " (" + all + ")");
         }
@@ -410,8 +438,8 @@ public final class WorkflowFetcher {
                 || lower.contains("not found") || lower.contains("does not have") || lower.contains("missing"))) {
             return new Failure.CommitNotFound(id.name(), "the knot at " + url + " does not have it (" + all + ")");
         }
-        if (lower.contains("not authorized") || lower.contains("authentication") || lower.contains("403")
-                || lower.contains("401")) {
+        if (lower.contains("not authorized") || lower.contains("authentication is required")
+                || lower.contains("403 forbidden") || lower.contains("401 unauthorized")) {
             return new Failure.RepositoryBroken("the knot refused access to " + url + " (" + all + ")");
         }
         for (Throwable c = e; c != null; c = c.getCause()) {
@@ -467,7 +495,15 @@ public final class WorkflowFetcher {
                                 WORKFLOW_DIR + " at " + id.name() + " has more than " + limits.maxFiles() + " files"), null);
                     }
                     ObjectId blob = tw.getObjectId(0);
-                    long size = reader.getObjectSize(blob, Constants.OBJ_BLOB);
+                    long size;
+                    try {
+                        size = reader.getObjectSize(blob, Constants.OBJ_BLOB);
+                    } catch (MissingObjectException e) {
+                        // Left on the knot by the blob:limit filter, so larger than a file may be.
+                        throw fail(new Failure.LimitExceeded(Limit.FILE_SIZE, limits.maxFileBytes(), -1,
+                                WORKFLOW_DIR + "/" + name + " at " + id.name() + " is larger than "
+                                        + limits.maxFileBytes() + " bytes (not downloaded)"), e);
+                    }
                     if (size > limits.maxFileBytes()) {
                         throw fail(new Failure.LimitExceeded(Limit.FILE_SIZE, limits.maxFileBytes(), size,
                                 WORKFLOW_DIR + "/" + name + " at " + id.name() + " is " + size + " bytes"), null);

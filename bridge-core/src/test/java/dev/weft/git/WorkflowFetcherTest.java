@@ -173,6 +173,19 @@ class WorkflowFetcherTest {
     }
 
     @Test
+    @DisplayName("failures are classified on their words, not on digits in the knot's host or port")
+    void classifyIgnoresUrl() {
+        URI url = URI.create("http://127.0.0.1:40317/did:plc:x");
+        ObjectId id = ObjectId.fromString("1234567890abcdef1234567890abcdef12345678");
+        var timeout = new org.eclipse.jgit.errors.TransportException(url + ": Read timed out");
+        assertInstanceOf(Failure.KnotUnreachable.class, WorkflowFetcher.classify(timeout, url, id));
+        var forbidden = new org.eclipse.jgit.errors.TransportException(url + ": 403 Forbidden");
+        assertInstanceOf(Failure.RepositoryBroken.class, WorkflowFetcher.classify(forbidden, url, id));
+        var notOurRef = new org.eclipse.jgit.errors.TransportException("upload-pack: not our ref " + id.name());
+        assertInstanceOf(Failure.CommitNotFound.class, WorkflowFetcher.classify(notOurRef, url, id));
+    }
+
+    @Test
     @DisplayName("a knot answering HTTP 500 or garbage is retried with backoff and given up at the deadline")
     void garbageRetriedUntilDeadline() throws Exception {
         AtomicInteger requests = new AtomicInteger();
@@ -292,8 +305,29 @@ class WorkflowFetcherTest {
     }
 
     @Test
-    @DisplayName("a 50 MiB file is refused by its size, without being loaded")
+    @DisplayName("a 50 MiB file is refused by its size without being downloaded, when the knot filters blobs")
+    void hugeFileFiltered() throws Exception {
+        ObjectId c = TestRepos.commit(repo, null, Map.of(
+                WF + "ci.yml", text("engine: x\n"),
+                WF + "huge.bin", new TestRepos.Zeros(50L * 1024 * 1024),
+                "assets/big.bin", new TestRepos.Zeros(50L * 1024 * 1024)));
+        WorkflowFetcher f = fetcher(options());
+        var e = assertThrows(WorkflowFetchException.class, () -> f.fetch(server.baseUri(), DID, c.name()));
+        var limit = assertInstanceOf(Failure.LimitExceeded.class, e.failure(), e.getMessage());
+        assertEquals(Limit.FILE_SIZE, limit.limit());
+        assertEquals(-1, limit.actual());
+        assertTrue(e.getMessage().contains("huge.bin"), e.getMessage());
+        // Neither big blob reached the cache.
+        try (Stream<Path> files = Files.walk(tmp.resolve("cache"))) {
+            long bytes = files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+            assertTrue(bytes < 1024 * 1024, "cache holds " + bytes + " bytes");
+        }
+    }
+
+    @Test
+    @DisplayName("a 50 MiB file from a knot without partial fetch is refused by its size, without being loaded")
     void hugeFile() throws Exception {
+        server.allowFilter(false);
         ObjectId c = TestRepos.commit(repo, null, Map.of(
                 WF + "ci.yml", text("engine: x\n"),
                 WF + "huge.bin", new TestRepos.Zeros(50L * 1024 * 1024)));
