@@ -55,6 +55,7 @@ final class RepoCache {
                     .sorted(Comparator.comparing(RepoCache::mtime))
                     .forEach(d -> slots.put(d.getFileName().toString(), new Slot(d.getFileName().toString(), d)));
         }
+        evict(); // the bound may have been lowered since
     }
 
     private static long mtime(Path p) {

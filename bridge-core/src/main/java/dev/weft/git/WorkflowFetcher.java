@@ -238,7 +238,7 @@ public final class WorkflowFetcher {
                 }
                 Duration wait = backoff.next();
                 if (wait.toNanos() > remaining) wait = Duration.ofNanos(remaining);
-                log.warn("workflow fetch attempt {} failed, retrying in {} ms: knot={} repo={} sha={}: {}",
+                log.warn("workflow fetch attempt {} failed, retrying in {} ms: url={} repo={} sha={}: {}",
                         attempt, wait.toMillis(), url, repoDid, sha, e.getMessage());
                 if (retries != null) retries.increment();
                 Thread.sleep(wait);
@@ -264,9 +264,20 @@ public final class WorkflowFetcher {
                     throw fail(new Failure.RepositoryBroken("objects for " + sha + " from " + url
                             + " cannot be read even after a fresh fetch: " + e.getCause()), e.getCause());
                 }
-                log.warn("git cache: {} is unusable ({}); wiping it and fetching again", dir, e.getCause().toString());
+                log.warn("git cache: wiping {} and fetching again: {}", dir, e.getCause().toString());
                 RepoCache.wipe(dir);
             }
+        }
+    }
+
+    /** Packs one cached repo may collect (one per fetched commit) before it is started afresh. */
+    static final int MAX_PACKS_PER_REPO = 50;
+
+    private static long packCount(Path dir) {
+        try (var packs = Files.list(dir.resolve("objects").resolve("pack"))) {
+            return packs.filter(p -> p.getFileName().toString().endsWith(".pack")).count();
+        } catch (IOException e) {
+            return 0;
         }
     }
 
@@ -295,6 +306,11 @@ public final class WorkflowFetcher {
                 throw new LocalCacheBroken(e);
             }
             if (!have) {
+                if (packCount(dir) >= MAX_PACKS_PER_REPO) {
+                    // Every fetch adds a pack. Rather than run gc on a cache, start it afresh: the
+                    // next fetch needs only this commit anyway.
+                    throw new LocalCacheBroken(new IOException(MAX_PACKS_PER_REPO + " packs accumulated"));
+                }
                 fetchCommit(repo, url, id, deadline);
             }
             try {
@@ -341,7 +357,7 @@ public final class WorkflowFetcher {
 
     /**
      * One depth-1 fetch of the commit. With {@code filterBlobs}, blobs larger than a workflow file
-     * may be are left on the knot ({@code blob:limit}): a repo's other big files never reach the disk,
+     * are left on the knot ({@code blob:limit}): a repo's other big files never reach the disk,
      * and a missing blob in the workflow directory means "too large" (see read()).
      */
     private void fetchOnce(Repository repo, URI url, ObjectId id, int timeout, long deadline, boolean filterBlobs)
@@ -352,7 +368,8 @@ public final class WorkflowFetcher {
             tn.setTagOpt(TagOpt.NO_TAGS);
             if (filterBlobs) {
                 try {
-                    tn.setFilterSpec(FilterSpec.fromFilterLine("blob:limit=" + options.limits().maxFileBytes()));
+                    // git omits blobs "of size at least n": +1 keeps a file of exactly the limit.
+                    tn.setFilterSpec(FilterSpec.fromFilterLine("blob:limit=" + (options.limits().maxFileBytes() + 1)));
                 } catch (org.eclipse.jgit.errors.PackProtocolException e) {
                     throw new IllegalStateException("JGit refused a well-formed filter", e);
                 }
@@ -445,13 +462,14 @@ public final class WorkflowFetcher {
         for (Throwable c = e; c != null; c = c.getCause()) {
             if (c instanceof ConnectException || c instanceof SocketTimeoutException || c instanceof UnknownHostException
                     || c instanceof NoRouteToHostException || c instanceof SocketException) {
-                return new Failure.KnotUnreachable(url + ": " + c);
+                return new Failure.KnotUnreachable(url + ": " + c.getClass().getSimpleName() + ": " + c.getMessage());
             }
             if (c instanceof CorruptObjectException) {
                 return new Failure.RepositoryBroken("the knot sent corrupt objects for " + url + " (" + all + ")");
             }
         }
-        return new Failure.KnotUnreachable(url + ": " + all);
+        // JGit repeats the URL at each level of the chain; once is enough for a log line.
+        return new Failure.KnotUnreachable(url + ": " + all.replace(url + ": ", ""));
     }
 
     private static String messages(Throwable e) {

@@ -411,6 +411,21 @@ class WorkflowFetcherTest {
     }
 
     @Test
+    @DisplayName("a cached repo that has collected many packs is started afresh instead of growing")
+    void manyPacksStartAfresh() throws Exception {
+        ObjectId c1 = TestRepos.commit(repo, null, Map.of(WF + "ci.yml", text("v1")));
+        ObjectId c2 = TestRepos.commit(repo, c1, Map.of(WF + "ci.yml", text("v2")));
+        WorkflowFetcher f = fetcher(options());
+        f.fetch(server.baseUri(), DID, c1.name());
+        Path packs = tmp.resolve("cache").resolve(RepoCache.dirName(DID)).resolve("objects/pack");
+        for (int i = 0; i < WorkflowFetcher.MAX_PACKS_PER_REPO; i++) Files.createFile(packs.resolve("pack-junk" + i + ".pack"));
+        assertEquals(Map.of("ci.yml", "v2"), asText(f.fetch(server.baseUri(), DID, c2.name())));
+        try (Stream<Path> left = Files.list(packs)) {
+            assertEquals(1, left.filter(p -> p.toString().endsWith(".pack")).count());
+        }
+    }
+
+    @Test
     @DisplayName("a corrupted cache directory is wiped and fetched again")
     void corruptedCacheRecovered() throws Exception {
         ObjectId c = TestRepos.commit(repo, null, Map.of(WF + "ci.yml", text("engine: x\n")));
