@@ -13,6 +13,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -81,15 +82,18 @@ final class RepoCache {
         }
     }
 
-    /** The repo's slot, locked by the caller's thread; release with {@link #release}. */
-    Slot acquire(String repoDid) throws InterruptedException {
+    /**
+     * The repo's slot, locked by the caller's thread, or null if another thread held it until
+     * {@code deadline} ({@link System#nanoTime()}); release with {@link #release}.
+     */
+    Slot acquire(String repoDid, long deadline) throws InterruptedException {
         String key = dirName(repoDid);
         while (true) {
             Slot s;
             synchronized (this) {
                 s = slots.computeIfAbsent(key, k -> new Slot(k, root.resolve(k)));
             }
-            s.lock.lockInterruptibly();
+            if (!s.lock.tryLock(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)) return null;
             synchronized (this) {
                 // Evicted between lookup and lock: its directory is gone, take the new slot.
                 if (slots.get(key) == s) return s;

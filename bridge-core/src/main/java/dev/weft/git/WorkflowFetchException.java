@@ -42,7 +42,10 @@ public final class WorkflowFetchException extends Exception {
             public String kind() { return "unreachable"; }
         }
 
-        /** The knot kept failing until the fetch deadline; {@code last} is the final attempt's. */
+        /**
+         * The knot kept failing until the fetch deadline; {@code last} is the final attempt's
+         * failure. {@code attempts} is 0 when another fetch of the same repo held it all along.
+         */
         record TimedOut(Duration after, int attempts, Failure last) implements Failure {
             public TimedOut { Objects.requireNonNull(last, "last"); }
             public String message() {

@@ -190,10 +190,18 @@ public final class WorkflowFetcher {
             if (!SHA.matcher(sha).matches()) {
                 throw fail(new Failure.InvalidRequest("not a 40-hex commit id: " + commit), null);
             }
-            URI url = repoUrl(knotBase, repoDid);
-            RepoCache.Slot slot = cache.acquire(repoDid);
+            URI url = repoUrl(Objects.requireNonNull(knotBase, "knotBase"), repoDid);
+            // One deadline for the whole call, waiting behind another fetch of the repo included:
+            // the caller was promised an answer within fetchTimeout.
+            long start = System.nanoTime();
+            long deadline = start + options.fetchTimeout().toNanos();
+            RepoCache.Slot slot = cache.acquire(repoDid, deadline);
+            if (slot == null) {
+                throw fail(new Failure.TimedOut(options.fetchTimeout(), 0, new Failure.KnotUnreachable(
+                        "another fetch of " + repoDid + " from " + url + " held the repo all along")), null);
+            }
             try {
-                WorkflowFiles files = fetchWithRetries(slot.dir, url, repoDid, sha);
+                WorkflowFiles files = fetchWithRetries(slot.dir, url, repoDid, sha, start, deadline);
                 count("ok");
                 return files;
             } finally {
@@ -220,10 +228,8 @@ public final class WorkflowFetcher {
         return new WorkflowFetchException(f, cause);
     }
 
-    private WorkflowFiles fetchWithRetries(Path dir, URI url, String repoDid, String sha)
+    private WorkflowFiles fetchWithRetries(Path dir, URI url, String repoDid, String sha, long start, long deadline)
             throws WorkflowFetchException, InterruptedException {
-        long start = System.nanoTime();
-        long deadline = start + options.fetchTimeout().toNanos();
         Backoff backoff = new Backoff(options.backoffInitial(), options.backoffMax());
         for (int attempt = 1; ; attempt++) {
             if (Thread.interrupted()) throw new InterruptedException();
