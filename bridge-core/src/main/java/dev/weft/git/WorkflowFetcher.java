@@ -247,6 +247,11 @@ public final class WorkflowFetcher {
                 log.warn("workflow fetch attempt {} failed, retrying in {} ms: url={} repo={} sha={}: {}",
                         attempt, wait.toMillis(), url, repoDid, sha, e.getMessage());
                 if (retries != null) retries.increment();
+                if (attempt == 2) {
+                    // A damaged shallow file or pack can make the transfer itself fail and pass
+                    // for a knot problem; starting the cache afresh costs one commit's fetch.
+                    RepoCache.wipe(dir);
+                }
                 Thread.sleep(wait);
             }
         }
@@ -317,7 +322,7 @@ public final class WorkflowFetcher {
                     // next fetch needs only this commit anyway.
                     throw new LocalCacheBroken(new IOException(MAX_PACKS_PER_REPO + " packs accumulated"));
                 }
-                fetchCommit(repo, url, id, deadline);
+                fetchCommit(repo, dir, url, id, deadline);
             }
             try {
                 return read(repo, id);
@@ -330,8 +335,8 @@ public final class WorkflowFetcher {
         }
     }
 
-    private void fetchCommit(Repository repo, URI url, ObjectId id, long deadline)
-            throws WorkflowFetchException, InterruptedException {
+    private void fetchCommit(Repository repo, Path dir, URI url, ObjectId id, long deadline)
+            throws WorkflowFetchException, InterruptedException, LocalCacheBroken {
         long remainingSec = Math.max(1, (deadline - System.nanoTime() + 999_999_999L) / 1_000_000_000L);
         long transportSec = (options.transportTimeout().toMillis() + 999) / 1000;
         int timeout = (int) Math.min(Math.min(remainingSec, transportSec), Integer.MAX_VALUE);
@@ -351,6 +356,8 @@ public final class WorkflowFetcher {
             throw fail(new Failure.InvalidRequest("bad repo URL " + url + ": " + e.getMessage()), e);
         } catch (TransportException e) {
             if (Thread.interrupted()) throw new InterruptedException("workflow fetch interrupted");
+            // JGit names the local file it could not use (a damaged shallow file, say): our side.
+            if (messages(e).contains(dir.toString())) throw new LocalCacheBroken(e);
             Failure f = classify(e, url, id);
             if (f instanceof Failure.KnotUnreachable && isProtocolError(e)) {
                 f = probeWant(repo, url, id, timeout, f);

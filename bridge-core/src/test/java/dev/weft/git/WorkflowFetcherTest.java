@@ -444,5 +444,11 @@ class WorkflowFetcherTest {
         // A first fetch into the damaged directory may or may not happen before the wipe.
         assertTrue(server.uploadPackCount() >= 3);
         assertEquals(0, retries());
+
+        // A damaged shallow file breaks the next transfer itself.
+        ObjectId c2 = TestRepos.commit(repo, c, Map.of(WF + "ci.yml", text("engine: y\n")));
+        Files.writeString(dir.resolve("shallow"), "not a sha\n");
+        assertEquals(Map.of("ci.yml", "engine: y\n"), asText(f.fetch(server.baseUri(), DID, c2.name())));
+        assertEquals(0, retries(), "a local fault is not the knot's");
     }
 }
