@@ -305,6 +305,45 @@ class WorkflowFetcherTest {
     }
 
     @Test
+    @DisplayName("an interrupt during a stalled transfer ends the fetch within one transport timeout")
+    void interruptWhileStalled() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger requests = new AtomicInteger();
+        HttpServer stall = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        stall.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
+        stall.createContext("/", ex -> {
+            requests.incrementAndGet();
+            try (ex) {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        stall.start();
+        try {
+            URI base = URI.create("http://127.0.0.1:" + stall.getAddress().getPort());
+            WorkflowFetcher f = fetcher(options().withTransportTimeout(Duration.ofSeconds(1))
+                    .withFetchTimeout(Duration.ofMinutes(5)));
+            AtomicReference<Throwable> thrown = new AtomicReference<>();
+            Thread t = Thread.ofVirtual().start(() -> {
+                try {
+                    f.fetch(base, DID, "1234567890abcdef1234567890abcdef12345678");
+                } catch (Throwable e) {
+                    thrown.set(e);
+                }
+            });
+            await().atMost(Duration.ofSeconds(5)).until(() -> requests.get() >= 1);
+            t.interrupt();
+            t.join(Duration.ofSeconds(3));
+            assertFalse(t.isAlive());
+            assertInstanceOf(InterruptedException.class, thrown.get());
+        } finally {
+            release.countDown();
+            stall.stop(0);
+        }
+    }
+
+    @Test
     @DisplayName("a 50 MiB file is refused by its size without being downloaded, when the knot filters blobs")
     void hugeFileFiltered() throws Exception {
         ObjectId c = TestRepos.commit(repo, null, Map.of(
