@@ -61,6 +61,9 @@ import org.slf4j.LoggerFactory;
  * most {@link Options#transportTimeout()} while blocked on the network. The fetcher starts no
  * threads.
  *
+ * <p>The per-repo locks live in the instance: use one fetcher per cache directory (two processes
+ * or two fetchers sharing a directory would race on its repositories).
+ *
  * <p>Constructing one makes JGit ignore the user's and system's git configuration process-wide
  * (see {@link IsolatedGitConfig}): fetches behave the same on every machine.
  */
