@@ -111,17 +111,19 @@ public final class Bench {
                 e.printStackTrace(out);
                 os = List.of(Outcome.failed(s, e.toString()));
             }
-            for (Outcome o : os) rows.add(new Row(o, gate));
+            double others = usage != null ? usage.othersCores() : Double.NaN;
+            for (Outcome o : os) rows.add(new Row(o, gate, others));
             out.println(s + ": took " + Fmt.seconds(Duration.between(t0, Instant.now()).toNanos()) + "; "
                     + Load.describe(gate.before()) + " at the start, " + ctx.load() + " at the end (this bench's own"
                     + " work included)" + (usage != null ? "; " + usage.describe() : "") + "; figures "
-                    + gate.verdict());
+                    + gate.verdict(others));
         }
 
         out.println();
         out.println("== summary (" + Fmt.seconds(Duration.between(start, Instant.now()).toNanos()) + ", "
                 + ctx.load() + " at the end; figures count when the load was below " + Fmt.fixed(Load.IDLE_BELOW, 1)
-                + " as their scenario started) ==");
+                + " as their scenario started and other processes kept less than " + Fmt.fixed(Load.OTHERS_BELOW, 2)
+                + " cores busy while it ran) ==");
         out.println(String.format("%-15s %-42s %-30s %-50s %-5s %s", "scenario", "weft", "reference (same run)", "target",
                 "load", "verdict"));
         boolean failed = false;
@@ -129,23 +131,28 @@ public final class Bench {
             Outcome o = r.outcome();
             out.println(String.format("%-15s %-42s %-30s %-50s %-5s %s", o.scenario(), o.figure(), o.reference(),
                     o.target(), Double.isNaN(r.gate().before()) ? "?" : Fmt.fixed(r.gate().before(), 2),
-                    verdict(o, r.gate())));
+                    verdict(o, r.gate(), r.others())));
             failed |= o.verdict() == Outcome.Verdict.FAILED;
         }
         out.flush();
         return failed ? 1 : 0;
     }
 
-    /** One summary row: what a scenario measured and the load it started at. */
-    private record Row(Outcome outcome, Load.Gate gate) {
+    /** One summary row: what a scenario measured, the load it started at, the cores others took meanwhile. */
+    private record Row(Outcome outcome, Load.Gate gate, double others) {
     }
 
-    /** The verdict, marked {@code not counted (load X)} when the machine was not idle as it started. */
-    static String verdict(Outcome o, Load.Gate gate) {
-        if (gate.idle() || o.verdict() == Outcome.Verdict.FAILED || o.verdict() == Outcome.Verdict.NO_TARGET) {
+    /**
+     * The verdict, marked {@code not counted (load X)} when the machine was not idle as the
+     * scenario started, or {@code not counted (other processes X cores)} when others took CPU
+     * while it ran.
+     */
+    static String verdict(Outcome o, Load.Gate gate, double others) {
+        if (gate.counted(others) || o.verdict() == Outcome.Verdict.FAILED
+                || o.verdict() == Outcome.Verdict.NO_TARGET) {
             return o.verdict().label;
         }
-        return o.verdict().label + ", " + gate.verdict();
+        return o.verdict().label + ", " + gate.verdict(others);
     }
 
     static void usage(PrintStream out) {
@@ -161,7 +168,8 @@ public final class Bench {
                   events    /events backfill of 1,000,000 statuses to one client vs a bare Netty server, median of 3 rounds
 
                 Before each scenario the bench waits (at most 90 s) for the one-minute load average to fall
-                below 1.5; figures of a scenario started at a higher load are marked "not counted".
+                below 1.5; figures of a scenario started at a higher load, or during which other processes
+                kept 0.25 cores or more busy, are marked "not counted".
 
                 --quick       smaller sizes and shorter timings (about 2 minutes in all)
                 --vectors     golden vector file (default ../shared/wire/vectors.jsonl beside the repository)

@@ -9,13 +9,20 @@ import java.util.concurrent.TimeUnit;
 /**
  * How busy the machine is, for every scenario alike: figures count only when the machine was
  * otherwise idle, that is when the one-minute load average was below {@link #IDLE_BELOW} as the
- * scenario started. {@link #awaitIdle} waits, bounded, for an earlier load to fall;
+ * scenario started, and other processes kept less than {@link #OTHERS_BELOW} of a core busy on
+ * average while it ran. {@link #awaitIdle} waits, bounded, for an earlier load to fall;
  * {@link Usage} then says how much CPU other processes took while the scenario ran, which the
  * load average read before it cannot show (a build started halfway, say).
  */
 final class Load {
     /** The one-minute load average below which the machine counts as idle. */
     static final double IDLE_BELOW = 1.5;
+    /**
+     * Cores other processes may keep busy on average during a scenario whose figures count. A
+     * build that starts after the load was read takes a core or more; the bench's own background
+     * (the kernel, the JVM of the launcher) stays well under a tenth.
+     */
+    static final double OTHERS_BELOW = 0.25;
     /**
      * The longest wait for the load to fall. The one-minute average decays by e every minute: after
      * a scenario that kept both cores and a few more threads busy (load 3 to 4), an idle machine is
@@ -70,8 +77,28 @@ final class Load {
 
         /** {@code counted (load 0.42)} or {@code not counted (load 1.82)}. */
         String verdict() {
-            String l = Double.isNaN(before) ? "unknown" : Fmt.fixed(before, 2);
-            return (idle() ? "counted" : "not counted") + " (load " + l + ")";
+            return (idle() ? "counted" : "not counted") + " (load " + load() + ")";
+        }
+
+        /**
+         * With what other processes took during the scenario ({@code others} cores, NaN when
+         * unknown): {@code counted (load 0.42, other processes 0.03 cores)}, {@code not counted
+         * (load 1.82)} or {@code not counted (other processes 0.61 cores)}.
+         */
+        String verdict(double others) {
+            if (!idle()) return verdict();
+            if (Double.isNaN(others)) return verdict();
+            String o = "other processes " + Fmt.fixed(others, 2) + " cores";
+            return others < OTHERS_BELOW ? "counted (load " + load() + ", " + o + ")" : "not counted (" + o + ")";
+        }
+
+        /** Whether the figures count, given what other processes took during the scenario. */
+        boolean counted(double others) {
+            return idle() && (Double.isNaN(others) || others < OTHERS_BELOW);
+        }
+
+        private String load() {
+            return Double.isNaN(before) ? "unknown" : Fmt.fixed(before, 2);
         }
     }
 

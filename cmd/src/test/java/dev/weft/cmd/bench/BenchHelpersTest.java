@@ -44,7 +44,7 @@ class BenchHelpersTest {
     }
 
     @Test
-    @DisplayName("the load gate reads /proc's formats and counts only figures taken below a load of 1.5")
+    @DisplayName("the load gate reads /proc's formats and counts only figures started below load 1.5 and run with others near idle")
     void load() {
         assertEquals(0.42, Load.parseLoadavg("0.42 0.55 0.22 1/159 6563\n"));
         // busy = user + nice + system + irq + softirq + steal; total adds idle and iowait; guest is in user
@@ -56,10 +56,15 @@ class BenchHelpersTest {
         assertEquals("counted (load 1.49)", new Load.Gate(1.49, 0).verdict());
         assertFalse(new Load.Gate(1.5, 90).idle());
         assertFalse(new Load.Gate(Double.NaN, 0).idle());
+        assertEquals("counted (load 0.30, other processes 0.05 cores)", new Load.Gate(0.3, 0).verdict(0.05));
+        assertEquals("not counted (other processes 0.61 cores)", new Load.Gate(0.3, 0).verdict(0.61));
+        assertEquals("not counted (load 1.82)", new Load.Gate(1.82, 0).verdict(0.05));
         Outcome met = new Outcome("pending", "p99 5 ms", "-", "p99 <= 20 ms", Outcome.Verdict.MET);
-        assertEquals("met", Bench.verdict(met, new Load.Gate(0.3, 0)));
-        assertEquals("met, not counted (load 1.82)", Bench.verdict(met, new Load.Gate(1.82, 0)));
-        assertEquals("FAILED", Bench.verdict(Outcome.failed("events", "x"), new Load.Gate(1.82, 0)));
+        assertEquals("met", Bench.verdict(met, new Load.Gate(0.3, 0), 0.05));
+        assertEquals("met", Bench.verdict(met, new Load.Gate(0.3, 0), Double.NaN));
+        assertEquals("met, not counted (load 1.82)", Bench.verdict(met, new Load.Gate(1.82, 0), 0.05));
+        assertEquals("met, not counted (other processes 1.01 cores)", Bench.verdict(met, new Load.Gate(0.3, 0), 1.01));
+        assertEquals("FAILED", Bench.verdict(Outcome.failed("events", "x"), new Load.Gate(1.82, 0), 1.0));
     }
 
     @Test
