@@ -1,6 +1,7 @@
 package dev.weft.runs;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.function.Supplier;
 import dev.weft.logs.RunLogWriter;
 import dev.weft.model.RunState;
 import dev.weft.model.Status;
@@ -44,7 +45,8 @@ final class RunHandle implements Run, StatusReporter {
     private final String engine;
     private final Trigger trigger;
     private final Workflow workflow;
-    private final JsonNode spec;
+    /** Parsed on first use, on the run's own thread: the knot consumer that creates the handle must not wait for YAML. */
+    private final Supplier<JsonNode> spec;
     private final Map<String, String> variables;
     private final RunLogWriter writer;
     private final RunLog providerLog;
@@ -58,7 +60,7 @@ final class RunHandle implements Run, StatusReporter {
     /** The latest publication time scheduled for this run, for the status gap (nanos). */
     private long lastScheduled;
 
-    RunHandle(Wiring wiring, RunRecord record, Trigger trigger, Workflow workflow, JsonNode spec,
+    RunHandle(Wiring wiring, RunRecord record, Trigger trigger, Workflow workflow, Supplier<JsonNode> spec,
               Map<String, String> variables, RunLogWriter writer, long lastScheduled, Secrets secrets) {
         this.wiring = wiring;
         this.id = record.id();
@@ -126,12 +128,12 @@ final class RunHandle implements Run, StatusReporter {
 
     @Override
     public JsonNode spec() {
-        return spec;
+        return spec.get();
     }
 
     @Override
     public JsonNode block() {
-        return spec.path(engine);
+        return spec().path(engine);
     }
 
     @Override

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
 /**
@@ -66,15 +67,28 @@ final class RunLoader {
     private RunHandle load(RunRecord r, Trigger t, long lastScheduled, RunHandle.Secrets secrets, boolean fresh) {
         Workflow wf = t.workflows().stream().filter(w -> w.name().equals(r.workflow().name())).findFirst()
                 .orElseThrow(() -> new IllegalStateException("workflow " + r.workflow() + " not in its trigger"));
-        JsonNode spec;
-        try {
-            spec = Optional.ofNullable(YAML.readTree(wf.raw())).orElse(MissingNode.getInstance());
-        } catch (Exception e) {
-            spec = MissingNode.getInstance();
-        }
         UnaryOperator<String> filter = filter(r.id(), secrets);
         RunLogWriter writer = fresh ? logs.newWriter(r.id(), filter) : logs.writer(r.id(), filter);
-        return new RunHandle(wiring, r, t, wf, spec, TangledVariables.of(t, dev), writer, lastScheduled, secrets);
+        return new RunHandle(wiring, r, t, wf, parsedOnce(wf.raw()), TangledVariables.of(t, dev), writer, lastScheduled, secrets);
+    }
+
+    /** The workflow's YAML, parsed by whoever first asks (the run's thread), once; missing when it does not parse. */
+    private static Supplier<JsonNode> parsedOnce(String raw) {
+        return new Supplier<>() {
+            private JsonNode parsed;
+
+            @Override
+            public synchronized JsonNode get() {
+                if (parsed == null) {
+                    try {
+                        parsed = Optional.ofNullable(YAML.readTree(raw)).orElse(MissingNode.getInstance());
+                    } catch (Exception e) {
+                        parsed = MissingNode.getInstance();
+                    }
+                }
+                return parsed;
+            }
+        };
     }
 
     private RunHandle.Secrets secretsOf(Trigger t) {
