@@ -1,13 +1,11 @@
 package dev.weft.runs;
 
+import static dev.weft.runs.TestEngines.engine;
+
 import dev.weft.model.RunState;
 import dev.weft.model.Status;
 import dev.weft.spi.IllegalTransitionException;
-import dev.weft.spi.Provider;
-import dev.weft.spi.ProviderContext;
-import dev.weft.spi.ProviderFactory;
 import dev.weft.spi.RetriableProviderException;
-import dev.weft.spi.Run;
 import dev.weft.testkit.ProviderHarness;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -25,33 +23,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RunLifecycleTest {
 
     /** A provider made of one spawn function. */
-    interface Spawn {
-        void spawn(Run run) throws Exception;
-    }
-
-    static ProviderFactory engine(String name, Spawn spawn) {
-        return new ProviderFactory() {
-            @Override
-            public String engine() {
-                return name;
-            }
-
-            @Override
-            public Provider create(ProviderContext context) {
-                return new Provider() {
-                    @Override
-                    public void spawn(Run run) throws Exception {
-                        spawn.spawn(run);
-                    }
-
-                    @Override
-                    public void close() {
-                    }
-                };
-            }
-        };
-    }
-
     @Test
     @DisplayName("an illegal transition throws, naming the provider and the run, and changes nothing")
     void illegalTransition() {

@@ -1,11 +1,10 @@
 package dev.weft.runs;
 
+import static dev.weft.runs.TestEngines.engine;
+
 import dev.weft.model.RunState;
-import dev.weft.spi.Provider;
-import dev.weft.spi.ProviderContext;
 import dev.weft.spi.ProviderFactory;
 import dev.weft.spi.RetriableProviderException;
-import dev.weft.spi.Run;
 import dev.weft.testkit.ProviderHarness;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -28,42 +27,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Closing weft ends every run thread: interrupted, awaited within a bound, and the run left for the next start. */
 class RunShutdownTest {
-
-    interface Spawn {
-        void spawn(Run run) throws Exception;
-    }
-
-    interface Resume {
-        boolean resume(Run run) throws Exception;
-    }
-
-    static ProviderFactory engine(String name, Spawn spawn, Resume resume) {
-        return new ProviderFactory() {
-            @Override
-            public String engine() {
-                return name;
-            }
-
-            @Override
-            public Provider create(ProviderContext context) {
-                return new Provider() {
-                    @Override
-                    public void spawn(Run run) throws Exception {
-                        spawn.spawn(run);
-                    }
-
-                    @Override
-                    public boolean resume(Run run) throws Exception {
-                        return resume.resume(run);
-                    }
-
-                    @Override
-                    public void close() {
-                    }
-                };
-            }
-        };
-    }
 
     @Test
     @DisplayName("close interrupts a spawn that blocks; its thread has ended when close returns, and the next start resumes the run")
