@@ -217,11 +217,8 @@ class WorkflowFetcherTest {
         }
     }
 
-    @Test
-    @DisplayName("a knot that accepts and then says nothing is cut off by the transport timeout and retried")
-    void stalledKnotTimesOut() throws Exception {
-        CountDownLatch release = new CountDownLatch(1);
-        AtomicInteger requests = new AtomicInteger();
+    /** A knot that accepts every request and answers nothing until {@code release}; counts requests. */
+    private static HttpServer stallingKnot(CountDownLatch release, AtomicInteger requests) throws java.io.IOException {
         HttpServer stall = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         stall.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
         stall.createContext("/", ex -> {
@@ -233,6 +230,15 @@ class WorkflowFetcherTest {
             }
         });
         stall.start();
+        return stall;
+    }
+
+    @Test
+    @DisplayName("a knot that accepts and then says nothing is cut off by the transport timeout and retried")
+    void stalledKnotTimesOut() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger requests = new AtomicInteger();
+        HttpServer stall = stallingKnot(release, requests);
         try {
             URI base = URI.create("http://127.0.0.1:" + stall.getAddress().getPort());
             WorkflowFetcher f = fetcher(options().withTransportTimeout(Duration.ofSeconds(1))
@@ -309,17 +315,7 @@ class WorkflowFetcherTest {
     void interruptWhileStalled() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         AtomicInteger requests = new AtomicInteger();
-        HttpServer stall = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        stall.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
-        stall.createContext("/", ex -> {
-            requests.incrementAndGet();
-            try (ex) {
-                release.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
-        stall.start();
+        HttpServer stall = stallingKnot(release, requests);
         try {
             URI base = URI.create("http://127.0.0.1:" + stall.getAddress().getPort());
             WorkflowFetcher f = fetcher(options().withTransportTimeout(Duration.ofSeconds(1))
