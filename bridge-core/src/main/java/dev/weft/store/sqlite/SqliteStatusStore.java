@@ -86,7 +86,7 @@ final class SqliteStatusStore implements StatusStore {
 
     @Override
     public List<StoredFrame> framesAfter(long afterId, int limit) {
-        return db.read(s -> s.query("SELECT id, frame FROM status_events WHERE id > ? ORDER BY id LIMIT ?",
+        return db.scan(s -> s.query("SELECT id, frame FROM status_events WHERE id > ? ORDER BY id LIMIT ?",
                 rs -> new StoredFrame(rs.getLong(1), rs.getBytes(2)), afterId, limit));
     }
 
