@@ -139,13 +139,19 @@ final class RepoCache {
 
     /** Deletes a directory tree; logs rather than throws, a later fetch re-creates it. */
     static void wipe(Path dir) {
-        if (!Files.exists(dir)) return;
-        try (Stream<Path> all = Files.walk(dir)) {
-            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
+        // A file may vanish while the tree is walked (a lock file of a JGit operation that just
+        // ended): walk again rather than leave the directory half deleted.
+        for (int attempt = 1; Files.exists(dir); attempt++) {
+            try (Stream<Path> all = Files.walk(dir)) {
+                for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            } catch (IOException | RuntimeException e) {
+                if (attempt >= 3) {
+                    log.warn("git cache: could not delete {}: {}", dir, e.toString());
+                    return;
+                }
             }
-        } catch (IOException | RuntimeException e) {
-            log.warn("git cache: could not delete {}: {}", dir, e.toString());
         }
     }
 }

@@ -307,7 +307,14 @@ public final class WorkflowFetcher {
         Repository repo;
         try {
             repo = new FileRepository(dir.toFile());
-            if (!Files.isDirectory(dir.resolve("objects"))) repo.create(true);
+            if (!Files.isDirectory(dir.resolve("objects"))) {
+                repo.create(true);
+                // No automatic gc: it runs in a thread of JGit's own that would outlive the fetch
+                // and race a wipe of the directory; the pack bound below starts a cache afresh.
+                repo.getConfig().setInt("gc", null, "auto", 0);
+                repo.getConfig().setInt("gc", null, "autoPackLimit", 0);
+                repo.getConfig().save();
+            }
         } catch (IOException | RuntimeException e) {
             // JGit reports an unreadable config as IllegalArgumentException.
             throw new LocalCacheBroken(e);
