@@ -65,7 +65,7 @@ public final class EventLog implements EventFeed {
             // not shrink them.
             long createdAt = entry.notBefore() > 0 && entry.notBefore() <= now ? entry.notBefore() : now;
             StatusEvent e = new StatusEvent(id, Tid.fromEventId(id), entry.workflow(), entry.status(), Nanos.instant(createdAt));
-            out.add(new StatusStore.Publication(e, encodeOrNull(e), entry.seq()));
+            out.add(new StatusStore.Publication(entry, e, encodeOrNull(e)));
         }
         store.publishAll(out);
         lastId = id;

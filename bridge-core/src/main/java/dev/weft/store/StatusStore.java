@@ -22,20 +22,15 @@ public interface StatusStore {
     long lastScheduled(long runId);
 
     /**
-     * Appends {@code event} with its exact {@code /events} frame (null when it cannot be encoded)
-     * and removes outbox entry {@code outboxSeq}, in one transaction. The caller guarantees ids
-     * strictly increase.
-     */
-    void publish(StatusEvent event, byte[] frame, long outboxSeq);
-
-    /**
-     * {@link #publish} for several statuses in one transaction: the publisher moves every due
-     * entry at once, so a burst costs one commit, not one per status.
+     * Appends each event with its exact {@code /events} frame (null when it cannot be encoded) and
+     * removes its outbox entry, all in one transaction: the publisher moves every due entry at
+     * once, so a burst costs one commit, not one per status. Fails, writing nothing, when an entry
+     * is no longer in the outbox. The caller guarantees ids strictly increase.
      */
     void publishAll(List<Publication> publications);
 
-    /** One status to publish: the event, its frame (null when unencodable) and its outbox entry. */
-    record Publication(StatusEvent event, byte[] frame, long outboxSeq) {
+    /** One status to publish: the outbox entry it comes from, the event, its frame (null when unencodable). */
+    record Publication(OutboxEntry entry, StatusEvent event, byte[] frame) {
     }
 
     /** The largest published id, 0 when none. */

@@ -131,7 +131,7 @@ public abstract class StoreContract {
         while (s.statuses().nextDue().isPresent()) {
             OutboxEntry o = s.statuses().nextDue().get();
             StatusEvent e = new StatusEvent(++id, "3kkey" + id, o.workflow(), o.status(), Instant.ofEpochSecond(id));
-            s.statuses().publish(e, ("frame" + id).getBytes(), o.seq());
+            s.statuses().publishAll(List.of(new StatusStore.Publication(o, e, ("frame" + id).getBytes())));
             published.add(e);
         }
         assertEquals(2, published.size());
@@ -144,7 +144,9 @@ public abstract class StoreContract {
         assertEquals(List.of(new Status.Pending(), new Status.Running()), s.statuses().publishedStatuses(r.id()));
         assertEquals(1_002_000_000_000L, s.statuses().lastScheduled(r.id()), "published createdAt counts for pacing");
         StatusEvent again = new StatusEvent(2000, "3kother", published.get(0).workflow(), new Status.Running(), Instant.EPOCH);
-        assertThrows(StoreException.class, () -> s.statuses().publish(again, null, 424242), "no such outbox entry");
+        OutboxEntry gone = new OutboxEntry(424242, r.id(), again.workflow(), again.status(), 0);
+        assertThrows(StoreException.class, () -> s.statuses().publishAll(List.of(new StatusStore.Publication(gone, again, null))),
+                "no such outbox entry");
     }
 
     @Test
@@ -161,11 +163,12 @@ public abstract class StoreContract {
         long id = 100;
         for (OutboxEntry o : s.statuses().due(30, 10)) {
             id++;
-            batch.add(new StatusStore.Publication(new StatusEvent(id, "3k" + id, o.workflow(), o.status(), Instant.EPOCH), null, o.seq()));
+            batch.add(new StatusStore.Publication(o, new StatusEvent(id, "3k" + id, o.workflow(), o.status(), Instant.EPOCH), null));
         }
         List<StatusStore.Publication> broken = new ArrayList<>(batch);
-        broken.add(new StatusStore.Publication(new StatusEvent(999, "3kzz", batch.get(0).event().workflow(),
-                new Status.Running(), Instant.EPOCH), null, 424242));
+        OutboxEntry missing = new OutboxEntry(424242, r.id(), batch.get(0).event().workflow(), new Status.Running(), 0);
+        broken.add(new StatusStore.Publication(missing, new StatusEvent(999, "3kzz", missing.workflow(),
+                missing.status(), Instant.EPOCH), null));
         assertThrows(StoreException.class, () -> s.statuses().publishAll(broken));
         assertTrue(s.statuses().eventsAfter(0, 10).isEmpty(), "nothing of a failed batch is published");
         s.statuses().publishAll(batch);
@@ -178,7 +181,7 @@ public abstract class StoreContract {
     void reopenKeepsData() {
         RunRecord r = s.runs().insertTrigger(trigger("3k1", "a.yml"), 0).orElseThrow().get(0);
         OutboxEntry o = s.statuses().nextDue().orElseThrow();
-        s.statuses().publish(new StatusEvent(42, "3kaaa", o.workflow(), o.status(), Instant.EPOCH), null, o.seq());
+        s.statuses().publishAll(List.of(new StatusStore.Publication(o, new StatusEvent(42, "3kaaa", o.workflow(), o.status(), Instant.EPOCH), null)));
         s.runs().attach(r.id(), "build-7", "https://ci/7");
         s.runs().attribute(r.id(), "uuid", "u-1");
         s.runs().setCancelReason(r.id(), "TIMEOUT");

@@ -48,21 +48,16 @@ final class SqliteStatusStore implements StatusStore {
     }
 
     @Override
-    public void publish(StatusEvent e, byte[] frame, long outboxSeq) {
-        publishAll(List.of(new Publication(e, frame, outboxSeq)));
-    }
-
-    @Override
     public void publishAll(List<Publication> publications) {
         db.write(Lane.URGENT, s -> {
             for (Publication p : publications) {
                 StatusEvent e = p.event();
-                long runId = s.queryLong("SELECT run_id FROM status_outbox WHERE seq=?", p.outboxSeq());
-                if (runId == 0) throw new java.sql.SQLException("no outbox entry " + p.outboxSeq());
+                if (s.update("DELETE FROM status_outbox WHERE seq=?", p.entry().seq()) != 1) {
+                    throw new java.sql.SQLException("no outbox entry " + p.entry().seq());
+                }
                 s.update("INSERT INTO status_events (id, rkey, run_id, state, error, exit_code, created_at, frame) "
-                                + "VALUES (?,?,?,?,?,?,?,?)", e.id(), e.rkey(), runId, e.status().state().wireName(),
+                                + "VALUES (?,?,?,?,?,?,?,?)", e.id(), e.rkey(), p.entry().runId(), e.status().state().wireName(),
                         e.status().error().orElse(null), e.status().exitCode().orElse(null), Nanos.of(e.createdAt()), p.frame());
-                s.update("DELETE FROM status_outbox WHERE seq=?", p.outboxSeq());
             }
             return null;
         });
