@@ -5,6 +5,7 @@ import dev.weft.model.StatusEvent;
 import dev.weft.store.OutboxEntry;
 import dev.weft.store.StatusStore;
 import dev.weft.store.StoredFrame;
+import dev.weft.wire.PipelineFrames;
 import dev.weft.wire.StatusFrames;
 import dev.weft.wire.Tid;
 import dev.weft.wire.WireEncodingException;
@@ -28,6 +29,8 @@ public final class EventLog implements EventFeed {
      * each query the store; backfills older than the ring go to the store.
      */
     private static final int RING = 1 << 14;
+    private final long[] ids = new long[RING];
+    /** The status of each slot; null for a pipeline record, which only {@code /events} frames show. */
     private final StatusEvent[] ring = new StatusEvent[RING];
     private final byte[][] frames = new byte[RING][];
     private long appended;
@@ -45,43 +48,57 @@ public final class EventLog implements EventFeed {
 
     /**
      * Publishes a due outbox entry and wakes subscribers. Ids are {@code max(now, last + 1)}:
-     * strictly increasing even when the clock repeats or steps back, and the rkey (a TID) is
-     * derived from the id, so it is unique forever.
+     * strictly increasing even when the clock repeats or steps back. A status's rkey (a TID) is
+     * derived from its id, so it is unique forever; a pipeline record keeps its pipeline's TID,
+     * which is what the appview stores the pipeline under.
      */
-    public StatusEvent append(OutboxEntry entry) {
-        return appendAll(List.of(entry)).get(0);
+    public void append(OutboxEntry entry) {
+        appendAll(List.of(entry));
     }
 
-    /** {@link #append} for due entries in order, stored in one transaction, subscribers woken once. */
+    /**
+     * {@link #append} for due entries in order, stored in one transaction, subscribers woken once.
+     * Returns the status events published, in order (pipeline records are not statuses).
+     */
     public synchronized List<StatusEvent> appendAll(List<OutboxEntry> entries) {
         long now = Nanos.of(clock.instant());
         long id = lastId;
         List<StatusStore.Publication> out = new ArrayList<>(entries.size());
-        for (OutboxEntry entry : entries) {
+        List<StatusEvent> statuses = new ArrayList<>(entries.size());
+        StatusEvent[] bySlot = new StatusEvent[entries.size()];
+        for (int i = 0; i < entries.size(); i++) {
+            OutboxEntry entry = entries.get(i);
             id = Math.max(now, id + 1);
-            // createdAt is the time the status was due, not when the publisher got to it: the
+            // createdAt is the time the entry was due, not when the publisher got to it: the
             // pacing gaps are computed between due times, and the appview orders a workflow's
             // statuses by createdAt, so a publication late by a fraction of a millisecond must
             // not shrink them.
             long createdAt = entry.notBefore() > 0 && entry.notBefore() <= now ? entry.notBefore() : now;
-            StatusEvent e = new StatusEvent(id, Tid.fromEventId(id), entry.workflow(), entry.status(), Nanos.instant(createdAt));
-            out.add(new StatusStore.Publication(entry, e, encodeOrNull(e)));
+            switch (entry) {
+                case OutboxEntry.StatusDue d -> {
+                    StatusEvent e = new StatusEvent(id, Tid.fromEventId(id), d.workflow(), d.status(), Nanos.instant(createdAt));
+                    out.add(new StatusStore.Publication(entry, id, e.rkey(), e.createdAt(), encodeOrNull(e)));
+                    statuses.add(e);
+                    bySlot[i] = e;
+                }
+                case OutboxEntry.PipelineDue d -> out.add(new StatusStore.Publication(entry, id,
+                        d.trigger().pipeline().rkey(), Nanos.instant(createdAt), PipelineFrames.frame(d.trigger(), id)));
+            }
         }
         store.publishAll(out);
         lastId = id;
-        List<StatusEvent> events = new ArrayList<>(out.size());
         synchronized (ring) {
-            for (StatusStore.Publication p : out) {
+            for (int i = 0; i < out.size(); i++) {
                 int slot = (int) (appended % RING);
-                if (appended >= RING) floorId = ring[slot].id();
-                ring[slot] = p.event();
-                frames[slot] = p.frame();
+                if (appended >= RING) floorId = ids[slot];
+                ids[slot] = out.get(i).id();
+                ring[slot] = bySlot[i];
+                frames[slot] = out.get(i).frame();
                 appended++;
-                events.add(p.event());
             }
         }
         for (Runnable r : subscribers) r.run();
-        return events;
+        return statuses;
     }
 
     @Override
@@ -90,7 +107,10 @@ public final class EventLog implements EventFeed {
             if (afterId >= floorId) {
                 long from = firstAfter(afterId);
                 List<StatusEvent> out = new ArrayList<>((int) Math.min(limit, appended - from));
-                for (long i = from; i < appended && out.size() < limit; i++) out.add(ring[(int) (i % RING)]);
+                for (long i = from; i < appended && out.size() < limit; i++) {
+                    StatusEvent e = ring[(int) (i % RING)];
+                    if (e != null) out.add(e);
+                }
                 return out;
             }
         }
@@ -105,7 +125,7 @@ public final class EventLog implements EventFeed {
                 List<EncodedEvent> out = new ArrayList<>((int) Math.min(limit, appended - from));
                 for (long i = from; i < appended && out.size() < limit; i++) {
                     int slot = (int) (i % RING);
-                    out.add(new EncodedEvent(ring[slot].id(), frames[slot]));
+                    out.add(new EncodedEvent(ids[slot], frames[slot]));
                 }
                 return out;
             }
@@ -118,9 +138,15 @@ public final class EventLog implements EventFeed {
             out.add(new EncodedEvent(f.position(), f.frame()));
         }
         if (!legacy) return out;
-        // Rows published before frames were stored (schema 3): encode them from the full events.
+        // Rows published before frames were stored (schema 3, statuses only): encode them from the
+        // full events.
+        java.util.Map<Long, StatusEvent> old = new java.util.HashMap<>();
+        for (StatusEvent e : store.eventsAfter(afterId, out.size())) old.put(e.id(), e);
         List<EncodedEvent> filled = new ArrayList<>(out.size());
-        for (StatusEvent e : store.eventsAfter(afterId, out.size())) filled.add(new EncodedEvent(e.id(), encodeOrNull(e)));
+        for (EncodedEvent e : out) {
+            StatusEvent full = e.frame() == null ? old.get(e.id()) : null;
+            filled.add(full == null ? e : new EncodedEvent(e.id(), encodeOrNull(full)));
+        }
         return filled;
     }
 
@@ -143,7 +169,7 @@ public final class EventLog implements EventFeed {
         long hi = appended;
         while (lo < hi) {
             long mid = (lo + hi) >>> 1;
-            if (ring[(int) (mid % RING)].id() > afterId) hi = mid;
+            if (ids[(int) (mid % RING)] > afterId) hi = mid;
             else lo = mid + 1;
         }
         return lo;

@@ -33,14 +33,23 @@ public sealed interface TriggerKind {
         }
     }
 
-    /** A pull request from {@code sourceBranch} at {@code sourceSha} into {@code targetBranch}. */
-    record PullRequest(String sourceBranch, String targetBranch, String sourceSha, String action)
+    /**
+     * A pull request from {@code sourceBranch} at {@code sourceSha} into {@code targetBranch};
+     * {@code pull} is the pull record's AT-URI when known (empty from legacy knots and automatic
+     * pull-request pipelines, spec tangled-ci 2.4).
+     */
+    record PullRequest(String sourceBranch, String targetBranch, String sourceSha, String action, String pull)
             implements TriggerKind {
         public PullRequest {
             Objects.requireNonNull(sourceBranch, "sourceBranch");
             Objects.requireNonNull(targetBranch, "targetBranch");
             Objects.requireNonNull(sourceSha, "sourceSha");
             action = action == null ? "" : action;
+            pull = pull == null ? "" : pull;
+        }
+
+        public PullRequest(String sourceBranch, String targetBranch, String sourceSha, String action) {
+            this(sourceBranch, targetBranch, sourceSha, action, "");
         }
 
         public String wireName() {
@@ -48,10 +57,20 @@ public sealed interface TriggerKind {
         }
     }
 
-    /** A manual run with its inputs, in the order the record gave them. */
-    record Manual(List<Input> inputs) implements TriggerKind {
+    /**
+     * A manual run with its inputs, in the order the record gave them. {@code sha} and {@code ref}
+     * are empty in legacy knot records; runs weft builds itself ({@code triggerPipeline}) know the
+     * commit and, optionally, the ref.
+     */
+    record Manual(List<Input> inputs, String sha, String ref) implements TriggerKind {
         public Manual {
             inputs = List.copyOf(inputs);
+            sha = sha == null ? "" : sha;
+            ref = ref == null ? "" : ref;
+        }
+
+        public Manual(List<Input> inputs) {
+            this(inputs, "", "");
         }
 
         public String wireName() {

@@ -59,6 +59,14 @@ final class Dispatcher {
 
     private void drive(RunHandle h, boolean resume) {
         try {
+            if (h.workflow().isInvalid()) {
+                fail(h, h.workflow().invalid());
+                return;
+            }
+            if (!resume && h.trigger().untrusted()) {
+                h.systemMessage("untrusted source", "this run's code comes from " + h.trigger().sourceRepo()
+                        + ", not from " + h.trigger().repo().repoDid() + ": it runs without the repository's secrets");
+            }
             // The spec is missing only when the YAML did not parse (or was empty): ask the parser why.
             String yamlError = h.spec().isMissingNode() ? yamlError(h.workflow()) : null;
             if (yamlError != null) {

@@ -263,6 +263,11 @@ final class RunHandle implements Run, StatusReporter {
         return true;
     }
 
+    /** A system step carrying one message, written by the runtime before the provider starts. */
+    void systemMessage(String step, String message) {
+        writer.systemMessage(step, message);
+    }
+
     /** Closes the log at the run's end; a run that failed before any step still shows why, as a system step. */
     private void completeLog(Status end) {
         if (!writer.hasSteps() && end.error().isPresent()) writer.systemMessage("weft", end.error().get());

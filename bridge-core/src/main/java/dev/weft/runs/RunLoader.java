@@ -92,6 +92,8 @@ final class RunLoader {
     }
 
     private RunHandle.Secrets secretsOf(Trigger t) {
+        // Code from another repository (a fork) must not see this repository's secrets.
+        if (t.untrusted()) return RunHandle.Secrets.NONE;
         try {
             Map<String, String> values = secretSource.secretsFor(t.repo().key());
             if (values == null || values.isEmpty()) return RunHandle.Secrets.NONE;

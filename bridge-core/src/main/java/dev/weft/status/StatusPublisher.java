@@ -1,7 +1,6 @@
 package dev.weft.status;
 
 import dev.weft.events.EventLog;
-import dev.weft.model.StatusEvent;
 import dev.weft.store.OutboxEntry;
 import dev.weft.model.Nanos;
 import dev.weft.store.StatusStore;
@@ -70,13 +69,16 @@ public final class StatusPublisher implements AutoCloseable {
                 long now = Nanos.of(clock.instant());
                 List<OutboxEntry> due = store.due(now, BATCH);
                 if (!due.isEmpty()) {
-                    List<StatusEvent> published = events.appendAll(due);
+                    events.appendAll(due);
                     long done = Nanos.of(clock.instant());
-                    for (int i = 0; i < due.size(); i++) {
-                        latency.record(Math.max(0, done - due.get(i).notBefore()), TimeUnit.NANOSECONDS);
-                        StatusEvent e = published.get(i);
-                        log.info("status {} {}{}", e.workflow(), e.status().state().wireName(),
-                                e.status().error().map(m -> " (" + m + ")").orElse(""));
+                    for (OutboxEntry entry : due) {
+                        latency.record(Math.max(0, done - entry.notBefore()), TimeUnit.NANOSECONDS);
+                        switch (entry) {
+                            case OutboxEntry.StatusDue d -> log.info("status {} {}{}", d.workflow(),
+                                    d.status().state().wireName(), d.status().error().map(m -> " (" + m + ")").orElse(""));
+                            case OutboxEntry.PipelineDue d -> log.info("pipeline {} announced ({} workflow(s))",
+                                    d.trigger().pipeline(), d.trigger().workflows().size());
+                        }
                     }
                     continue;
                 }

@@ -25,7 +25,17 @@ public interface RunStore {
      * (knot, rkey) was seen before: this is the exactly-once guard. Of two workflows with one
      * name, the first wins.
      */
-    Optional<List<RunRecord>> insertTrigger(Trigger trigger, long pendingNotBefore);
+    default Optional<List<RunRecord>> insertTrigger(Trigger trigger, long pendingNotBefore) {
+        return insertTrigger(trigger, pendingNotBefore, null);
+    }
+
+    /**
+     * {@link #insertTrigger(Trigger, long)}, also queueing the pipeline's {@code sh.tangled.pipeline}
+     * record ahead of the {@code pending} statuses, and claiming {@code claim} (when not null) in
+     * the same transaction: empty, writing nothing, when the claim was taken before, so one push
+     * seen as a legacy record and as a refUpdate yields one pipeline.
+     */
+    Optional<List<RunRecord>> insertTrigger(Trigger trigger, long pendingNotBefore, String claim);
 
     Optional<Trigger> trigger(PipelineId pipeline);
 

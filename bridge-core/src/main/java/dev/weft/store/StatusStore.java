@@ -8,8 +8,10 @@ import java.util.Optional;
 
 /**
  * The status outbox (decided, not yet due) and the event log behind {@code /events}. Statuses enter
- * the outbox through {@link RunStore#transition}; the one publisher moves them to the log with
- * {@link #publish}, having chosen the id and encoded the frame itself.
+ * the outbox through {@link RunStore#transition}, pipeline records with their trigger
+ * ({@link RunStore#insertTrigger}); the one publisher moves them to the log with
+ * {@link #publishAll}, having chosen the id and encoded the frame itself. {@link #eventsAfter} and
+ * {@link #publishedStatuses} see statuses only; {@link #framesAfter} sees every frame.
  */
 public interface StatusStore {
     /** The outbox entry due first (smallest not-before, then oldest), if any. */
@@ -29,14 +31,17 @@ public interface StatusStore {
      */
     void publishAll(List<Publication> publications);
 
-    /** One status to publish: the outbox entry it comes from, the event, its frame (null when unencodable). */
-    record Publication(OutboxEntry entry, StatusEvent event, byte[] frame) {
+    /**
+     * One entry to publish as event {@code id} with record key {@code rkey} at {@code createdAt},
+     * and its frame (null when unencodable).
+     */
+    record Publication(OutboxEntry entry, long id, String rkey, java.time.Instant createdAt, byte[] frame) {
     }
 
     /** The largest published id, 0 when none. */
     long lastEventId();
 
-    /** Up to {@code limit} events with id greater than {@code afterId}, in id order. */
+    /** Up to {@code limit} status events with id greater than {@code afterId}, in id order. */
     List<StatusEvent> eventsAfter(long afterId, int limit);
 
     /** Like {@link #eventsAfter}, as stored frames: the backfill path reads nothing else. */

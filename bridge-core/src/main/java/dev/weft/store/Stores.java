@@ -16,6 +16,8 @@ public interface Stores extends AutoCloseable {
 
     SecretStore secrets();
 
+    BuildStore builds();
+
     /** A cheap liveness probe for {@code /healthz}: "ok" or the error. */
     String check();
 

@@ -36,6 +36,8 @@ public final class TriggerJson {
         repo.put("did", t.repo().did());
         repo.put("name", t.repo().name());
         repo.put("defaultBranch", t.repo().defaultBranch());
+        if (t.repo().hasRepoDid()) repo.put("repoDid", t.repo().repoDid());
+        if (!t.sourceRepo().isEmpty()) o.put("sourceRepo", t.sourceRepo());
         ObjectNode kind = o.putObject("kind");
         kind.put("type", t.kind().wireName());
         switch (t.kind()) {
@@ -49,8 +51,11 @@ public final class TriggerJson {
                 kind.put("targetBranch", pr.targetBranch());
                 kind.put("sourceSha", pr.sourceSha());
                 kind.put("action", pr.action());
+                if (!pr.pull().isEmpty()) kind.put("pull", pr.pull());
             }
             case TriggerKind.Manual m -> {
+                if (!m.sha().isEmpty()) kind.put("sha", m.sha());
+                if (!m.ref().isEmpty()) kind.put("ref", m.ref());
                 ArrayNode inputs = kind.putArray("inputs");
                 for (TriggerKind.Input in : m.inputs()) {
                     inputs.addObject().put("key", in.key()).put("value", in.value());
@@ -66,7 +71,9 @@ public final class TriggerJson {
             wo.putObject("clone")
                     .put("skip", w.cloneOptions().skip())
                     .put("depth", w.cloneOptions().depth())
-                    .put("submodules", w.cloneOptions().submodules());
+                    .put("submodules", w.cloneOptions().submodules())
+                    .put("tags", w.cloneOptions().tags());
+            if (w.isInvalid()) wo.put("invalid", w.invalid());
         }
         return o.toString();
     }
@@ -76,19 +83,20 @@ public final class TriggerJson {
             JsonNode o = JSON.readTree(text);
             JsonNode r = o.get("repo");
             RepoRef repo = new RepoRef(r.get("knot").asText(), r.get("did").asText(), r.get("name").asText(),
-                    r.path("defaultBranch").asText(""));
+                    r.path("defaultBranch").asText(""), r.path("repoDid").asText(""));
             JsonNode k = o.get("kind");
             TriggerKind kind = switch (k.get("type").asText()) {
                 case "push" -> new TriggerKind.Push(k.get("ref").asText(), k.get("newSha").asText(),
                         k.path("oldSha").asText(""));
                 case "pull_request" -> new TriggerKind.PullRequest(k.get("sourceBranch").asText(),
-                        k.get("targetBranch").asText(), k.get("sourceSha").asText(), k.path("action").asText(""));
+                        k.get("targetBranch").asText(), k.get("sourceSha").asText(), k.path("action").asText(""),
+                        k.path("pull").asText(""));
                 case "manual" -> {
                     List<TriggerKind.Input> inputs = new ArrayList<>();
                     for (JsonNode in : k.path("inputs")) {
                         inputs.add(new TriggerKind.Input(in.get("key").asText(), in.path("value").asText("")));
                     }
-                    yield new TriggerKind.Manual(inputs);
+                    yield new TriggerKind.Manual(inputs, k.path("sha").asText(""), k.path("ref").asText(""));
                 }
                 default -> throw new IllegalArgumentException("unknown trigger kind " + k.get("type"));
             };
@@ -97,11 +105,11 @@ public final class TriggerJson {
                 JsonNode c = w.path("clone");
                 wfs.add(new Workflow(w.get("name").asText(), w.get("engine").asText(),
                         new Workflow.CloneOptions(c.path("skip").asBoolean(false), c.path("depth").asInt(1),
-                                c.path("submodules").asBoolean(false)),
-                        w.path("raw").asText("")));
+                                c.path("submodules").asBoolean(false), c.path("tags").asBoolean(false)),
+                        w.path("raw").asText(""), w.path("invalid").asText("")));
             }
             return new Trigger(new PipelineId(o.get("knot").asText(), o.get("rkey").asText()), repo, kind, wfs,
-                    Instant.parse(o.get("receivedAt").asText()));
+                    Instant.parse(o.get("receivedAt").asText()), o.path("sourceRepo").asText(""));
         } catch (IOException | RuntimeException e) {
             throw new StoreException("stored trigger does not parse: " + e.getMessage(), e);
         }

@@ -75,6 +75,10 @@ public final class GoJson {
     private static final byte[] KEY_STEP_COMMAND = ascii(",\"step_command\":");
 
     private static final byte[] KEY_TYPE = ascii("{\"$type\":");
+    private static final byte[] KEY_FRAME_RKEY = ascii("{\"rkey\":");
+    private static final byte[] KEY_FRAME_NSID = ascii(",\"nsid\":");
+    private static final byte[] KEY_FRAME_EVENT = ascii(",\"event\":");
+    private static final byte[] KEY_FRAME_CREATED = ascii(",\"created\":");
     private static final byte[] KEY_CREATED_AT = ascii(",\"createdAt\":");
     private static final byte[] KEY_ERROR = ascii(",\"error\":");
     private static final byte[] KEY_EXIT_CODE = ascii(",\"exitCode\":");
@@ -276,6 +280,26 @@ public final class GoJson {
 
     static void envelopeHead(WireBuffer out) {
         out.append(KEY_EVENT);
+    }
+
+    /**
+     * The head of the rewritten spindle's event frame, {@code json.Marshal(eventstream.Event)}:
+     * {@code {"rkey":...,"nsid":...,"event":} in struct order (spec tangled-ci 5.3); the event
+     * follows, then {@link #eventTail}.
+     */
+    static void eventHead(WireBuffer out, String rkey, String nsid) {
+        out.append(KEY_FRAME_RKEY);
+        string(out, rkey);
+        out.append(KEY_FRAME_NSID);
+        string(out, nsid);
+        out.append(KEY_FRAME_EVENT);
+    }
+
+    /** {@code ,"created":<unix ns>}} closing {@link #eventHead}'s frame. */
+    static void eventTail(WireBuffer out, long created) {
+        out.append(KEY_FRAME_CREATED);
+        number(out, created);
+        out.put('}');
     }
 
     // ---------------------------------------------------------------- strings

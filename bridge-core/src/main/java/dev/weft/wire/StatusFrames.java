@@ -6,8 +6,10 @@ import dev.weft.model.Status;
 import java.util.Optional;
 
 /**
- * The text frames of {@code /events}: one {@link StatusEvent} as the envelope upstream's spindle
- * sends, {@code {"event":<status record>,"nsid":"sh.tangled.pipeline.status","rkey":"<TID>"}}.
+ * The text frames of {@code /events}: one {@link StatusEvent} as the envelope the rewritten
+ * upstream spindle sends, {@code {"rkey":"<TID>","nsid":"sh.tangled.pipeline.status","event":<status
+ * record>,"created":<event id>}} (spec tangled-ci 5.3). Legacy appviews read the same frame: they
+ * decode it into a map, so the key order and the extra {@code created} do not matter to them.
  *
  * <p>Why these exact choices: the appview parses the frame with Go, so keys, order and escaping
  * follow {@link GoJson}; {@code $type} stays empty because upstream leaves it empty;
@@ -34,9 +36,9 @@ public final class StatusFrames {
         Status s = e.status();
         Optional<String> error = s.error();
         Optional<Long> exitCode = s.exitCode();
-        GoJson.envelopeHead(out);
+        GoJson.eventHead(out, e.rkey(), NSID);
         GoJson.statusRecord(out, "", e.createdAt(), error.orElse(null), exitCode.isPresent(),
                 exitCode.orElse(0L), e.workflow().pipeline().atUri(), s.state().wireName(), e.workflow().name());
-        GoJson.envelopeTail(out, NSID, e.rkey());
+        GoJson.eventTail(out, e.id());
     }
 }

@@ -45,6 +45,30 @@ class TangledVariablesTest {
     }
 
     @Test
+    @DisplayName("a repository known by its DID gets TANGLED_REPO_REPO_DID, a clone URL on it and the kind (spec tangled-ci 2.8)")
+    void repoDid() {
+        Trigger t = new Trigger(new PipelineId("knot.example", "3kx"),
+                new RepoRef("knot.example", "did:plc:owner", "3kabc", "main", "did:plc:repo"),
+                new TriggerKind.Manual(List.of(), "c".repeat(40), "refs/heads/dev"), List.of(), Instant.EPOCH);
+        Map<String, String> v = TangledVariables.of(t, false);
+        assertEquals("manual", v.get("TANGLED_PIPELINE_KIND"));
+        assertEquals("did:plc:repo", v.get("TANGLED_REPO_REPO_DID"));
+        assertEquals("did:plc:owner", v.get("TANGLED_REPO_DID"));
+        assertEquals("3kabc", v.get("TANGLED_REPO_NAME"));
+        assertEquals("https://knot.example/did:plc:repo", v.get("TANGLED_REPO_URL"));
+        assertEquals("c".repeat(40), v.get("TANGLED_SHA"));
+        assertEquals("refs/heads/dev", v.get("TANGLED_REF"));
+        assertEquals("dev", v.get("TANGLED_REF_NAME"));
+        assertEquals("branch", v.get("TANGLED_REF_TYPE"));
+        Map<String, String> pr = TangledVariables.of(trigger(new TriggerKind.PullRequest("feat", "main", "b".repeat(40), "synchronize")), false);
+        assertEquals("pull_request", pr.get("TANGLED_PIPELINE_KIND"));
+        assertEquals("synchronize", pr.get("TANGLED_PR_ACTION"));
+        assertEquals("refs/heads/feat", pr.get("TANGLED_REF"));
+        assertEquals("b".repeat(40), pr.get("TANGLED_SHA"));
+        assertFalse(pr.containsKey("TANGLED_REPO_REPO_DID"));
+    }
+
+    @Test
     @DisplayName("engine names in errors are quoted as Go's %#v does")
     void goQuote() {
         assertEquals("\"nixery\"", GoQuote.quote("nixery"));

@@ -25,6 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -74,10 +75,39 @@ public abstract class StoreContract {
         assertTrue(s.runs().insertTrigger(trigger("3k1", "a.yml", "b.yml"), 7).isEmpty());
         assertEquals(2, s.runs().openRuns().size());
         assertEquals(trigger("3k1", "a.yml", "b.yml"), s.runs().trigger(new PipelineId("knot", "3k1")).orElseThrow());
-        OutboxEntry first = s.statuses().nextDue().orElseThrow();
+        List<OutboxEntry> due = s.statuses().due(7, 10);
+        assertEquals(3, due.size(), "the pipeline record, then one pending per workflow");
+        OutboxEntry.PipelineDue record = assertInstanceOf(OutboxEntry.PipelineDue.class, due.get(0));
+        assertEquals(trigger("3k1", "a.yml", "b.yml"), record.trigger());
+        assertEquals(7, record.notBefore());
+        OutboxEntry.StatusDue first = assertInstanceOf(OutboxEntry.StatusDue.class, due.get(1));
         assertEquals(new Status.Pending(), first.status());
         assertEquals(7, first.notBefore());
         assertEquals(new WorkflowId("knot", "3k1", "a.yml"), first.workflow());
+    }
+
+    @Test
+    @DisplayName("a claim is taken once: a second pipeline of the same push is refused, by trigger or by request")
+    void claims() {
+        assertTrue(s.runs().insertTrigger(trigger("3k1", "a.yml"), 0, "push:did:plc:r:refs/heads/main:" + "a".repeat(40)).isPresent());
+        assertTrue(s.runs().insertTrigger(trigger("3k2", "a.yml"), 0, "push:did:plc:r:refs/heads/main:" + "a".repeat(40)).isEmpty());
+        assertTrue(s.runs().trigger(new PipelineId("knot", "3k2")).isEmpty(), "the refused trigger left nothing");
+        assertTrue(s.builds().insertRequest("push:did:plc:r:refs/heads/main:" + "a".repeat(40), new PipelineId("knot", "3k3"),
+                "did:plc:r", "{}", Instant.EPOCH).isEmpty());
+        BuildRecord b = s.builds().insertRequest("push:did:plc:r:refs/heads/main:" + "b".repeat(40),
+                new PipelineId("knot", "3k4"), "did:plc:r", "{\"x\":1}", Instant.ofEpochSecond(5)).orElseThrow();
+        assertTrue(s.runs().insertTrigger(trigger("3k5", "a.yml"), 0, "push:did:plc:r:refs/heads/main:" + "b".repeat(40)).isEmpty(),
+                "a legacy record of a push already requested is refused");
+        assertEquals(List.of(b), s.builds().waitingRequests());
+        s.builds().attemptFailed(b.id(), "knot unreachable", Instant.ofEpochSecond(6));
+        BuildRecord retried = s.builds().request(new PipelineId("knot", "3k4")).orElseThrow();
+        assertEquals(1, retried.attempts());
+        assertEquals("knot unreachable", retried.error());
+        restart();
+        assertEquals(1, s.builds().waitingRequests().size(), "a waiting request survives a restart");
+        s.builds().finishRequest(b.id(), BuildRecord.State.BUILT, null, Instant.ofEpochSecond(7));
+        assertTrue(s.builds().waitingRequests().isEmpty());
+        assertEquals(BuildRecord.State.BUILT, s.builds().recentRequests("did:plc:r", 5).get(0).state());
     }
 
     @Test
@@ -113,7 +143,7 @@ public abstract class StoreContract {
         assertEquals("boom", after.error());
         assertEquals(3L, after.exitCode());
         assertEquals(60, after.updatedAt());
-        OutboxEntry due = s.statuses().nextDue().orElseThrow();
+        OutboxEntry.StatusDue due = (OutboxEntry.StatusDue) s.statuses().nextDue().orElseThrow();
         assertEquals(new Status.Failed("boom", 3), due.status(), "due first: not-before 50 < 100");
         assertEquals(100, s.statuses().lastScheduled(r.id()));
         assertThrows(StoreException.class, () -> s.runs().transition(99_999, new Status.Running(), 0, 0));
@@ -130,23 +160,28 @@ public abstract class StoreContract {
         List<StatusEvent> published = new ArrayList<>();
         while (s.statuses().nextDue().isPresent()) {
             OutboxEntry o = s.statuses().nextDue().get();
-            StatusEvent e = new StatusEvent(++id, "3kkey" + id, o.workflow(), o.status(), Instant.ofEpochSecond(id));
-            s.statuses().publishAll(List.of(new StatusStore.Publication(o, e, ("frame" + id).getBytes())));
-            published.add(e);
+            ++id;
+            if (o instanceof OutboxEntry.StatusDue d) {
+                StatusEvent e = new StatusEvent(id, "3kkey" + id, d.workflow(), d.status(), Instant.ofEpochSecond(id));
+                published.add(e);
+            }
+            s.statuses().publishAll(List.of(new StatusStore.Publication(o, id, "3kkey" + id, Instant.ofEpochSecond(id),
+                    ("frame" + id).getBytes())));
         }
-        assertEquals(2, published.size());
+        assertEquals(2, published.size(), "the pipeline record is published, but it is not a status");
         assertEquals(published, s.statuses().eventsAfter(0, 10));
-        assertEquals(published.subList(1, 2), s.statuses().eventsAfter(1001, 10));
+        assertEquals(published.subList(1, 2), s.statuses().eventsAfter(1002, 10));
         List<StoredFrame> frames = s.statuses().framesAfter(0, 10);
+        assertEquals(3, frames.size());
         assertEquals(1001, frames.get(0).position());
-        assertArrayEquals("frame1002".getBytes(), frames.get(1).frame());
-        assertEquals(1002, s.statuses().lastEventId());
+        assertArrayEquals("frame1001".getBytes(), frames.get(0).frame(), "the pipeline record's frame comes first");
+        assertArrayEquals("frame1003".getBytes(), frames.get(2).frame());
+        assertEquals(1003, s.statuses().lastEventId());
         assertEquals(List.of(new Status.Pending(), new Status.Running()), s.statuses().publishedStatuses(r.id()));
-        assertEquals(1_002_000_000_000L, s.statuses().lastScheduled(r.id()), "published createdAt counts for pacing");
-        StatusEvent again = new StatusEvent(2000, "3kother", published.get(0).workflow(), new Status.Running(), Instant.EPOCH);
-        OutboxEntry gone = new OutboxEntry(424242, r.id(), again.workflow(), again.status(), 0);
-        assertThrows(StoreException.class, () -> s.statuses().publishAll(List.of(new StatusStore.Publication(gone, again, null))),
-                "no such outbox entry");
+        assertEquals(1_003_000_000_000L, s.statuses().lastScheduled(r.id()), "published createdAt counts for pacing");
+        OutboxEntry gone = new OutboxEntry.StatusDue(424242, r.id(), published.get(0).workflow(), new Status.Running(), 0);
+        assertThrows(StoreException.class, () -> s.statuses().publishAll(List.of(
+                        new StatusStore.Publication(gone, 2000, "3kother", Instant.EPOCH, null))), "no such outbox entry");
     }
 
     @Test
@@ -156,19 +191,19 @@ public abstract class StoreContract {
         s.runs().transition(r.id(), new Status.Running(), 30, 1);
         assertTrue(s.statuses().due(9, 10).isEmpty());
         List<OutboxEntry> due = s.statuses().due(10, 10);
-        assertEquals(2, due.size(), "the two pending statuses, not the running one due at 30");
-        assertTrue(due.get(0).seq() < due.get(1).seq());
+        assertEquals(3, due.size(), "the pipeline record and the two pending statuses, not the running one due at 30");
+        assertTrue(due.get(0).seq() < due.get(1).seq() && due.get(1).seq() < due.get(2).seq());
         assertEquals(1, s.statuses().due(30, 1).size(), "limit holds");
         List<StatusStore.Publication> batch = new ArrayList<>();
         long id = 100;
         for (OutboxEntry o : s.statuses().due(30, 10)) {
             id++;
-            batch.add(new StatusStore.Publication(o, new StatusEvent(id, "3k" + id, o.workflow(), o.status(), Instant.EPOCH), null));
+            batch.add(new StatusStore.Publication(o, id, "3k" + id, Instant.EPOCH, null));
         }
         List<StatusStore.Publication> broken = new ArrayList<>(batch);
-        OutboxEntry missing = new OutboxEntry(424242, r.id(), batch.get(0).event().workflow(), new Status.Running(), 0);
-        broken.add(new StatusStore.Publication(missing, new StatusEvent(999, "3kzz", missing.workflow(),
-                missing.status(), Instant.EPOCH), null));
+        OutboxEntry missing = new OutboxEntry.StatusDue(424242, r.id(), new WorkflowId("knot", "3k1", "a.yml"),
+                new Status.Running(), 0);
+        broken.add(new StatusStore.Publication(missing, 999, "3kzz", Instant.EPOCH, null));
         assertThrows(StoreException.class, () -> s.statuses().publishAll(broken));
         assertTrue(s.statuses().eventsAfter(0, 10).isEmpty(), "nothing of a failed batch is published");
         s.statuses().publishAll(batch);
@@ -180,8 +215,10 @@ public abstract class StoreContract {
     @DisplayName("runs, attributes and the event log survive a restart")
     void reopenKeepsData() {
         RunRecord r = s.runs().insertTrigger(trigger("3k1", "a.yml"), 0).orElseThrow().get(0);
-        OutboxEntry o = s.statuses().nextDue().orElseThrow();
-        s.statuses().publishAll(List.of(new StatusStore.Publication(o, new StatusEvent(42, "3kaaa", o.workflow(), o.status(), Instant.EPOCH), null)));
+        List<OutboxEntry> due = s.statuses().due(Long.MAX_VALUE, 10);
+        assertEquals(2, due.size(), "the pipeline record and the pending status");
+        s.statuses().publishAll(List.of(new StatusStore.Publication(due.get(0), 41, "3kaa0", Instant.EPOCH, new byte[]{'p'}),
+                new StatusStore.Publication(due.get(1), 42, "3kaaa", Instant.EPOCH, null)));
         s.runs().attach(r.id(), "build-7", "https://ci/7");
         s.runs().attribute(r.id(), "uuid", "u-1");
         s.runs().setCancelReason(r.id(), "TIMEOUT");
@@ -194,7 +231,7 @@ public abstract class StoreContract {
         assertEquals("https://ci/7", back.webUrl());
         assertEquals(RunState.PENDING, back.state());
         assertEquals(List.of(new Status.Pending()), s.statuses().publishedStatuses(back.id()));
-        assertNull(s.statuses().framesAfter(0, 1).get(0).frame(), "an unencodable status keeps no frame");
+        assertNull(s.statuses().framesAfter(41, 1).get(0).frame(), "an unencodable status keeps no frame");
         assertFalse(s.schemaVersion().isEmpty());
         assertEquals("ok", s.check());
     }

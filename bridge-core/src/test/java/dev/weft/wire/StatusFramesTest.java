@@ -26,11 +26,11 @@ class StatusFramesTest {
         String rkey = Tid.fromEventId(1_779_444_000_000_000_123L);
         String got = frame(new Status.Failed("exit status 1: <nil> & \"x\"", -1),
                 Instant.parse("2026-11-22T10:00:00.750Z"));
-        assertEquals("{\"event\":{\"$type\":\"\",\"createdAt\":\"2026-11-22T10:00:00Z\","
+        assertEquals("{\"rkey\":\"" + rkey + "\",\"nsid\":\"sh.tangled.pipeline.status\","
+                + "\"event\":{\"$type\":\"\",\"createdAt\":\"2026-11-22T10:00:00Z\","
                 + "\"error\":\"exit status 1: \\u003cnil\\u003e \\u0026 \\\"x\\\"\",\"exitCode\":-1,"
                 + "\"pipeline\":\"at://did:web:localhost:5555/sh.tangled.pipeline/3lzabcxyz2k2a\","
-                + "\"status\":\"failed\",\"workflow\":\"ci.yml\"},"
-                + "\"nsid\":\"sh.tangled.pipeline.status\",\"rkey\":\"" + rkey + "\"}", got);
+                + "\"status\":\"failed\",\"workflow\":\"ci.yml\"},\"created\":1}", got);
     }
 
     @Test
@@ -43,8 +43,8 @@ class StatusFramesTest {
             String expectedEvent = "{\"$type\":\"\",\"createdAt\":\"2026-11-22T10:00:01Z\","
                     + "\"pipeline\":\"at://did:web:localhost:5555/sh.tangled.pipeline/3lzabcxyz2k2a\","
                     + "\"status\":\"" + s.state().wireName() + "\",\"workflow\":\"ci.yml\"}";
-            assertEquals("{\"event\":" + expectedEvent + ",\"nsid\":\"sh.tangled.pipeline.status\",\"rkey\":\""
-                    + Tid.fromEventId(1_779_444_000_000_000_123L) + "\"}", got);
+            assertEquals("{\"rkey\":\"" + Tid.fromEventId(1_779_444_000_000_000_123L)
+                    + "\",\"nsid\":\"sh.tangled.pipeline.status\",\"event\":" + expectedEvent + ",\"created\":1}", got);
         }
     }
 
@@ -56,13 +56,14 @@ class StatusFramesTest {
     }
 
     @Test
-    @DisplayName("The frame equals the envelope of the separately encoded record")
+    @DisplayName("The frame is spec 5.3's envelope around the separately encoded record")
     void frameMatchesComposition() {
         Instant at = Instant.parse("2026-11-22T10:00:03Z");
         String rkey = Tid.fromEventId(1_779_444_000_000_000_123L);
         byte[] record = GoJson.statusRecord(new StatusRecord("", "2026-11-22T10:00:03Z", "boom", 137L,
                 WF.pipeline().atUri(), "failed", "ci.yml"));
-        byte[] expected = GoJson.envelope(record, StatusFrames.NSID, rkey);
-        assertEquals(new String(expected, StandardCharsets.UTF_8), frame(new Status.Failed("boom", 137), at));
+        String expected = "{\"rkey\":\"" + rkey + "\",\"nsid\":\"" + StatusFrames.NSID + "\",\"event\":"
+                + new String(record, StandardCharsets.UTF_8) + ",\"created\":1}";
+        assertEquals(expected, frame(new Status.Failed("boom", 137), at));
     }
 }

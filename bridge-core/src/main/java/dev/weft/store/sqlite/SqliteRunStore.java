@@ -28,6 +28,9 @@ final class SqliteRunStore implements RunStore {
 
     private final SqliteDatabase db;
 
+    /** The nsid column of an outbox or event row holding a pipeline record (statuses use the column's default). */
+    static final String PIPELINE_NSID = "sh.tangled.pipeline";
+
     SqliteRunStore(SqliteDatabase db) {
         this.db = db;
     }
@@ -40,11 +43,17 @@ final class SqliteRunStore implements RunStore {
     }
 
     @Override
-    public Optional<List<RunRecord>> insertTrigger(Trigger t, long pendingNotBefore) {
+    public Optional<List<RunRecord>> insertTrigger(Trigger t, long pendingNotBefore, String claim) {
         return db.write(Lane.URGENT, s -> {
             long received = Nanos.of(t.receivedAt());
             if (s.update("INSERT OR IGNORE INTO triggers (knot, rkey, received_at, trigger) VALUES (?,?,?,?)",
                     t.pipeline().knot(), t.pipeline().rkey(), received, TriggerJson.write(t)) == 0) {
+                return Optional.empty();
+            }
+            if (claim != null && s.update("INSERT OR IGNORE INTO claimed_keys (claim, knot, rkey) VALUES (?,?,?)",
+                    claim, t.pipeline().knot(), t.pipeline().rkey()) == 0) {
+                // Claimed by another pipeline of the same push: undo the trigger row of this savepoint.
+                s.update("DELETE FROM triggers WHERE knot=? AND rkey=?", t.pipeline().knot(), t.pipeline().rkey());
                 return Optional.empty();
             }
             List<RunRecord> runs = new ArrayList<>();
@@ -55,6 +64,12 @@ final class SqliteRunStore implements RunStore {
                 long id = s.insertReturningKey("INSERT INTO runs (knot, rkey, workflow, engine, state, created_at, updated_at) "
                                 + "VALUES (?,?,?,?,?,?,?)", t.pipeline().knot(), t.pipeline().rkey(), w.name(), w.engine(),
                         RunState.PENDING.wireName(), received, received);
+                if (runs.isEmpty()) {
+                    // The pipeline record goes first (lower seq, same not-before): the appview
+                    // drops statuses of pipelines it has not stored.
+                    s.update("INSERT INTO status_outbox (run_id, state, not_before, nsid) VALUES (?,?,?,?)",
+                            id, RunState.PENDING.wireName(), pendingNotBefore, PIPELINE_NSID);
+                }
                 s.update("INSERT INTO status_outbox (run_id, state, not_before) VALUES (?,?,?)",
                         id, RunState.PENDING.wireName(), pendingNotBefore);
                 runs.add(new RunRecord(id, new WorkflowId(t.pipeline(), w.name()), w.engine(), RunState.PENDING,

@@ -8,6 +8,7 @@ import dev.weft.model.WorkflowId;
 import dev.weft.store.OutboxEntry;
 import dev.weft.store.StatusStore;
 import dev.weft.store.StoredFrame;
+import dev.weft.store.TriggerJson;
 import dev.weft.store.sqlite.SqliteWriter.Lane;
 
 import java.util.List;
@@ -21,10 +22,17 @@ final class SqliteStatusStore implements StatusStore {
     }
 
     private static final String OUTBOX = "SELECT o.seq, o.run_id, r.knot, r.rkey, r.workflow, o.state, o.error, o.exit_code, "
-            + "o.not_before FROM status_outbox o JOIN runs r ON r.id = o.run_id ";
+            + "o.not_before, o.nsid, CASE WHEN o.nsid = '" + SqliteRunStore.PIPELINE_NSID + "' THEN "
+            + "(SELECT t.trigger FROM triggers t WHERE t.knot = r.knot AND t.rkey = r.rkey) END "
+            + "FROM status_outbox o JOIN runs r ON r.id = o.run_id ";
+    /** Only status rows: pipeline records are frames, not statuses, to every reader but /events. */
+    private static final String STATUS_ROWS = "e.nsid = 'sh.tangled.pipeline.status'";
 
     private static OutboxEntry outboxEntry(java.sql.ResultSet rs) throws java.sql.SQLException {
-        return new OutboxEntry(rs.getLong(1), rs.getLong(2), new WorkflowId(rs.getString(3), rs.getString(4), rs.getString(5)),
+        if (SqliteRunStore.PIPELINE_NSID.equals(rs.getString(10))) {
+            return new OutboxEntry.PipelineDue(rs.getLong(1), rs.getLong(2), TriggerJson.read(rs.getString(11)), rs.getLong(9));
+        }
+        return new OutboxEntry.StatusDue(rs.getLong(1), rs.getLong(2), new WorkflowId(rs.getString(3), rs.getString(4), rs.getString(5)),
                 Status.of(RunState.fromWire(rs.getString(6)).orElseThrow(), rs.getString(7), Session.nullableLong(rs, 8)),
                 rs.getLong(9));
     }
@@ -44,20 +52,29 @@ final class SqliteStatusStore implements StatusStore {
     public long lastScheduled(long runId) {
         return db.read(s -> s.queryLong(
                 "SELECT MAX(COALESCE((SELECT MAX(not_before) FROM status_outbox WHERE run_id=?1), 0), "
-                        + "COALESCE((SELECT MAX(created_at) FROM status_events WHERE run_id=?1), 0))", runId));
+                        + "COALESCE((SELECT MAX(created_at) FROM status_events e WHERE run_id=?1 AND " + STATUS_ROWS + "), 0))", runId));
     }
 
     @Override
     public void publishAll(List<Publication> publications) {
         db.write(Lane.URGENT, s -> {
             for (Publication p : publications) {
-                StatusEvent e = p.event();
                 if (s.update("DELETE FROM status_outbox WHERE seq=?", p.entry().seq()) != 1) {
                     throw new java.sql.SQLException("no outbox entry " + p.entry().seq());
                 }
-                s.update("INSERT INTO status_events (id, rkey, run_id, state, error, exit_code, created_at, frame) "
-                                + "VALUES (?,?,?,?,?,?,?,?)", e.id(), e.rkey(), p.entry().runId(), e.status().state().wireName(),
-                        e.status().error().orElse(null), e.status().exitCode().orElse(null), Nanos.of(e.createdAt()), p.frame());
+                switch (p.entry()) {
+                    case OutboxEntry.StatusDue d -> s.update(
+                            "INSERT INTO status_events (id, rkey, run_id, state, error, exit_code, created_at, frame) "
+                                    + "VALUES (?,?,?,?,?,?,?,?)", p.id(), p.rkey(), d.runId(), d.status().state().wireName(),
+                            d.status().error().orElse(null), d.status().exitCode().orElse(null), Nanos.of(p.createdAt()),
+                            p.frame());
+                    // The rkey column is unique across the log, and a pipeline's TID is minted by
+                    // knots too: the row is keyed apart, the frame holds the wire rkey.
+                    case OutboxEntry.PipelineDue d -> s.update(
+                            "INSERT INTO status_events (id, rkey, run_id, state, created_at, frame, nsid) VALUES (?,?,?,?,?,?,?)",
+                            p.id(), "pipeline " + d.trigger().pipeline().knot() + " " + p.rkey(), d.runId(),
+                            RunState.PENDING.wireName(), Nanos.of(p.createdAt()), p.frame(), SqliteRunStore.PIPELINE_NSID);
+                }
             }
             return null;
         });
@@ -72,7 +89,7 @@ final class SqliteStatusStore implements StatusStore {
     public List<StatusEvent> eventsAfter(long afterId, int limit) {
         return db.read(s -> s.query(
                 "SELECT e.id, e.rkey, r.knot, r.rkey, r.workflow, e.state, e.error, e.exit_code, e.created_at "
-                        + "FROM status_events e JOIN runs r ON r.id = e.run_id WHERE e.id > ? ORDER BY e.id LIMIT ?",
+                        + "FROM status_events e JOIN runs r ON r.id = e.run_id WHERE e.id > ? AND " + STATUS_ROWS + " ORDER BY e.id LIMIT ?",
                 rs -> new StatusEvent(rs.getLong(1), rs.getString(2),
                         new WorkflowId(rs.getString(3), rs.getString(4), rs.getString(5)),
                         Status.of(RunState.fromWire(rs.getString(6)).orElseThrow(), rs.getString(7), Session.nullableLong(rs, 8)),
@@ -87,7 +104,7 @@ final class SqliteStatusStore implements StatusStore {
 
     @Override
     public List<Status> publishedStatuses(long runId) {
-        return db.read(s -> s.query("SELECT state, error, exit_code FROM status_events WHERE run_id=? ORDER BY id",
+        return db.read(s -> s.query("SELECT state, error, exit_code FROM status_events e WHERE run_id=? AND " + STATUS_ROWS + " ORDER BY id",
                 rs -> Status.of(RunState.fromWire(rs.getString(1)).orElseThrow(), rs.getString(2), Session.nullableLong(rs, 3)),
                 runId));
     }

@@ -4,6 +4,7 @@ import dev.weft.store.LogStore;
 import dev.weft.store.RegistryStore;
 import dev.weft.store.RunStore;
 import dev.weft.store.SecretStore;
+import dev.weft.store.BuildStore;
 import dev.weft.store.StatusStore;
 import dev.weft.store.Stores;
 
@@ -17,6 +18,7 @@ public final class SqliteStores implements Stores {
     private final LogStore logs;
     private final RegistryStore registry;
     private final SecretStore secrets;
+    private final BuildStore builds;
 
     private SqliteStores(SqliteDatabase db) {
         this.db = db;
@@ -25,6 +27,7 @@ public final class SqliteStores implements Stores {
         this.logs = new SqliteLogStore(db);
         this.registry = new SqliteRegistryStore(db);
         this.secrets = new SqliteSecretStore(db);
+        this.builds = new SqliteBuildStore(db);
     }
 
     /** Opens (creating when absent) the database file and brings its schema up to date. */
@@ -54,6 +57,11 @@ public final class SqliteStores implements Stores {
     @Override
     public RegistryStore registry() {
         return registry;
+    }
+
+    @Override
+    public BuildStore builds() {
+        return builds;
     }
 
     @Override

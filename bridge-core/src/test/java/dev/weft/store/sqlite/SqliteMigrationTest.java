@@ -1,5 +1,7 @@
 package dev.weft.store.sqlite;
 
+import dev.weft.store.OutboxEntry;
+
 import dev.weft.model.PipelineId;
 import dev.weft.model.RunState;
 import dev.weft.model.Status;
@@ -44,15 +46,16 @@ class SqliteMigrationTest {
     void releaseDatabaseMigratesInPlace() throws Exception {
         Path db = releaseDatabase();
         try (SqliteStores s = SqliteStores.open(db)) {
-            assertEquals("3", s.schemaVersion());
+            assertEquals("5", s.schemaVersion());
             PipelineId p = new PipelineId("knot.example", "3lzyrkey0001");
             List<RunRecord> runs = s.runs().runs(p);
             assertEquals(List.of(RunState.SUCCESS, RunState.RUNNING), runs.stream().map(RunRecord::state).toList());
             assertEquals("org/pipe/1", runs.get(0).externalId());
             assertTrue(runs.get(0).logComplete());
             assertEquals(4, s.statuses().eventsAfter(0, 100).size());
-            assertEquals(new Status.Running(), s.statuses().nextDue().orElseThrow().status(), "the queued status survives");
-            assertEquals(new WorkflowId(p, "test.yml"), s.statuses().nextDue().orElseThrow().workflow());
+            OutboxEntry.StatusDue queued = (OutboxEntry.StatusDue) s.statuses().nextDue().orElseThrow();
+            assertEquals(new Status.Running(), queued.status(), "the queued status survives");
+            assertEquals(new WorkflowId(p, "test.yml"), queued.workflow());
             assertEquals(2, s.logs().lastSeq(runs.get(0).id()));
             assertEquals(1, s.logs().steps(runs.get(0).id()).size());
             assertEquals("true", s.runs().attribute(runs.get(1).id(), "weft.spawned").orElseThrow());
@@ -67,7 +70,7 @@ class SqliteMigrationTest {
             assertTrue(s.runs().insertTrigger(StoreContract.trigger("3lzynew", "a.yml"), 0).isPresent());
         }
         try (SqliteStores s = SqliteStores.open(db)) {
-            assertEquals("3", s.schemaVersion(), "baselined once, not again");
+            assertEquals("5", s.schemaVersion(), "baselined once, not again");
             assertEquals(2, s.runs().openRuns().size(), "the running one and the new one");
         }
     }

@@ -1,0 +1,76 @@
+package dev.weft.store.sqlite;
+
+import dev.weft.model.Nanos;
+import dev.weft.model.PipelineId;
+import dev.weft.store.BuildRecord;
+import dev.weft.store.BuildStore;
+import dev.weft.store.sqlite.SqliteWriter.Lane;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+final class SqliteBuildStore implements BuildStore {
+    private static final String COLUMNS = "id, knot, rkey, repo, request, state, attempts, error, received_at, updated_at";
+    private final SqliteDatabase db;
+
+    SqliteBuildStore(SqliteDatabase db) {
+        this.db = db;
+    }
+
+    private static BuildRecord record(ResultSet rs) throws SQLException {
+        return new BuildRecord(rs.getLong(1), new PipelineId(rs.getString(2), rs.getString(3)), rs.getString(4),
+                rs.getString(5), BuildRecord.State.fromWire(rs.getString(6)), rs.getInt(7), rs.getString(8),
+                Nanos.instant(rs.getLong(9)), Nanos.instant(rs.getLong(10)));
+    }
+
+    @Override
+    public Optional<BuildRecord> insertRequest(String claim, PipelineId pipeline, String repo, String request,
+                                               Instant receivedAt) {
+        return db.write(Lane.URGENT, s -> {
+            if (s.update("INSERT OR IGNORE INTO claimed_keys (claim, knot, rkey) VALUES (?,?,?)",
+                    claim, pipeline.knot(), pipeline.rkey()) == 0) {
+                return Optional.empty();
+            }
+            long at = Nanos.of(receivedAt);
+            long id = s.insertReturningKey("INSERT INTO build_requests (knot, rkey, repo, request, state, received_at, "
+                            + "updated_at) VALUES (?,?,?,?,?,?,?)", pipeline.knot(), pipeline.rkey(), repo, request,
+                    BuildRecord.State.WAITING.wireName(), at, at);
+            return Optional.of(new BuildRecord(id, pipeline, repo, request, BuildRecord.State.WAITING, 0, null,
+                    receivedAt, receivedAt));
+        });
+    }
+
+    @Override
+    public List<BuildRecord> waitingRequests() {
+        return db.read(s -> s.query("SELECT " + COLUMNS + " FROM build_requests WHERE state=? ORDER BY id",
+                SqliteBuildStore::record, BuildRecord.State.WAITING.wireName()));
+    }
+
+    @Override
+    public void attemptFailed(long id, String error, Instant at) {
+        db.write(Lane.URGENT, s -> s.update("UPDATE build_requests SET attempts=attempts+1, error=?, updated_at=? "
+                + "WHERE id=? AND state=?", error, Nanos.of(at), id, BuildRecord.State.WAITING.wireName()));
+    }
+
+    @Override
+    public void finishRequest(long id, BuildRecord.State state, String error, Instant at) {
+        if (state == BuildRecord.State.WAITING) throw new IllegalArgumentException("finishing a request as waiting");
+        db.write(Lane.URGENT, s -> s.update("UPDATE build_requests SET state=?, error=?, updated_at=? WHERE id=? AND state=?",
+                state.wireName(), error, Nanos.of(at), id, BuildRecord.State.WAITING.wireName()));
+    }
+
+    @Override
+    public List<BuildRecord> recentRequests(String repo, int limit) {
+        return db.read(s -> s.query("SELECT " + COLUMNS + " FROM build_requests WHERE repo=? ORDER BY id DESC LIMIT ?",
+                SqliteBuildStore::record, repo, limit));
+    }
+
+    @Override
+    public Optional<BuildRecord> request(PipelineId pipeline) {
+        return db.read(s -> s.queryOne("SELECT " + COLUMNS + " FROM build_requests WHERE knot=? AND rkey=?",
+                SqliteBuildStore::record, pipeline.knot(), pipeline.rkey()));
+    }
+}
