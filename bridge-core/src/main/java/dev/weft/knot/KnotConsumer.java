@@ -323,8 +323,10 @@ public final class KnotConsumer implements AutoCloseable {
                 checkpoint(mark);
                 return null;
             }
-            if (!PipelineRecords.NSID.equals(nsid.textValue())) {
-                log.debug("ignoring {} event from knot {}", AtSyntax.quote(nsid.textValue()), knot);
+            String collection = nsid.textValue();
+            if (!PipelineRecords.NSID.equals(collection) && !RefUpdates.NSID.equals(collection)
+                    && !RefUpdates.COLLABORATOR_NSID.equals(collection)) {
+                log.debug("ignoring {} event from knot {}", AtSyntax.quote(collection), knot);
                 checkpoint(mark);
                 return null;
             }
@@ -334,7 +336,7 @@ public final class KnotConsumer implements AutoCloseable {
                 checkpoint(mark);
                 return null;
             }
-            // Its syntax (record key, TID) is PipelineRecords' to judge, so every intake path
+            // Its syntax (record key, TID) is the parser's to judge, so every intake path
             // refuses the same rkeys; until then it is shown escaped.
             String rkey = rkeyNode.textValue();
             JsonNode event = frame.get("event");
@@ -343,32 +345,70 @@ public final class KnotConsumer implements AutoCloseable {
                 checkpoint(mark);
                 return null;
             }
-            switch (PipelineRecords.parse(knot, rkey, event, receivedAt)) {
+            if (RefUpdates.COLLABORATOR_NSID.equals(collection)) {
+                switch (RefUpdates.collaborator(knot, event)) {
+                    case RefUpdates.Parsed.Rejected<CollaboratorUpdate> r -> {
+                        rejectedInvalid.increment();
+                        log.warn("collaboratorUpdate rejected from {} rkey {}: {}", knot, shown(rkey), r.reason());
+                    }
+                    case RefUpdates.Parsed.Ok<CollaboratorUpdate> ok -> {
+                        if (!beginUninterruptible()) return "consumer closed";
+                        try {
+                            sink.collaborator(ok.value());
+                        } catch (RuntimeException e) {
+                            log.error("collaboratorUpdate from {} rkey {} failed; reconnecting to have it re-delivered",
+                                    knot, rkey, e);
+                            return "collaborator sink failed on rkey " + rkey + ": " + e;
+                        } finally {
+                            endUninterruptible();
+                        }
+                    }
+                }
+                checkpoint(mark);
+                return null;
+            }
+            if (RefUpdates.NSID.equals(collection)) {
+                return switch (RefUpdates.refUpdate(knot, rkey, event, receivedAt)) {
+                    case RefUpdates.Parsed.Rejected<RefUpdate> r -> {
+                        rejectedInvalid.increment();
+                        log.warn("refUpdate rejected from {} rkey {}: {}", knot, shown(rkey), r.reason());
+                        checkpoint(mark);
+                        yield null;
+                    }
+                    case RefUpdates.Parsed.Ok<RefUpdate> ok -> hand(mark, rkey, () -> sink.push(ok.value()));
+                };
+            }
+            return switch (PipelineRecords.parse(knot, rkey, event, receivedAt)) {
                 case PipelineRecords.Parsed.Rejected r -> {
                     rejectedInvalid.increment();
                     log.warn("trigger rejected from {} rkey {}: {}", knot, shown(rkey), r.reason());
                     checkpoint(mark);
-                    return null;
+                    yield null;
                 }
-                case PipelineRecords.Parsed.Ok ok -> {
-                    received.increment();
-                    if (!beginUninterruptible()) return "consumer closed";
-                    TriggerSink.Outcome outcome;
-                    try {
-                        outcome = sink.accept(ok.trigger());
-                    } catch (Exception e) {
-                        // Not durable, so not checkpointed: drop the connection and let the rewind
-                        // of the reconnect deliver it again.
-                        log.error("trigger sink failed on {} rkey {}; reconnecting to have it re-delivered", knot, rkey, e);
-                        return "trigger sink failed on rkey " + rkey + ": " + e;
-                    } finally {
-                        endUninterruptible();
-                    }
-                    log.debug("trigger {} rkey {}: {}", knot, rkey, outcome);
-                    checkpoint(mark);
-                    return null;
-                }
+                case PipelineRecords.Parsed.Ok ok -> hand(mark, rkey, () -> sink.accept(ok.trigger()));
+            };
+        }
+
+        /**
+         * Hands a well-formed trigger or push to the sink and checkpoints once it is durable; if
+         * the sink throws, nothing is checkpointed and the connection is dropped so that the
+         * reconnect's rewind delivers it again.
+         */
+        private String hand(Mark mark, String rkey, java.util.function.Supplier<TriggerSink.Outcome> call) {
+            received.increment();
+            if (!beginUninterruptible()) return "consumer closed";
+            TriggerSink.Outcome outcome;
+            try {
+                outcome = call.get();
+            } catch (Exception e) {
+                log.error("trigger sink failed on {} rkey {}; reconnecting to have it re-delivered", knot, rkey, e);
+                return "trigger sink failed on rkey " + rkey + ": " + e;
+            } finally {
+                endUninterruptible();
             }
+            log.debug("trigger {} rkey {}: {}", knot, rkey, outcome);
+            checkpoint(mark);
+            return null;
         }
 
         private void malformed(String reason) {

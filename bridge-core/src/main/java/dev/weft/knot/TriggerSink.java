@@ -20,7 +20,21 @@ import dev.weft.model.Trigger;
 @FunctionalInterface
 public interface TriggerSink {
 
+    /** A legacy knot's {@code sh.tangled.pipeline} record. */
     Outcome accept(Trigger trigger);
+
+    /**
+     * An upgraded knot's push. Returns once the push is durable as a request to build its
+     * pipeline (the workflow files are read afterwards), or once it is known to be a duplicate,
+     * skipped or not ours. The default refuses every push, for sinks that only take pipelines.
+     */
+    default Outcome push(RefUpdate update) {
+        return Outcome.UNREGISTERED;
+    }
+
+    /** A collaborator added to or removed from a repository by its knot. The default ignores it. */
+    default void collaborator(CollaboratorUpdate update) {
+    }
 
     /** What became of a trigger. */
     enum Outcome {
@@ -29,6 +43,10 @@ public interface TriggerSink {
         /** Already seen (same knot and rkey): nothing done. */
         DUPLICATE,
         /** The repository is not registered to this spindle: dropped. */
-        UNREGISTERED
+        UNREGISTERED,
+        /** A push the pusher asked not to build ({@code skip-ci}), or a deleted ref: nothing to do. */
+        SKIPPED,
+        /** Refused: the knot that sent it does not serve that repository. */
+        REJECTED
     }
 }

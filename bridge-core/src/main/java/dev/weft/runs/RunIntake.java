@@ -3,6 +3,7 @@ package dev.weft.runs;
 import dev.weft.discovery.RepoRegistry;
 import dev.weft.knot.TriggerSink;
 import dev.weft.model.Trigger;
+import dev.weft.model.TriggerKind;
 import dev.weft.status.StatusPublisher;
 import dev.weft.store.RunRecord;
 import dev.weft.store.RunStore;
@@ -46,16 +47,29 @@ final class RunIntake implements TriggerSink {
         this.unregistered = Counter.builder("weft.triggers").tag("outcome", "unregistered").register(meters);
     }
 
+    /**
+     * Pipelines the builder compiled belong to repositories known by their DID, which it resolved
+     * against the registry itself; legacy records name (knot, owner, name).
+     */
+    private static boolean builtByWeft(Trigger trigger) {
+        return trigger.repo().hasRepoDid();
+    }
+
     @Override
     public Outcome accept(Trigger trigger) {
-        if (!registry.isRegistered(trigger.repo().key())) {
+        if (!registry.isRegistered(trigger.repo().key()) && !builtByWeft(trigger)) {
             unregistered.increment();
             log.debug("trigger {} dropped: repository {} is not registered to this spindle",
                     trigger.pipeline(), trigger.repo().key());
             return Outcome.UNREGISTERED;
         }
         long pendingAt = pacing.firstStatusAt(trigger.receivedAt());
-        Optional<List<RunRecord>> runs = store.insertTrigger(trigger, pendingAt);
+        // A legacy knot's push claims the push, so that the same push announced again as a
+        // refUpdate (a transitional knot) is not built a second time. Pipelines weft built itself
+        // claimed theirs when the request was accepted.
+        String claim = trigger.kind() instanceof TriggerKind.Push p && !builtByWeft(trigger)
+                ? Claims.push(trigger.repo(), p.ref(), p.newSha()) : null;
+        Optional<List<RunRecord>> runs = store.insertTrigger(trigger, pendingAt, claim);
         if (runs.isEmpty()) {
             duplicates.increment();
             log.info("trigger {} already seen: not spawned again", trigger.pipeline());

@@ -1,0 +1,362 @@
+package dev.weft.builds;
+
+import dev.weft.git.WorkflowFetchException;
+import dev.weft.git.WorkflowFetcher;
+import dev.weft.git.WorkflowFiles;
+import dev.weft.knot.RefUpdate;
+import dev.weft.knot.TriggerSink.Outcome;
+import dev.weft.model.PipelineId;
+import dev.weft.model.RepoRef;
+import dev.weft.model.Trigger;
+import dev.weft.model.Workflow;
+import dev.weft.pipelines.CompiledPipeline;
+import dev.weft.pipelines.InvalidWorkflow;
+import dev.weft.pipelines.WorkflowCompiler;
+import dev.weft.pipelines.WorkflowTrigger;
+import dev.weft.runs.Claims;
+import dev.weft.store.BuildRecord;
+import dev.weft.store.BuildStore;
+import dev.weft.wire.Tid;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+/**
+ * Builds the pipelines of upgraded knots. Intent first: a push (or pull-request event, or manual
+ * run) is stored as a {@link BuildRequest} with its pipeline id and its claim before anything slow
+ * happens, so the knot may checkpoint past it, a replay is refused by the claim, and a restart
+ * resumes every request still waiting. Then, one repository at a time and in arrival order, the
+ * workflow files are read at the commit, compiled, and the pipeline handed to the run runtime,
+ * which announces it on {@code /events} before its first status.
+ *
+ * <p>Threads: one virtual thread per repository with requests waiting (a "lane"), started here
+ * and ended by {@link #close} (interrupted, then joined, bounded). A request interrupted by the
+ * close stays waiting in the store for the next start. {@link #push} and {@link #submit} are
+ * called from knot and network threads and return once the request is durable.
+ */
+public final class PipelineBuilder implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(PipelineBuilder.class);
+
+    private final BuildStore store;
+    private final RepoDirectory repos;
+    private final WorkflowFetcher fetcher;
+    private final DefaultBranches branches;
+    private final Function<Trigger, Outcome> runs;
+    private final Clock clock;
+    private final boolean dev;
+    private final Duration stopWait;
+    private final int clockId = ThreadLocalRandom.current().nextInt(Tid.MAX_CLOCK_ID + 1);
+    private long lastMinted;
+
+    private final Map<String, Lane> lanes = new ConcurrentHashMap<>();
+    private final Map<PipelineId, CompletableFuture<Result>> waiters = new ConcurrentHashMap<>();
+    private final AtomicInteger waiting = new AtomicInteger();
+    private volatile boolean closed;
+
+    private final MeterRegistry meters;
+    private final Timer fetchTime;
+    private final Timer buildTime;
+
+    /** What became of a request. */
+    public sealed interface Result {
+        /** The pipeline exists (or existed already: a request retried after a crash). */
+        record Built(PipelineId pipeline, int workflows) implements Result {
+        }
+
+        /** Nothing matched and no workflow file was broken: no pipeline, as upstream. */
+        record Nothing(String why) implements Result {
+        }
+
+        /** Given up, with what the operator (or the XRPC caller) is told. */
+        record Failed(String error) implements Result {
+        }
+    }
+
+    public PipelineBuilder(BuildStore store, RepoDirectory repos, WorkflowFetcher fetcher, DefaultBranches branches,
+                           Function<Trigger, Outcome> runs, Clock clock, boolean dev, MeterRegistry meters) {
+        this.store = store;
+        this.repos = repos;
+        this.fetcher = fetcher;
+        this.branches = branches;
+        this.runs = runs;
+        this.clock = clock;
+        this.dev = dev;
+        this.stopWait = Duration.ofSeconds(10);
+        this.meters = meters;
+        this.fetchTime = Timer.builder("weft.builds.fetch").description("reading .tangled/workflows at a commit")
+                .publishPercentiles(0.5, 0.99).register(meters);
+        this.buildTime = Timer.builder("weft.builds.latency").description("from an accepted request to its pipeline")
+                .publishPercentiles(0.5, 0.99).register(meters);
+        Gauge.builder("weft.builds.waiting", waiting, AtomicInteger::get)
+                .description("build requests accepted and not built yet").register(meters);
+    }
+
+    /** Resumes the requests a previous run left waiting (a crash or stop mid-fetch). */
+    public void start() {
+        List<BuildRecord> left = store.waitingRequests();
+        if (!left.isEmpty()) log.info("resuming {} pipeline build(s) left waiting", left.size());
+        for (BuildRecord r : left) enqueue(r);
+    }
+
+    /**
+     * An upgraded knot's push (spec tangled-ci 2.3): the repository is looked up in the shape's
+     * way, must be served by the knot that sent the push, and is skipped on {@code skip-ci}.
+     */
+    public Outcome push(RefUpdate u) {
+        Optional<RepoRef> found = switch (u.shape()) {
+            case CURRENT, TRANSITIONAL -> repos.byRepoDid(u.repoDid());
+            case PRE_V1_14 -> repos.byName(u.knot(), u.ownerDid(), u.repoName());
+        };
+        if (found.isEmpty()) {
+            count("unregistered");
+            log.info("push {} of {} from knot {} ignored: the repository is not registered to this spindle",
+                    u.ref(), u.repoDid().isEmpty() ? u.ownerDid() + "/" + u.repoName() : u.repoDid(), u.knot());
+            return Outcome.UNREGISTERED;
+        }
+        RepoRef repo = found.get();
+        if (!repo.knot().equals(u.knot())) {
+            count("wrong_knot");
+            log.warn("push {} of {} refused: it came from knot {} but the repository is on knot {}",
+                    u.ref(), repo, u.knot(), repo.knot());
+            return Outcome.REJECTED;
+        }
+        if (repo.hasRepoDid() && !u.ownerDid().isEmpty() && !u.ownerDid().equals(repo.did())) {
+            repos.learnOwner(repo.repoDid(), u.ownerDid());
+            repo = new RepoRef(repo.knot(), u.ownerDid(), repo.name(), repo.defaultBranch(), repo.repoDid());
+        }
+        if (u.skipsCi()) {
+            count("skipped");
+            log.info("push {} {} of {} skipped: the pusher asked for skip-ci", u.ref(), u.newSha(), repo);
+            return Outcome.SKIPPED;
+        }
+        if (u.deletesRef()) {
+            count("skipped");
+            log.info("push {} of {} deletes the ref: nothing to build", u.ref(), repo);
+            return Outcome.SKIPPED;
+        }
+        BuildRequest request = new BuildRequest(new PipelineId(repo.knot(), mint()), repo,
+                WorkflowTrigger.Push.of(u.ref(), u.oldSha(), u.newSha(), u.changedFiles().orElse(null)), u.newSha(),
+                repo.knot(), repo.repoDid(), "", u.receivedAt());
+        return submit(Claims.push(repo, u.ref(), u.newSha()), request).isPresent() ? Outcome.ACCEPTED : Outcome.DUPLICATE;
+    }
+
+    /**
+     * Stores {@code request} under {@code claim} and queues it; empty when the claim was taken
+     * (a replay). Durable when this returns.
+     */
+    public Optional<PipelineId> submit(String claim, BuildRequest request) {
+        Optional<BuildRecord> stored = store.insertRequest(claim, request.pipeline(), laneKey(request.repo()),
+                BuildRequestJson.write(request), request.receivedAt());
+        if (stored.isEmpty()) {
+            count("duplicate");
+            log.info("{} already seen ({}): not built again", claim, request.repo());
+            return Optional.empty();
+        }
+        count("accepted");
+        log.info("pipeline {} requested: {} of {} at {}", request.pipeline(), request.trigger().kind().wireName(),
+                request.repo(), request.sha());
+        enqueue(stored.get());
+        return Optional.of(request.pipeline());
+    }
+
+    /**
+     * {@link #submit}, then waits up to {@code budget} for the pipeline: what
+     * {@code sh.tangled.ci.triggerPipeline} answers with. When the budget runs out the request
+     * stays queued (it is durable) and a {@link Result.Failed} says so.
+     */
+    public Result submitAndWait(String claim, BuildRequest request, Duration budget) throws InterruptedException {
+        CompletableFuture<Result> done = new CompletableFuture<>();
+        waiters.put(request.pipeline(), done);
+        try {
+            if (submit(claim, request).isEmpty()) return new Result.Failed("this run was requested already");
+            return done.get(budget.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            return new Result.Failed("the workflow files could not be read within " + budget.toSeconds()
+                    + "s; the pipeline will be created when they are");
+        } catch (java.util.concurrent.ExecutionException e) {
+            return new Result.Failed(String.valueOf(e.getCause()));
+        } finally {
+            waiters.remove(request.pipeline());
+        }
+    }
+
+    /** A new pipeline TID: time-ordered, never repeated by this process (a clock that steps back included). */
+    public synchronized String mint() {
+        long micros = Math.max(clock.instant().toEpochMilli() * 1000 + (clock.instant().getNano() / 1000) % 1000,
+                lastMinted + 1);
+        lastMinted = micros;
+        return Tid.of(micros, clockId);
+    }
+
+    private static String laneKey(RepoRef repo) {
+        return repo.hasRepoDid() ? repo.repoDid() : repo.key().toString();
+    }
+
+    // ---------------------------------------------------------------- lanes
+
+    /** One repository's queue, drained in order by at most one thread. */
+    private final class Lane {
+        final String key;
+        final ArrayDeque<BuildRecord> queue = new ArrayDeque<>();
+        Thread thread;
+
+        Lane(String key) {
+            this.key = key;
+        }
+    }
+
+    private void enqueue(BuildRecord r) {
+        waiting.incrementAndGet();
+        Lane lane = lanes.computeIfAbsent(r.repo(), Lane::new);
+        synchronized (lane) {
+            lane.queue.add(r);
+            if (lane.thread == null && !closed) {
+                lane.thread = Thread.ofVirtual().name("weft-build-" + r.repo()).start(() -> drain(lane));
+            }
+        }
+    }
+
+    private void drain(Lane lane) {
+        while (true) {
+            BuildRecord next;
+            synchronized (lane) {
+                next = lane.queue.poll();
+                if (next == null || closed) {
+                    lane.thread = null;
+                    return;
+                }
+            }
+            try {
+                Result result = build(next);
+                waiting.decrementAndGet();
+                CompletableFuture<Result> w = waiters.get(next.pipeline());
+                if (w != null) w.complete(result);
+            } catch (InterruptedException e) {
+                log.info("pipeline {} not built: weft is stopping; the next start resumes it", next.pipeline());
+                synchronized (lane) {
+                    lane.thread = null;
+                }
+                return;
+            }
+        }
+    }
+
+    /** Reads, compiles and hands over one request, and records how it ended. */
+    Result build(BuildRecord record) throws InterruptedException {
+        BuildRequest r;
+        try {
+            r = BuildRequestJson.read(record.request());
+        } catch (IllegalArgumentException e) {
+            return finish(record, new Result.Failed(e.getMessage()));
+        }
+        if (r.codeRepo().isEmpty()) {
+            return finish(record, new Result.Failed("cannot read the workflow files of " + r.repo()
+                    + ": the repository has no DID, and its knot serves git by repository DID"));
+        }
+        WorkflowFiles files;
+        long started = System.nanoTime();
+        try {
+            files = fetcher.fetch(WorkflowFetcher.knotBase(r.codeKnot(), dev), r.codeRepo(), r.sha());
+        } catch (WorkflowFetchException e) {
+            meters.counter("weft.builds.fetch.failures", "kind", e.failure().kind()).increment();
+            return finish(record, new Result.Failed("cannot read the workflow files of " + r.codeRepo() + " at "
+                    + r.sha() + " from knot " + r.codeKnot() + ": " + e.failure().message()));
+        } finally {
+            fetchTime.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+        }
+        Map<String, byte[]> byName = new LinkedHashMap<>();
+        for (WorkflowFiles.File f : files.files()) byName.put(f.name(), f.content());
+        CompiledPipeline compiled = WorkflowCompiler.compile(byName, r.trigger());
+        Result result = switch (compiled) {
+            case CompiledPipeline.Refused refused -> new Result.Failed(refused.error());
+            case CompiledPipeline.Workflows w when w.isEmpty() -> new Result.Nothing(files.isEmpty()
+                    ? "no workflow files at " + r.sha() : "no workflow matched " + r.trigger().kind().wireName());
+            case CompiledPipeline.Workflows w -> handOver(r, w);
+        };
+        return finish(record, result);
+    }
+
+    private Result handOver(BuildRequest r, CompiledPipeline.Workflows w) {
+        List<Workflow> all = new ArrayList<>(w.workflows());
+        for (InvalidWorkflow bad : w.invalid()) all.add(Workflow.invalid(bad.name(), bad.engine(), bad.error()));
+        all.sort(Comparator.comparing(Workflow::name, WorkflowCompiler.FILE_NAME_ORDER));
+        Trigger t = new Trigger(r.pipeline(), r.repo().withDefaultBranch(branches.of(r.repo())), r.trigger().kind(),
+                all, r.receivedAt(), r.sourceRepo());
+        Outcome o = runs.apply(t);
+        return switch (o) {
+            case ACCEPTED, DUPLICATE -> new Result.Built(r.pipeline(), all.size());
+            default -> new Result.Failed("the run runtime refused the pipeline: " + o);
+        };
+    }
+
+    private Result finish(BuildRecord record, Result result) {
+        Instant now = clock.instant();
+        switch (result) {
+            case Result.Built b -> {
+                store.finishRequest(record.id(), BuildRecord.State.BUILT, null, now);
+                count("built");
+                log.info("pipeline {} built with {} workflow(s)", b.pipeline(), b.workflows());
+            }
+            case Result.Nothing n -> {
+                store.finishRequest(record.id(), BuildRecord.State.NOTHING, null, now);
+                count("nothing");
+                log.info("no pipeline for request {}: {}", record.pipeline(), n.why());
+            }
+            case Result.Failed f -> {
+                store.finishRequest(record.id(), BuildRecord.State.FAILED, f.error(), now);
+                count("failed");
+                log.error("pipeline {} of {} could not be built: {}", record.pipeline(), record.repo(), f.error());
+            }
+        }
+        buildTime.record(Duration.between(record.receivedAt(), now));
+        return result;
+    }
+
+    private void count(String outcome) {
+        meters.counter("weft.builds", "outcome", outcome).increment();
+    }
+
+    /** Stops the lanes: interrupts them and waits for them, {@code stopWait} in total. */
+    @Override
+    public void close() {
+        closed = true;
+        List<Thread> threads = new ArrayList<>();
+        for (Lane lane : lanes.values()) {
+            synchronized (lane) {
+                if (lane.thread != null) threads.add(lane.thread);
+            }
+        }
+        for (Thread t : threads) t.interrupt();
+        long deadline = System.nanoTime() + stopWait.toNanos();
+        for (Thread t : threads) {
+            try {
+                if (!t.join(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())))) {
+                    log.warn("build thread {} did not stop within {}", t.getName(), stopWait);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+}

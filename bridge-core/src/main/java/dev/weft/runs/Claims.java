@@ -1,0 +1,33 @@
+package dev.weft.runs;
+
+import dev.weft.model.RepoRef;
+
+/**
+ * The keys that make one push (or one pull-request event) one pipeline, whichever way it arrives:
+ * a legacy knot's {@code sh.tangled.pipeline} record, an upgraded knot's refUpdate, or both from a
+ * transitional knot, across replays and restarts (spec tangled-ci 2.2: de-duplicate on
+ * (repoDid, ref, newSha)). The store refuses a second pipeline with the same claim.
+ */
+public final class Claims {
+    private Claims() {
+    }
+
+    /** The repository part: its DID when known, else (knot, owner, name). */
+    static String repo(RepoRef repo) {
+        return repo.hasRepoDid() ? repo.repoDid() : repo.key().toString();
+    }
+
+    public static String push(RepoRef repo, String ref, String newSha) {
+        return "push " + repo(repo) + " " + ref + " " + newSha;
+    }
+
+    /** A pull-request event: one pipeline per (pull, action, commit). */
+    public static String pull(RepoRef repo, String pull, String action, String sourceSha) {
+        return "pull " + repo(repo) + " " + pull + " " + action + " " + sourceSha;
+    }
+
+    /** A manual run is never a replay: its claim is its own pipeline. */
+    public static String manual(String pipelineUri) {
+        return "manual " + pipelineUri;
+    }
+}
