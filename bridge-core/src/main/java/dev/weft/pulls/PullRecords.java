@@ -9,6 +9,7 @@ import org.slf4j.LoggerFactory;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -35,8 +36,19 @@ import java.util.regex.Pattern;
  * ordinary ones, warn for a broken patch) and one count. Only the sink's own exceptions propagate,
  * so the caller can treat them as its own failure.
  *
- * <p><b>Metrics:</b> counter {@code weft.pulls} tagged {@code outcome} ({@code triggered},
- * {@code not_live}, {@code fork}, {@code unauthorised}, {@code not_gzip}, ...).
+ * <p><b>Wiring.</b> Feed it every commit of {@link #COLLECTIONS} from <em>any</em> DID: pull records are
+ * written by arbitrary users (spec 2.1 exempts both collections from the DID filter), and Jetstream's
+ * {@code wantedDids} applies to every collection of a subscription, so these need a subscription
+ * without it. {@code live} must be false for anything delivered from before weft's subscription
+ * began (a backfill, or a frame replayed after a reconnect that was already handled once): only
+ * new PR activity may start runs.
+ *
+ * <p><b>Metrics:</b> counter {@code weft.pulls} tagged {@code outcome}: {@code triggered};
+ * {@code not_live}, {@code other_collection}, {@code ignored_operation} (nothing to do);
+ * {@code malformed}, {@code no_target}, {@code patch_based}, {@code fork}, {@code unknown_status}
+ * (the record is not a branch PR this spindle runs); {@code unregistered}, {@code unauthorised};
+ * {@code pull_not_found}, {@code fetch_failed}, {@code refused_address}, {@code too_large},
+ * {@code not_gzip}, {@code not_a_patch} (the author's PDS did not give a usable pull or patch).
  *
  * <p>Thread-safe as long as the sink and the {@link PatchSource} are; holds no state of its own.
  */
@@ -46,6 +58,8 @@ public final class PullRecords {
     public static final String PULL = "sh.tangled.repo.pull";
     /** The pull status record collection. */
     public static final String PULL_STATUS = "sh.tangled.repo.pull.status";
+    /** The collections {@link #onCommit} handles, for the Jetstream's {@code wantedCollections}. */
+    public static final Set<String> COLLECTIONS = Set.of(PULL, PULL_STATUS);
     private static final Pattern PULL_URI = Pattern.compile(
             "at://(did:[a-z]+:[A-Za-z0-9._:%\\-]{1,2048})/sh\\.tangled\\.repo\\.pull/([A-Za-z0-9._:~\\-]{1,512})");
     private static final Pattern RKEY = Pattern.compile("[A-Za-z0-9._:~\\-]{1,512}");
@@ -97,7 +111,7 @@ public final class PullRecords {
 
     /** {@link #onCommit} without the count, so tests can see the outcome itself. */
     Outcome handle(String authorDid, String collection, String rkey, String operation, JsonNode record, boolean live) {
-        if (!PULL.equals(collection) && !PULL_STATUS.equals(collection)) return Outcome.OTHER_COLLECTION;
+        if (!COLLECTIONS.contains(String.valueOf(collection))) return Outcome.OTHER_COLLECTION;
         String uri = "at://" + authorDid + "/" + collection + "/" + rkey;
         if (!live) {
             log.debug("pulls: ignored {} {}: not live", operation, uri);
