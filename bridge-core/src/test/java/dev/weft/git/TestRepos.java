@@ -19,28 +19,28 @@ import org.eclipse.jgit.lib.RefUpdate;
 import org.eclipse.jgit.lib.Repository;
 
 /** Builds real bare repositories and commits for the tests, without a work tree or a git binary. */
-final class TestRepos {
+public final class TestRepos {
     private TestRepos() {}
 
     /** A tree entry: file content, an executable, a symlink, a submodule, or a large zero-filled blob. */
-    sealed interface Node {}
-    record Blob(byte[] bytes, boolean executable) implements Node {}
+    public sealed interface Node {}
+    public record Blob(byte[] bytes, boolean executable) implements Node {}
     record Link(String target) implements Node {}
     record Gitlink(ObjectId commit) implements Node {}
     record Zeros(long size) implements Node {}
 
-    static Blob text(String s) {
+    public static Blob text(String s) {
         return new Blob(s.getBytes(StandardCharsets.UTF_8), false);
     }
 
-    static Repository bare(Path dir) throws IOException {
+    public static Repository bare(Path dir) throws IOException {
         FileRepository repo = new FileRepository(dir.toFile());
         repo.create(true);
         return repo;
     }
 
     /** Commits {@code tree} (path -> node) on refs/heads/main, with {@code parent} if not null. */
-    static ObjectId commit(Repository repo, ObjectId parent, Map<String, ? extends Node> tree) throws IOException {
+    public static ObjectId commit(Repository repo, ObjectId parent, Map<String, ? extends Node> tree) throws IOException {
         try (ObjectInserter ins = repo.newObjectInserter()) {
             DirCache dc = DirCache.newInCore();
             DirCacheBuilder b = dc.builder();

@@ -33,7 +33,8 @@ class FlowTest {
                   output: ["ok"]
             """;
     private static final Pattern CREATED = Pattern.compile("\"createdAt\":\"(\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ)\"");
-    private static final Pattern RKEY = Pattern.compile("\"rkey\":\"([234567a-z]{13})\"}$");
+    private static final Pattern RKEY = Pattern.compile("^\\{\"rkey\":\"([234567a-z]{13})\"");
+    private static final Pattern EVENT_ID = Pattern.compile(",\"created\":(\\d{19})}$");
     private static final Pattern TIME = Pattern.compile("\"time\":\"([^\"]+)\"");
 
     WeftFixture f;
@@ -54,7 +55,10 @@ class FlowTest {
         assertTrue(c.find(), "createdAt is RFC 3339 at second precision: " + frame);
         Matcher r = RKEY.matcher(frame);
         assertTrue(r.find(), "rkey is a TID: " + frame);
-        return r.replaceFirst("\"rkey\":\"TID\"}").replaceFirst(CREATED.pattern(), "\"createdAt\":\"T\"");
+        Matcher id = EVENT_ID.matcher(frame);
+        assertTrue(id.find(), "created is the event id in unix nanoseconds: " + frame);
+        return id.replaceFirst(",\"created\":N}").replaceFirst(RKEY.pattern(), "{\"rkey\":\"TID\"")
+                .replaceFirst(CREATED.pattern(), "\"createdAt\":\"T\"");
     }
 
     static String normalizeLog(String frame) {
@@ -65,17 +69,21 @@ class FlowTest {
     }
 
     @Test
-    @DisplayName("a push runs to success and /events serves pending, running, success byte for byte")
+    @DisplayName("a push runs to success and /events serves the pipeline record, then pending, running, success byte for byte")
     void eventsFrames() {
         try (WebSocketRecorder events = WebSocketRecorder.connect(f.ws("/events?cursor=-1"))) {
             String rkey = f.push("ci.yml", SCRIPT);
-            List<String> frames = events.awaitFrames(3, Duration.ofSeconds(20));
+            List<String> frames = events.awaitFrames(4, Duration.ofSeconds(20));
             String pipeline = "at://did:web:" + f.knot.host() + "/sh.tangled.pipeline/" + rkey;
+            assertTrue(frames.get(0).startsWith("{\"rkey\":\"" + rkey + "\",\"nsid\":\"sh.tangled.pipeline\",\"event\":{\"$type\":\"\","
+                    + "\"triggerMetadata\":{\"kind\":\"push\",\"push\":{\"newSha\":"), "the pipeline record comes first: " + frames.get(0));
+            assertTrue(frames.get(0).contains("\"workflows\":[{\"clone\":{\"depth\":1,\"skip\":false,\"submodules\":false,\"tags\":false},"
+                    + "\"engine\":\"stub\",\"name\":\"ci.yml\",\"raw\":"), frames.get(0));
             for (int i = 0; i < 3; i++) {
                 String status = List.of("pending", "running", "success").get(i);
-                assertEquals("{\"event\":{\"$type\":\"\",\"createdAt\":\"T\",\"pipeline\":\"" + pipeline
-                        + "\",\"status\":\"" + status + "\",\"workflow\":\"ci.yml\"},\"nsid\":\"sh.tangled.pipeline.status\",\"rkey\":\"TID\"}",
-                        normalizeStatus(frames.get(i)));
+                assertEquals("{\"rkey\":\"TID\",\"nsid\":\"sh.tangled.pipeline.status\",\"event\":{\"$type\":\"\",\"createdAt\":\"T\",\"pipeline\":\"" + pipeline
+                        + "\",\"status\":\"" + status + "\",\"workflow\":\"ci.yml\"},\"created\":N}",
+                        normalizeStatus(frames.get(i + 1)));
             }
         }
     }
@@ -136,19 +144,20 @@ class FlowTest {
         try (WebSocketRecorder all = WebSocketRecorder.connect(f.ws("/events?cursor=-1"));
              WebSocketRecorder resumed = WebSocketRecorder.connect(f.ws("/events?cursor=" + afterPending));
              WebSocketRecorder live = WebSocketRecorder.connect(f.ws("/events?cursor=0"))) {
-            all.awaitFrames(3, Duration.ofSeconds(10));
+            all.awaitFrames(4, Duration.ofSeconds(10));
             resumed.awaitFrames(2, Duration.ofSeconds(10));
             assertTrue(resumed.frames().get(0).contains("\"status\":\"running\""), resumed.frames().toString());
 
             String second = f.push("b.yml", "engine: stub\n");
             f.awaitTerminal(second, "b.yml");
-            List<String> liveFrames = live.awaitFrames(3, Duration.ofSeconds(10));
-            assertTrue(liveFrames.stream().allMatch(s -> s.contains("\"workflow\":\"b.yml\"")),
+            List<String> liveFrames = live.awaitFrames(4, Duration.ofSeconds(10));
+            assertTrue(liveFrames.get(0).contains("\"rkey\":\"" + second + "\",\"nsid\":\"sh.tangled.pipeline\""), liveFrames.get(0));
+            assertTrue(liveFrames.subList(1, 4).stream().allMatch(s -> s.contains("\"workflow\":\"b.yml\"")),
                     "cursor 0 sees only what happened after it connected: " + liveFrames);
-            all.awaitFrames(3, Duration.ofSeconds(10));
-            resumed.awaitFrames(3, Duration.ofSeconds(10));
-            assertEquals(6, all.frames().size(), "negative cursor: everything, no duplicate");
-            assertEquals(5, resumed.frames().size(), "positive cursor: everything after it");
+            all.awaitFrames(8, Duration.ofSeconds(10));
+            resumed.awaitFrames(6, Duration.ofSeconds(10));
+            assertEquals(8, all.frames().size(), "negative cursor: everything, no duplicate");
+            assertEquals(6, resumed.frames().size(), "positive cursor: everything after it");
         }
     }
 
