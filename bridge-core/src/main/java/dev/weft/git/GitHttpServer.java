@@ -108,6 +108,8 @@ public final class GitHttpServer implements AutoCloseable {
                 }
                 uploadPacks.incrementAndGet();
                 uploadPack(ex, repo);
+            } else if ("GET".equals(ex.getRequestMethod()) && path.equals("/xrpc/sh.tangled.repo.getDefaultBranch")) {
+                defaultBranch(ex, query);
             } else {
                 notFound(ex);
             }
@@ -116,6 +118,28 @@ public final class GitHttpServer implements AutoCloseable {
             log.warn("git http: {} {} failed: {}{}", ex.getRequestMethod(), ex.getRequestURI(), e,
                     e.getCause() == null ? "" : " caused by " + e.getCause());
         }
+    }
+
+    /**
+     * A knot's {@code sh.tangled.repo.getDefaultBranch?repo=<repo DID>}: the branch HEAD points at,
+     * {@code {"name":"main"}}, so weft's trigger metadata carries it as it does from a real knot.
+     */
+    private void defaultBranch(HttpExchange ex, String query) throws IOException {
+        String did = "";
+        for (String kv : query == null ? new String[0] : query.split("&")) {
+            if (kv.startsWith("repo=")) did = java.net.URLDecoder.decode(kv.substring(5), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        Repository repo = repos.get(did);
+        String branch = repo == null ? null : repo.getBranch();
+        if (branch == null) {
+            notFound(ex);
+            return;
+        }
+        byte[] body = ("{\"name\":\"" + branch.replace("\\", "\\\\").replace("\"", "\\\"") + "\"}")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", "application/json");
+        ex.sendResponseHeaders(200, body.length);
+        ex.getResponseBody().write(body);
     }
 
     private static String strip(String path, String suffix) {

@@ -126,6 +126,8 @@ class PipelineBuilderTest {
         Trigger t = handed.get(0);
         assertEquals(host(), t.pipeline().knot());
         assertEquals(REPO_DID, t.repo().repoDid());
+        assertEquals(repo.getBranch(), t.repo().defaultBranch(), "asked of the knot's sh.tangled.repo.getDefaultBranch");
+        assertTrue(!t.repo().defaultBranch().isEmpty());
         assertEquals(new TriggerKind.Push("refs/heads/main", sha.name(), ZEROS), t.kind());
         assertEquals(List.of("broken.yml", "ci.yml"), t.workflows().stream().map(Workflow::name).toList(),
                 "the tag-only workflow does not run; the broken one is kept, to fail visibly");
