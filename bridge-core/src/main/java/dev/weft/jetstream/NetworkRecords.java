@@ -2,6 +2,7 @@ package dev.weft.jetstream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.weft.discovery.RepoRegistry;
+import dev.weft.model.RepoRef;
 import dev.weft.model.RepoRef.RepoKey;
 import dev.weft.store.Collaborator;
 import dev.weft.store.Member;
@@ -136,9 +137,9 @@ public final class NetworkRecords {
     private boolean left(String subject) {
         if (subject.equals(owner) || store.isMember(subject)) return false;
         log.info("spindle member removed: {}", subject);
-        for (Map.Entry<String, RepoKey> r : store.repoRecordsOf(subject).entrySet()) {
+        for (Map.Entry<String, RepoRef> r : store.repoRecordsOf(subject).entrySet()) {
             store.removeRepoRecord(subject, r.getKey());
-            release(r.getValue());
+            release(r.getValue().key());
         }
         store.removeCollaboratorsBy(subject);
         return true;
@@ -157,9 +158,9 @@ public final class NetworkRecords {
                 log.warn("repo record {} names this spindle but has no usable knot/name ({}/{}); ignored", c.uri(), knot, name);
             }
         }
-        Optional<RepoKey> old = store.repoRecord(c.did(), c.rkey());
+        Optional<RepoKey> old = store.repoRecord(c.did(), c.rkey()).map(RepoRef::key);
         if (target.isPresent()) {
-            store.putRepoRecord(c.rkey(), target.get());
+            store.putRepoRecord(c.rkey(), new RepoRef(target.get().knot(), target.get().did(), target.get().name()));
             registry.register(target.get(), c.uri());
         } else if (old.isPresent()) {
             store.removeRepoRecord(c.did(), c.rkey());
@@ -172,7 +173,7 @@ public final class NetworkRecords {
     }
 
     private void release(RepoKey repo) {
-        if (store.repoRecordHolds(repo)) return;
+        if (store.repoRecordHolds(new RepoRef(repo.knot(), repo.did(), repo.name()))) return;
         if (isStatic.test(repo)) {
             log.info("repository {} stays registered: it is in the static configuration", repo);
             return;
