@@ -2,6 +2,7 @@ package dev.weft.config;
 
 import dev.weft.spi.GoDuration;
 
+import dev.weft.model.AtSyntax;
 import dev.weft.model.RepoRef.RepoKey;
 
 import java.net.InetSocketAddress;
@@ -13,6 +14,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -20,10 +22,13 @@ import java.util.Set;
  * names as aliases), each also settable as a flag: {@code --owner-did x} or {@code --owner-did=x} sets
  * {@code WEFT_OWNER_DID}. Flags win over the environment.
  *
- * @param env the merged environment (flags applied), handed on to providers for their own keys
+ * @param repos    static {@code knot/did/name} registrations
+ * @param repoDids static {@code knot/<repo DID>} registrations (upgraded knots name repositories by DID)
+ * @param env      the merged environment (flags applied), handed on to providers for their own keys
  */
 public record WeftConfig(String hostname, String ownerDid, InetSocketAddress listen, Path db, boolean dev,
-                         List<String> knots, List<RepoKey> repos, boolean acceptAllRepos, Duration workflowTimeout,
+                         List<String> knots, List<RepoKey> repos, List<StaticRepoDid> repoDids, boolean acceptAllRepos,
+                         Duration workflowTimeout,
                          Duration replayWindow, Duration eventsSkew, Duration firstStatusDelay, Duration statusGap,
                          String jetstream, String plcUrl, Path secretsKeyFile, Map<String, String> env,
                          Map<String, String> sources) {
@@ -33,6 +38,18 @@ public record WeftConfig(String hostname, String ownerDid, InetSocketAddress lis
     public static final Duration MIN_REPLAY_WINDOW = Duration.ofSeconds(1);
 
     public static final String DEFAULT_JETSTREAM = "wss://jetstream1.us-west.bsky.network/subscribe";
+
+    /**
+     * A static registration by repo DID ({@code WEFT_REPOS} entry {@code knot/<repo DID>}). Its owner
+     * is not configured: the spindle owner stands in until a refUpdate or a repo record names the
+     * real one.
+     */
+    public record StaticRepoDid(String knot, String repoDid) {
+        @Override
+        public String toString() {
+            return knot + "/" + repoDid;
+        }
+    }
 
     /** One setting: its variable, default, meaning and aliases, as the README's table lists them. */
     public record Setting(String variable, String defaultValue, String meaning, List<String> aliases) {
@@ -47,7 +64,8 @@ public record WeftConfig(String hostname, String ownerDid, InetSocketAddress lis
             new Setting("WEFT_DB", "weft.db", "SQLite file", List.of("SPINDLE_SERVER_DB_PATH", "TACK_DB_PATH")),
             new Setting("WEFT_DEV", "false", "use ws:// (not wss://) for knots", List.of("SPINDLE_SERVER_DEV", "TACK_DEV")),
             new Setting("WEFT_KNOTS", "", "comma-separated knot hosts to consume statically", List.of()),
-            new Setting("WEFT_REPOS", "", "comma-separated static repo registrations knot/did/name; * accepts every repo on the static knots", List.of()),
+            new Setting("WEFT_REPOS", "", "comma-separated static repo registrations knot/did/name (legacy knots) or knot/<repo DID> (upgraded "
+                    + "knots; owned by WEFT_OWNER_DID until a push or repo record names the owner); * accepts every repo on the static knots", List.of()),
             new Setting("WEFT_WORKFLOW_TIMEOUT", "1h", "a workflow still running after this is cancelled and ends timeout",
                     List.of("SPINDLE_PIPELINES_WORKFLOW_TIMEOUT")),
             new Setting("WEFT_REPLAY_WINDOW", "10m", "knot reconnect rewind", List.of()),
@@ -154,6 +172,7 @@ public record WeftConfig(String hostname, String ownerDid, InetSocketAddress lis
             else knots.add(k);
         }
         List<RepoKey> repos = new ArrayList<>();
+        List<StaticRepoDid> repoDids = new ArrayList<>();
         boolean all = false;
         for (String r : split(v.get("WEFT_REPOS"))) {
             if (r.equals("*")) {
@@ -161,8 +180,12 @@ public record WeftConfig(String hostname, String ownerDid, InetSocketAddress lis
                 continue;
             }
             String[] parts = r.split("/", -1);
-            if (parts.length != 3 || parts[0].isEmpty() || !parts[1].startsWith("did:") || parts[2].isEmpty()) {
-                problems.add("WEFT_REPOS: expected knot/did/name, got " + r);
+            if (parts.length == 2 && !parts[0].isEmpty() && parts[1].startsWith("did:")) {
+                Optional<String> bad = AtSyntax.did(parts[1]);
+                if (bad.isPresent()) problems.add("WEFT_REPOS: in " + r + ": " + bad.get());
+                else repoDids.add(new StaticRepoDid(parts[0], parts[1]));
+            } else if (parts.length != 3 || parts[0].isEmpty() || !parts[1].startsWith("did:") || parts[2].isEmpty()) {
+                problems.add("WEFT_REPOS: expected knot/did/name or knot/<repo DID>, got " + r);
             } else {
                 repos.add(new RepoKey(parts[0], parts[1], parts[2]));
             }
@@ -200,7 +223,8 @@ public record WeftConfig(String hostname, String ownerDid, InetSocketAddress lis
         }
         if (!problems.isEmpty()) throw new InvalidConfigException(problems);
         Set<String> allKnots = new LinkedHashSet<>(knots);
-        return new WeftConfig(hostname, owner, listen, db, dev, List.copyOf(allKnots), List.copyOf(repos), all, timeout,
+        return new WeftConfig(hostname, owner, listen, db, dev, List.copyOf(allKnots), List.copyOf(repos), List.copyOf(repoDids),
+                all, timeout,
                 replay, skew, first, gap, jetstream == null ? "" : jetstream, plc, keyFile, Map.copyOf(nonNull(env)),
                 Map.copyOf(sources));
     }
@@ -278,6 +302,7 @@ public record WeftConfig(String hostname, String ownerDid, InetSocketAddress lis
         List<String> r = new ArrayList<>();
         if (acceptAllRepos) r.add("*");
         for (RepoKey k : repos) r.add(k.toString());
+        for (StaticRepoDid d : repoDids) r.add(d.toString());
         shown.put("WEFT_REPOS", String.join(",", r));
         shown.put("WEFT_WORKFLOW_TIMEOUT", GoDuration.format(workflowTimeout));
         shown.put("WEFT_REPLAY_WINDOW", GoDuration.format(replayWindow));

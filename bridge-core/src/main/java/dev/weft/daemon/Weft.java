@@ -157,7 +157,12 @@ public final class Weft implements AutoCloseable {
         for (String knot : config.knots()) {
             if (config.acceptAllRepos()) registry.acceptAllOn(knot);
         }
-        for (RepoKey r : config.repos()) registry.register(r, "static");
+        for (RepoKey r : config.repos()) registry.register(r, RepoRegistry.STATIC);
+        // No record key is known for a static repo DID, so the DID stands in as its name until a
+        // repo record gives one; the spindle owner stands in as its owner (learnOwner).
+        for (WeftConfig.StaticRepoDid r : config.repoDids()) {
+            registry.registerRepoDid(r.knot(), config.ownerDid(), r.repoDid(), r.repoDid(), RepoRegistry.STATIC);
+        }
         if (consumeKnots) {
             for (String knot : registry.knots()) knots.add(knot);
         }
