@@ -36,6 +36,8 @@ public final class RepoRegistry {
     private final Clock clock;
     private final Set<RepoKey> repos = ConcurrentHashMap.newKeySet();
     private final Map<String, RegisteredRepo> byRepoDid = new ConcurrentHashMap<>();
+    /** The repo DID registered under each (knot, owner, name), so a pre-v1.14 trigger's lookup is no scan. */
+    private final Map<RepoKey, String> repoDidByKey = new ConcurrentHashMap<>();
     private final Set<String> wildcardKnots = ConcurrentHashMap.newKeySet();
     private final CopyOnWriteArrayList<KnotListener> listeners = new CopyOnWriteArrayList<>();
 
@@ -50,7 +52,7 @@ public final class RepoRegistry {
         this.store = store;
         this.clock = clock;
         for (RegisteredRepo r : store.repos()) {
-            if (r.hasRepoDid()) byRepoDid.put(r.repoDid(), r);
+            if (r.hasRepoDid()) remember(r);
             else repos.add(r.repo());
         }
     }
@@ -97,7 +99,7 @@ public final class RepoRegistry {
      *                   stand-in for a static entry
      */
     public synchronized void registerRepoDid(String knot, String ownerDid, String rkeyOrName, String repoDid, String source) {
-        Optional<String> bad = invalid(knot, ownerDid, rkeyOrName, repoDid);
+        Optional<String> bad = invalid(knot, ownerDid, rkeyOrName, repoDid, source);
         if (bad.isPresent()) {
             log.warn("repo-DID registration from {} ignored: {}", source, bad.get());
             return;
@@ -107,7 +109,7 @@ public final class RepoRegistry {
         RepoRef wanted = new RepoRef(knot, ownerDid, rkeyOrName, "", repoDid);
         if (existing == null) {
             store.addRepoDid(wanted, source, clock.instant());
-            store.repoByDid(repoDid).ifPresent(r -> byRepoDid.put(repoDid, r));
+            store.repoByDid(repoDid).ifPresent(this::remember);
             log.info("repository registered: {} (from {})", wanted.httpUrl(false), source);
         } else {
             RepoKey was = existing.repo();
@@ -125,9 +127,10 @@ public final class RepoRegistry {
 
     /** Unregisters a repo DID (and what its knot said about collaborators); its knot is released when nothing else needs it. */
     public synchronized boolean unregisterRepoDid(String repoDid) {
+        if (repoDid == null) return false;
         Set<String> before = knots();
         boolean removed = store.removeRepoDid(repoDid);
-        RegisteredRepo was = byRepoDid.remove(repoDid);
+        RegisteredRepo was = forget(repoDid);
         if (removed) log.info("repository unregistered: {} (repo {})", was == null ? "" : was.repo(), repoDid);
         tell(before);
         return removed;
@@ -139,10 +142,11 @@ public final class RepoRegistry {
      * its record's author is (the record, not the knot, is what the owner signed).
      */
     public synchronized void learnOwner(String repoDid, String ownerDid) {
-        RegisteredRepo existing = byRepoDid.get(repoDid);
+        RegisteredRepo existing = repoDid == null ? null : byRepoDid.get(repoDid);
         if (existing == null || existing.repo().did().equals(ownerDid)) return;
-        if (AtSyntax.did(ownerDid).isPresent()) {
-            log.warn("owner of {} not learned: {}", repoDid, AtSyntax.did(ownerDid).get());
+        Optional<String> bad = ownerDid == null ? Optional.of("no owner DID") : AtSyntax.did(ownerDid);
+        if (bad.isPresent()) {
+            log.warn("owner of {} not learned: {}", repoDid, bad.get());
         } else if (!existing.source().equals(STATIC)) {
             log.warn("owner {} of {} not learned: its record (from {}) says {}", ownerDid, repoDid, existing.source(),
                     existing.repo().did());
@@ -153,12 +157,25 @@ public final class RepoRegistry {
 
     private void move(RegisteredRepo existing, RepoRef to, String why) {
         if (store.updateRepoDid(to)) {
-            byRepoDid.put(to.repoDid(), new RegisteredRepo(to.key(), existing.source(), existing.since(), to.repoDid()));
+            forget(to.repoDid());
+            remember(new RegisteredRepo(to.key(), existing.source(), existing.since(), to.repoDid()));
             log.info("repository {} is now {} (from {})", to.repoDid(), to.key(), why);
         }
     }
 
-    private static Optional<String> invalid(String knot, String ownerDid, String rkeyOrName, String repoDid) {
+    private void remember(RegisteredRepo r) {
+        byRepoDid.put(r.repoDid(), r);
+        repoDidByKey.put(r.repo(), r.repoDid());
+    }
+
+    private RegisteredRepo forget(String repoDid) {
+        RegisteredRepo was = byRepoDid.remove(repoDid);
+        if (was != null) repoDidByKey.remove(was.repo(), repoDid);
+        return was;
+    }
+
+    private static Optional<String> invalid(String knot, String ownerDid, String rkeyOrName, String repoDid, String source) {
+        if (source == null) return Optional.of("no source");
         if (knot == null || knot.isBlank() || knot.contains("/")) return Optional.of("knot is not a host: " + knot);
         if (ownerDid == null) return Optional.of("no owner DID");
         if (rkeyOrName == null) return Optional.of("no record key");
@@ -183,7 +200,7 @@ public final class RepoRegistry {
 
     /** The registered repository with this repo DID. */
     public Optional<RepoRef> byRepoDid(String repoDid) {
-        return Optional.ofNullable(byRepoDid.get(repoDid)).map(RegisteredRepo::ref);
+        return repoDid == null ? Optional.empty() : Optional.ofNullable(byRepoDid.get(repoDid)).map(RegisteredRepo::ref);
     }
 
     /**
@@ -192,10 +209,11 @@ public final class RepoRegistry {
      * else, on a wildcard knot, the key itself (no repo DID).
      */
     public Optional<RepoRef> byName(String knot, String ownerDid, String name) {
+        if (knot == null || ownerDid == null || name == null) return Optional.empty();
         RepoKey key = new RepoKey(knot, ownerDid, name);
-        for (RegisteredRepo r : byRepoDid.values()) {
-            if (r.repo().equals(key)) return Optional.of(r.ref());
-        }
+        String repoDid = repoDidByKey.get(key);
+        RegisteredRepo r = repoDid == null ? null : byRepoDid.get(repoDid);
+        if (r != null) return Optional.of(r.ref());
         if (repos.contains(key) || wildcardKnots.contains(knot)) return Optional.of(new RepoRef(knot, ownerDid, name));
         return Optional.empty();
     }
@@ -205,8 +223,8 @@ public final class RepoRegistry {
      * collaborator by a record (naming the repo DID or the repo record's at-uri) or by its knot.
      */
     public boolean hasPushRights(String actorDid, String repoDid) {
-        RegisteredRepo r = byRepoDid.get(repoDid);
-        if (r == null) return false;
+        RegisteredRepo r = repoDid == null ? null : byRepoDid.get(repoDid);
+        if (r == null || actorDid == null) return false;
         return r.repo().did().equals(actorDid) || store.isCollaborator(repoDid, actorDid)
                 || store.isCollaborator("at://" + r.repo().did() + "/sh.tangled.repo/" + r.repo().name(), actorDid);
     }

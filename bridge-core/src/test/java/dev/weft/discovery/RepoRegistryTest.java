@@ -205,8 +205,19 @@ class RepoRegistryTest {
         registry.registerRepoDid("knot1", "alice", "3krk", REPO, SRC);
         registry.registerRepoDid("", ALICE, "3krk", REPO, SRC);
         registry.registerRepoDid(null, null, null, null, SRC);
+        registry.registerRepoDid("knot1", ALICE, "3krk", REPO, null);
         assertTrue(registry.registrations().isEmpty());
         assertTrue(knotEvents.isEmpty());
         assertFalse(registry.unregisterRepoDid("not-a-did"));
+        assertFalse(registry.unregisterRepoDid(null));
+        registry.learnOwner(null, ALICE);
+        assertTrue(registry.byRepoDid(null).isEmpty());
+        assertTrue(registry.byName(null, ALICE, "x").isEmpty());
+        assertFalse(registry.hasPushRights(ALICE, null));
+
+        registry.registerRepoDid("knot1", OWNER, REPO, REPO, RepoRegistry.STATIC);
+        registry.learnOwner(REPO, null);
+        assertFalse(registry.hasPushRights(null, REPO));
+        assertEquals(OWNER, registry.byRepoDid(REPO).orElseThrow().did());
     }
 }
