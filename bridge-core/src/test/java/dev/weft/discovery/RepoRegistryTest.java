@@ -16,7 +16,6 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -34,23 +33,13 @@ class RepoRegistryTest {
     Path dir;
     SqliteStores store;
     RepoRegistry registry;
-    final List<String> knotEvents = new CopyOnWriteArrayList<>();
+    final KnotEvents knotEvents = new KnotEvents();
 
     @BeforeEach
     void open() {
         store = SqliteStores.open(dir.resolve("weft.db"));
         registry = new RepoRegistry(store.registry(), Clock.systemUTC());
-        registry.addListener(new RepoRegistry.KnotListener() {
-            @Override
-            public void knotAdded(String knot) {
-                knotEvents.add("+" + knot);
-            }
-
-            @Override
-            public void knotRemoved(String knot) {
-                knotEvents.add("-" + knot);
-            }
-        });
+        registry.addListener(knotEvents);
     }
 
     @AfterEach

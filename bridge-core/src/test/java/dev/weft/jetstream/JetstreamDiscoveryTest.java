@@ -1,5 +1,6 @@
 package dev.weft.jetstream;
 
+import dev.weft.discovery.KnotEvents;
 import dev.weft.discovery.RepoRegistry;
 import dev.weft.model.RepoRef;
 import dev.weft.model.RepoRef.RepoKey;
@@ -19,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 import static dev.weft.jetstream.NetworkRecords.COLLABORATOR;
 import static dev.weft.jetstream.NetworkRecords.MEMBER;
@@ -45,7 +45,7 @@ class JetstreamDiscoveryTest {
     RepoRegistry registry;
     JetstreamClient client;
     SimpleMeterRegistry meters;
-    final List<String> knotEvents = new CopyOnWriteArrayList<>();
+    final KnotEvents knotEvents = new KnotEvents();
     Duration replayWindow = Duration.ofHours(1);
 
     @BeforeEach
@@ -64,17 +64,7 @@ class JetstreamDiscoveryTest {
     void open() {
         store = SqliteStores.open(dir.resolve("weft.db"));
         registry = new RepoRegistry(store.registry(), Clock.systemUTC());
-        registry.addListener(new RepoRegistry.KnotListener() {
-            @Override
-            public void knotAdded(String knot) {
-                knotEvents.add("+" + knot);
-            }
-
-            @Override
-            public void knotRemoved(String knot) {
-                knotEvents.add("-" + knot);
-            }
-        });
+        registry.addListener(knotEvents);
         NetworkRecords records = new NetworkRecords(store.registry(), registry, HOST, OWNER, STATIC::equals, Clock.systemUTC());
         meters = new SimpleMeterRegistry();
         client = new JetstreamClient(js.url(), records, new JetstreamClient.CursorStore() {
