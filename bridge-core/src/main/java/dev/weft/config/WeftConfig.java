@@ -2,6 +2,7 @@ package dev.weft.config;
 
 import dev.weft.spi.GoDuration;
 
+import dev.weft.model.AtSyntax;
 import dev.weft.model.RepoRef.RepoKey;
 
 import java.net.InetSocketAddress;
@@ -13,6 +14,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -20,19 +22,37 @@ import java.util.Set;
  * names as aliases), each also settable as a flag: {@code --owner-did x} or {@code --owner-did=x} sets
  * {@code WEFT_OWNER_DID}. Flags win over the environment.
  *
- * @param env the merged environment (flags applied), handed on to providers for their own keys
+ * @param repos    static {@code knot/did/name} registrations
+ * @param repoDids static {@code knot/<repo DID>} registrations (upgraded knots name repositories by DID)
+ * @param workflowFetchTimeout how long weft keeps retrying to read a push's workflow files from a
+ *                 knot that is down or failing before the push fails visibly
+ * @param gitCacheDir where the per-repository git caches of upgraded knots' repositories live
+ * @param env      the merged environment (flags applied), handed on to providers for their own keys
  */
 public record WeftConfig(String hostname, String ownerDid, InetSocketAddress listen, Path db, boolean dev,
-                         List<String> knots, List<RepoKey> repos, boolean acceptAllRepos, Duration workflowTimeout,
+                         List<String> knots, List<RepoKey> repos, List<StaticRepoDid> repoDids, boolean acceptAllRepos,
+                         Duration workflowTimeout,
                          Duration replayWindow, Duration eventsSkew, Duration firstStatusDelay, Duration statusGap,
-                         String jetstream, String plcUrl, Path secretsKeyFile, Map<String, String> env,
-                         Map<String, String> sources) {
+                         String jetstream, String plcUrl, Path secretsKeyFile, Duration workflowFetchTimeout,
+                         Path gitCacheDir, Map<String, String> env, Map<String, String> sources) {
 
     /** The stock spindle's Jetstream, weft's default ({@code WEFT_JETSTREAM}). */
     /** The shortest {@code WEFT_REPLAY_WINDOW} accepted; see {@link #replayWindow()}. */
     public static final Duration MIN_REPLAY_WINDOW = Duration.ofSeconds(1);
 
     public static final String DEFAULT_JETSTREAM = "wss://jetstream1.us-west.bsky.network/subscribe";
+
+    /**
+     * A static registration by repo DID ({@code WEFT_REPOS} entry {@code knot/<repo DID>}). Its owner
+     * is not configured: the spindle owner stands in until a refUpdate or a repo record names the
+     * real one.
+     */
+    public record StaticRepoDid(String knot, String repoDid) {
+        @Override
+        public String toString() {
+            return knot + "/" + repoDid;
+        }
+    }
 
     /** One setting: its variable, default, meaning and aliases, as the README's table lists them. */
     public record Setting(String variable, String defaultValue, String meaning, List<String> aliases) {
@@ -47,7 +67,8 @@ public record WeftConfig(String hostname, String ownerDid, InetSocketAddress lis
             new Setting("WEFT_DB", "weft.db", "SQLite file", List.of("SPINDLE_SERVER_DB_PATH", "TACK_DB_PATH")),
             new Setting("WEFT_DEV", "false", "use ws:// (not wss://) for knots", List.of("SPINDLE_SERVER_DEV", "TACK_DEV")),
             new Setting("WEFT_KNOTS", "", "comma-separated knot hosts to consume statically", List.of()),
-            new Setting("WEFT_REPOS", "", "comma-separated static repo registrations knot/did/name; * accepts every repo on the static knots", List.of()),
+            new Setting("WEFT_REPOS", "", "comma-separated static repo registrations knot/did/name (legacy knots) or knot/<repo DID> (upgraded "
+                    + "knots; owned by WEFT_OWNER_DID until a push or repo record names the owner); * accepts every repo on the static knots", List.of()),
             new Setting("WEFT_WORKFLOW_TIMEOUT", "1h", "a workflow still running after this is cancelled and ends timeout",
                     List.of("SPINDLE_PIPELINES_WORKFLOW_TIMEOUT")),
             new Setting("WEFT_REPLAY_WINDOW", "10m", "knot reconnect rewind", List.of()),
@@ -60,7 +81,11 @@ public record WeftConfig(String hostname, String ownerDid, InetSocketAddress lis
             new Setting("WEFT_PLC_URL", "https://plc.directory", "PLC directory for resolving did:plc (service auth)",
                     List.of("SPINDLE_SERVER_PLC_URL")),
             new Setting("WEFT_SECRETS_KEY_FILE", "", "AES-256 key of the repo secrets; generated (0600) when absent; "
-                    + "default: weft-secrets.key beside WEFT_DB", List.of()));
+                    + "default: weft-secrets.key beside WEFT_DB", List.of()),
+            new Setting("WEFT_WORKFLOW_FETCH_TIMEOUT", "10m", "an upgraded knot's push whose .tangled/workflows cannot be "
+                    + "read for this long (knot down, failing) fails with an error in weft repos and the metrics", List.of()),
+            new Setting("WEFT_GIT_CACHE_DIR", "", "bounded git cache of upgraded knots' repositories (workflow files only); "
+                    + "default: weft-git beside WEFT_DB", List.of("SPINDLE_SERVER_REPO_DIR")));
 
     /** Variable names whose values --print-config never shows. */
     private static final java.util.regex.Pattern SECRET_NAME =
@@ -154,6 +179,7 @@ public record WeftConfig(String hostname, String ownerDid, InetSocketAddress lis
             else knots.add(k);
         }
         List<RepoKey> repos = new ArrayList<>();
+        List<StaticRepoDid> repoDids = new ArrayList<>();
         boolean all = false;
         for (String r : split(v.get("WEFT_REPOS"))) {
             if (r.equals("*")) {
@@ -161,8 +187,12 @@ public record WeftConfig(String hostname, String ownerDid, InetSocketAddress lis
                 continue;
             }
             String[] parts = r.split("/", -1);
-            if (parts.length != 3 || parts[0].isEmpty() || !parts[1].startsWith("did:") || parts[2].isEmpty()) {
-                problems.add("WEFT_REPOS: expected knot/did/name, got " + r);
+            if (parts.length == 2 && !parts[0].isEmpty() && parts[1].startsWith("did:")) {
+                Optional<String> bad = AtSyntax.did(parts[1]);
+                if (bad.isPresent()) problems.add("WEFT_REPOS: in " + r + ": " + bad.get());
+                else repoDids.add(new StaticRepoDid(parts[0], parts[1]));
+            } else if (parts.length != 3 || parts[0].isEmpty() || !parts[1].startsWith("did:") || parts[2].isEmpty()) {
+                problems.add("WEFT_REPOS: expected knot/did/name or knot/<repo DID>, got " + r);
             } else {
                 repos.add(new RepoKey(parts[0], parts[1], parts[2]));
             }
@@ -198,10 +228,21 @@ public record WeftConfig(String hostname, String ownerDid, InetSocketAddress lis
             Path parent = db.toAbsolutePath().getParent();
             keyFile = parent == null ? Path.of("weft-secrets.key") : parent.resolve("weft-secrets.key");
         }
+        Duration fetchTimeout = parseDuration("WEFT_WORKFLOW_FETCH_TIMEOUT", v.get("WEFT_WORKFLOW_FETCH_TIMEOUT"), problems, true);
+        String cacheText = v.get("WEFT_GIT_CACHE_DIR");
+        Path gitCache = null;
+        if (cacheText != null && !cacheText.isEmpty()) {
+            gitCache = Path.of(cacheText);
+        } else if (db != null) {
+            Path parent = db.toAbsolutePath().getParent();
+            gitCache = parent == null ? Path.of("weft-git") : parent.resolve("weft-git");
+        }
         if (!problems.isEmpty()) throw new InvalidConfigException(problems);
         Set<String> allKnots = new LinkedHashSet<>(knots);
-        return new WeftConfig(hostname, owner, listen, db, dev, List.copyOf(allKnots), List.copyOf(repos), all, timeout,
-                replay, skew, first, gap, jetstream == null ? "" : jetstream, plc, keyFile, Map.copyOf(nonNull(env)),
+        return new WeftConfig(hostname, owner, listen, db, dev, List.copyOf(allKnots), List.copyOf(repos), List.copyOf(repoDids),
+                all, timeout,
+                replay, skew, first, gap, jetstream == null ? "" : jetstream, plc, keyFile, fetchTimeout, gitCache,
+                Map.copyOf(nonNull(env)),
                 Map.copyOf(sources));
     }
 
@@ -278,6 +319,7 @@ public record WeftConfig(String hostname, String ownerDid, InetSocketAddress lis
         List<String> r = new ArrayList<>();
         if (acceptAllRepos) r.add("*");
         for (RepoKey k : repos) r.add(k.toString());
+        for (StaticRepoDid d : repoDids) r.add(d.toString());
         shown.put("WEFT_REPOS", String.join(",", r));
         shown.put("WEFT_WORKFLOW_TIMEOUT", GoDuration.format(workflowTimeout));
         shown.put("WEFT_REPLAY_WINDOW", GoDuration.format(replayWindow));
@@ -287,6 +329,8 @@ public record WeftConfig(String hostname, String ownerDid, InetSocketAddress lis
         shown.put("WEFT_JETSTREAM", jetstream.isEmpty() ? "(off: static mode only)" : jetstream);
         shown.put("WEFT_PLC_URL", plcUrl);
         shown.put("WEFT_SECRETS_KEY_FILE", secretsKeyFile.toString());
+        shown.put("WEFT_WORKFLOW_FETCH_TIMEOUT", GoDuration.format(workflowFetchTimeout));
+        shown.put("WEFT_GIT_CACHE_DIR", gitCacheDir.toString());
         shown.forEach((k, val) -> out.add(k + "=" + val + "  (" + sources.getOrDefault(k, "default") + ")"));
         // Everything else weft reads is a provider's (WEFT_<ENGINE>_*, tack's TACK_BUILDKITE_*).
         java.util.Set<String> core = new java.util.HashSet<>();

@@ -37,6 +37,12 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import dev.weft.builds.DefaultBranches;
+import dev.weft.builds.KnotEvents;
+import dev.weft.builds.PipelineBuilder;
+import dev.weft.builds.RepoDirectory;
+import dev.weft.git.WorkflowFetcher;
+import dev.weft.model.RepoRef;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -76,6 +82,9 @@ public final class Weft implements AutoCloseable {
     private final boolean followJetstream;
     private final JetstreamOptions jetstreamOptions;
     private volatile JetstreamClient jetstream;
+    private final WorkflowFetcher fetcher;
+    private final DefaultBranches branches;
+    private final PipelineBuilder builder;
 
     private Weft(Builder b) throws ProviderConfigException {
         this.config = b.config;
@@ -130,8 +139,43 @@ public final class Weft implements AutoCloseable {
         }
         this.providers = made;
         runs.providers(providers::get);
-        this.knots = new KnotSupervisor(runs, KnotCursorStore.of(store.registry()), config.dev(), b.knotOptions.withReplayWindow(config.replayWindow()),
-                clock, meters);
+        try {
+            this.fetcher = new WorkflowFetcher(WorkflowFetcher.Options.defaults(config.gitCacheDir())
+                    .withFetchTimeout(config.workflowFetchTimeout()), meters);
+        } catch (IOException e) {
+            providers.close();
+            repoResolver.close();
+            dids.close();
+            closeQuietly();
+            throw new UncheckedIOException("git cache " + config.gitCacheDir() + ": " + e.getMessage(), e);
+        }
+        this.branches = new DefaultBranches(config.dev(), clock);
+        this.builder = new PipelineBuilder(store.builds(), directory(registry), fetcher, branches, runs::accept, clock,
+                config.dev(), meters);
+        KnotEvents sink = new KnotEvents(runs, builder,
+                u -> registry.collaboratorUpdate(u.knot(), u.add() ? "add" : "remove", u.subject(), u.repoDid()));
+        this.knots = new KnotSupervisor(sink, KnotCursorStore.of(store.registry()), config.dev(),
+                b.knotOptions.withReplayWindow(config.replayWindow()), clock, meters);
+    }
+
+    /** The registrations as the pipeline builder looks them up (the builder knows no registry). */
+    private static RepoDirectory directory(RepoRegistry registry) {
+        return new RepoDirectory() {
+            @Override
+            public Optional<RepoRef> byRepoDid(String repoDid) {
+                return registry.byRepoDid(repoDid);
+            }
+
+            @Override
+            public Optional<RepoRef> byName(String knot, String ownerDid, String name) {
+                return registry.byName(knot, ownerDid, name);
+            }
+
+            @Override
+            public void learnOwner(String repoDid, String ownerDid) {
+                registry.learnOwner(repoDid, ownerDid);
+            }
+        };
     }
 
     public static Builder builder(WeftConfig config) {
@@ -142,6 +186,7 @@ public final class Weft implements AutoCloseable {
     public Weft start() {
         publisher.start();
         runs.recover();
+        builder.start();
         server.start();
         if (consumeKnots) registry.addListener(new RepoRegistry.KnotListener() {
             @Override
@@ -157,7 +202,12 @@ public final class Weft implements AutoCloseable {
         for (String knot : config.knots()) {
             if (config.acceptAllRepos()) registry.acceptAllOn(knot);
         }
-        for (RepoKey r : config.repos()) registry.register(r, "static");
+        for (RepoKey r : config.repos()) registry.register(r, RepoRegistry.STATIC);
+        // No record key is known for a static repo DID, so the DID stands in as its name until a
+        // repo record gives one; the spindle owner stands in as its owner (learnOwner).
+        for (WeftConfig.StaticRepoDid r : config.repoDids()) {
+            registry.registerRepoDid(r.knot(), config.ownerDid(), r.repoDid(), r.repoDid(), RepoRegistry.STATIC);
+        }
         if (consumeKnots) {
             for (String knot : registry.knots()) knots.add(knot);
         }
@@ -269,6 +319,9 @@ public final class Weft implements AutoCloseable {
         if (j != null) j.close();
         knots.close();
         server.close();
+        // After every way in: no push or manual run can queue a build once the lanes stop.
+        builder.close();
+        branches.close();
         // After the server: no XRPC request is left to need them, and their HTTP clients' threads end here.
         repoResolver.close();
         dids.close();

@@ -2,6 +2,8 @@ package dev.weft.jetstream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.weft.discovery.RepoRegistry;
+import dev.weft.model.AtSyntax;
+import dev.weft.model.RepoRef;
 import dev.weft.model.RepoRef.RepoKey;
 import dev.weft.store.Collaborator;
 import dev.weft.store.Member;
@@ -26,12 +28,14 @@ import java.util.regex.Pattern;
  *       removes it. A DID that is no longer a member loses the repositories and collaborator records
  *       it brought.</li>
  *   <li>{@code sh.tangled.repo} of the owner or a member with {@code spindle} equal to our hostname
- *       registers (knot, did, name); an update that removes or changes {@code spindle}, or a delete,
- *       unregisters it; a changed knot or name moves it. A registration is released only when no
- *       other record holds it and it is not in the static configuration; the registry stops a knot
- *       consumer nobody needs.</li>
+ *       registers its {@code repoDid} when it has one (spec tangled-ci 2.1: it must parse as a DID,
+ *       and a repo DID registered to another owner is refused), else (knot, did, name); an update
+ *       that removes or changes {@code spindle}, or a delete, unregisters it; a changed knot, name or
+ *       repo DID moves it. A registration is released only when no other record holds it and it is
+ *       not in the static configuration; the registry stops a knot consumer nobody needs.</li>
  *   <li>{@code sh.tangled.repo.collaborator} of the owner or a member, naming one of the author's
- *       own repo records, lets its {@code subject} manage that repository's secrets.</li>
+ *       own repo records (at-uri) or a repo DID registered to the author, lets its {@code subject}
+ *       manage that repository.</li>
  * </ul>
  * Everything else, and every record from a DID that is neither the owner nor a member, is ignored.
  *
@@ -136,7 +140,7 @@ public final class NetworkRecords {
     private boolean left(String subject) {
         if (subject.equals(owner) || store.isMember(subject)) return false;
         log.info("spindle member removed: {}", subject);
-        for (Map.Entry<String, RepoKey> r : store.repoRecordsOf(subject).entrySet()) {
+        for (Map.Entry<String, RepoRef> r : store.repoRecordsOf(subject).entrySet()) {
             store.removeRepoRecord(subject, r.getKey());
             release(r.getValue());
         }
@@ -147,37 +151,82 @@ public final class NetworkRecords {
     // ---------------------------------------------------------------- repos
 
     private Outcome repo(JetstreamFrame.Commit c) {
-        Optional<RepoKey> target = Optional.empty();
+        Optional<RepoRef> target = Optional.empty();
         if (c.operation() != JetstreamFrame.Operation.DELETE && hostname.equals(text(c.record(), "spindle"))) {
-            String knot = text(c.record(), "knot");
-            String name = text(c.record(), "name");
-            if (KNOT.matcher(knot).matches() && !name.isEmpty() && !name.contains("/")) {
-                target = Optional.of(new RepoKey(knot, c.did(), name));
-            } else {
-                log.warn("repo record {} names this spindle but has no usable knot/name ({}/{}); ignored", c.uri(), knot, name);
-            }
+            target = target(c);
         }
-        Optional<RepoKey> old = store.repoRecord(c.did(), c.rkey());
+        Optional<RepoRef> old = store.repoRecord(c.did(), c.rkey());
+        if (target.isPresent() && !register(target.get(), c.uri())) target = Optional.empty();
         if (target.isPresent()) {
             store.putRepoRecord(c.rkey(), target.get());
-            registry.register(target.get(), c.uri());
         } else if (old.isPresent()) {
             store.removeRepoRecord(c.did(), c.rkey());
         }
         if (old.isPresent() && !old.equals(target)) {
             release(old.get());
-            if (target.isPresent()) log.info("repository moved: {} -> {} (from {})", old.get(), target.get(), c.uri());
+            if (target.isPresent()) log.info("repository moved: {} -> {} (from {})", describe(old.get()), describe(target.get()), c.uri());
         }
         return Outcome.APPLIED;
     }
 
-    private void release(RepoKey repo) {
+    /**
+     * What a record naming this spindle registers: with a {@code repoDid} (upgraded knots), that repo
+     * DID, named by the record key as triggers name it (spec tangled-ci 2.3 step 5); without one,
+     * (knot, author, name) as before.
+     */
+    private Optional<RepoRef> target(JetstreamFrame.Commit c) {
+        String knot = text(c.record(), "knot");
+        String repoDid = text(c.record(), "repoDid");
+        if (!repoDid.isEmpty()) {
+            Optional<String> bad = AtSyntax.did(repoDid);
+            if (bad.isEmpty() && KNOT.matcher(knot).matches()) return Optional.of(new RepoRef(knot, c.did(), c.rkey(), "", repoDid));
+            log.warn("repo record {} names this spindle but has no usable knot/repoDid ({}: {}); ignored", c.uri(), knot,
+                    bad.orElse("knot is not a host"));
+            return Optional.empty();
+        }
+        String name = text(c.record(), "name");
+        if (KNOT.matcher(knot).matches() && !name.isEmpty() && !name.contains("/")) {
+            return Optional.of(new RepoRef(knot, c.did(), name));
+        }
+        log.warn("repo record {} names this spindle but has no usable knot/name ({}/{}); ignored", c.uri(), knot, name);
+        return Optional.empty();
+    }
+
+    /** Registers what a record names; whether the record now holds it (a repo DID another owner holds is refused). */
+    private boolean register(RepoRef repo, String source) {
+        if (!repo.hasRepoDid()) {
+            registry.register(repo.key(), source);
+            return true;
+        }
+        registry.registerRepoDid(repo.knot(), repo.did(), repo.name(), repo.repoDid(), source);
+        return ownedBy(repo.repoDid(), repo.did());
+    }
+
+    private boolean ownedBy(String repoDid, String did) {
+        return registry.byRepoDid(repoDid).filter(r -> r.did().equals(did)).isPresent();
+    }
+
+    private void release(RepoRef repo) {
         if (store.repoRecordHolds(repo)) return;
-        if (isStatic.test(repo)) {
-            log.info("repository {} stays registered: it is in the static configuration", repo);
+        if (repo.hasRepoDid()) {
+            // Another owner's registration (a static entry taken over since) is not this record's to end.
+            if (!ownedBy(repo.repoDid(), repo.did())) return;
+            if (store.repoByDid(repo.repoDid()).filter(r -> r.source().equals(RepoRegistry.STATIC)).isPresent()) {
+                log.info("repository {} stays registered: it is in the static configuration", repo.repoDid());
+                return;
+            }
+            registry.unregisterRepoDid(repo.repoDid());
             return;
         }
-        registry.unregister(repo);
+        if (isStatic.test(repo.key())) {
+            log.info("repository {} stays registered: it is in the static configuration", repo.key());
+            return;
+        }
+        registry.unregister(repo.key());
+    }
+
+    private static String describe(RepoRef repo) {
+        return repo.hasRepoDid() ? repo.key() + " (repo " + repo.repoDid() + ")" : repo.key().toString();
     }
 
     // ---------------------------------------------------------------- collaborators
@@ -186,11 +235,13 @@ public final class NetworkRecords {
         if (c.operation() != JetstreamFrame.Operation.DELETE) {
             String subject = text(c.record(), "subject");
             String repo = text(c.record(), "repo");
-            if (subject.startsWith("did:") && repo.startsWith("at://" + c.did() + "/" + REPO + "/")) {
+            boolean ownRepo = repo.startsWith("at://" + c.did() + "/" + REPO + "/")
+                    || (repo.startsWith("did:") && ownedBy(repo, c.did()));
+            if (subject.startsWith("did:") && ownRepo) {
                 store.putCollaborator(new Collaborator(c.did(), c.rkey(), subject, repo, clock.instant()));
                 return Outcome.APPLIED;
             }
-            log.debug("collaborator record {} ignored: subject {} / repo {} (must be the author's own repo)",
+            log.debug("collaborator record {} ignored: subject {} / repo {} (must be the author's own repo record or registered repo DID)",
                     c.uri(), subject, repo);
         }
         store.removeCollaborator(c.did(), c.rkey());

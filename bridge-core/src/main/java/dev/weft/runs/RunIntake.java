@@ -2,6 +2,7 @@ package dev.weft.runs;
 
 import dev.weft.discovery.RepoRegistry;
 import dev.weft.knot.TriggerSink;
+import dev.weft.model.RepoRef;
 import dev.weft.model.Trigger;
 import dev.weft.model.TriggerKind;
 import dev.weft.status.StatusPublisher;
@@ -55,6 +56,11 @@ final class RunIntake implements TriggerSink {
         return trigger.repo().hasRepoDid();
     }
 
+    /** The repository as registered: by its DID when it has one, which is how refUpdates name it. */
+    private RepoRef registered(RepoRef legacy) {
+        return registry.byName(legacy.knot(), legacy.did(), legacy.name()).filter(RepoRef::hasRepoDid).orElse(legacy);
+    }
+
     @Override
     public Outcome accept(Trigger trigger) {
         if (!registry.isRegistered(trigger.repo().key()) && !builtByWeft(trigger)) {
@@ -68,7 +74,7 @@ final class RunIntake implements TriggerSink {
         // refUpdate (a transitional knot) is not built a second time. Pipelines weft built itself
         // claimed theirs when the request was accepted.
         String claim = trigger.kind() instanceof TriggerKind.Push p && !builtByWeft(trigger)
-                ? Claims.push(trigger.repo(), p.ref(), p.newSha()) : null;
+                ? Claims.push(registered(trigger.repo()), p.ref(), p.newSha()) : null;
         Optional<List<RunRecord>> runs = store.insertTrigger(trigger, pendingAt, claim);
         if (runs.isEmpty()) {
             duplicates.increment();

@@ -1,5 +1,6 @@
 package dev.weft.store;
 
+import dev.weft.model.RepoRef;
 import dev.weft.model.RepoRef.RepoKey;
 
 import java.time.Instant;
@@ -13,12 +14,32 @@ import java.util.OptionalLong;
  * network records already applied, members, repo records and collaborators.
  */
 public interface RegistryStore {
-    /** Registers a repository; false when it already was (its source and time are kept). */
+    /**
+     * Registers a repository by (knot, owner, name); false when it already was (its source and time
+     * are kept). Repo-DID registrations are apart: one with the same (knot, owner, name) neither
+     * blocks nor is this.
+     */
     boolean addRepo(RepoKey repo, String source, Instant since);
 
-    /** Unregisters a repository; whether it was registered. */
+    /** Unregisters a (knot, owner, name) registration (never a repo-DID one); whether it was registered. */
     boolean removeRepo(RepoKey repo);
 
+    /**
+     * Registers a repository by its repo DID ({@code repo.repoDid()}, which must be set); false when
+     * that repo DID already was (the existing row, source and time included, is kept: see
+     * {@link #updateRepoDid}).
+     */
+    boolean addRepoDid(RepoRef repo, String source, Instant since);
+
+    /** Moves a repo-DID registration to {@code repo}'s knot, owner and name; false when absent or unchanged. */
+    boolean updateRepoDid(RepoRef repo);
+
+    /** Unregisters a repo DID, and forgets what its knot said about its collaborators; whether it was registered. */
+    boolean removeRepoDid(String repoDid);
+
+    Optional<RegisteredRepo> repoByDid(String repoDid);
+
+    /** Every registration, either kind, by knot, owner and name. */
     List<RegisteredRepo> repos();
 
     /** A knot's checkpoint (unix nanos), if one was saved. */
@@ -53,18 +74,22 @@ public interface RegistryStore {
 
     boolean isMember(String did);
 
-    /** The registration a {@code sh.tangled.repo} record (did, rkey) holds, if any. */
-    Optional<RepoKey> repoRecord(String did, String rkey);
+    /**
+     * The registration a {@code sh.tangled.repo} record (did, rkey) holds, if any: by repo DID when
+     * the result {@link RepoRef#hasRepoDid() has one}, else by (knot, did, name).
+     */
+    Optional<RepoRef> repoRecord(String did, String rkey);
 
-    void putRepoRecord(String rkey, RepoKey repo);
+    /** Records that the author's ({@code repo.did()}) record {@code rkey} holds {@code repo}. */
+    void putRepoRecord(String rkey, RepoRef repo);
 
     void removeRepoRecord(String did, String rkey);
 
-    /** Whether some repo record still holds this registration. */
-    boolean repoRecordHolds(RepoKey repo);
+    /** Whether some repo record still holds this registration: its repo DID if it has one, else its key. */
+    boolean repoRecordHolds(RepoRef repo);
 
     /** The record keys of {@code did}'s repo records, each with the registration it holds. */
-    Map<String, RepoKey> repoRecordsOf(String did);
+    Map<String, RepoRef> repoRecordsOf(String did);
 
     void putCollaborator(Collaborator c);
 
@@ -73,8 +98,20 @@ public interface RegistryStore {
     /** Forgets every collaborator record authored by {@code did}. */
     void removeCollaboratorsBy(String did);
 
-    /** Whether {@code subject} collaborates on the repo record {@code repoUri}. */
-    boolean isCollaborator(String repoUri, String subject);
+    /**
+     * Whether {@code subject} collaborates on {@code repo}: a repo record's at-uri (named by a
+     * collaborator record) or a repo DID (named by a collaborator record or by the repo's knot).
+     */
+    boolean isCollaborator(String repo, String subject);
 
     List<Collaborator> collaborators();
+
+    /** Adds a collaborator the repo's knot announced; false when it already was one (its time is kept). */
+    boolean addKnotCollaborator(KnotCollaborator c);
+
+    /** Removes a collaborator the repo's knot announced; whether it was one. */
+    boolean removeKnotCollaborator(String repoDid, String subject);
+
+    /** Every collaborator knots announced, by repo DID then subject. */
+    List<KnotCollaborator> knotCollaborators();
 }

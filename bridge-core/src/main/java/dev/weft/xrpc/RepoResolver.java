@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.weft.auth.DidDocument;
 import dev.weft.auth.DidResolver;
+import dev.weft.model.RepoRef;
 import dev.weft.model.RepoRef.RepoKey;
 import dev.weft.net.BoundedFetch;
 import dev.weft.net.Deadline;
@@ -86,7 +87,8 @@ public final class RepoResolver implements AutoCloseable {
 
     /** {@link #resolve(RepoUri)}, reaching the owner's DID and PDS only until {@code deadline}. */
     public Optional<RepoKey> resolve(RepoUri uri, Deadline deadline) throws DidResolver.ResolutionException {
-        Optional<RepoKey> known = store.repoRecord(uri.did(), uri.rkey());
+        // A repo-DID record's key is (knot, owner, rkey), which the registry matches too.
+        Optional<RepoKey> known = store.repoRecord(uri.did(), uri.rkey()).map(RepoRef::key);
         if (known.isPresent()) return known;
         Cached c = cache.get(uri.uri());
         if (c != null && clock.instant().isBefore(c.until())) return Optional.of(c.repo());

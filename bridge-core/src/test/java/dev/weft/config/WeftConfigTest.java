@@ -55,6 +55,24 @@ class WeftConfigTest {
         assertEquals("SPINDLE_SERVER_HOSTNAME", c.sources().get("WEFT_HOSTNAME"));
     }
     @Test
+    @DisplayName("WEFT_REPOS takes knot/<repo DID> entries beside knot/did/name, and refuses a repo DID that is not a DID")
+    void repoDidEntries() throws Exception {
+        Map<String, String> env = new java.util.HashMap<>(MINIMAL);
+        env.put("WEFT_REPOS", "knot1/did:plc:abc/name, knot2/did:plc:repo1");
+        WeftConfig c = WeftConfig.from(env);
+        assertEquals(List.of(new dev.weft.model.RepoRef.RepoKey("knot1", "did:plc:abc", "name")), c.repos());
+        assertEquals(List.of(new WeftConfig.StaticRepoDid("knot2", "did:plc:repo1")), c.repoDids());
+        assertTrue(c.describe().contains("WEFT_REPOS=knot1/did:plc:abc/name,knot2/did:plc:repo1  (WEFT_REPOS)"), c.describe().toString());
+
+        for (String bad : List.of("knot2/did:", "knot2/did:plc:", "/did:plc:repo1", "knot2/did:plc:a b", "knot2/name")) {
+            env.put("WEFT_REPOS", bad);
+            List<String> p = assertThrows(WeftConfig.InvalidConfigException.class, () -> WeftConfig.from(env)).problems();
+            assertEquals(1, p.size(), bad + ": " + p);
+            assertTrue(p.get(0).startsWith("WEFT_REPOS:"), p.get(0));
+        }
+    }
+
+    @Test
     @DisplayName("WEFT_REPLAY_WINDOW below 1s is refused with the reason, alongside every other problem")
     void replayWindowBelowOneSecond() throws Exception {
         for (String tooShort : List.of("0s", "999ms", "1ns")) {

@@ -1,6 +1,8 @@
 package dev.weft.jetstream;
 
+import dev.weft.discovery.KnotEvents;
 import dev.weft.discovery.RepoRegistry;
+import dev.weft.model.RepoRef;
 import dev.weft.model.RepoRef.RepoKey;
 import dev.weft.store.RegisteredRepo;
 import dev.weft.store.sqlite.SqliteStores;
@@ -18,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 import static dev.weft.jetstream.NetworkRecords.COLLABORATOR;
 import static dev.weft.jetstream.NetworkRecords.MEMBER;
@@ -44,7 +45,7 @@ class JetstreamDiscoveryTest {
     RepoRegistry registry;
     JetstreamClient client;
     SimpleMeterRegistry meters;
-    final List<String> knotEvents = new CopyOnWriteArrayList<>();
+    final KnotEvents knotEvents = new KnotEvents();
     Duration replayWindow = Duration.ofHours(1);
 
     @BeforeEach
@@ -63,17 +64,7 @@ class JetstreamDiscoveryTest {
     void open() {
         store = SqliteStores.open(dir.resolve("weft.db"));
         registry = new RepoRegistry(store.registry(), Clock.systemUTC());
-        registry.addListener(new RepoRegistry.KnotListener() {
-            @Override
-            public void knotAdded(String knot) {
-                knotEvents.add("+" + knot);
-            }
-
-            @Override
-            public void knotRemoved(String knot) {
-                knotEvents.add("-" + knot);
-            }
-        });
+        registry.addListener(knotEvents);
         NetworkRecords records = new NetworkRecords(store.registry(), registry, HOST, OWNER, STATIC::equals, Clock.systemUTC());
         meters = new SimpleMeterRegistry();
         client = new JetstreamClient(js.url(), records, new JetstreamClient.CursorStore() {
@@ -108,6 +99,16 @@ class JetstreamDiscoveryTest {
     static Map<String, Object> repo(String name, String knot, String spindle) {
         return spindle == null ? Map.of("name", name, "knot", knot, "createdAt", "2025-12-01T00:00:00Z")
                 : Map.of("name", name, "knot", knot, "spindle", spindle, "createdAt", "2025-12-01T00:00:00Z");
+    }
+
+    static final String REPO_DID = "did:plc:repo1";
+
+    /** An upgraded knot's repo record: it names the repo DID, and the record key is the repo's name in triggers. */
+    static Map<String, Object> repoWithDid(String repoDid, String knot, String spindle) {
+        Map<String, Object> m = new java.util.HashMap<>(Map.of("name", "ignored-name", "knot", knot, "repoDid", repoDid,
+                "createdAt", "2025-12-01T00:00:00Z"));
+        if (spindle != null) m.put("spindle", spindle);
+        return m;
     }
 
     double frames(String outcome) {
@@ -339,5 +340,90 @@ class JetstreamDiscoveryTest {
         assertEquals(2, repos.size());
         assertTrue(repos.contains(keptBefore), "the kept registration is the same row, same time");
         assertEquals(2.0, frames("replayed"), "r1 and r2 came again after the restart and were skipped");
+    }
+
+    @Test
+    @DisplayName("repo records with a repoDid register that repo DID, named by the record key; a spindle change or delete unregisters")
+    void repoDidRecords() {
+        js.put(OWNER, REPO, "3kr1", false, repoWithDid(REPO_DID, "knot1.example", HOST));
+        await().until(() -> registry.byRepoDid(REPO_DID).isPresent());
+        assertEquals(new RepoRef("knot1.example", OWNER, "3kr1", "", REPO_DID), registry.byRepoDid(REPO_DID).get());
+        assertEquals("at://" + OWNER + "/" + REPO + "/3kr1", store.registry().repos().get(0).source());
+        assertFalse(registry.isRegistered(new RepoKey("knot1.example", OWNER, "ignored-name")), "the name is not the key");
+
+        js.put(OWNER, REPO, "3kr1", true, repoWithDid(REPO_DID, "knot2.example", HOST));
+        await().until(() -> registry.byRepoDid(REPO_DID).filter(r -> r.knot().equals("knot2.example")).isPresent());
+        assertEquals(List.of("+knot1.example", "+knot2.example", "-knot1.example"), knotEvents);
+
+        js.put(OWNER, REPO, "3kr1", true, repoWithDid(REPO_DID, "knot2.example", null)); // spindle removed
+        await().until(() -> registry.byRepoDid(REPO_DID).isEmpty());
+        assertEquals("-knot2.example", knotEvents.getLast());
+
+        js.put(OWNER, REPO, "3kr1", true, repoWithDid(REPO_DID, "knot2.example", HOST));
+        await().until(() -> registry.byRepoDid(REPO_DID).isPresent());
+        long t = js.delete(OWNER, REPO, "3kr1");
+        settle(t);
+        assertTrue(registry.byRepoDid(REPO_DID).isEmpty());
+        assertTrue(store.registry().repos().isEmpty());
+        assertTrue(store.registry().repoRecordsOf(OWNER).isEmpty());
+    }
+
+    @Test
+    @DisplayName("a repoDid that is not a DID is logged and ignored; a repo DID another owner holds is refused and left alone")
+    void repoDidRefused() {
+        js.put(OWNER, MEMBER, "m1", false, member(ALICE, HOST));
+        await().until(() -> store.registry().isMember(ALICE) && js.requests().size() == 2 && client.isConnected());
+        js.put(OWNER, REPO, "3kbad", false, repoWithDid("not-a-did", "knot1.example", HOST));
+        js.put(OWNER, REPO, "3kbad2", false, repoWithDid(REPO_DID, "https://knot1.example/x", HOST));
+        js.put(ALICE, REPO, "3ka", false, repoWithDid(REPO_DID, "knot1.example", HOST));
+        long t = js.put(OWNER, REPO, "3kmine", false, repoWithDid(REPO_DID, "knot9.example", HOST));
+        settle(t);
+        assertEquals(new RepoRef("knot1.example", ALICE, "3ka", "", REPO_DID), registry.byRepoDid(REPO_DID).orElseThrow());
+        assertEquals(1, store.registry().repos().size());
+        assertTrue(store.registry().repoRecordsOf(OWNER).isEmpty(), "the refused record holds nothing");
+
+        t = js.delete(OWNER, REPO, "3kmine");
+        settle(t);
+        assertTrue(registry.byRepoDid(REPO_DID).isPresent(), "the refused record's delete does not undo another's registration");
+
+        js.delete(OWNER, MEMBER, "m1"); // Alice leaves: what she brought goes
+        await().until(() -> registry.byRepoDid(REPO_DID).isEmpty());
+        assertEquals("-knot1.example", knotEvents.getLast());
+    }
+
+    @Test
+    @DisplayName("a static repo DID takes its owner and record key from a record, and survives the record's delete")
+    void staticRepoDid() {
+        registry.registerRepoDid("knot3.example", OWNER, REPO_DID, REPO_DID, RepoRegistry.STATIC);
+        js.put(OWNER, MEMBER, "m1", false, member(ALICE, HOST));
+        await().until(() -> store.registry().isMember(ALICE) && js.requests().size() == 2 && client.isConnected());
+        js.put(ALICE, REPO, "3ka", false, repoWithDid(REPO_DID, "knot3.example", HOST));
+        await().until(() -> registry.byRepoDid(REPO_DID).filter(r -> r.did().equals(ALICE)).isPresent());
+        assertEquals("3ka", registry.byRepoDid(REPO_DID).get().name());
+        long t = js.delete(ALICE, REPO, "3ka");
+        settle(t);
+        assertTrue(registry.byRepoDid(REPO_DID).isPresent());
+    }
+
+    @Test
+    @DisplayName("collaborator records naming a repo DID count when the author owns that registration")
+    void collaboratorsByRepoDid() {
+        js.put(OWNER, MEMBER, "m1", false, member(ALICE, HOST));
+        await().until(() -> store.registry().isMember(ALICE) && js.requests().size() == 2 && client.isConnected());
+        js.put(OWNER, REPO, "3kr1", false, repoWithDid(REPO_DID, "knot1.example", HOST));
+        js.put(OWNER, COLLABORATOR, "c1", false, Map.of("subject", BOB, "repo", REPO_DID, "createdAt", "2025-12-01T00:00:00Z"));
+        js.put(ALICE, COLLABORATOR, "c2", false, Map.of("subject", MALLORY, "repo", REPO_DID, "createdAt", "2025-12-01T00:00:00Z"));
+        long t = js.put(OWNER, COLLABORATOR, "c3", false,
+                Map.of("subject", MALLORY, "repo", "did:plc:unregistered", "createdAt", "2025-12-01T00:00:00Z"));
+        settle(t);
+        assertTrue(registry.hasPushRights(BOB, REPO_DID));
+        assertTrue(registry.hasPushRights(OWNER, REPO_DID));
+        assertFalse(registry.hasPushRights(MALLORY, REPO_DID), "not authored by the repo's owner");
+        assertFalse(store.registry().isCollaborator("did:plc:unregistered", MALLORY));
+
+        t = js.delete(OWNER, COLLABORATOR, "c1");
+        settle(t);
+        assertFalse(registry.hasPushRights(BOB, REPO_DID));
+        assertTrue(store.registry().collaborators().isEmpty());
     }
 }

@@ -36,13 +36,15 @@ class WeftJetstreamTest {
         if (js != null) js.close();
     }
 
+    static final String STATIC_REPO_DID = "did:plc:staticrepo";
+
     Weft start(boolean follow) throws Exception {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("WEFT_HOSTNAME", "ci.example.com");
         env.put("WEFT_OWNER_DID", OWNER);
         env.put("WEFT_LISTEN", "127.0.0.1:0");
         env.put("WEFT_DB", dir.resolve("weft.db").toString());
-        env.put("WEFT_REPOS", "knot.static/" + OWNER + "/pinned");
+        env.put("WEFT_REPOS", "knot.static/" + OWNER + "/pinned,knot.static/" + STATIC_REPO_DID);
         env.put("WEFT_JETSTREAM", js.url());
         return Weft.builder(WeftConfig.from(env)).consumeKnots(false).jetstream(follow)
                 .jetstreamOptions(JetstreamOptions.defaults().withBackoff(Duration.ofMillis(20), Duration.ofMillis(200)))
@@ -68,6 +70,8 @@ class WeftJetstreamTest {
         RepoKey hello = new RepoKey("knot1.example", OWNER, "hello");
         await().until(() -> weft.registry().isRegistered(hello));
         RegisteredRepo before = weft.store().registry().repos().stream().filter(r -> r.repo().equals(hello)).findFirst().orElseThrow();
+        assertEquals(OWNER, weft.registry().byRepoDid(STATIC_REPO_DID).orElseThrow().did(), "the spindle owner stands in");
+        weft.registry().learnOwner(STATIC_REPO_DID, "did:plc:realowner");
 
         weft.close();
         js.delete(OWNER, REPO, "p1");
@@ -77,7 +81,9 @@ class WeftJetstreamTest {
         assertTrue(weft.registry().isRegistered(new RepoKey("knot2.example", OWNER, "later")), "created while weft was down");
         assertTrue(weft.registry().isRegistered(new RepoKey("knot.static", OWNER, "pinned")), "static stays");
         List<RegisteredRepo> repos = weft.store().registry().repos();
-        assertEquals(3, repos.size(), repos.toString());
+        assertEquals("did:plc:realowner", weft.registry().byRepoDid(STATIC_REPO_DID).orElseThrow().did(),
+                "a learned owner outlives the restart's static registration");
+        assertEquals(4, repos.size(), repos.toString());
         assertTrue(repos.contains(before), "not registered twice, same row and time");
         List<String> requests = js.requests();
         assertTrue(TestJetstream.query(requests.getLast()).containsKey("cursor"), "resumed from the stored cursor");

@@ -310,12 +310,13 @@ public abstract class StoreContract {
         assertEquals("did:plc:a", s.registry().removeMember("m1").orElseThrow().subject());
         assertTrue(s.registry().removeMember("m1").isEmpty());
 
-        s.registry().putRepoRecord("r1", k);
-        assertEquals(k, s.registry().repoRecord("did:plc:x", "r1").orElseThrow());
-        assertTrue(s.registry().repoRecordHolds(k));
-        assertEquals(Map.of("r1", k), s.registry().repoRecordsOf("did:plc:x"));
+        RepoRef byKey = new RepoRef("knot", "did:plc:x", "r");
+        s.registry().putRepoRecord("r1", byKey);
+        assertEquals(byKey, s.registry().repoRecord("did:plc:x", "r1").orElseThrow());
+        assertTrue(s.registry().repoRecordHolds(byKey));
+        assertEquals(Map.of("r1", byKey), s.registry().repoRecordsOf("did:plc:x"));
         s.registry().removeRepoRecord("did:plc:x", "r1");
-        assertFalse(s.registry().repoRecordHolds(k));
+        assertFalse(s.registry().repoRecordHolds(byKey));
 
         s.registry().putCollaborator(new Collaborator("did:plc:x", "c1", "did:plc:b", "at://did:plc:x/sh.tangled.repo/r1", Instant.EPOCH));
         assertTrue(s.registry().isCollaborator("at://did:plc:x/sh.tangled.repo/r1", "did:plc:b"));
@@ -328,6 +329,60 @@ public abstract class StoreContract {
         s.registry().saveRecordRev("did:plc:x", "sh.tangled.repo", "r1", "rev1");
         s.registry().saveRecordRev("did:plc:x", "sh.tangled.repo", "r1", "rev2");
         assertEquals("rev2", s.registry().recordRev("did:plc:x", "sh.tangled.repo", "r1").orElseThrow());
+    }
+
+    @Test
+    @DisplayName("repo-DID registrations: one per repo DID, apart from (knot, owner, name) ones, movable, survive a restart")
+    void repoDidRegistrations() {
+        RepoKey legacy = new RepoKey("knot", "did:plc:x", "r");
+        RepoRef byDid = new RepoRef("knot", "did:plc:x", "r", "", "did:plc:repo1");
+        assertTrue(s.registry().addRepo(legacy, "static", Instant.EPOCH));
+        assertTrue(s.registry().addRepoDid(byDid, "at://did:plc:x/sh.tangled.repo/r", Instant.ofEpochMilli(7)),
+                "the same (knot, owner, name) with a repo DID is another registration");
+        assertFalse(s.registry().addRepoDid(new RepoRef("knot2", "did:plc:y", "z", "", "did:plc:repo1"), "static", Instant.EPOCH),
+                "one registration per repo DID");
+        assertThrows(IllegalArgumentException.class, () -> s.registry().addRepoDid(new RepoRef("k", "did:plc:x", "n"), "s", Instant.EPOCH));
+        RegisteredRepo row = s.registry().repoByDid("did:plc:repo1").orElseThrow();
+        assertEquals(new RegisteredRepo(legacy, "at://did:plc:x/sh.tangled.repo/r", Instant.ofEpochMilli(7), "did:plc:repo1"), row);
+        assertEquals(byDid, row.ref());
+        assertEquals(List.of("", "did:plc:repo1"), s.registry().repos().stream().map(RegisteredRepo::repoDid).toList());
+        assertTrue(s.registry().repoByDid("did:plc:nope").isEmpty());
+
+        RepoRef moved = new RepoRef("knot2", "did:plc:owner", "rkey2", "", "did:plc:repo1");
+        assertTrue(s.registry().updateRepoDid(moved));
+        assertFalse(s.registry().updateRepoDid(moved), "unchanged");
+        assertFalse(s.registry().updateRepoDid(new RepoRef("k", "did:plc:x", "n", "", "did:plc:absent")));
+        assertEquals(moved, s.registry().repoByDid("did:plc:repo1").orElseThrow().ref());
+        assertEquals(Instant.ofEpochMilli(7), s.registry().repoByDid("did:plc:repo1").orElseThrow().since(), "a move keeps the time");
+
+        s.registry().putRepoRecord("rk", moved);
+        assertEquals(moved, s.registry().repoRecord("did:plc:owner", "rk").orElseThrow());
+        assertTrue(s.registry().repoRecordHolds(moved));
+        assertFalse(s.registry().repoRecordHolds(new RepoRef("knot2", "did:plc:owner", "rkey2")), "a key record is another");
+        assertEquals(Map.of("rk", moved), s.registry().repoRecordsOf("did:plc:owner"));
+
+        assertTrue(s.registry().addKnotCollaborator(new KnotCollaborator("did:plc:repo1", "did:plc:c", "knot2", Instant.ofEpochMilli(3))));
+        assertFalse(s.registry().addKnotCollaborator(new KnotCollaborator("did:plc:repo1", "did:plc:c", "knot2", Instant.ofEpochMilli(4))));
+        s.registry().putCollaborator(new Collaborator("did:plc:owner", "c1", "did:plc:d", "did:plc:repo1", Instant.EPOCH));
+        assertTrue(s.registry().isCollaborator("did:plc:repo1", "did:plc:c"), "from the knot");
+        assertTrue(s.registry().isCollaborator("did:plc:repo1", "did:plc:d"), "from a record naming the repo DID");
+        assertFalse(s.registry().isCollaborator("did:plc:repo1", "did:plc:e"));
+        assertEquals(List.of(new KnotCollaborator("did:plc:repo1", "did:plc:c", "knot2", Instant.ofEpochMilli(3))),
+                s.registry().knotCollaborators());
+
+        restart();
+        assertEquals(moved, s.registry().repoByDid("did:plc:repo1").orElseThrow().ref());
+        assertTrue(s.registry().isCollaborator("did:plc:repo1", "did:plc:c"));
+        assertTrue(s.registry().removeKnotCollaborator("did:plc:repo1", "did:plc:c"));
+        assertFalse(s.registry().removeKnotCollaborator("did:plc:repo1", "did:plc:c"));
+        s.registry().addKnotCollaborator(new KnotCollaborator("did:plc:repo1", "did:plc:c", "knot2", Instant.EPOCH));
+
+        assertFalse(s.registry().removeRepo(new RepoKey("knot2", "did:plc:owner", "rkey2")), "a key never removes a repo-DID registration");
+        assertTrue(s.registry().removeRepoDid("did:plc:repo1"));
+        assertFalse(s.registry().removeRepoDid("did:plc:repo1"));
+        assertTrue(s.registry().knotCollaborators().isEmpty(), "the teardown forgets what the knot said");
+        assertTrue(s.registry().isCollaborator("did:plc:repo1", "did:plc:d"), "records stay until their own delete");
+        assertEquals(List.of(legacy), s.registry().repos().stream().map(RegisteredRepo::repo).toList());
     }
 
     @Test

@@ -95,8 +95,8 @@ class NetworkXrpcTest {
         weft = Weft.builder(WeftConfig.from(env)).providers(List.of(new Hold("hold", SecretSupport.SECURE),
                 new Hold("leaky", SecretSupport.NONE))).consumeKnots(false).cancelGrace(Duration.ofSeconds(30)).start();
         // The repo records as the Jetstream would have delivered them, and a collaborator record.
-        weft.store().registry().putRepoRecord("3krepo", new RepoKey(KNOT, owner.did, "repo"));
-        weft.store().registry().putRepoRecord("3kplain", new RepoKey(KNOT, owner.did, "plain"));
+        weft.store().registry().putRepoRecord("3krepo", new dev.weft.model.RepoRef(KNOT, owner.did, "repo"));
+        weft.store().registry().putRepoRecord("3kplain", new dev.weft.model.RepoRef(KNOT, owner.did, "plain"));
         repoUri = "at://" + owner.did + "/sh.tangled.repo/3krepo";
         otherUri = "at://" + owner.did + "/sh.tangled.repo/3kplain";
         weft.store().registry().putCollaborator(new Collaborator(owner.did, "c1", collaborator.did, repoUri, Instant.now()));

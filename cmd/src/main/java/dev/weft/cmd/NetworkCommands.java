@@ -7,6 +7,7 @@ import dev.weft.model.WorkflowId;
 import dev.weft.spi.GoDuration;
 import dev.weft.store.CancelRequest;
 import dev.weft.store.Collaborator;
+import dev.weft.store.KnotCollaborator;
 import dev.weft.store.Member;
 import dev.weft.store.RegisteredRepo;
 import dev.weft.store.RunRecord;
@@ -41,7 +42,7 @@ final class NetworkCommands {
             List<RegisteredRepo> repos = store.registry().repos();
             if (repos.isEmpty()) out.println("no repositories registered");
             for (RegisteredRepo r : repos) {
-                out.println(r.repo() + "  from " + r.source() + "  since " + r.since());
+                out.println(r.repo() + (r.hasRepoDid() ? "  repo " + r.repoDid() : "") + "  from " + r.source() + "  since " + r.since());
             }
         }
         return 0;
@@ -55,10 +56,14 @@ final class NetworkCommands {
             if (members.isEmpty()) out.println("no members (besides the owner)");
             for (Member m : members) out.println(m.subject() + "  from " + m.source() + "  since " + m.since());
             List<Collaborator> collaborators = store.registry().collaborators();
-            if (!collaborators.isEmpty()) out.println("collaborators:");
+            List<KnotCollaborator> fromKnots = store.registry().knotCollaborators();
+            if (!collaborators.isEmpty() || !fromKnots.isEmpty()) out.println("collaborators:");
             for (Collaborator c : collaborators) {
                 out.println("  " + c.subject() + " on " + c.repo() + "  from at://" + c.did()
                         + "/sh.tangled.repo.collaborator/" + c.rkey() + "  since " + c.since());
+            }
+            for (KnotCollaborator c : fromKnots) {
+                out.println("  " + c.subject() + " on " + c.repoDid() + "  from knot " + c.knot() + "  since " + c.since());
             }
         }
         return 0;

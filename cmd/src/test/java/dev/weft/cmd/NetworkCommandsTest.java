@@ -48,15 +48,22 @@ class NetworkCommandsTest {
             s.registry().addRepo(new RepoKey("knot.example", "did:plc:o", "pinned"), "static", Instant.parse("2025-12-02T10:00:00Z"));
             s.registry().putMember("m1", "did:plc:alice", "at://did:plc:o/sh.tangled.spindle.member/m1", Instant.parse("2025-12-03T10:00:00Z"));
             s.registry().putCollaborator(new Collaborator("did:plc:o", "c1", "did:plc:bob", "at://did:plc:o/sh.tangled.repo/3k1", Instant.parse("2025-12-04T10:00:00Z")));
+            s.registry().addRepoDid(new dev.weft.model.RepoRef("knot.example", "did:plc:o", "3k2", "", "did:plc:repo1"),
+                    "at://did:plc:o/sh.tangled.repo/3k2", Instant.parse("2025-12-05T10:00:00Z"));
+            s.registry().addKnotCollaborator(new dev.weft.store.KnotCollaborator("did:plc:repo1", "did:plc:carol", "knot.example",
+                    Instant.parse("2025-12-06T10:00:00Z")));
         }
         Result r = run("repos", "--db", db.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("knot.example/did:plc:o/hello  from at://did:plc:o/sh.tangled.repo/3k1  since 2025-12-01T10:00:00Z"), r.out());
         assertTrue(r.out().contains("knot.example/did:plc:o/pinned  from static  since 2025-12-02T10:00:00Z"), r.out());
+        assertTrue(r.out().contains("knot.example/did:plc:o/3k2  repo did:plc:repo1  from at://did:plc:o/sh.tangled.repo/3k2"
+                + "  since 2025-12-05T10:00:00Z"), r.out());
         Result m = run("members", "--db=" + db);
         assertEquals(0, m.code(), m.err());
         assertTrue(m.out().contains("did:plc:alice  from at://did:plc:o/sh.tangled.spindle.member/m1  since 2025-12-03T10:00:00Z"), m.out());
         assertTrue(m.out().contains("did:plc:bob on at://did:plc:o/sh.tangled.repo/3k1"), m.out());
+        assertTrue(m.out().contains("did:plc:carol on did:plc:repo1  from knot knot.example  since 2025-12-06T10:00:00Z"), m.out());
         Result missing = run("repos", "--db", dir.resolve("nope.db").toString());
         assertEquals(2, missing.code());
         assertTrue(missing.err().contains("no database"), missing.err());

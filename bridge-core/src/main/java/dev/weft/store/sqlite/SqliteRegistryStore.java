@@ -1,7 +1,9 @@
 package dev.weft.store.sqlite;
 
+import dev.weft.model.RepoRef;
 import dev.weft.model.RepoRef.RepoKey;
 import dev.weft.store.Collaborator;
+import dev.weft.store.KnotCollaborator;
 import dev.weft.store.Member;
 import dev.weft.store.RegisteredRepo;
 import dev.weft.store.RegistryStore;
@@ -28,21 +30,54 @@ final class SqliteRegistryStore implements RegistryStore {
     @Override
     public boolean addRepo(RepoKey repo, String source, Instant since) {
         return db.write(Lane.URGENT, s -> s.update(
-                "INSERT OR IGNORE INTO repos (knot, did, name, source, registered_at) VALUES (?,?,?,?,?)",
+                "INSERT OR IGNORE INTO repos (knot, did, name, repo_did, source, registered_at) VALUES (?,?,?,NULL,?,?)",
                 repo.knot(), repo.did(), repo.name(), source, since.toEpochMilli()) == 1);
     }
 
     @Override
     public boolean removeRepo(RepoKey repo) {
-        return db.write(Lane.URGENT, s -> s.update("DELETE FROM repos WHERE knot=? AND did=? AND name=?",
+        return db.write(Lane.URGENT, s -> s.update("DELETE FROM repos WHERE knot=? AND did=? AND name=? AND repo_did IS NULL",
                 repo.knot(), repo.did(), repo.name()) == 1);
     }
 
     @Override
+    public boolean addRepoDid(RepoRef repo, String source, Instant since) {
+        if (!repo.hasRepoDid()) throw new IllegalArgumentException("no repo DID: " + repo);
+        return db.write(Lane.URGENT, s -> s.update(
+                "INSERT OR IGNORE INTO repos (knot, did, name, repo_did, source, registered_at) VALUES (?,?,?,?,?,?)",
+                repo.knot(), repo.did(), repo.name(), repo.repoDid(), source, since.toEpochMilli()) == 1);
+    }
+
+    @Override
+    public boolean updateRepoDid(RepoRef repo) {
+        return db.write(Lane.URGENT, s -> s.update("UPDATE repos SET knot=?, did=?, name=? WHERE repo_did=? "
+                        + "AND (knot<>? OR did<>? OR name<>?)",
+                repo.knot(), repo.did(), repo.name(), repo.repoDid(), repo.knot(), repo.did(), repo.name()) == 1);
+    }
+
+    @Override
+    public boolean removeRepoDid(String repoDid) {
+        return db.write(Lane.URGENT, s -> {
+            s.update("DELETE FROM knot_collaborators WHERE repo_did=?", repoDid);
+            return s.update("DELETE FROM repos WHERE repo_did=?", repoDid) == 1;
+        });
+    }
+
+    private static final String REPO_COLUMNS = "SELECT knot, did, name, source, registered_at, repo_did FROM repos";
+
+    private static RegisteredRepo registeredRepo(ResultSet rs) throws SQLException {
+        return new RegisteredRepo(new RepoKey(rs.getString(1), rs.getString(2), rs.getString(3)),
+                rs.getString(4), Instant.ofEpochMilli(rs.getLong(5)), rs.getString(6));
+    }
+
+    @Override
+    public Optional<RegisteredRepo> repoByDid(String repoDid) {
+        return db.read(s -> s.queryOne(REPO_COLUMNS + " WHERE repo_did=?", SqliteRegistryStore::registeredRepo, repoDid));
+    }
+
+    @Override
     public List<RegisteredRepo> repos() {
-        return db.read(s -> s.query("SELECT knot, did, name, source, registered_at FROM repos ORDER BY knot, did, name",
-                rs -> new RegisteredRepo(new RepoKey(rs.getString(1), rs.getString(2), rs.getString(3)),
-                        rs.getString(4), Instant.ofEpochMilli(rs.getLong(5)))));
+        return db.read(s -> s.query(REPO_COLUMNS + " ORDER BY knot, did, name, repo_did", SqliteRegistryStore::registeredRepo));
     }
 
     @Override
@@ -144,16 +179,16 @@ final class SqliteRegistryStore implements RegistryStore {
     }
 
     @Override
-    public Optional<RepoKey> repoRecord(String did, String rkey) {
-        return db.read(s -> s.queryOne("SELECT knot, name FROM repo_records WHERE did=? AND rkey=?",
-                rs -> new RepoKey(rs.getString(1), did, rs.getString(2)), did, rkey));
+    public Optional<RepoRef> repoRecord(String did, String rkey) {
+        return db.read(s -> s.queryOne("SELECT knot, name, repo_did FROM repo_records WHERE did=? AND rkey=?",
+                rs -> new RepoRef(rs.getString(1), did, rs.getString(2), "", rs.getString(3)), did, rkey));
     }
 
     @Override
-    public void putRepoRecord(String rkey, RepoKey repo) {
-        db.write(Lane.URGENT, s -> s.update("INSERT INTO repo_records (did, rkey, knot, name) VALUES (?,?,?,?) "
-                        + "ON CONFLICT (did, rkey) DO UPDATE SET knot=excluded.knot, name=excluded.name",
-                repo.did(), rkey, repo.knot(), repo.name()));
+    public void putRepoRecord(String rkey, RepoRef repo) {
+        db.write(Lane.URGENT, s -> s.update("INSERT INTO repo_records (did, rkey, knot, name, repo_did) VALUES (?,?,?,?,?) "
+                        + "ON CONFLICT (did, rkey) DO UPDATE SET knot=excluded.knot, name=excluded.name, repo_did=excluded.repo_did",
+                repo.did(), rkey, repo.knot(), repo.name(), repo.hasRepoDid() ? repo.repoDid() : null));
     }
 
     @Override
@@ -162,17 +197,20 @@ final class SqliteRegistryStore implements RegistryStore {
     }
 
     @Override
-    public boolean repoRecordHolds(RepoKey repo) {
-        return db.read(s -> s.queryLong("SELECT COUNT(*) FROM repo_records WHERE knot=? AND did=? AND name=?",
+    public boolean repoRecordHolds(RepoRef repo) {
+        if (repo.hasRepoDid()) {
+            return db.read(s -> s.queryLong("SELECT COUNT(*) FROM repo_records WHERE repo_did=?", repo.repoDid()) > 0);
+        }
+        return db.read(s -> s.queryLong("SELECT COUNT(*) FROM repo_records WHERE knot=? AND did=? AND name=? AND repo_did IS NULL",
                 repo.knot(), repo.did(), repo.name()) > 0);
     }
 
     @Override
-    public Map<String, RepoKey> repoRecordsOf(String did) {
+    public Map<String, RepoRef> repoRecordsOf(String did) {
         return db.read(s -> {
-            Map<String, RepoKey> out = new TreeMap<>();
-            for (var e : s.query("SELECT rkey, knot, name FROM repo_records WHERE did=?",
-                    rs -> Map.entry(rs.getString(1), new RepoKey(rs.getString(2), did, rs.getString(3))), did)) {
+            Map<String, RepoRef> out = new TreeMap<>();
+            for (var e : s.query("SELECT rkey, knot, name, repo_did FROM repo_records WHERE did=?",
+                    rs -> Map.entry(rs.getString(1), new RepoRef(rs.getString(2), did, rs.getString(3), "", rs.getString(4))), did)) {
                 out.put(e.getKey(), e.getValue());
             }
             return out;
@@ -197,8 +235,9 @@ final class SqliteRegistryStore implements RegistryStore {
     }
 
     @Override
-    public boolean isCollaborator(String repoUri, String subject) {
-        return db.read(s -> s.queryLong("SELECT COUNT(*) FROM collaborators WHERE repo=? AND subject=?", repoUri, subject) > 0);
+    public boolean isCollaborator(String repo, String subject) {
+        return db.read(s -> s.queryLong("SELECT (SELECT COUNT(*) FROM collaborators WHERE repo=? AND subject=?) "
+                + "+ (SELECT COUNT(*) FROM knot_collaborators WHERE repo_did=? AND subject=?)", repo, subject, repo, subject) > 0);
     }
 
     @Override
@@ -206,5 +245,23 @@ final class SqliteRegistryStore implements RegistryStore {
         return db.read(s -> s.query("SELECT did, rkey, subject, repo, added_at FROM collaborators ORDER BY repo, subject",
                 rs -> new Collaborator(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
                         Instant.ofEpochMilli(rs.getLong(5)))));
+    }
+
+    @Override
+    public boolean addKnotCollaborator(KnotCollaborator c) {
+        return db.write(Lane.URGENT, s -> s.update("INSERT OR IGNORE INTO knot_collaborators (repo_did, subject, knot, added_at) "
+                + "VALUES (?,?,?,?)", c.repoDid(), c.subject(), c.knot(), c.since().toEpochMilli()) == 1);
+    }
+
+    @Override
+    public boolean removeKnotCollaborator(String repoDid, String subject) {
+        return db.write(Lane.URGENT, s -> s.update("DELETE FROM knot_collaborators WHERE repo_did=? AND subject=?",
+                repoDid, subject) == 1);
+    }
+
+    @Override
+    public List<KnotCollaborator> knotCollaborators() {
+        return db.read(s -> s.query("SELECT repo_did, subject, knot, added_at FROM knot_collaborators ORDER BY repo_did, subject",
+                rs -> new KnotCollaborator(rs.getString(1), rs.getString(2), rs.getString(3), Instant.ofEpochMilli(rs.getLong(4)))));
     }
 }

@@ -61,6 +61,9 @@ class SqliteMigrationTest {
             assertEquals("true", s.runs().attribute(runs.get(1).id(), "weft.spawned").orElseThrow());
             assertEquals(List.of(new RepoKey("knot.example", "did:plc:owner", "repo")),
                     s.registry().repos().stream().map(r -> r.repo()).toList());
+            assertEquals("", s.registry().repos().get(0).repoDid(), "a 0.1.0 registration has no repo DID");
+            assertTrue(s.registry().addRepoDid(new dev.weft.model.RepoRef("knot.example", "did:plc:owner", "repo", "",
+                    "did:plc:repodid"), "static", java.time.Instant.EPOCH), "beside the legacy row of the same name");
             assertTrue(s.registry().knotCursor("knot.example").isPresent());
             assertTrue(s.registry().isMember("did:plc:member"));
             assertEquals(1, s.registry().collaborators().size());
@@ -72,6 +75,7 @@ class SqliteMigrationTest {
         try (SqliteStores s = SqliteStores.open(db)) {
             assertEquals("5", s.schemaVersion(), "baselined once, not again");
             assertEquals(2, s.runs().openRuns().size(), "the running one and the new one");
+            assertEquals(2, s.registry().repos().size());
         }
     }
 
