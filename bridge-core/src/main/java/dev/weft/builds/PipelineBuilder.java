@@ -157,7 +157,28 @@ public final class PipelineBuilder implements AutoCloseable {
         BuildRequest request = new BuildRequest(new PipelineId(repo.knot(), mint()), repo,
                 WorkflowTrigger.Push.of(u.ref(), u.oldSha(), u.newSha(), u.changedFiles().orElse(null)), u.newSha(),
                 repo.knot(), repo.repoDid(), "", u.receivedAt());
-        return submit(Claims.push(repo, u.ref(), u.newSha()), request).isPresent() ? Outcome.ACCEPTED : Outcome.DUPLICATE;
+        return submit(Claims.push(repo, u.ref(), u.oldSha(), u.newSha()), request).isPresent() ? Outcome.ACCEPTED : Outcome.DUPLICATE;
+    }
+
+    /**
+     * A pull request opened, updated, reopened, closed or merged, from the Jetstream (spec
+     * tangled-ci 2.4), already authorised: its workflows are read from the target repository at
+     * the source commit and compiled without changed files. One pipeline per (pull, action, commit).
+     */
+    public Outcome pullRequest(String targetRepoDid, String pullUri, String action, String sourceBranch,
+                               String sourceSha, String targetBranch, Instant receivedAt) {
+        Optional<RepoRef> found = repos.byRepoDid(targetRepoDid);
+        if (found.isEmpty()) {
+            count("unregistered");
+            log.info("pull request {} ignored: {} is not registered to this spindle", pullUri, targetRepoDid);
+            return Outcome.UNREGISTERED;
+        }
+        RepoRef repo = found.get();
+        BuildRequest request = new BuildRequest(new PipelineId(repo.knot(), mint()), repo,
+                WorkflowTrigger.PullRequest.of(action, sourceBranch, sourceSha, targetBranch), sourceSha, repo.knot(),
+                repo.repoDid(), "", receivedAt);
+        return submit(Claims.pull(repo, pullUri, action, sourceSha), request).isPresent()
+                ? Outcome.ACCEPTED : Outcome.DUPLICATE;
     }
 
     /**

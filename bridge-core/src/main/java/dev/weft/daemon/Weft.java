@@ -42,6 +42,10 @@ import dev.weft.builds.KnotEvents;
 import dev.weft.builds.PipelineBuilder;
 import dev.weft.builds.RepoDirectory;
 import dev.weft.git.WorkflowFetcher;
+import dev.weft.jetstream.PullSubscription;
+import dev.weft.pulls.PdsPatchSource;
+import dev.weft.pulls.PullAccess;
+import dev.weft.pulls.PullRecords;
 import dev.weft.model.RepoRef;
 import java.time.Clock;
 import java.time.Duration;
@@ -82,6 +86,8 @@ public final class Weft implements AutoCloseable {
     private final boolean followJetstream;
     private final JetstreamOptions jetstreamOptions;
     private volatile JetstreamClient jetstream;
+    private volatile JetstreamClient pullStream;
+    private final PdsPatchSource patches;
     private final WorkflowFetcher fetcher;
     private final DefaultBranches branches;
     private final PipelineBuilder builder;
@@ -152,10 +158,25 @@ public final class Weft implements AutoCloseable {
         this.branches = new DefaultBranches(config.dev(), clock);
         this.builder = new PipelineBuilder(store.builds(), directory(registry), fetcher, branches, runs::accept, clock,
                 config.dev(), meters);
+        this.patches = new PdsPatchSource(dids, config.dev(), PdsPatchSource.Limits.defaults());
         KnotEvents sink = new KnotEvents(runs, builder,
                 u -> registry.collaboratorUpdate(u.knot(), u.add() ? "add" : "remove", u.subject(), u.repoDid()));
         this.knots = new KnotSupervisor(sink, KnotCursorStore.of(store.registry()), config.dev(),
                 b.knotOptions.withReplayWindow(config.replayWindow()), clock, meters);
+    }
+
+    private JetstreamClient.CursorStore cursorOf(String name) {
+        return new JetstreamClient.CursorStore() {
+            @Override
+            public java.util.OptionalLong cursor() {
+                return store.registry().networkCursor(name);
+            }
+
+            @Override
+            public void save(long timeUs) {
+                store.registry().saveNetworkCursor(name, timeUs);
+            }
+        };
     }
 
     /** The registrations as the pipeline builder looks them up (the builder knows no registry). */
@@ -212,17 +233,22 @@ public final class Weft implements AutoCloseable {
             for (String knot : registry.knots()) knots.add(knot);
         }
         if (followJetstream && !config.jetstream().isEmpty()) {
-            jetstream = new JetstreamClient(config.jetstream(), network, new JetstreamClient.CursorStore() {
+            jetstream = new JetstreamClient(config.jetstream(), network, cursorOf(JetstreamClient.CURSOR), jetstreamOptions,
+                    meters).start();
+            PullRecords pulls = new PullRecords(new PullAccess() {
                 @Override
-                public java.util.OptionalLong cursor() {
-                    return store.registry().networkCursor(JetstreamClient.CURSOR);
+                public boolean isRegistered(String repoDid) {
+                    return registry.byRepoDid(repoDid).isPresent();
                 }
 
                 @Override
-                public void save(long timeUs) {
-                    store.registry().saveNetworkCursor(JetstreamClient.CURSOR, timeUs);
+                public boolean hasPushRights(String actorDid, String repoDid) {
+                    return registry.hasPushRights(actorDid, repoDid);
                 }
-            }, jetstreamOptions, meters).start();
+            }, patches, e -> builder.pullRequest(e.targetRepoDid(), e.pullUri(), e.action(), e.sourceBranch(),
+                    e.sourceSha(), e.targetBranch(), clock.instant()), meters);
+            pullStream = new JetstreamClient(config.jetstream(), new PullSubscription(pulls),
+                    cursorOf(PullSubscription.CURSOR), jetstreamOptions, meters).start();
         } else if (registry.knots().isEmpty()) {
             log.warn("no repositories registered: set WEFT_REPOS (or WEFT_REPOS=* with WEFT_KNOTS) to accept triggers");
         }
@@ -317,6 +343,8 @@ public final class Weft implements AutoCloseable {
         log.info("weft stopping");
         JetstreamClient j = jetstream;
         if (j != null) j.close();
+        JetstreamClient p = pullStream;
+        if (p != null) p.close();
         knots.close();
         server.close();
         // After every way in: no push or manual run can queue a build once the lanes stop.
@@ -324,6 +352,7 @@ public final class Weft implements AutoCloseable {
         branches.close();
         // After the server: no XRPC request is left to need them, and their HTTP clients' threads end here.
         repoResolver.close();
+        patches.close();
         dids.close();
         runs.close();
         providers.close();

@@ -56,7 +56,7 @@ public final class JetstreamClient implements AutoCloseable {
     public static final String CURSOR = "jetstream";
 
     private final String url;
-    private final NetworkRecords records;
+    private final JetstreamSubscription records;
     private final CursorStore cursors;
     private final JetstreamOptions options;
     private final MeterRegistry meters;
@@ -77,7 +77,7 @@ public final class JetstreamClient implements AutoCloseable {
     /**
      * @param url the Jetstream subscribe URL ({@code wss://jetstream1.us-west.bsky.network/subscribe})
      */
-    public JetstreamClient(String url, NetworkRecords records, CursorStore cursors, JetstreamOptions options,
+    public JetstreamClient(String url, JetstreamSubscription records, CursorStore cursors, JetstreamOptions options,
                            MeterRegistry meters) {
         this.url = Objects.requireNonNull(url, "url");
         if (!url.startsWith("ws://") && !url.startsWith("wss://")) throw new IllegalArgumentException("not a ws(s):// URL: " + url);
@@ -86,7 +86,7 @@ public final class JetstreamClient implements AutoCloseable {
         this.options = Objects.requireNonNull(options, "options");
         this.meters = Objects.requireNonNull(meters, "meters");
         this.stream = new Stream(new ReconnectingStream.Settings(
-                "jetstream", "jetstream", log, Clock.systemUTC(), options.queueCapacity(),
+                records.name(), records.name(), log, Clock.systemUTC(), options.queueCapacity(),
                 options.initialBackoff(), options.maxBackoff(), options.connectTimeout(),
                 options.stableAfter(), options.closeTimeout(),
                 options.maxFrameBytes(), Long.MAX_VALUE, // the library's limit is the only one
@@ -95,7 +95,8 @@ public final class JetstreamClient implements AutoCloseable {
                 // socket too is what keeps an abandoned connection from lingering (found on knots).
                 true, "weft jetstream client closed the connection"));
         Gauge.builder("weft.jetstream.connected", stream, s -> s.isConnected() ? 1 : 0)
-                .description("1 while the Jetstream is connected").strongReference(true).register(meters);
+                .description("1 while the Jetstream is connected").tag("subscription", records.name())
+                .strongReference(true).register(meters);
         this.applied = frames("applied");
         this.ignored = frames("ignored");
         this.replayed = frames("replayed");
@@ -104,7 +105,7 @@ public final class JetstreamClient implements AutoCloseable {
 
     private Counter frames(String outcome) {
         return Counter.builder("weft.jetstream.frames").description("Jetstream frames by what became of them")
-                .tag("outcome", outcome).register(meters);
+                .tag("outcome", outcome).tag("subscription", records.name()).register(meters);
     }
 
     /** Starts the processing thread, which connects at once. */
@@ -134,7 +135,7 @@ public final class JetstreamClient implements AutoCloseable {
     URI subscribeUri(Set<String> dids, OptionalLong cursor) {
         StringBuilder b = new StringBuilder(url).append(url.contains("?") ? '&' : '?');
         List<String> params = new ArrayList<>();
-        for (String c : new TreeSet<>(NetworkRecords.COLLECTIONS)) params.add("wantedCollections=" + enc(c));
+        for (String c : new TreeSet<>(records.collections())) params.add("wantedCollections=" + enc(c));
         for (String d : dids) params.add("wantedDids=" + enc(d));
         cursor.ifPresent(c -> params.add("cursor=" + c));
         b.append(String.join("&", params));
@@ -166,7 +167,7 @@ public final class JetstreamClient implements AutoCloseable {
 
         @Override
         protected URI uri(OptionalLong cursor) {
-            return subscribeUri(records.trustedDids(), cursor);
+            return subscribeUri(records.dids(), cursor);
         }
 
         @Override

@@ -43,7 +43,7 @@ import java.util.regex.Pattern;
  * commit whose rev is not newer is skipped as a replay; without a rev the record's state is applied
  * again, which changes nothing. Called from one thread (the Jetstream client's); not thread-safe.
  */
-public final class NetworkRecords {
+public final class NetworkRecords implements JetstreamSubscription {
     private static final Logger log = LoggerFactory.getLogger(NetworkRecords.class);
     public static final String MEMBER = "sh.tangled.spindle.member";
     public static final String REPO = "sh.tangled.repo";
@@ -83,6 +83,21 @@ public final class NetworkRecords {
         this.clock = Objects.requireNonNull(clock, "clock");
     }
 
+    @Override
+    public String name() {
+        return JetstreamClient.CURSOR;
+    }
+
+    @Override
+    public Set<String> collections() {
+        return COLLECTIONS;
+    }
+
+    @Override
+    public Set<String> dids() {
+        return trustedDids();
+    }
+
     /** The DIDs whose records count: the owner and every member, sorted. */
     public Set<String> trustedDids() {
         Set<String> out = new TreeSet<>();
@@ -92,7 +107,8 @@ public final class NetworkRecords {
     }
 
     /** Applies one commit. Store failures propagate (the frame is then not checkpointed). */
-    Outcome apply(JetstreamFrame.Commit c) {
+    @Override
+    public Outcome apply(JetstreamFrame.Commit c) {
         if (!COLLECTIONS.contains(c.collection())) return Outcome.IGNORED;
         boolean trusted = c.collection().equals(MEMBER) ? c.did().equals(owner)
                 : c.did().equals(owner) || store.isMember(c.did());

@@ -17,8 +17,12 @@ public final class Claims {
         return repo.hasRepoDid() ? repo.repoDid() : repo.key().toString();
     }
 
-    public static String push(RepoRef repo, String ref, String newSha) {
-        return "push " + repo(repo) + " " + ref + " " + newSha;
+    /**
+     * A push: the spec names (repoDid, ref, newSha); the old sha is added so that a ref moved back
+     * to a commit it held before (A to B to A) is a new push, as it is to a knot.
+     */
+    public static String push(RepoRef repo, String ref, String oldSha, String newSha) {
+        return "push " + repo(repo) + " " + ref + " " + oldSha + " " + newSha;
     }
 
     /** A pull-request event: one pipeline per (pull, action, commit). */

@@ -56,7 +56,7 @@ final class RunIntake implements TriggerSink {
         return trigger.repo().hasRepoDid();
     }
 
-    /** The repository as registered: by its DID when it has one, which is how refUpdates name it. */
+    /** The repository as registered: with its DID when it has one, which is how refUpdates name it. */
     private RepoRef registered(RepoRef legacy) {
         return registry.byName(legacy.knot(), legacy.did(), legacy.name()).filter(RepoRef::hasRepoDid).orElse(legacy);
     }
@@ -73,8 +73,13 @@ final class RunIntake implements TriggerSink {
         // A legacy knot's push claims the push, so that the same push announced again as a
         // refUpdate (a transitional knot) is not built a second time. Pipelines weft built itself
         // claimed theirs when the request was accepted.
-        String claim = trigger.kind() instanceof TriggerKind.Push p && !builtByWeft(trigger)
-                ? Claims.push(registered(trigger.repo()), p.ref(), p.newSha()) : null;
+        String claim = null;
+        if (trigger.kind() instanceof TriggerKind.Push p && !builtByWeft(trigger)) {
+            // Only a repository known by its DID can also be announced by refUpdates (a
+            // transitional knot); a purely legacy one keeps exactly today's behaviour.
+            RepoRef registered = registered(trigger.repo());
+            if (registered.hasRepoDid()) claim = Claims.push(registered, p.ref(), p.oldSha(), p.newSha());
+        }
         Optional<List<RunRecord>> runs = store.insertTrigger(trigger, pendingAt, claim);
         if (runs.isEmpty()) {
             duplicates.increment();

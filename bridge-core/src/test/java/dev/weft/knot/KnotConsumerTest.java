@@ -209,13 +209,14 @@ class KnotConsumerTest {
         s.sendRaw("{\"event\":{},\"nsid\":\"sh.tangled.pipeline\"}"); // no rkey
         s.sendRaw("{\"event\":{},\"nsid\":\"sh.tangled.pipeline\",\"rkey\":7}"); // rkey not a string
         s.sendRaw("{\"event\":{},\"nsid\":\"sh.tangled.pipeline\",\"rkey\":\"a/b\"}"); // not a record key: invalid
-        s.publish("sh.tangled.git.refUpdate", "ref1", "{\"ref\":\"refs/heads/main\"}");
+        s.publish("sh.tangled.repo.issue", "3kaaaaaaaaaa2", "{\"title\":\"not ours\"}"); // another nsid: ignored
+        s.publish("sh.tangled.git.refUpdate", "ref1", "{\"ref\":\"refs/heads/main\"}"); // a refUpdate missing fields: invalid
         s.publishPipeline(TestRkeys.tid("wrongknot"), record(s, "wrongknot").replace(s.host(), "elsewhere.example.com"));
         publish(s, "good2");
         await().until(() -> sink.accepted.size() == 2);
         assertEquals(List.of("good1", "good2"), sink.rkeys());
         assertEquals(7.0, rejected(s.host(), "malformed"));
-        assertEquals(2.0, rejected(s.host(), "invalid"));
+        assertEquals(3.0, rejected(s.host(), "invalid"));
         assertEquals(0.0, rejected(s.host(), "oversized"));
         assertEquals(2.0, received(s.host()));
         assertEquals(1, s.connectionsAccepted(), "bad frames never cost the connection");
