@@ -327,6 +327,16 @@ public final class Weft implements AutoCloseable {
         return Optional.ofNullable(jetstream);
     }
 
+    /** The Jetstream client following pull requests, when it runs. */
+    public Optional<JetstreamClient> pullRequests() {
+        return Optional.ofNullable(pullStream);
+    }
+
+    /** Builds the pipelines of upgraded knots, pull requests and manual runs. */
+    public PipelineBuilder builder() {
+        return builder;
+    }
+
     /** Cancels a workflow as the operator ({@code weft cancel} in-process). */
     public RunManager.CancelOutcome cancel(WorkflowId workflow) {
         return runs.cancel(workflow, CancelReason.REQUESTED);

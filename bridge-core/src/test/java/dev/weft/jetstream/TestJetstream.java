@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
  * {@code time_us >= cursor} before going live, as the real one does), and can drop its connections
  * or send raw text.
  */
-final class TestJetstream implements AutoCloseable {
+public final class TestJetstream implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     record Event(long timeUs, String did, String collection, String frame) {
@@ -47,25 +47,25 @@ final class TestJetstream implements AutoCloseable {
     private long clock = 1_700_000_000_000_000L;
     private int revs;
 
-    TestJetstream() {
+    public TestJetstream() {
         server = new Server();
         server.setReuseAddr(true);
         server.setDaemon(true);
         server.setConnectionLostTimeout(0);
     }
 
-    TestJetstream start() throws InterruptedException {
+    public TestJetstream start() throws InterruptedException {
         server.start();
         if (!started.await(10, TimeUnit.SECONDS)) throw new IllegalStateException("test jetstream did not start");
         return this;
     }
 
-    String url() {
+    public String url() {
         return "ws://127.0.0.1:" + server.getPort() + "/subscribe";
     }
 
     /** Publishes a create or update commit with a fresh rev; returns its time_us. */
-    long put(String did, String collection, String rkey, boolean update, Map<String, Object> record) {
+    public long put(String did, String collection, String rkey, boolean update, Map<String, Object> record) {
         return commit(did, collection, rkey, update ? "update" : "create", record, nextRev());
     }
 
