@@ -297,7 +297,8 @@ public final class PipelineBuilder implements AutoCloseable {
         WorkflowFiles files;
         long started = System.nanoTime();
         try {
-            files = fetcher.fetch(WorkflowFetcher.knotBase(r.codeKnot(), dev), r.codeRepo(), r.sha());
+            files = fetcher.fetch(WorkflowFetcher.knotBase(r.codeKnot(), dev), r.codeRepo(), r.sha(),
+                    failure -> store.attemptFailed(record.id(), failure.message() + " (retrying)", clock.instant()));
         } catch (WorkflowFetchException e) {
             meters.counter("weft.builds.fetch.failures", "kind", e.failure().kind()).increment();
             return finish(record, new Result.Failed("cannot read the workflow files of " + r.codeRepo() + " at "

@@ -185,6 +185,15 @@ public final class WorkflowFetcher {
      */
     public WorkflowFiles fetch(URI knotBase, String repoDid, String commit)
             throws WorkflowFetchException, InterruptedException {
+        return fetch(knotBase, repoDid, commit, failure -> { });
+    }
+
+    /**
+     * {@link #fetch(URI, String, String)}, telling {@code onRetry} of each failed attempt that will
+     * be retried, so that a caller can show the operator why a push is still waiting.
+     */
+    public WorkflowFiles fetch(URI knotBase, String repoDid, String commit, java.util.function.Consumer<Failure> onRetry)
+            throws WorkflowFetchException, InterruptedException {
         String sha = commit == null ? "" : commit.toLowerCase(Locale.ROOT);
         try {
             if (repoDid == null || !DID.matcher(repoDid).matches()) {
@@ -204,7 +213,7 @@ public final class WorkflowFetcher {
                         "another fetch of " + repoDid + " from " + url + " held the repo all along")), null);
             }
             try {
-                WorkflowFiles files = fetchWithRetries(slot.dir, url, repoDid, sha, start, deadline);
+                WorkflowFiles files = fetchWithRetries(slot.dir, url, repoDid, sha, start, deadline, onRetry);
                 count("ok");
                 return files;
             } finally {
@@ -231,7 +240,8 @@ public final class WorkflowFetcher {
         return new WorkflowFetchException(f, cause);
     }
 
-    private WorkflowFiles fetchWithRetries(Path dir, URI url, String repoDid, String sha, long start, long deadline)
+    private WorkflowFiles fetchWithRetries(Path dir, URI url, String repoDid, String sha, long start, long deadline,
+                                           java.util.function.Consumer<Failure> onRetry)
             throws WorkflowFetchException, InterruptedException {
         Backoff backoff = new Backoff(options.backoffInitial(), options.backoffMax());
         for (int attempt = 1; ; attempt++) {
@@ -250,6 +260,11 @@ public final class WorkflowFetcher {
                 log.warn("workflow fetch attempt {} failed, retrying in {} ms: url={} repo={} sha={}: {}",
                         attempt, wait.toMillis(), url, repoDid, sha, e.getMessage());
                 if (retries != null) retries.increment();
+                try {
+                    onRetry.accept(e.failure());
+                } catch (RuntimeException listener) {
+                    log.warn("workflow fetch retry listener failed: {}", listener.toString());
+                }
                 if (attempt == 2) {
                     // A damaged shallow file or pack can make the transfer itself fail and pass
                     // for a knot problem; starting the cache afresh costs one commit's fetch.

@@ -181,7 +181,9 @@ class PipelineBuilderTest {
         assertEquals(Outcome.ACCEPTED, builder.push(new RefUpdate("127.0.0.1:" + port, "3kaaaaaaaaaa2",
                 RefUpdate.Shape.CURRENT, "refs/heads/main", OWNER, REPO_DID, "", "", ZEROS, sha.name(), Optional.empty(),
                 List.of(), Instant.now())));
-        await().atMost(Duration.ofSeconds(10)).until(() -> meters.counter("weft.workflow.fetch.retries").count() > 0);
+        await().atMost(Duration.ofSeconds(10)).until(() -> store.builds().waitingRequests().get(0).attempts() > 0);
+        String why = store.builds().waitingRequests().get(0).error();
+        assertTrue(why.startsWith("knot unreachable") && why.endsWith("(retrying)"), "what weft repos shows: " + why);
         builder.close();
         assertEquals(1, store.builds().waitingRequests().size(), "the push survives the stop");
         assertTrue(handed.isEmpty());

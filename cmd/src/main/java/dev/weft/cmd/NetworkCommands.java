@@ -9,6 +9,7 @@ import dev.weft.store.CancelRequest;
 import dev.weft.store.Collaborator;
 import dev.weft.store.KnotCollaborator;
 import dev.weft.store.Member;
+import dev.weft.store.BuildRecord;
 import dev.weft.store.RegisteredRepo;
 import dev.weft.store.RunRecord;
 import dev.weft.daemon.Databases;
@@ -35,6 +36,23 @@ final class NetworkCommands {
     private NetworkCommands() {
     }
 
+    /**
+     * The newest pipelines weft built (or could not build) for a repository on an upgraded knot:
+     * a knot that is down or a commit it does not have shows here, not only in the log.
+     */
+    private static void builds(List<BuildRecord> recent, PrintStream out) {
+        for (BuildRecord b : recent) {
+            String how = switch (b.state()) {
+                case WAITING -> "waiting for its workflow files" + (b.attempts() > 0 || b.error() != null
+                        ? " (" + b.attempts() + " failed attempt(s)" + (b.error() == null ? "" : ": " + b.error()) + ")" : "");
+                case BUILT -> "built";
+                case NOTHING -> "no workflow matched";
+                case FAILED -> "FAILED: " + b.error();
+            };
+            out.println("  pipeline " + b.pipeline().rkey() + "  " + how + "  (" + b.updatedAt() + ")");
+        }
+    }
+
     static int repos(List<String> args, PrintStream out, PrintStream err) throws WeftConfig.InvalidConfigException {
         Optional<Path> db = database(args, err, "repos");
         if (db.isEmpty()) return 2;
@@ -43,6 +61,7 @@ final class NetworkCommands {
             if (repos.isEmpty()) out.println("no repositories registered");
             for (RegisteredRepo r : repos) {
                 out.println(r.repo() + (r.hasRepoDid() ? "  repo " + r.repoDid() : "") + "  from " + r.source() + "  since " + r.since());
+                if (r.hasRepoDid()) builds(store.builds().recentRequests(r.repoDid(), 5), out);
             }
         }
         return 0;
