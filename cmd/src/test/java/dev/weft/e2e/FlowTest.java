@@ -154,8 +154,8 @@ class FlowTest {
             assertTrue(liveFrames.get(0).contains("\"rkey\":\"" + second + "\",\"nsid\":\"sh.tangled.pipeline\""), liveFrames.get(0));
             assertTrue(liveFrames.subList(1, 4).stream().allMatch(s -> s.contains("\"workflow\":\"b.yml\"")),
                     "cursor 0 sees only what happened after it connected: " + liveFrames);
-            all.awaitFrames(8, Duration.ofSeconds(10));
-            resumed.awaitFrames(6, Duration.ofSeconds(10));
+            all.awaitFrames(4, Duration.ofSeconds(10));
+            resumed.awaitFrames(4, Duration.ofSeconds(10));
             assertEquals(8, all.frames().size(), "negative cursor: everything, no duplicate");
             assertEquals(6, resumed.frames().size(), "positive cursor: everything after it");
         }
