@@ -10,10 +10,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Answers {@link Route.Events}: picks the starting position from the cursor (spec section 4) and
- * upgrades to a {@link FrameStreamHandler} over the {@link EventFeed}. Cursor 0 (or missing or
- * invalid) starts after the newest event at connect time; a negative cursor starts at the
- * beginning; a positive one starts at {@code cursor - skewAllowance}, because the appview's cursor
- * is its own clock and replays are harmless (rkeys are unique). Stateless and {@link Sharable}.
+ * upgrades to a {@link FrameStreamHandler} over the {@link EventFeed}. A cursor of 0 or less (or
+ * missing or invalid) starts at the beginning, as the rewritten spindle does (spec tangled-ci 5.3;
+ * the first generation started live, but an appview that lost its cursor would then miss every
+ * pipeline record it needs to accept later statuses); weft's backfill has no drain cap. A positive
+ * cursor starts at {@code cursor - skewAllowance}, because the appview's cursor is its own clock
+ * and replays are harmless (rkeys are unique). Stateless and {@link Sharable}.
  */
 @Sharable
 final class EventsUpgradeHandler extends SimpleChannelInboundHandler<Route.Events> {
@@ -35,23 +37,14 @@ final class EventsUpgradeHandler extends SimpleChannelInboundHandler<Route.Event
     }
 
     /** The id to stream after, for a cursor as parsed by the router. */
-    static long startAfter(long cursor, long lastId, long skewNanos) {
-        if (cursor == 0) return lastId;
-        if (cursor < 0) return 0; // event ids are positive, so "after 0" is everything
+    static long startAfter(long cursor, long skewNanos) {
+        if (cursor <= 0) return 0; // event ids are positive, so "after 0" is everything
         return Math.max(0, cursor - skewNanos);
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, Route.Events route) {
-        long start;
-        try {
-            long last = route.cursor() == 0 ? feed.lastId() : 0;
-            start = startAfter(route.cursor(), last, options.skewAllowance().toNanos());
-        } catch (RuntimeException e) {
-            log.error("/events: reading the feed failed", e);
-            Responses.textAndClose(ctx, route.call(), HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error\n");
-            return;
-        }
+        long start = startAfter(route.cursor(), options.skewAllowance().toNanos());
         String who = String.valueOf(ctx.channel().remoteAddress());
         log.debug("/events from {}: cursor {} streams after id {}", who, route.cursor(), start);
         FrameStreamHandler stream = new FrameStreamHandler(ServerMetrics.EVENTS, "from " + who,

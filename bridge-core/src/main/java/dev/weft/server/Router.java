@@ -160,7 +160,7 @@ final class Router extends SimpleChannelInboundHandler<FullHttpRequest> {
         Responses.textAndClose(ctx, call, status, why + "\n");
     }
 
-    /** The {@code cursor} query value; 0 (live only) when absent or not an int64, as upstream does. */
+    /** The {@code cursor} query value; 0 (from the beginning) when absent or not an int64, as upstream does. */
     static long cursor(HttpCall call) {
         List<String> v = call.query() == null ? null : call.query().get("cursor");
         if (v == null || v.isEmpty()) return 0;

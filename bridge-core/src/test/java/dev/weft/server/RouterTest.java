@@ -131,11 +131,11 @@ class RouterTest {
     @DisplayName("the cursor decides where /events starts")
     void startAfter() {
         long skew = 120_000_000_000L;
-        assertEquals(77, EventsUpgradeHandler.startAfter(0, 77, skew), "0: after the newest event");
-        assertEquals(0, EventsUpgradeHandler.startAfter(-1, 77, skew), "negative: from the start");
-        assertEquals(0, EventsUpgradeHandler.startAfter(5, 77, skew), "never below the start");
-        assertEquals(1_000_000_000_000L - skew, EventsUpgradeHandler.startAfter(1_000_000_000_000L, 77, skew));
-        assertEquals(Long.MAX_VALUE - skew, EventsUpgradeHandler.startAfter(Long.MAX_VALUE, 77, skew));
+        assertEquals(0, EventsUpgradeHandler.startAfter(0, skew), "0 (absent, invalid): from the start, as upstream now");
+        assertEquals(0, EventsUpgradeHandler.startAfter(-1, skew), "negative: from the start");
+        assertEquals(0, EventsUpgradeHandler.startAfter(5, skew), "never below the start");
+        assertEquals(1_000_000_000_000L - skew, EventsUpgradeHandler.startAfter(1_000_000_000_000L, skew));
+        assertEquals(Long.MAX_VALUE - skew, EventsUpgradeHandler.startAfter(Long.MAX_VALUE, skew));
     }
 
     @Test

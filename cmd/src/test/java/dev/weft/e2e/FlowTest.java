@@ -135,7 +135,7 @@ class FlowTest {
     }
 
     @Test
-    @DisplayName("/events: cursor 0 is live only, a positive cursor resumes after it, a negative one replays all")
+    @DisplayName("/events: a positive cursor resumes after it; cursor 0 and a negative one replay all")
     void cursors() {
         String first = f.push("a.yml", "engine: stub\n");
         f.awaitTerminal(first, "a.yml");
@@ -143,17 +143,17 @@ class FlowTest {
 
         try (WebSocketRecorder all = WebSocketRecorder.connect(f.ws("/events?cursor=-1"));
              WebSocketRecorder resumed = WebSocketRecorder.connect(f.ws("/events?cursor=" + afterPending));
-             WebSocketRecorder live = WebSocketRecorder.connect(f.ws("/events?cursor=0"))) {
+             WebSocketRecorder zero = WebSocketRecorder.connect(f.ws("/events?cursor=0"))) {
             all.awaitFrames(4, Duration.ofSeconds(10));
             resumed.awaitFrames(2, Duration.ofSeconds(10));
             assertTrue(resumed.frames().get(0).contains("\"status\":\"running\""), resumed.frames().toString());
 
             String second = f.push("b.yml", "engine: stub\n");
             f.awaitTerminal(second, "b.yml");
-            List<String> liveFrames = live.awaitFrames(4, Duration.ofSeconds(10));
-            assertTrue(liveFrames.get(0).contains("\"rkey\":\"" + second + "\",\"nsid\":\"sh.tangled.pipeline\""), liveFrames.get(0));
-            assertTrue(liveFrames.subList(1, 4).stream().allMatch(s -> s.contains("\"workflow\":\"b.yml\"")),
-                    "cursor 0 sees only what happened after it connected: " + liveFrames);
+            List<String> fromZero = zero.awaitFrames(8, Duration.ofSeconds(10));
+            assertTrue(fromZero.get(4).contains("\"rkey\":\"" + second + "\",\"nsid\":\"sh.tangled.pipeline\""), fromZero.get(4));
+            assertTrue(fromZero.subList(5, 8).stream().allMatch(s -> s.contains("\"workflow\":\"b.yml\"")),
+                    "cursor 0 is from the beginning, as upstream now: " + fromZero);
             all.awaitFrames(4, Duration.ofSeconds(10));
             resumed.awaitFrames(4, Duration.ofSeconds(10));
             assertEquals(8, all.frames().size(), "negative cursor: everything, no duplicate");
