@@ -278,6 +278,24 @@ class CiXrpcTest {
     }
 
     @Test
+    @DisplayName("a fork registered with weft is read from its own knot")
+    void registeredForkElsewhere() throws Exception {
+        String elsewhere = "did:plc:fork2abc";
+        try (GitHttpServer knot2 = GitHttpServer.start(); Repository r = TestRepos.bare(dir.resolve("knot2/fork.git"))) {
+            knot2.serve(elsewhere, r); // only the second knot has it
+            ObjectId forkSha = commit(r, Map.of("elsewhere.yml", "engine: hold\n"));
+            weft.registry().registerRepoDid("127.0.0.1:" + knot2.port(), stranger.did, "3kfork", elsewhere,
+                    "at://" + stranger.did + "/sh.tangled.repo/3kfork");
+            ObjectNode body = manual(forkSha.name());
+            ((ObjectNode) body.get("trigger")).put("sourceRepo", elsewhere);
+            Trigger t = pipeline(post(TRIGGER, owner, body).pipeline());
+            assertEquals(List.of("elsewhere.yml"), names(t));
+            assertEquals(elsewhere, t.sourceRepo());
+            assertEquals(knotHost(), t.pipeline().knot(), "the pipeline is the target repository's");
+        }
+    }
+
+    @Test
     @DisplayName("the pre-rename alias: a repo AT-URI (a stored record or the owner's PDS) or a bare repo DID, a manual run")
     void alias() throws Exception {
         ObjectNode body = JSON.createObjectNode().put("repo", "at://" + owner.did + "/sh.tangled.repo/3krepo")
