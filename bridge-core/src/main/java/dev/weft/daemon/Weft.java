@@ -11,6 +11,7 @@ import dev.weft.secrets.RepoSecrets;
 import dev.weft.secrets.SecretCipher;
 import dev.weft.spi.CancelReason;
 import dev.weft.store.CancelRequest;
+import dev.weft.xrpc.CiXrpc;
 import dev.weft.xrpc.NetworkXrpc;
 import dev.weft.xrpc.RepoResolver;
 import dev.weft.discovery.RepoRegistry;
@@ -129,7 +130,8 @@ public final class Weft implements AutoCloseable {
         this.dids = new DidResolver(config.plcUrl(), config.dev() ? "http" : "https", Duration.ofMinutes(10),
                 Duration.ofSeconds(10), clock);
         this.repoResolver = new RepoResolver(store.registry(), dids, Duration.ofMinutes(10), Duration.ofSeconds(10), clock);
-        new NetworkXrpc(new ServiceAuth(config.hostname(), dids, clock), repoResolver, registry, secrets,
+        ServiceAuth serviceAuth = new ServiceAuth(config.hostname(), dids, clock);
+        new NetworkXrpc(serviceAuth, repoResolver, registry, secrets,
                 store.runs(), store.registry(), id -> runs.cancel(id, CancelReason.REQUESTED)).mount(server.xrpcRoutes());
         List<ProviderFactory> factories = b.factories != null ? b.factories
                 : ProviderRegistry.discover(Weft.class.getClassLoader());
@@ -159,6 +161,7 @@ public final class Weft implements AutoCloseable {
         this.builder = new PipelineBuilder(store.builds(), directory(registry), fetcher, branches, runs::accept, clock,
                 config.dev(), meters);
         this.patches = new PdsPatchSource(dids, config.dev(), PdsPatchSource.Limits.defaults());
+        new CiXrpc(serviceAuth, repoResolver, registry, builder, fetcher, config.dev(), clock).mount(server.xrpcRoutes());
         KnotEvents sink = new KnotEvents(runs, builder,
                 u -> registry.collaboratorUpdate(u.knot(), u.add() ? "add" : "remove", u.subject(), u.repoDid()));
         this.knots = new KnotSupervisor(sink, KnotCursorStore.of(store.registry()), config.dev(),

@@ -185,7 +185,7 @@ public final class WorkflowFetcher {
      */
     public WorkflowFiles fetch(URI knotBase, String repoDid, String commit)
             throws WorkflowFetchException, InterruptedException {
-        return fetch(knotBase, repoDid, commit, failure -> { });
+        return fetch(knotBase, repoDid, commit, options.fetchTimeout(), failure -> { });
     }
 
     /**
@@ -194,6 +194,26 @@ public final class WorkflowFetcher {
      */
     public WorkflowFiles fetch(URI knotBase, String repoDid, String commit, java.util.function.Consumer<Failure> onRetry)
             throws WorkflowFetchException, InterruptedException {
+        return fetch(knotBase, repoDid, commit, options.fetchTimeout(), onRetry);
+    }
+
+    /**
+     * {@link #fetch(URI, String, String)} within {@code within} when that is shorter than
+     * {@link Options#fetchTimeout()}: for a caller that must answer sooner, such as an XRPC query
+     * with a request budget of seconds. The bound covers waiting behind another fetch of the repo,
+     * every attempt and every backoff; JGit's own timeout takes whole seconds, so one blocked read
+     * may overrun it by less than a second.
+     */
+    public WorkflowFiles fetch(URI knotBase, String repoDid, String commit, Duration within)
+            throws WorkflowFetchException, InterruptedException {
+        return fetch(knotBase, repoDid, commit, within, failure -> { });
+    }
+
+    private WorkflowFiles fetch(URI knotBase, String repoDid, String commit, Duration within,
+                                java.util.function.Consumer<Failure> onRetry)
+            throws WorkflowFetchException, InterruptedException {
+        Objects.requireNonNull(within, "within");
+        Duration limit = within.compareTo(options.fetchTimeout()) < 0 ? within : options.fetchTimeout();
         String sha = commit == null ? "" : commit.toLowerCase(Locale.ROOT);
         try {
             if (repoDid == null || !DID.matcher(repoDid).matches()) {
@@ -206,10 +226,10 @@ public final class WorkflowFetcher {
             // One deadline for the whole call, waiting behind another fetch of the repo included:
             // the caller was promised an answer within fetchTimeout.
             long start = System.nanoTime();
-            long deadline = start + options.fetchTimeout().toNanos();
+            long deadline = start + Math.max(0, limit.toNanos());
             RepoCache.Slot slot = cache.acquire(repoDid, deadline);
             if (slot == null) {
-                throw fail(new Failure.TimedOut(options.fetchTimeout(), 0, new Failure.KnotUnreachable(
+                throw fail(new Failure.TimedOut(limit, 0, new Failure.KnotUnreachable(
                         "another fetch of " + repoDid + " from " + url + " held the repo all along")), null);
             }
             try {

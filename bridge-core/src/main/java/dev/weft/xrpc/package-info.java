@@ -1,6 +1,8 @@
 /**
- * The authenticated XRPC methods weft serves to the appview (spec section 7): repo secrets and
- * pipeline cancel, behind service-auth JWTs ({@link dev.weft.auth.ServiceAuth}) and the repo
- * owner/collaborator rule. See {@link dev.weft.xrpc.NetworkXrpc} for the exact answers.
+ * The XRPC methods weft serves to the appview: repo secrets and pipeline cancel (spec section 7,
+ * {@link dev.weft.xrpc.NetworkXrpc}), and the {@code sh.tangled.ci.*} methods that trigger and
+ * describe pipelines (spec tangled-ci 3.4, 3.6, 3.8, {@link dev.weft.xrpc.CiXrpc}). Mutations sit
+ * behind service-auth JWTs ({@link dev.weft.auth.ServiceAuth}) and the repo owner/collaborator rule;
+ * the checks, tags and Go-encoded answers they share are in {@code XrpcCalls}.
  */
 package dev.weft.xrpc;

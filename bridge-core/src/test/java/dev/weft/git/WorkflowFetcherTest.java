@@ -217,6 +217,29 @@ class WorkflowFetcherTest {
         }
     }
 
+    @Test
+    @DisplayName("a caller's shorter deadline bounds the retries of a down knot; a longer one does not stretch fetchTimeout")
+    void shorterDeadline() throws Exception {
+        int port;
+        try (var s = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort(); // closed again: connections are refused
+        }
+        URI down = URI.create("http://127.0.0.1:" + port);
+        WorkflowFetcher f = fetcher(options().withFetchTimeout(Duration.ofMinutes(5)));
+        long t0 = System.nanoTime();
+        var e = assertThrows(WorkflowFetchException.class,
+                () -> f.fetch(down, DID, "1234567890abcdef1234567890abcdef12345678", Duration.ofMillis(500)));
+        var timedOut = assertInstanceOf(Failure.TimedOut.class, e.failure(), e.getMessage());
+        assertInstanceOf(Failure.KnotUnreachable.class, timedOut.last());
+        assertTrue(System.nanoTime() - t0 < Duration.ofSeconds(5).toNanos(), "bounded by the caller's 500 ms");
+
+        WorkflowFetcher g = fetcher(options().withFetchTimeout(Duration.ofMillis(300)));
+        long t1 = System.nanoTime();
+        assertThrows(WorkflowFetchException.class,
+                () -> g.fetch(down, DID, "1234567890abcdef1234567890abcdef12345678", Duration.ofMinutes(5)));
+        assertTrue(System.nanoTime() - t1 < Duration.ofSeconds(5).toNanos(), "fetchTimeout still bounds it");
+    }
+
     /** A knot that accepts every request and answers nothing until {@code release}; counts requests. */
     private static HttpServer stallingKnot(CountDownLatch release, AtomicInteger requests) throws java.io.IOException {
         HttpServer stall = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);

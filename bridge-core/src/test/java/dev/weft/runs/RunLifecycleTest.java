@@ -61,7 +61,8 @@ class RunLifecycleTest {
                 })).start()) {
             assertEquals(RunState.SUCCESS, h.push("a.yml", "engine: flaky\n").awaitTerminal().state());
             assertEquals(3, calls.get());
-            Status failed = h.push("b.yml", "engine: broken\n").awaitTerminal();
+            // Another commit: the same push again would be a replay, claimed already (spec tangled-ci 2.2).
+            Status failed = h.push("b.yml", "engine: broken\n", "refs/heads/main", "b".repeat(40)).awaitTerminal();
             assertEquals(new Status.Failed("backend said no", -1), failed);
         }
     }
