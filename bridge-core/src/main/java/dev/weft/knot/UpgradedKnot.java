@@ -187,6 +187,18 @@ public final class UpgradedKnot implements AutoCloseable {
         }
     }
 
+    /**
+     * Points the repository's HEAD at {@code branch}: what the knot then answers to
+     * {@code sh.tangled.repo.getDefaultBranch}, and so what weft puts in trigger metadata.
+     */
+    public void setDefaultBranch(String repoDid, String branch) {
+        try {
+            repo(repoDid).updateRef(Constants.HEAD).link(Constants.R_HEADS + branch);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot set the default branch of " + repoDid, e);
+        }
+    }
+
     /** The commit {@code branch} points at, or 40 zeros when it does not exist (what a push's oldSha says). */
     public String tip(String repoDid, String branch) {
         try {
