@@ -215,7 +215,9 @@ class KnotConsumerTest {
         await().until(() -> sink.accepted.size() == 2);
         assertEquals(List.of("good1", "good2"), sink.rkeys());
         assertEquals(7.0, rejected(s.host(), "malformed"));
-        assertEquals(2.0, rejected(s.host(), "invalid"));
+        // The bad record key, the record of another knot, and the refUpdate: it is parsed now, and
+        // refused for want of committerDid, repo and shas.
+        assertEquals(3.0, rejected(s.host(), "invalid"));
         assertEquals(0.0, rejected(s.host(), "oversized"));
         assertEquals(2.0, received(s.host()));
         assertEquals(1, s.connectionsAccepted(), "bad frames never cost the connection");

@@ -61,7 +61,8 @@ class RunLifecycleTest {
                 })).start()) {
             assertEquals(RunState.SUCCESS, h.push("a.yml", "engine: flaky\n").awaitTerminal().state());
             assertEquals(3, calls.get());
-            Status failed = h.push("b.yml", "engine: broken\n").awaitTerminal();
+            // Another commit: a push is claimed by (repo, ref, newSha), so the same sha again would be a replay.
+            Status failed = h.push("b.yml", "engine: broken\n", "refs/heads/main", "1".repeat(40)).awaitTerminal();
             assertEquals(new Status.Failed("backend said no", -1), failed);
         }
     }
