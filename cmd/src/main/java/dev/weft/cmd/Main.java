@@ -76,7 +76,8 @@ public final class Main {
                 commands:
                   serve        run the spindle (configuration: WEFT_* variables or --flags; see README)
                   demo         run weft with an embedded knot and the stub provider, and watch a pipeline
-                               (--once: exit after the first pipeline; 0 when every workflow succeeded)
+                               (--once: exit after the first pipeline; 0 when every workflow succeeded;
+                               --legacy: a legacy knot that sends sh.tangled.pipeline records itself)
                   wire-check   FILE: check the wire encoder against a golden vector file
                   bench        run the benchmarks (see docs/performance.md)
                   repos        list the registered repositories: from which record (or static), since when
