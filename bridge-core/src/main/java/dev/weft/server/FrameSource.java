@@ -16,8 +16,8 @@ interface FrameSource {
     }
 
     /**
-     * The frame to send before closing a stream that cannot continue (a read threw), or null when
-     * this kind of stream has none and the close code alone says it.
+     * The frame to send (as a binary message) before closing a stream that cannot continue (a read
+     * threw), or null when this kind of stream has none and the close code alone says it.
      */
     default byte[] failureFrame(String message) {
         return null;
