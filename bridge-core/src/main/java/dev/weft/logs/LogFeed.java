@@ -2,11 +2,29 @@ package dev.weft.logs;
 
 import dev.weft.model.WorkflowId;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
-/** Read side of workflow logs for {@code /logs}. Thread-safe. */
+/**
+ * Read side of workflow logs for {@code /logs} and {@code sh.tangled.ci.subscribePipelineLogs}.
+ * Thread-safe.
+ */
 public interface LogFeed {
+
+    /**
+     * How long after a workflow's terminal status its log stream may still wait for lines: a
+     * provider may keep writing (or never close its writer), and no viewer may be kept open by it.
+     */
+    Duration TERMINAL_GRACE = Duration.ofSeconds(5);
+
+    /**
+     * The workflows of the pipeline with TID {@code rkey}, in the order they were accepted; empty
+     * when there is none. A pipeline is named by its TID alone here; should two knots' pipelines
+     * share one (unique in practice), the workflows of both are returned. Reads the store: call
+     * it off the event loop.
+     */
+    List<WorkflowId> workflows(String rkey);
 
     /**
      * The log of a workflow, or empty when no such workflow was ever accepted. May block briefly
@@ -22,14 +40,16 @@ public interface LogFeed {
         List<EncodedLine> after(long afterSeq, int limit);
 
         /**
-         * True once the run is terminal and its last line is stored. Read this BEFORE
+         * True once the run is terminal and its last line is stored, or {@link #TERMINAL_GRACE}
+         * after the terminal status whatever the provider still writes. Read this BEFORE
          * {@link #after}: if it was true and {@code after} then returns nothing, the stream is done.
          */
         boolean complete();
 
         /**
          * Calls {@code onAppend} (on the writer's thread: no I/O, just schedule a read) when lines
-         * were appended or the log completed. Close the handle to stop.
+         * were appended or the log completed, including when the grace after the terminal status
+         * ran out. Close the handle to stop.
          */
         AutoCloseable subscribe(Runnable onAppend);
     }

@@ -1,6 +1,7 @@
 package dev.weft.logs;
 
 import dev.weft.model.LogLine;
+import dev.weft.model.Nanos;
 import dev.weft.model.WorkflowId;
 import dev.weft.spi.LogFetch;
 import dev.weft.store.RunRecord;
@@ -14,6 +15,8 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -96,6 +99,12 @@ public final class LogHub implements LogFeed {
     }
 
     @Override
+    public List<WorkflowId> workflows(String rkey) {
+        // Every knot's runs of this TID (see LogFeed#workflows): a TID clash is not worth a refusal.
+        return runs.runsByRkey(rkey).stream().map(RunRecord::workflow).toList();
+    }
+
+    @Override
     public Optional<WorkflowLog> open(WorkflowId workflow) throws LogBackendException {
         Optional<RunRecord> found = runs.run(workflow);
         if (found.isEmpty()) return Optional.empty();
@@ -107,6 +116,11 @@ public final class LogHub implements LogFeed {
             }
         }
         long id = run.id();
+        // A run already terminal when opened may have a writer nobody will complete (a handle
+        // loaded for a provider's backfill or webhook, a crash between the status and the log's
+        // end): its viewers stop waiting TERMINAL_GRACE after the status. A run still going has
+        // its log completed by its handle at the terminal status.
+        long graceEnds = run.state().isTerminal() ? run.updatedAt() + TERMINAL_GRACE.toNanos() : Long.MAX_VALUE;
         return Optional.of(new WorkflowLog() {
             @Override
             public List<EncodedLine> after(long afterSeq, int limit) {
@@ -116,6 +130,7 @@ public final class LogHub implements LogFeed {
 
             @Override
             public boolean complete() {
+                if (graceEnds != Long.MAX_VALUE && Nanos.of(clock.instant()) >= graceEnds) return true;
                 RunLogWriter w = writers.get(id);
                 if (w != null) return w.isComplete();
                 return runs.run(id).map(RunRecord::logComplete).orElse(true);
@@ -130,6 +145,11 @@ public final class LogHub implements LogFeed {
                     list.add(onAppend);
                     return list;
                 });
+                if (graceEnds != Long.MAX_VALUE) {
+                    // Nobody else says when the grace ends; a wake after the stream ended is a no-op.
+                    long delay = Math.max(0, graceEnds - Nanos.of(clock.instant()));
+                    CompletableFuture.delayedExecutor(delay, TimeUnit.NANOSECONDS).execute(onAppend);
+                }
                 return () -> subscribers.computeIfPresent(id, (k, l) -> {
                     l.remove(onAppend);
                     if (!l.isEmpty()) return l;

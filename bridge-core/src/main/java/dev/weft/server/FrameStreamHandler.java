@@ -6,6 +6,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -163,7 +164,8 @@ final class FrameStreamHandler extends ChannelInboundHandlerAdapter {
                     // Check per frame: frames not written are re-read later, never buffered here.
                     if (!ctx.channel().isWritable()) break fill;
                     if (f.bytes() != null) {
-                        ctx.write(new TextWebSocketFrame(Unpooled.wrappedBuffer(f.bytes())), ctx.voidPromise());
+                        ctx.write(source.binary() ? new BinaryWebSocketFrame(Unpooled.wrappedBuffer(f.bytes()))
+                                : new TextWebSocketFrame(Unpooled.wrappedBuffer(f.bytes())), ctx.voidPromise());
                         lastFrameBytes = f.bytes().length + MAX_FRAME_HEADER;
                     }
                     position = f.position();
@@ -173,10 +175,13 @@ final class FrameStreamHandler extends ChannelInboundHandlerAdapter {
                     }
                 }
             }
+        } catch (FrameSource.Unavailable e) {
+            log.warn("{} {}: cannot continue, closing with 1011: {}", endpoint, description, e.getMessage());
+            fail(e.getMessage());
+            return;
         } catch (RuntimeException e) {
             log.error("{} {}: reading the feed failed, closing with 1011", endpoint, description, e);
-            ctx.flush();
-            sendClose(1011, "internal error");
+            fail("internal error"); // the cause stays in our log, not on the wire
             return;
         }
         ctx.flush();
@@ -207,6 +212,17 @@ final class FrameStreamHandler extends ChannelInboundHandlerAdapter {
     /** Whether what is queued, less the last stream frame, exceeds the cap. */
     static boolean overCap(long pending, long lastFrameBytes, long cap) {
         return pending - lastFrameBytes > cap;
+    }
+
+    /** Ends a stream that cannot continue: the source's failure frame, if it has one, then close 1011. */
+    private void fail(String message) {
+        byte[] frame = source.failureFrame(message);
+        if (frame != null) {
+            // Past the writability gate on purpose: it is small and the last frame of the stream.
+            ctx.write(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(frame)), ctx.voidPromise());
+        }
+        ctx.flush();
+        sendClose(1011, "internal error");
     }
 
     /** Ends the stream with a close frame and waits briefly for the client's own close frame. */

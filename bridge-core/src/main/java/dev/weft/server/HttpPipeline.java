@@ -25,7 +25,7 @@ final class HttpPipeline extends ChannelInitializer<Channel> {
     static final String ERRORS = "tail";
     /** Handlers that only make sense before a WebSocket upgrade (the aggregator the handshaker removes itself). */
     static final List<String> HTTP_ONLY = List.of("httpIdle", "httpIdleClose", "malformed", "sequencer", "router",
-            "events", "logs", "xrpc", "webhooks", "healthz", "metrics", "index");
+            "events", "logs", "pipelineLogs", "xrpc", "webhooks", "healthz", "metrics", "index");
 
     private final ServerOptions options;
     private final WebhookRoutes webhooks;
@@ -36,6 +36,7 @@ final class HttpPipeline extends ChannelInitializer<Channel> {
     private final Router router;
     private final EventsUpgradeHandler events;
     private final LogsUpgradeHandler logs;
+    private final PipelineLogsUpgradeHandler pipelineLogs;
     private final XrpcDispatcher xrpc;
     private final WebhookDispatcher webhookDispatcher;
     private final HealthzHandler healthz;
@@ -53,6 +54,7 @@ final class HttpPipeline extends ChannelInitializer<Channel> {
         this.router = new Router(deps.webhooks(), deps.xrpc());
         this.events = new EventsUpgradeHandler(deps.events(), options, metrics, ping, control);
         this.logs = new LogsUpgradeHandler(deps.logs(), deps.blocking(), options, metrics, ping, control);
+        this.pipelineLogs = new PipelineLogsUpgradeHandler(deps.logs(), deps.blocking(), options, metrics, ping, control);
         this.xrpc = new XrpcDispatcher(deps.blocking());
         this.webhookDispatcher = new WebhookDispatcher(deps.blocking(), metrics);
         this.healthz = new HealthzHandler(deps.blocking(), deps.health());
@@ -79,6 +81,7 @@ final class HttpPipeline extends ChannelInitializer<Channel> {
         p.addLast("router", router);
         p.addLast("events", events);
         p.addLast("logs", logs);
+        p.addLast("pipelineLogs", pipelineLogs);
         p.addLast("xrpc", xrpc);
         p.addLast("webhooks", webhookDispatcher);
         p.addLast("healthz", healthz);

@@ -34,6 +34,11 @@ final class Responses {
         return send(ctx, call, response(status, TEXT, text.getBytes(StandardCharsets.UTF_8)), true);
     }
 
+    /** XRPC's error shape, {@code {"error":"<tag>","message":"<text>"}}, as a JSON response. */
+    static FullHttpResponse xrpcError(HttpResponseStatus status, String error, String message) {
+        return response(status, JSON, XrpcHandler.Response.error(status.code(), error, message).body());
+    }
+
     static FullHttpResponse response(HttpResponseStatus status, String contentType, byte[] body) {
         FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(body));
         if (contentType != null) r.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);

@@ -3,6 +3,8 @@ package dev.weft.server;
 import dev.weft.model.WorkflowId;
 import dev.weft.spi.WebhookHandler;
 
+import java.util.List;
+
 /**
  * What the {@link Router} decided a request is: a closed set, one record per route handler.
  * Each handler in the pipeline picks up its own record type and lets the others pass.
@@ -16,6 +18,16 @@ sealed interface Route {
 
     /** A WebSocket upgrade to {@code /logs/...} whose path was valid. */
     record Logs(HttpCall call, WorkflowId workflow) implements Route {
+    }
+
+    /**
+     * A WebSocket upgrade to {@code sh.tangled.ci.subscribePipelineLogs} or its pre-rename alias
+     * ({@code nsid}) whose query was valid; {@code workflows} empty means every workflow.
+     */
+    record PipelineLogs(HttpCall call, String nsid, String pipeline, List<String> workflows) implements Route {
+        public PipelineLogs {
+            workflows = List.copyOf(workflows);
+        }
     }
 
     /** An XRPC call of a mounted method. */

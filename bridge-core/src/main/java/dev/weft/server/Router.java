@@ -16,9 +16,9 @@ import java.util.List;
 
 /**
  * Maps each aggregated request to a {@link Route} for the route handlers behind it, or answers the
- * routing errors itself: 404 (unknown path, or a WebSocket upgrade anywhere but {@code /events} and
- * {@code /logs}), 405 (wrong method), 400 (a bad {@code /logs} path, a non-WebSocket request to a
- * WebSocket endpoint). Every refusal happens before any upgrade and is logged. Stateless and
+ * routing errors itself: 404 (unknown path, or a WebSocket upgrade anywhere but {@code /events},
+ * {@code /logs} and the log subscription), 405 (wrong method), 400 (a bad {@code /logs} path or
+ * subscription query, a non-WebSocket request to a WebSocket endpoint). Every refusal happens before any upgrade and is logged. Stateless and
  * {@link Sharable}; the route tables it reads are thread-safe.
  */
 @Sharable
@@ -77,6 +77,10 @@ final class Router extends SimpleChannelInboundHandler<FullHttpRequest> {
             }
             return;
         }
+        if (PipelineLogsRequest.isPath(path)) {
+            pipelineLogs(ctx, call, path.substring(XRPC_PREFIX.length()));
+            return;
+        }
         if (call.wantsWebSocket()) {
             refuse(ctx, call, HttpResponseStatus.NOT_FOUND, "no WebSocket endpoint at " + path);
             return;
@@ -118,12 +122,44 @@ final class Router extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
     }
 
+    /**
+     * The log subscription: an XRPC method, so its refusals are XRPC error bodies, and a WebSocket
+     * endpoint, so the connection is closed after them. The query is checked before any lookup.
+     */
+    private void pipelineLogs(ChannelHandlerContext ctx, HttpCall call, String nsid) {
+        if (!call.method().equals(HttpMethod.GET)) {
+            log.info("{} {} {}: method not allowed", ctx.channel().remoteAddress(), call.method(), call.rawPath());
+            xrpcError(ctx, call, HttpResponseStatus.METHOD_NOT_ALLOWED, "InvalidRequest",
+                    nsid + " does not accept " + call.method().name(), "GET", true);
+            return;
+        }
+        switch (PipelineLogsRequest.parse(call.query())) {
+            case PipelineLogsRequest.Result.Bad bad -> {
+                log.info("{} {} {}: 400 {}", ctx.channel().remoteAddress(), call.method(), call.uri(), bad.message());
+                xrpcError(ctx, call, HttpResponseStatus.BAD_REQUEST, "InvalidRequest", bad.message(), null, true);
+            }
+            case PipelineLogsRequest.Result.Ok ok -> {
+                if (!call.wantsWebSocket()) {
+                    log.info("{} {} {}: 400 not a WebSocket upgrade", ctx.channel().remoteAddress(), call.method(), call.uri());
+                    xrpcError(ctx, call, HttpResponseStatus.BAD_REQUEST, "InvalidRequest",
+                            nsid + " is a subscription: connect with a WebSocket", null, true);
+                } else {
+                    ctx.fireChannelRead(new Route.PipelineLogs(call, nsid, ok.pipeline(), ok.workflows()));
+                }
+            }
+        }
+    }
+
     private static void xrpcError(ChannelHandlerContext ctx, HttpCall call, HttpResponseStatus status,
                                   String error, String message, String allow) {
-        XrpcHandler.Response body = XrpcHandler.Response.error(status.code(), error, message);
-        FullHttpResponse r = Responses.response(status, Responses.JSON, body.body());
+        xrpcError(ctx, call, status, error, message, allow, false);
+    }
+
+    private static void xrpcError(ChannelHandlerContext ctx, HttpCall call, HttpResponseStatus status,
+                                  String error, String message, String allow, boolean close) {
+        FullHttpResponse r = Responses.xrpcError(status, error, message);
         if (allow != null) r.headers().set(HttpHeaderNames.ALLOW, allow);
-        Responses.send(ctx, call, r, false);
+        Responses.send(ctx, call, r, close);
     }
 
     private void webhookOrNotFound(ChannelHandlerContext ctx, HttpCall call) {

@@ -13,9 +13,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class ServerMetrics {
     static final String EVENTS = "events";
     static final String LOGS = "logs";
+    static final String PIPELINE_LOGS = "pipeline_logs";
 
     final AtomicInteger eventsConnections = new AtomicInteger();
     final AtomicInteger logsConnections = new AtomicInteger();
+    final AtomicInteger pipelineLogsConnections = new AtomicInteger();
     private final MeterRegistry registry;
 
     ServerMetrics(MeterRegistry registry) {
@@ -24,13 +26,20 @@ final class ServerMetrics {
                 .description("open /events WebSocket streams").register(registry);
         Gauge.builder("weft.logs.connections", logsConnections, AtomicInteger::get)
                 .description("open /logs WebSocket streams").register(registry);
-        // Register both series up front so a dashboard shows 0 rather than nothing.
+        Gauge.builder("weft.pipeline_logs.connections", pipelineLogsConnections, AtomicInteger::get)
+                .description("open sh.tangled.ci.subscribePipelineLogs WebSocket streams").register(registry);
+        // Register every series up front so a dashboard shows 0 rather than nothing.
         slowDisconnects(EVENTS);
         slowDisconnects(LOGS);
+        slowDisconnects(PIPELINE_LOGS);
     }
 
     AtomicInteger connections(String endpoint) {
-        return endpoint.equals(EVENTS) ? eventsConnections : logsConnections;
+        return switch (endpoint) {
+            case EVENTS -> eventsConnections;
+            case PIPELINE_LOGS -> pipelineLogsConnections;
+            default -> logsConnections;
+        };
     }
 
     Counter slowDisconnects(String endpoint) {

@@ -26,7 +26,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * weft's HTTP server: {@code /events} and {@code /logs/{knot}/{rkey}/{name}} WebSockets, XRPC,
+ * weft's HTTP server: {@code /events}, {@code /logs/{knot}/{rkey}/{name}} and
+ * {@code sh.tangled.ci.subscribePipelineLogs} WebSockets, XRPC,
  * provider webhooks, {@code /healthz}, {@code /metrics} and {@code /}, on one listener.
  *
  * <p>Lifecycle: {@link #builder()} ... {@link Builder#build()}; mount routes on
@@ -36,10 +37,10 @@ import java.util.function.Supplier;
  * <p>Threads: {@code start} and {@code close} block and must not be called from an event loop;
  * the route registries are thread-safe. The server reads the {@link EventFeed} and the
  * {@link LogFeed.WorkflowLog}s on its event loops (keep those reads fast), and calls
- * {@link LogFeed#open}, webhook and XRPC handlers and the health supplier on virtual threads.
+ * {@link LogFeed#open}, {@link LogFeed#workflows}, webhook and XRPC handlers and the health supplier on virtual threads.
  *
  * <p>Metrics registered on the given registry: gauges {@code weft.events.connections},
- * {@code weft.logs.connections}; counters {@code weft.ws.slow_disconnects{endpoint}},
+ * {@code weft.logs.connections}, {@code weft.pipeline_logs.connections}; counters {@code weft.ws.slow_disconnects{endpoint}},
  * {@code weft.webhooks{engine,outcome}}.
  */
 public final class WeftServer implements AutoCloseable {

@@ -1,6 +1,6 @@
 /**
- * weft's HTTP and WebSocket server: {@code /events}, {@code /logs/{knot}/{rkey}/{name}}, XRPC,
- * provider webhooks, {@code /healthz} and {@code /metrics} on one Netty listener.
+ * weft's HTTP and WebSocket server: {@code /events}, {@code /logs/{knot}/{rkey}/{name}}, XRPC
+ * (with the log subscription {@code sh.tangled.ci.subscribePipelineLogs}), provider webhooks, {@code /healthz} and {@code /metrics} on one Netty listener.
  *
  * <p>Public API: {@link dev.weft.server.WeftServer} (with {@link dev.weft.server.ServerOptions},
  * {@link dev.weft.server.Health}), and the two route registries the runtime mounts into,

@@ -1,8 +1,15 @@
 package dev.weft.wire;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.weft.model.LogLine;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
 import java.util.Objects;
 
 /**
@@ -49,16 +56,24 @@ public final class CiLogFrames {
     private static final byte[] V_SYSTEM = DagCbor.key("system");
     private static final byte[] V_USER = DagCbor.key("user");
     private static final byte[] EMPTY = new byte[0];
+    private static final byte[] K_ERROR = DagCbor.key("error");
+    private static final byte[] K_MESSAGE = DagCbor.key("message");
+    /** Go's zero {@code time.Time} as {@code MarshalJSON} writes it; upstream sends the current time for it. */
+    private static final String GO_ZERO_TIME = "0001-01-01T00:00:00Z";
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** {@code {"t":"#data","op":1}}. */
     private static final byte[] DATA_HEADER = header("#data");
     /** {@code {"t":"#control","op":1}}. */
     private static final byte[] CONTROL_HEADER = header("#control");
+    /** {@code {"t":"","op":-1}}: indigo's error frame header. */
+    private static final byte[] ERROR_HEADER = errorHeader();
 
     static {
         DagCbor.requireCanonicalOrder(K_T, K_OP);
         DagCbor.requireCanonicalOrder(K_STEP, K_TIME, K_STREAM, K_CONTENT, K_WORKFLOW);
         DagCbor.requireCanonicalOrder(K_KIND, K_STEP, K_TIME, K_STATUS, K_COMMAND, K_CONTENT, K_WORKFLOW);
+        DagCbor.requireCanonicalOrder(K_ERROR, K_MESSAGE);
     }
 
     private CiLogFrames() {
@@ -72,6 +87,77 @@ public final class CiLogFrames {
         b.append(K_OP);
         DagCbor.integer(b, 1);
         return b.toByteArray();
+    }
+
+    private static byte[] errorHeader() {
+        WireBuffer b = new WireBuffer(16);
+        DagCbor.mapHead(b, 2);
+        b.append(K_T);
+        DagCbor.text(b, "");
+        b.append(K_OP);
+        DagCbor.integer(b, -1);
+        return b.toByteArray();
+    }
+
+    /**
+     * The error frame (tangled-ci.md 4.3, indigo's {@code events.ErrorFrame}): header
+     * {@code {"t":"","op":-1}}, body {@code {"error":..., "message":...}}, both always present.
+     * weft sends it last, before closing a subscription that cannot continue.
+     */
+    public static byte[] error(String error, String message) {
+        WireBuffer b = new WireBuffer(32 + message.length() * 3);
+        b.append(ERROR_HEADER);
+        DagCbor.mapHead(b, 2);
+        b.append(K_ERROR);
+        DagCbor.text(b, Objects.requireNonNull(error, "error"));
+        b.append(K_MESSAGE);
+        DagCbor.text(b, Objects.requireNonNull(message, "message"));
+        return b.toByteArray();
+    }
+
+    // ---------------------------------------------------------------- from a stored /logs frame
+
+    /**
+     * The message for one line as weft stores it (the {@code /logs} frame, Go-compatible
+     * {@code LogLine} JSON), decoded the way upstream's subscription decodes its JSONL file: a
+     * line that is not a JSON object becomes a {@code #data} line of step 0 on stdout carrying
+     * the raw text; a missing, unparsable or zero time becomes {@code now}. Never fails: a line
+     * weft cannot read is still shown rather than silently dropped.
+     */
+    public static byte[] stored(byte[] frame, String workflow, Instant now) {
+        JsonNode n;
+        try {
+            n = JSON.readTree(frame);
+        } catch (JsonProcessingException e) {
+            n = null;
+        } catch (IOException e) {
+            throw new IllegalStateException("reading a byte array cannot fail with I/O", e);
+        }
+        long nowSec = now.getEpochSecond();
+        if (n == null || !n.isObject()) {
+            return rawLogLine(LogLine.Kind.DATA, frame, nowSec, 0, 0, 0, "stdout", null, 0, null, workflow);
+        }
+        LogLine.Kind kind = "control".equals(n.path("kind").asText()) ? LogLine.Kind.CONTROL : LogLine.Kind.DATA;
+        OffsetDateTime t = time(n.path("time").asText(""));
+        long sec = t == null ? nowSec : t.toEpochSecond();
+        long nanos = t == null ? 0 : t.getNano();
+        long offset = t == null ? 0 : t.getOffset().getTotalSeconds();
+        return rawLogLine(kind, utf8(n.path("content")), sec, nanos, offset, n.path("step_id").asLong(0),
+                n.path("stream").asText(""), n.path("step_status").asText(""), n.path("step_kind").asLong(0),
+                utf8(n.path("step_command")), workflow);
+    }
+
+    private static OffsetDateTime time(String text) {
+        if (text.isEmpty() || text.equals(GO_ZERO_TIME)) return null;
+        try {
+            return OffsetDateTime.parse(text);
+        } catch (DateTimeParseException e) {
+            return null; // an offset Java cannot hold (18 h or more); shown at the current time
+        }
+    }
+
+    private static byte[] utf8(JsonNode n) {
+        return n.isTextual() ? n.textValue().getBytes(StandardCharsets.UTF_8) : EMPTY;
     }
 
     // ---------------------------------------------------------------- from the model

@@ -15,7 +15,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /** An in-memory {@link LogFeed}. Thread-safe. */
 final class TestLogFeed implements LogFeed {
-    private final Map<WorkflowId, TestLog> logs = new ConcurrentHashMap<>();
+    /** In the order added, as the store returns a pipeline's runs. */
+    private final Map<WorkflowId, TestLog> logs = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>());
+    final List<String> listed = new CopyOnWriteArrayList<>();
     private final Set<WorkflowId> broken = ConcurrentHashMap.newKeySet();
     final List<WorkflowId> opened = new CopyOnWriteArrayList<>();
 
@@ -31,6 +33,14 @@ final class TestLogFeed implements LogFeed {
     }
 
     @Override
+    public List<WorkflowId> workflows(String rkey) {
+        listed.add(rkey);
+        synchronized (logs) {
+            return logs.keySet().stream().filter(w -> w.pipeline().rkey().equals(rkey)).toList();
+        }
+    }
+
+    @Override
     public Optional<WorkflowLog> open(WorkflowId workflow) throws LogBackendException {
         opened.add(workflow);
         if (broken.contains(workflow)) throw new LogBackendException("backend down for " + workflow);
@@ -42,6 +52,7 @@ final class TestLogFeed implements LogFeed {
         private final List<EncodedLine> lines = new ArrayList<>();
         private final List<Runnable> subscribers = new CopyOnWriteArrayList<>();
         private volatile boolean complete;
+        private volatile long maxRead;
 
         static String line(int n) {
             return "{\"kind\":\"data\",\"content\":\"line " + n + "\",\"step_id\":0}";
@@ -77,11 +88,18 @@ final class TestLogFeed implements LogFeed {
             return subscribers.size();
         }
 
+        /** The highest sequence any read has returned: how far weft read, whatever it sent. */
+        long maxRead() {
+            return maxRead;
+        }
+
         @Override
         public List<EncodedLine> after(long afterSeq, int limit) {
             synchronized (lines) {
                 int from = (int) Math.max(0, Math.min(afterSeq, lines.size()));
-                return List.copyOf(lines.subList(from, Math.min(lines.size(), from + limit)));
+                int to = Math.min(lines.size(), from + limit);
+                if (to > maxRead) maxRead = to;
+                return List.copyOf(lines.subList(from, to));
             }
         }
 

@@ -26,7 +26,7 @@ import java.util.regex.Pattern;
 
 /**
  * A WebSocket client for tests that records what a server sends: every text frame (as text and as
- * the exact payload bytes), pings, the close code and reason, and the HTTP status of the handshake
+ * the exact payload bytes), every binary message, pings, the close code and reason, and the HTTP status of the handshake
  * (101, or the 4xx/5xx of a refused upgrade). After OkHttp's recorder: awaits poll with a
  * timeout and fail with an {@link AssertionError} describing what did arrive.
  *
@@ -48,6 +48,8 @@ public final class WebSocketRecorder implements AutoCloseable {
     private final Object lock = new Object();
     private final List<String> frames = new ArrayList<>();
     private final List<byte[]> rawFrames = new ArrayList<>();
+    private final List<byte[]> binaryFrames = new ArrayList<>();
+    private int takenBinary;
     private final Client client;
     private int taken;
     private int handshakeStatus = -1;
@@ -115,6 +117,31 @@ public final class WebSocketRecorder implements AutoCloseable {
     public List<byte[]> rawFrames() {
         synchronized (lock) {
             return rawFrames.stream().map(byte[]::clone).toList();
+        }
+    }
+
+    /** The payload of every binary message received so far, in order (text frames are in {@link #frames()}). */
+    public List<byte[]> binaryFrames() {
+        synchronized (lock) {
+            return binaryFrames.stream().map(byte[]::clone).toList();
+        }
+    }
+
+    /** The next {@code n} binary messages not yet returned by this await. */
+    public List<byte[]> awaitBinaryFrames(int n, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (lock) {
+            while (binaryFrames.size() < takenBinary + n) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || closeCode != null) {
+                    throw new AssertionError("expected " + n + " more binary frame(s) within " + timeout + " but got "
+                            + (binaryFrames.size() - takenBinary) + "; " + state());
+                }
+                waitNanos(left);
+            }
+            List<byte[]> out = binaryFrames.subList(takenBinary, takenBinary + n).stream().map(byte[]::clone).toList();
+            takenBinary += n;
+            return out;
         }
     }
 
@@ -227,7 +254,8 @@ public final class WebSocketRecorder implements AutoCloseable {
     }
 
     private String state() {
-        return "handshake " + handshakeStatus + ", frames " + frames.size() + ", taken " + taken + ", close "
+        return "handshake " + handshakeStatus + ", frames " + frames.size() + ", taken " + taken
+                + ", binary " + binaryFrames.size() + ", taken " + takenBinary + ", close "
                 + closeCode + (closeReason == null ? "" : " '" + closeReason + "'")
                 + (error == null ? "" : ", error " + error);
     }
@@ -313,6 +341,16 @@ public final class WebSocketRecorder implements AutoCloseable {
             synchronized (lock) {
                 frames.add(message);
                 rawFrames.add(raw);
+                lock.notifyAll();
+            }
+        }
+
+        @Override
+        public void onMessage(ByteBuffer message) {
+            byte[] b = new byte[message.remaining()];
+            message.get(b);
+            synchronized (lock) {
+                binaryFrames.add(b);
                 lock.notifyAll();
             }
         }

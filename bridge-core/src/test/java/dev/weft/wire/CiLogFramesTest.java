@@ -206,4 +206,40 @@ class CiLogFramesTest {
         // 20,000 frames: anything per frame would be hundreds of kilobytes; allow for the probe itself.
         assertTrue(allocated < 20_000, "allocated " + allocated + " bytes for 20,000 frames");
     }
+
+    @Test
+    @DisplayName("a stored /logs frame converts to exactly the message of the line it encodes")
+    void storedFrames() {
+        Instant now = Instant.parse("2030-01-01T00:00:00Z");
+        OffsetDateTime odd = OffsetDateTime.of(2026, 5, 1, 12, 30, 45, 123_456_789, ZoneOffset.ofHoursMinutes(5, 30));
+        java.util.List<LogLine> lines = java.util.List.of(
+                LogLine.data(2, LogLine.Stream.STDOUT, "hello <&> caf\u00e9 \u2028", T0),
+                LogLine.data(-1, LogLine.Stream.STDERR, "", odd),
+                LogLine.control(2, StepStatus.START, "Run tests", StepKind.USER, "make test", T0),
+                LogLine.control(0, StepStatus.END, "clone", StepKind.SYSTEM, "", odd),
+                LogLine.control(3, null, "weird", StepKind.USER, "", T0));
+        for (LogLine l : lines) {
+            assertEquals(hex(CiLogFrames.logLine(l, "ci.yml")), hex(CiLogFrames.stored(GoJson.logLine(l), "ci.yml", now)),
+                    l.toString());
+        }
+    }
+
+    @Test
+    @DisplayName("a stored line that is not JSON is shown as data of step 0 on stdout, at the current time")
+    void storedNotJson() {
+        Instant now = Instant.parse("2026-05-01T10:00:00Z");
+        byte[] raw = "not json {".getBytes(StandardCharsets.UTF_8);
+        assertEquals(hex(CiLogFrames.logLine(LogLine.data(0, LogLine.Stream.STDOUT, "not json {", T0), "ci.yml")),
+                hex(CiLogFrames.stored(raw, "ci.yml", now)));
+        assertEquals(hex(CiLogFrames.logLine(LogLine.data(0, LogLine.Stream.STDOUT, "x", T0), "ci.yml")),
+                hex(CiLogFrames.stored("{\"kind\":\"data\",\"content\":\"x\",\"time\":\"0001-01-01T00:00:00Z\"}"
+                        .getBytes(StandardCharsets.UTF_8), "ci.yml", now)), "Go's zero time is the current time");
+    }
+
+    @Test
+    @DisplayName("the error frame is indigo's: {t:'',op:-1} then {error, message}")
+    void errorFrame() {
+        assertEquals("a2617460626f7020" + "a2" + "656572726f72" + text("InternalError") + "676d657373616765" + text("gone"),
+                hex(CiLogFrames.error("InternalError", "gone")));
+    }
 }
