@@ -22,7 +22,7 @@ import java.util.Set;
  */
 public final class Bench {
     /** Every scenario, in the order they run. */
-    public static final List<String> SCENARIOS = List.of("wire", "inflight", "pending", "logs", "events");
+    public static final List<String> SCENARIOS = List.of("wire", "inflight", "pending", "push", "logs", "events");
 
     private Bench() {
     }
@@ -98,6 +98,7 @@ public final class Bench {
                     case "wire" -> List.of(WireScenario.run(ctx));
                     case "inflight" -> List.of(InflightScenario.run(ctx));
                     case "pending" -> PendingScenario.run(ctx);
+                    case "push" -> PushScenario.run(ctx);
                     case "logs" -> List.of(LogsScenario.run(ctx));
                     case "events" -> List.of(EventsScenario.run(ctx));
                     default -> throw new IllegalStateException(s);
@@ -164,6 +165,8 @@ public final class Bench {
                   inflight  10,000 hanging stub workflows held at once in a child JVM with -Xmx256m, then cancelled
                   pending   500, then 2,000 triggers/s from an in-process knot: knot publish to pending on /events,
                             p50/p99/max, and whether the last trigger's pending comes within 1 s
+                  push      100 pushes/s over 50 repositories of an in-process upgraded knot (refUpdate, git fetch
+                            of the commit, compile): refUpdate to pending on /events, p50/p99, fetch vs the rest
                   logs      1,000 /logs viewers of one live workflow vs a bare Netty server, lines/s
                   events    /events backfill of 1,000,000 statuses to one client vs a bare Netty server, median of 3 rounds
 
