@@ -33,7 +33,7 @@ import java.util.Optional;
  *       written {@code %3A});</li>
  *   <li>{@code exp} is present and not more than {@link #LEEWAY} in the past; {@code iat}, when
  *       present, not more than {@link #LEEWAY} in the future;</li>
- *   <li>{@code lxm}, when present, is the method being called;</li>
+ *   <li>{@code lxm}, when present, is the method being called (or one of its names);</li>
  *   <li>the signature verifies with the {@code #atproto} key of the {@code iss} DID's document
  *       (resolved through {@link DidResolver}; a failure with a cached document retries once with a
  *       fresh one, for key rotations).</li>
@@ -80,6 +80,16 @@ public final class ServiceAuth {
      * budget of its own.
      */
     public String verify(Optional<String> authorization, String method, Deadline deadline) throws AuthException {
+        return verify(authorization, List.of(method), deadline);
+    }
+
+    /**
+     * {@link #verify(Optional, String, Deadline)} for a method served under several NSIDs (a
+     * renamed method and its pre-rename alias, spec tangled-ci 3.0): {@code lxm}, when present, may
+     * name any of {@code methods}, the first being the one called.
+     */
+    public String verify(Optional<String> authorization, List<String> methods, Deadline deadline) throws AuthException {
+        if (methods.isEmpty()) throw new IllegalArgumentException("no method");
         String header = authorization.orElseThrow(() -> new AuthException("missing Authorization header"));
         if (header.length() < 7 || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
             throw new AuthException("Authorization must be a Bearer token");
@@ -102,7 +112,7 @@ public final class ServiceAuth {
         try {
             claims = signed.getJWTClaimsSet();
             iss = claims.getIssuer();
-            checkClaims(claims, method);
+            checkClaims(claims, methods);
         } catch (ParseException e) {
             throw new AuthException("malformed token claims: " + e.getMessage());
         }
@@ -125,7 +135,7 @@ public final class ServiceAuth {
         throw new AuthException("signature verification failed for " + did);
     }
 
-    private void checkClaims(JWTClaimsSet claims, String method) throws ParseException, AuthException {
+    private void checkClaims(JWTClaimsSet claims, List<String> methods) throws ParseException, AuthException {
         Instant now = clock.instant();
         List<String> aud = claims.getAudience();
         if (aud == null || aud.size() != 1 || !audiences.contains(aud.get(0))) {
@@ -137,8 +147,8 @@ public final class ServiceAuth {
         Date iat = claims.getIssueTime();
         if (iat != null && iat.toInstant().isAfter(now.plus(LEEWAY))) throw new AuthException("token issued in the future");
         Object lxm = claims.getClaim("lxm");
-        if (lxm != null && !method.equals(lxm)) {
-            throw new AuthException("token is for method " + lxm + ", not " + method);
+        if (lxm != null && !methods.contains(lxm)) {
+            throw new AuthException("token is for method " + lxm + ", not " + methods.get(0));
         }
     }
 

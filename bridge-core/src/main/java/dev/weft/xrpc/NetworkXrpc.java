@@ -18,6 +18,7 @@ import dev.weft.secrets.RepoSecrets;
 import dev.weft.server.XrpcHandler.Request;
 import dev.weft.server.XrpcHandler.Response;
 import dev.weft.server.XrpcRoutes;
+import dev.weft.xrpc.XrpcCalls.Refused;
 import dev.weft.store.RegistryStore;
 import dev.weft.store.RunStore;
 import org.slf4j.Logger;
@@ -28,6 +29,8 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
+
+import static dev.weft.xrpc.XrpcCalls.refuse;
 
 /**
  * The authenticated XRPC methods of spec section 7: {@code sh.tangled.repo.addSecret},
@@ -54,7 +57,7 @@ import java.util.function.Function;
  */
 public final class NetworkXrpc {
     private static final Logger log = LoggerFactory.getLogger(NetworkXrpc.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = XrpcCalls.JSON;
     public static final String ADD_SECRET = "sh.tangled.repo.addSecret";
     public static final String REMOVE_SECRET = "sh.tangled.repo.removeSecret";
     public static final String LIST_SECRETS = "sh.tangled.repo.listSecrets";
@@ -91,20 +94,6 @@ public final class NetworkXrpc {
         routes.mount(REMOVE_SECRET, "POST", this::removeSecret);
         routes.mount(LIST_SECRETS, "GET", this::listSecrets);
         routes.mount(CANCEL_PIPELINE, "POST", this::cancelPipeline);
-    }
-
-    /** An early answer: the first failed check of a call. */
-    private static final class Refused extends Exception {
-        final transient Response response;
-
-        Refused(Response response) {
-            super(null, null, false, false);
-            this.response = response;
-        }
-    }
-
-    private static Refused refuse(int status, String error, String message) {
-        return new Refused(Response.error(status, error, message));
     }
 
     /** A caller allowed to manage a repository, and what the repository is. */
@@ -207,22 +196,11 @@ public final class NetworkXrpc {
     // ---------------------------------------------------------------- checks
 
     private String authenticate(Request r, String method, Deadline deadline) throws Refused {
-        try {
-            return auth.verify(r.header("Authorization"), method, deadline);
-        } catch (ServiceAuth.AuthException e) {
-            log.info("XRPC {} refused: {}", method, e.getMessage());
-            throw refuse(403, "Auth", "signature verification failed: " + e.getMessage());
-        }
+        return XrpcCalls.authenticate(auth, r, deadline, method);
     }
 
     private static JsonNode body(Request r) throws Refused {
-        try {
-            JsonNode n = r.body().length == 0 ? null : JSON.readTree(r.body());
-            if (n == null || !n.isObject()) throw refuse(400, "InvalidRequest", "the body must be a JSON object");
-            return n;
-        } catch (java.io.IOException e) {
-            throw refuse(400, "InvalidRequest", "the body is not JSON");
-        }
+        return XrpcCalls.jsonObject(r, "InvalidRequest");
     }
 
     private static String required(JsonNode in, String field) throws Refused {
