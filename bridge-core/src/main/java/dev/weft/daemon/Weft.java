@@ -11,6 +11,7 @@ import dev.weft.secrets.RepoSecrets;
 import dev.weft.secrets.SecretCipher;
 import dev.weft.spi.CancelReason;
 import dev.weft.store.CancelRequest;
+import dev.weft.xrpc.CiQueries;
 import dev.weft.xrpc.NetworkXrpc;
 import dev.weft.xrpc.RepoResolver;
 import dev.weft.discovery.RepoRegistry;
@@ -131,6 +132,7 @@ public final class Weft implements AutoCloseable {
         this.repoResolver = new RepoResolver(store.registry(), dids, Duration.ofMinutes(10), Duration.ofSeconds(10), clock);
         new NetworkXrpc(new ServiceAuth(config.hostname(), dids, clock), repoResolver, registry, secrets,
                 store.runs(), store.registry(), id -> runs.cancel(id, CancelReason.REQUESTED)).mount(server.xrpcRoutes());
+        new CiQueries(store.pipelines(), registry).mount(server.xrpcRoutes());
         List<ProviderFactory> factories = b.factories != null ? b.factories
                 : ProviderRegistry.discover(Weft.class.getClassLoader());
         ProviderRegistry made;

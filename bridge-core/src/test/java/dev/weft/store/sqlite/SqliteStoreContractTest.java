@@ -17,7 +17,7 @@ import java.util.Optional;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class SqliteStoreContractTest extends StoreContract {
+public class SqliteStoreContractTest extends StoreContract {
     @TempDir
     Path dir;
 
@@ -32,7 +32,7 @@ class SqliteStoreContractTest extends StoreContract {
     }
 
     /** A trigger row of a kind this version does not know, as a newer weft would have written it. */
-    static void insertUnknownKind(Path db, String knot, String rkey, String repoDid, long receivedAt) throws Exception {
+    public static void insertUnknownKind(Path db, String knot, String rkey, String repoDid, long receivedAt) throws Exception {
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
              var st = c.prepareStatement("INSERT INTO triggers (knot, rkey, received_at, trigger, repo_did, repo_knot, "
                      + "repo_owner, repo_name, kind, sha) VALUES (?,?,?,?,?,?,?,?,?,?)")) {
