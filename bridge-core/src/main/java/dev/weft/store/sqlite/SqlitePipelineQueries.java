@@ -29,8 +29,12 @@ final class SqlitePipelineQueries implements PipelineQueries {
         this.db = db;
     }
 
-    /** One way a pipeline belongs to the queried repository: a condition on {@code triggers} and its arguments. */
-    private record Branch(String where, List<Object> args) {
+    /**
+     * One way a pipeline belongs to the queried repository: a condition on {@code triggers}, the
+     * same on {@code pipeline_counts} (where a legacy pipeline's repo DID is '', not NULL), and
+     * their arguments.
+     */
+    private record Branch(String where, String counted, List<Object> args) {
     }
 
     /**
@@ -39,13 +43,15 @@ final class SqlitePipelineQueries implements PipelineQueries {
      */
     private static List<Branch> branches(Query q) {
         List<Branch> out = new ArrayList<>();
-        out.add(new Branch("repo_did = ?", List.of(q.repoDid())));
+        out.add(new Branch("repo_did = ?", "repo_did = ?", List.of(q.repoDid())));
+        String key = " AND repo_knot = ? AND repo_owner = ? AND repo_name = ?";
         switch (q.legacy()) {
             case Legacy.None n -> {
             }
-            case Legacy.Repo r -> out.add(new Branch("repo_did IS NULL AND repo_knot = ? AND repo_owner = ? AND repo_name = ?",
+            case Legacy.Repo r -> out.add(new Branch("repo_did IS NULL" + key, "repo_did = ''" + key,
                     List.of(r.key().knot(), r.key().did(), r.key().name())));
-            case Legacy.Owner o -> out.add(new Branch("repo_did IS NULL AND repo_owner = ?", List.of(o.did())));
+            case Legacy.Owner o -> out.add(new Branch("repo_did IS NULL AND repo_owner = ?", "repo_did = '' AND repo_owner = ?",
+                    List.of(o.did())));
         }
         return out;
     }
@@ -84,7 +90,8 @@ final class SqlitePipelineQueries implements PipelineQueries {
             String where = b.where() + (q.kinds().isEmpty() ? "" : KINDS);
             List<Object> whereArgs = new ArrayList<>(b.args());
             if (!q.kinds().isEmpty()) whereArgs.add(jsonArray(q.kinds()));
-            total += s.queryLong("SELECT COUNT(*) FROM triggers WHERE " + where, whereArgs.toArray());
+            total += s.queryLong("SELECT COALESCE(SUM(n), 0) FROM pipeline_counts WHERE " + b.counted()
+                    + (q.kinds().isEmpty() ? "" : KINDS), whereArgs.toArray());
             if (!page.isEmpty()) page.append(" UNION ALL ");
             page.append("SELECT seq, at FROM (SELECT rowid AS seq, received_at AS at FROM triggers WHERE ").append(where)
                     .append(q.after().isPresent() ? AFTER : "")
