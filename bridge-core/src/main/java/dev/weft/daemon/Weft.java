@@ -11,6 +11,7 @@ import dev.weft.secrets.RepoSecrets;
 import dev.weft.secrets.SecretCipher;
 import dev.weft.spi.CancelReason;
 import dev.weft.store.CancelRequest;
+import dev.weft.xrpc.CiQueries;
 import dev.weft.xrpc.CiXrpc;
 import dev.weft.xrpc.NetworkXrpc;
 import dev.weft.xrpc.RepoResolver;
@@ -133,6 +134,7 @@ public final class Weft implements AutoCloseable {
         ServiceAuth serviceAuth = new ServiceAuth(config.hostname(), dids, clock);
         new NetworkXrpc(serviceAuth, repoResolver, registry, secrets,
                 store.runs(), store.registry(), id -> runs.cancel(id, CancelReason.REQUESTED)).mount(server.xrpcRoutes());
+        new CiQueries(store.pipelines(), registry).mount(server.xrpcRoutes());
         List<ProviderFactory> factories = b.factories != null ? b.factories
                 : ProviderRegistry.discover(Weft.class.getClassLoader());
         ProviderRegistry made;

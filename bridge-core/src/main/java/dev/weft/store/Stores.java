@@ -18,6 +18,8 @@ public interface Stores extends AutoCloseable {
 
     BuildStore builds();
 
+    PipelineQueries pipelines();
+
     /** A cheap liveness probe for {@code /healthz}: "ok" or the error. */
     String check();
 

@@ -1,5 +1,6 @@
 package dev.weft.store;
 
+import dev.weft.model.Nanos;
 import dev.weft.model.PipelineId;
 import dev.weft.model.RepoRef;
 import dev.weft.model.RepoRef.RepoKey;
@@ -424,5 +425,115 @@ public abstract class StoreContract {
         assertEquals(List.of(id2), s.runs().openCancelRequests().stream().map(CancelRequest::id).toList());
         Set<Long> distinct = new HashSet<>(List.of(id, id2));
         assertEquals(2, distinct.size());
+    }
+
+    // ------------------------------------------------------------------ pipeline queries
+
+    private static final Instant T0 = Instant.parse("2026-05-01T10:00:00Z");
+
+    /** A push pipeline of {@code repo} at {@code sha}, received {@code second}s after T0. */
+    public static Trigger push(String rkey, RepoRef repo, String sha, long second) {
+        return new Trigger(new PipelineId(repo.knot(), rkey), repo, new TriggerKind.Push("refs/heads/main", sha, "0".repeat(40)),
+                List.of(new Workflow("ci.yml", "stub", null, "engine: stub\n")), T0.plusSeconds(second));
+    }
+
+    private static final RepoRef BY_DID = new RepoRef("knot", "did:plc:owner", "3krepo", "", "did:plc:repo");
+    private static final RepoRef LEGACY = new RepoRef("knot", "did:plc:owner", "3krepo");
+    private static final RepoRef OTHER = new RepoRef("knot", "did:plc:owner", "other");
+
+    private PipelineQueries.Page query(PipelineQueries.Legacy legacy, List<String> commits, List<String> kinds, int limit,
+                                       PipelineQueries.Position after) {
+        return s.pipelines().query(new PipelineQueries.Query("did:plc:repo", legacy, commits, kinds, limit,
+                java.util.Optional.ofNullable(after)));
+    }
+
+    private static List<String> rkeys(PipelineQueries.Page p) {
+        return p.pipelines().stream().map(x -> x.id().rkey()).toList();
+    }
+
+    @Test
+    @DisplayName("pipelines of a repo: newest first, repo DID and legacy ones, a page at a time, total whatever the cursor")
+    void queryPages() {
+        s.runs().insertTrigger(push("p1", BY_DID, "a".repeat(40), 1), 0);
+        s.runs().insertTrigger(push("p2", LEGACY, "b".repeat(40), 2), 0);
+        s.runs().insertTrigger(push("p3", BY_DID, "c".repeat(40), 3), 0);
+        s.runs().insertTrigger(push("p4", OTHER, "d".repeat(40), 4), 0);
+        s.runs().insertTrigger(push("p5", BY_DID, "e".repeat(40), 3), 0); // same instant as p3: inserted later, so first
+
+        var none = new PipelineQueries.Legacy.None();
+        assertEquals(List.of("p5", "p3", "p1"), rkeys(query(none, List.of(), List.of(), 10, null)));
+        var legacy = new PipelineQueries.Legacy.Repo(LEGACY.key());
+        PipelineQueries.Page first = query(legacy, List.of(), List.of(), 2, null);
+        assertEquals(List.of("p5", "p3"), rkeys(first));
+        assertEquals(4, first.total());
+        PipelineQueries.Page second = query(legacy, List.of(), List.of(), 2, first.next().orElseThrow());
+        assertEquals(List.of("p2", "p1"), rkeys(second));
+        assertEquals(4, second.total(), "total ignores the cursor");
+        assertTrue(second.next().isEmpty(), "no next page after the last");
+        // A cursor in upstream's form (created < N) skips every pipeline of that instant.
+        var upstream = new PipelineQueries.Position(push("x", BY_DID, "", 3).receivedAt().getEpochSecond() * 1_000_000_000L, 0);
+        assertEquals(List.of("p2", "p1"), rkeys(query(legacy, List.of(), List.of(), 10, upstream)));
+        // Upstream's fallback: pipelines without a repo DID match on their owner's DID.
+        var owner = s.pipelines().query(new PipelineQueries.Query("did:plc:owner", new PipelineQueries.Legacy.Owner("did:plc:owner"),
+                List.of(), List.of(), 10, java.util.Optional.empty()));
+        assertEquals(List.of("p4", "p2"), rkeys(owner));
+        assertEquals(List.of(), rkeys(s.pipelines().query(new PipelineQueries.Query("did:plc:nobody", none, List.of(), List.of(), 10,
+                java.util.Optional.empty()))));
+    }
+
+    @Test
+    @DisplayName("pipelines by commit: the newest of each, each commit once, the cursor within; kinds filter")
+    void queryCommits() {
+        String a = "a".repeat(40);
+        String b = "b".repeat(40);
+        s.runs().insertTrigger(push("p1", BY_DID, a, 1), 0);
+        s.runs().insertTrigger(push("p2", LEGACY, b, 2), 0);
+        s.runs().insertTrigger(push("p3", BY_DID, a, 3), 0);
+        s.runs().insertTrigger(push("p4", OTHER, b, 9), 0);
+        s.runs().insertTrigger(new Trigger(new PipelineId("knot", "p5"), BY_DID,
+                new TriggerKind.PullRequest("feature", "main", b, "opened"), List.of(), T0.plusSeconds(5)), 0);
+        var legacy = new PipelineQueries.Legacy.Repo(LEGACY.key());
+        PipelineQueries.Page all = query(legacy, List.of(a, b, a, "f".repeat(40)), List.of(), 10, null);
+        assertEquals(List.of("p5", "p3"), rkeys(all));
+        assertEquals(2, all.total());
+        PipelineQueries.Page pushes = query(legacy, List.of(a, b), List.of("push"), 1, null);
+        assertEquals(List.of("p3"), rkeys(pushes));
+        assertEquals(2, pushes.total());
+        PipelineQueries.Page rest = query(legacy, List.of(a, b), List.of("push"), 1, pushes.next().orElseThrow());
+        assertEquals(List.of("p2"), rkeys(rest));
+        assertTrue(rest.next().isEmpty());
+        assertEquals(List.of("p5"), rkeys(query(legacy, List.of(), List.of("pull_request", "manual"), 10, null)));
+        assertEquals(1, query(legacy, List.of(), List.of("pull_request"), 10, null).total());
+    }
+
+    @Test
+    @DisplayName("a pipeline by record key: its trigger, and each workflow's state, start, finish and error")
+    void pipelineByRkey() {
+        Trigger t = push("3kpipe", BY_DID, "a".repeat(40), 1);
+        t = new Trigger(t.pipeline(), t.repo(), t.kind(), List.of(new Workflow("a.yml", "stub", null, ""),
+                new Workflow("b.yml", "stub", null, ""), new Workflow("c.yml", "stub", null, "")), t.receivedAt());
+        List<RunRecord> runs = s.runs().insertTrigger(t, 0).orElseThrow();
+        long started = Nanos.of(T0.plusSeconds(2));
+        long finished = Nanos.of(T0.plusSeconds(70));
+        s.runs().transition(runs.get(0).id(), new Status.Running(), 0, started);
+        s.runs().transition(runs.get(0).id(), new Status.Failed("exit 2", 2), 0, finished);
+        s.runs().transition(runs.get(1).id(), new Status.Running(), 0, started);
+
+        PipelineQueries.Pipeline p = s.pipelines().pipeline("3kpipe").orElseThrow();
+        assertEquals(t, p.trigger().orElseThrow());
+        assertEquals(new PipelineId("knot", "3kpipe"), p.id());
+        assertEquals(T0.plusSeconds(1), p.createdAt());
+        assertEquals("did:plc:repo", p.repoDid());
+        assertEquals("push", p.kind());
+        assertEquals("a".repeat(40), p.commit());
+        assertEquals(List.of(
+                new PipelineQueries.WorkflowRun("a.yml", RunState.FAILED, java.util.Optional.of(T0.plusSeconds(2)),
+                        java.util.Optional.of(T0.plusSeconds(70)), "exit 2"),
+                new PipelineQueries.WorkflowRun("b.yml", RunState.RUNNING, java.util.Optional.of(T0.plusSeconds(2)),
+                        java.util.Optional.empty(), ""),
+                new PipelineQueries.WorkflowRun("c.yml", RunState.PENDING, java.util.Optional.empty(),
+                        java.util.Optional.empty(), "")), p.workflows());
+        assertTrue(s.pipelines().pipeline("3knothere").isEmpty());
+        assertEquals(p, restart().pipelines().pipeline("3kpipe").orElseThrow(), "durable");
     }
 }

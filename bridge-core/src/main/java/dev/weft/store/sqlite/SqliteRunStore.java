@@ -46,8 +46,12 @@ final class SqliteRunStore implements RunStore {
     public Optional<List<RunRecord>> insertTrigger(Trigger t, long pendingNotBefore, String claim) {
         return db.write(Lane.URGENT, s -> {
             long received = Nanos.of(t.receivedAt());
-            if (s.update("INSERT OR IGNORE INTO triggers (knot, rkey, received_at, trigger) VALUES (?,?,?,?)",
-                    t.pipeline().knot(), t.pipeline().rkey(), received, TriggerJson.write(t)) == 0) {
+            // The repository, kind and commit are columns too, so pipeline queries filter on indexes.
+            if (s.update("INSERT OR IGNORE INTO triggers (knot, rkey, received_at, trigger, repo_did, repo_knot, repo_owner, "
+                            + "repo_name, kind, sha) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    t.pipeline().knot(), t.pipeline().rkey(), received, TriggerJson.write(t),
+                    t.repo().hasRepoDid() ? t.repo().repoDid() : null, t.repo().knot(), t.repo().did(), t.repo().name(),
+                    t.kind().wireName(), t.sha()) == 0) {
                 return Optional.empty();
             }
             if (claim != null && s.update("INSERT OR IGNORE INTO claimed_keys (claim, knot, rkey) VALUES (?,?,?)",
@@ -137,8 +141,10 @@ final class SqliteRunStore implements RunStore {
         db.write(Lane.URGENT, s -> {
             String error = status.error().orElse(null);
             Long exit = status.exitCode().orElse(null);
-            if (s.update("UPDATE runs SET state=?, error=COALESCE(?, error), exit_code=COALESCE(?, exit_code), updated_at=? "
-                    + "WHERE id=?", status.state().wireName(), error, exit, nowNanos, runId) != 1) {
+            // started_at keeps the first move to running: what queryPipelines reports as startedAt.
+            if (s.update("UPDATE runs SET state=?, error=COALESCE(?, error), exit_code=COALESCE(?, exit_code), updated_at=?, "
+                            + "started_at=CASE WHEN ?='running' THEN COALESCE(started_at, ?) ELSE started_at END WHERE id=?",
+                    status.state().wireName(), error, exit, nowNanos, status.state().wireName(), nowNanos, runId) != 1) {
                 throw new SQLException("no run " + runId);
             }
             s.update("INSERT INTO status_outbox (run_id, state, error, exit_code, not_before) VALUES (?,?,?,?,?)",

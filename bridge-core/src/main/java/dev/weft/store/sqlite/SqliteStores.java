@@ -1,6 +1,7 @@
 package dev.weft.store.sqlite;
 
 import dev.weft.store.LogStore;
+import dev.weft.store.PipelineQueries;
 import dev.weft.store.RegistryStore;
 import dev.weft.store.RunStore;
 import dev.weft.store.SecretStore;
@@ -19,6 +20,7 @@ public final class SqliteStores implements Stores {
     private final RegistryStore registry;
     private final SecretStore secrets;
     private final BuildStore builds;
+    private final PipelineQueries pipelines;
 
     private SqliteStores(SqliteDatabase db) {
         this.db = db;
@@ -28,6 +30,7 @@ public final class SqliteStores implements Stores {
         this.registry = new SqliteRegistryStore(db);
         this.secrets = new SqliteSecretStore(db);
         this.builds = new SqliteBuildStore(db);
+        this.pipelines = new SqlitePipelineQueries(db);
     }
 
     /** Opens (creating when absent) the database file and brings its schema up to date. */
@@ -62,6 +65,11 @@ public final class SqliteStores implements Stores {
     @Override
     public BuildStore builds() {
         return builds;
+    }
+
+    @Override
+    public PipelineQueries pipelines() {
+        return pipelines;
     }
 
     @Override

@@ -46,7 +46,7 @@ class SqliteMigrationTest {
     void releaseDatabaseMigratesInPlace() throws Exception {
         Path db = releaseDatabase();
         try (SqliteStores s = SqliteStores.open(db)) {
-            assertEquals("5", s.schemaVersion());
+            assertEquals("8", s.schemaVersion());
             PipelineId p = new PipelineId("knot.example", "3lzyrkey0001");
             List<RunRecord> runs = s.runs().runs(p);
             assertEquals(List.of(RunState.SUCCESS, RunState.RUNNING), runs.stream().map(RunRecord::state).toList());
@@ -69,11 +69,20 @@ class SqliteMigrationTest {
             assertEquals(1, s.registry().collaborators().size());
             assertEquals(1, s.secrets().list("did:plc:owner", "repo").size());
             assertEquals(1, s.runs().openCancelRequests().size());
+            // V7 made the old pipeline queryable: by its owner (it has no repo DID), with its runs' times.
+            var page = s.pipelines().query(new dev.weft.store.PipelineQueries.Query("did:plc:owner",
+                    new dev.weft.store.PipelineQueries.Legacy.Owner("did:plc:owner"), List.of(), List.of(), 10,
+                    java.util.Optional.empty()));
+            assertEquals(List.of(p), page.pipelines().stream().map(x -> x.id()).toList());
+            var wf = page.pipelines().get(0).workflows();
+            assertTrue(wf.get(0).startedAt().isPresent() && wf.get(0).finishedAt().isPresent(), wf.toString());
+            assertTrue(wf.get(1).startedAt().isPresent() && wf.get(1).finishedAt().isEmpty(), wf.toString());
+            assertTrue(page.pipelines().get(0).trigger().isPresent());
             // New writes land next to the old rows.
             assertTrue(s.runs().insertTrigger(StoreContract.trigger("3lzynew", "a.yml"), 0).isPresent());
         }
         try (SqliteStores s = SqliteStores.open(db)) {
-            assertEquals("5", s.schemaVersion(), "baselined once, not again");
+            assertEquals("8", s.schemaVersion(), "baselined once, not again");
             assertEquals(2, s.runs().openRuns().size(), "the running one and the new one");
             assertEquals(2, s.registry().repos().size());
         }

@@ -22,7 +22,7 @@ import java.util.Set;
  */
 public final class Bench {
     /** Every scenario, in the order they run. */
-    public static final List<String> SCENARIOS = List.of("wire", "inflight", "pending", "push", "logs", "events");
+    public static final List<String> SCENARIOS = List.of("wire", "inflight", "pending", "push", "logs", "events", "query");
 
     private Bench() {
     }
@@ -101,6 +101,7 @@ public final class Bench {
                     case "push" -> PushScenario.run(ctx);
                     case "logs" -> List.of(LogsScenario.run(ctx));
                     case "events" -> List.of(EventsScenario.run(ctx));
+                    case "query" -> QueryScenario.run(ctx);
                     default -> throw new IllegalStateException(s);
                 };
             } catch (InterruptedException e) {
@@ -169,6 +170,8 @@ public final class Bench {
                             of the commit, compile): refUpdate to pending on /events, p50/p99, fetch vs the rest
                   logs      1,000 /logs viewers of one live workflow vs a bare Netty server, lines/s
                   events    /events backfill of 1,000,000 statuses to one client vs a bare Netty server, median of 3 rounds
+                  query     sh.tangled.ci.queryPipelines for a repo with 100,000 pipelines among 1,000,000: first page
+                            and a 30-commit filter, p99 (target <= 10 ms), median of 3 rounds
 
                 Before each scenario the bench waits (at most 90 s) for the one-minute load average to fall
                 below 1.5; figures of a scenario started at a higher load, or during which other processes

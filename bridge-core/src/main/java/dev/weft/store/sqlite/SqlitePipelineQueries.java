@@ -1,0 +1,184 @@
+package dev.weft.store.sqlite;
+
+import dev.weft.model.Nanos;
+import dev.weft.model.PipelineId;
+import dev.weft.model.RunState;
+import dev.weft.model.Trigger;
+import dev.weft.store.PipelineQueries;
+import dev.weft.store.StoreException;
+import dev.weft.store.TriggerJson;
+
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The pipeline queries over the {@code triggers} columns of V7. Lists travel as one JSON array
+ * parameter ({@code json_each}) so that every query has one of a few fixed texts, each prepared
+ * once per connection whatever the number of commits or kinds.
+ */
+final class SqlitePipelineQueries implements PipelineQueries {
+    private static final Comparator<Position> NEWEST_FIRST =
+            Comparator.comparingLong(Position::createdAt).thenComparingLong(Position::seq).reversed();
+
+    private final SqliteDatabase db;
+
+    SqlitePipelineQueries(SqliteDatabase db) {
+        this.db = db;
+    }
+
+    /**
+     * One way a pipeline belongs to the queried repository: a condition on {@code triggers}, the
+     * same on {@code pipeline_counts} (where a legacy pipeline's repo DID is '', not NULL), and
+     * their arguments.
+     */
+    private record Branch(String where, String counted, List<Object> args) {
+    }
+
+    /**
+     * The repository's conditions. They are disjoint (a repo DID or none), so counts add up and a
+     * union needs no de-duplication; each is one index's range.
+     */
+    private static List<Branch> branches(Query q) {
+        List<Branch> out = new ArrayList<>();
+        out.add(new Branch("repo_did = ?", "repo_did = ?", List.of(q.repoDid())));
+        String key = " AND repo_knot = ? AND repo_owner = ? AND repo_name = ?";
+        switch (q.legacy()) {
+            case Legacy.None n -> {
+            }
+            case Legacy.Repo r -> out.add(new Branch("repo_did IS NULL" + key, "repo_did = ''" + key,
+                    List.of(r.key().knot(), r.key().did(), r.key().name())));
+            case Legacy.Owner o -> out.add(new Branch("repo_did IS NULL AND repo_owner = ?", "repo_did = '' AND repo_owner = ?",
+                    List.of(o.did())));
+        }
+        return out;
+    }
+
+    private static String jsonArray(List<String> values) {
+        StringBuilder b = new StringBuilder("[");
+        for (String v : values) {
+            if (b.length() > 1) b.append(',');
+            b.append('"');
+            for (int i = 0; i < v.length(); i++) {
+                char c = v.charAt(i);
+                if (c == '"' || c == '\\') b.append('\\').append(c);
+                else if (c < 0x20) b.append(String.format("\\u%04x", (int) c));
+                else b.append(c);
+            }
+            b.append('"');
+        }
+        return b.append(']').toString();
+    }
+
+    private static final String KINDS = " AND kind IN (SELECT value FROM json_each(?))";
+    private static final String AFTER = " AND (received_at, rowid) < (?, ?)";
+
+    @Override
+    public Page query(Query q) {
+        return db.read(s -> q.commits().isEmpty() ? list(s, q) : byCommit(s, q));
+    }
+
+    /** Newest first across the branches: each branch's own newest limit+1 rows, merged. */
+    private Page list(Session s, Query q) throws SQLException {
+        List<Branch> branches = branches(q);
+        StringBuilder page = new StringBuilder();
+        List<Object> args = new ArrayList<>();
+        long total = 0;
+        for (Branch b : branches) {
+            String where = b.where() + (q.kinds().isEmpty() ? "" : KINDS);
+            List<Object> whereArgs = new ArrayList<>(b.args());
+            if (!q.kinds().isEmpty()) whereArgs.add(jsonArray(q.kinds()));
+            total += s.queryLong("SELECT COALESCE(SUM(n), 0) FROM pipeline_counts WHERE " + b.counted()
+                    + (q.kinds().isEmpty() ? "" : KINDS), whereArgs.toArray());
+            if (!page.isEmpty()) page.append(" UNION ALL ");
+            page.append("SELECT seq, at FROM (SELECT rowid AS seq, received_at AS at FROM triggers WHERE ").append(where)
+                    .append(q.after().isPresent() ? AFTER : "")
+                    .append(" ORDER BY received_at DESC, rowid DESC LIMIT ?)");
+            args.addAll(whereArgs);
+            q.after().ifPresent(p -> {
+                args.add(p.createdAt());
+                args.add(p.seq());
+            });
+            args.add(q.limit() + 1);
+        }
+        page.append(" ORDER BY at DESC, seq DESC LIMIT ?");
+        args.add(q.limit() + 1);
+        List<Position> found = s.query(page.toString(), rs -> new Position(rs.getLong(2), rs.getLong(1)), args.toArray());
+        return page(s, q, found, total);
+    }
+
+    /** The newest pipeline of each commit (one index probe per commit), then the cursor and the limit. */
+    private Page byCommit(Session s, Query q) throws SQLException {
+        List<Branch> branches = branches(q);
+        StringBuilder repo = new StringBuilder();
+        List<Object> args = new ArrayList<>();
+        args.add(jsonArray(q.commits()));
+        for (Branch b : branches) {
+            if (!repo.isEmpty()) repo.append(" OR ");
+            repo.append('(').append(b.where()).append(')');
+            args.addAll(b.args());
+        }
+        if (!q.kinds().isEmpty()) args.add(jsonArray(q.kinds()));
+        String sql = "SELECT t.rowid, t.received_at FROM (SELECT DISTINCT value AS sha FROM json_each(?)) c "
+                + "JOIN triggers t ON t.rowid = (SELECT rowid FROM triggers WHERE sha = c.sha AND (" + repo + ")"
+                + (q.kinds().isEmpty() ? "" : KINDS) + " ORDER BY received_at DESC, rowid DESC LIMIT 1)";
+        List<Position> newest = new ArrayList<>(s.query(sql, rs -> new Position(rs.getLong(2), rs.getLong(1)), args.toArray()));
+        newest.sort(NEWEST_FIRST);
+        List<Position> after = q.after().map(c -> newest.stream().filter(p -> NEWEST_FIRST.compare(p, c) > 0).toList())
+                .orElse(newest);
+        return page(s, q, after.subList(0, Math.min(after.size(), q.limit() + 1)), newest.size());
+    }
+
+    /** Loads the first {@code limit} of {@code found} (newest first, up to limit+1 long); the extra one says a next page exists. */
+    private Page page(Session s, Query q, List<Position> found, long total) throws SQLException {
+        List<Pipeline> out = new ArrayList<>();
+        for (Position p : found.subList(0, Math.min(found.size(), q.limit()))) {
+            load(s, p.seq()).ifPresent(out::add);
+        }
+        Optional<Position> next = found.size() > q.limit() ? Optional.of(found.get(q.limit() - 1)) : Optional.empty();
+        return new Page(out, total, next);
+    }
+
+    @Override
+    public Optional<Pipeline> pipeline(String rkey) {
+        return db.read(s -> {
+            Optional<Long> seq = s.queryOne("SELECT rowid FROM triggers WHERE rkey = ? ORDER BY received_at DESC, rowid DESC LIMIT 1",
+                    rs -> rs.getLong(1), rkey);
+            return seq.isEmpty() ? Optional.empty() : load(s, seq.get());
+        });
+    }
+
+    private record Row(PipelineId id, Position position, String repoDid, String owner, String kind, String sha,
+                       String trigger) {
+    }
+
+    private static Optional<Pipeline> load(Session s, long seq) throws SQLException {
+        Optional<Row> found = s.queryOne("SELECT knot, rkey, received_at, repo_did, repo_owner, kind, sha, trigger "
+                        + "FROM triggers WHERE rowid = ?",
+                rs -> new Row(new PipelineId(rs.getString(1), rs.getString(2)), new Position(rs.getLong(3), seq),
+                        rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8)), seq);
+        if (found.isEmpty()) return Optional.empty();
+        Row r = found.get();
+        List<WorkflowRun> workflows = s.query("SELECT workflow, state, error, started_at, updated_at FROM runs "
+                + "WHERE knot = ? AND rkey = ? ORDER BY id", rs -> {
+            String stored = rs.getString(2);
+            RunState state = RunState.fromWire(stored).orElseThrow(() -> new SQLException("unknown run state " + stored));
+            Long started = Session.nullableLong(rs, 4);
+            return new WorkflowRun(rs.getString(1), state, Optional.ofNullable(started).map(Nanos::instant),
+                    state.isTerminal() ? Optional.of(Nanos.instant(rs.getLong(5))) : Optional.empty(), rs.getString(3));
+        }, r.id().knot(), r.id().rkey());
+        return Optional.of(new Pipeline(r.id(), r.position(), Nanos.instant(r.position().createdAt()), r.repoDid(), r.owner(),
+                r.kind(), r.sha(), readable(r.trigger()), workflows));
+    }
+
+    /** The stored trigger, or empty when this version cannot read it (a kind it does not know). */
+    private static Optional<Trigger> readable(String json) {
+        try {
+            return Optional.of(TriggerJson.read(json));
+        } catch (StoreException e) {
+            return Optional.empty();
+        }
+    }
+}
