@@ -46,6 +46,13 @@ public interface RunStore {
     /** Runs of a pipeline, in insertion order. */
     List<RunRecord> runs(PipelineId pipeline);
 
+    /**
+     * Runs of every pipeline with this rkey, whatever its knot, in insertion order: what a client
+     * that names a pipeline by its TID alone ({@code sh.tangled.ci.subscribePipelineLogs}) means.
+     * A TID is unique in practice; two knots sharing one yield the runs of both.
+     */
+    List<RunRecord> runsByRkey(String rkey);
+
     /** Every run not yet terminal, oldest first. */
     List<RunRecord> openRuns();
 

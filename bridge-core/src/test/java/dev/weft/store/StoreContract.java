@@ -87,6 +87,20 @@ public abstract class StoreContract {
     }
 
     @Test
+    @DisplayName("runs by rkey: every knot's runs of that TID, in insertion order; none for an unknown one")
+    void runsByRkey() {
+        s.runs().insertTrigger(trigger("3k1", "a.yml", "b.yml"), 0);
+        s.runs().insertTrigger(trigger("3k2", "a.yml"), 0);
+        Trigger other = trigger("3k1", "c.yml");
+        s.runs().insertTrigger(new Trigger(new PipelineId("other-knot", "3k1"), other.repo(), other.kind(),
+                other.workflows(), other.receivedAt()), 0);
+        assertEquals(List.of(new WorkflowId("knot", "3k1", "a.yml"), new WorkflowId("knot", "3k1", "b.yml"),
+                        new WorkflowId("other-knot", "3k1", "c.yml")),
+                s.runs().runsByRkey("3k1").stream().map(RunRecord::workflow).toList());
+        assertEquals(List.of(), s.runs().runsByRkey("3k9"));
+    }
+
+    @Test
     @DisplayName("a claim is taken once: a second pipeline of the same push is refused, by trigger or by request")
     void claims() {
         assertTrue(s.runs().insertTrigger(trigger("3k1", "a.yml"), 0, "push:did:plc:r:refs/heads/main:" + "a".repeat(40)).isPresent());

@@ -103,6 +103,12 @@ final class SqliteRunStore implements RunStore {
     }
 
     @Override
+    public List<RunRecord> runsByRkey(String rkey) {
+        return db.read(s -> s.query("SELECT " + RUN_COLUMNS + " FROM runs WHERE rkey=? ORDER BY id",
+                SqliteRunStore::run, rkey));
+    }
+
+    @Override
     public List<RunRecord> openRuns() {
         return db.read(s -> s.query("SELECT " + RUN_COLUMNS + " FROM runs WHERE state IN ('pending','running') ORDER BY id",
                 SqliteRunStore::run));
