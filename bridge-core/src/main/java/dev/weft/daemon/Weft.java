@@ -124,7 +124,7 @@ public final class Weft implements AutoCloseable {
                 clock);
         ServerOptions so = b.serverOptions.toBuilder().skewAllowance(config.eventsSkew()).build();
         this.server = WeftServer.builder().listen(config.listen().getHostString(), config.listen().getPort())
-                .events(events).logs(logs).owner(config.ownerDid()).health(this::health).registry(meters).options(so)
+                .events(events).logs(logs).owner(config.ownerDid()).hostname(config.hostname()).health(this::health).registry(meters).options(so)
                 .build();
         // Service auth for the appview's XRPC calls: did:web over http only in dev mode.
         this.dids = new DidResolver(config.plcUrl(), config.dev() ? "http" : "https", Duration.ofMinutes(10),
