@@ -11,6 +11,7 @@ import dev.weft.secrets.RepoSecrets;
 import dev.weft.secrets.SecretCipher;
 import dev.weft.spi.CancelReason;
 import dev.weft.store.CancelRequest;
+import dev.weft.xrpc.CiCancelXrpc;
 import dev.weft.xrpc.CiXrpc;
 import dev.weft.xrpc.NetworkXrpc;
 import dev.weft.xrpc.RepoResolver;
@@ -53,6 +54,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -131,8 +133,11 @@ public final class Weft implements AutoCloseable {
                 Duration.ofSeconds(10), clock);
         this.repoResolver = new RepoResolver(store.registry(), dids, Duration.ofMinutes(10), Duration.ofSeconds(10), clock);
         ServiceAuth serviceAuth = new ServiceAuth(config.hostname(), dids, clock);
+        // Both cancel families go through the run runtime, so the provider really stops the run.
+        Function<WorkflowId, RunManager.CancelOutcome> cancel = id -> runs.cancel(id, CancelReason.REQUESTED);
         new NetworkXrpc(serviceAuth, repoResolver, registry, secrets,
-                store.runs(), store.registry(), id -> runs.cancel(id, CancelReason.REQUESTED)).mount(server.xrpcRoutes());
+                store.runs(), store.registry(), cancel).mount(server.xrpcRoutes());
+        new CiCancelXrpc(serviceAuth, repoResolver, registry, store.runs(), cancel).mount(server.xrpcRoutes());
         List<ProviderFactory> factories = b.factories != null ? b.factories
                 : ProviderRegistry.discover(Weft.class.getClassLoader());
         ProviderRegistry made;
