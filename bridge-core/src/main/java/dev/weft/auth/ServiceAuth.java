@@ -29,8 +29,10 @@ import java.util.Optional;
  * <ul>
  *   <li>a JWS signed {@code ES256} (P-256) or {@code ES256K} (secp256k1); {@code alg: none} and
  *       every other algorithm are refused;</li>
- *   <li>{@code aud} is {@code did:web:<hostname>} (the hostname verbatim, or with its port colon
- *       written {@code %3A});</li>
+ *   <li>{@code aud} is {@code did:web:<hostname>}: the hostname verbatim, or with its port colon
+ *       written {@code %3A} (as the rewritten appview's {@code serviceauth.DidWeb} does), either
+ *       bare or with the {@code #tangled_spindle} fragment (what a PDS proxying with
+ *       {@code atproto-proxy: did:web:<host>#tangled_spindle} asks for; spec tangled-ci 3.0);</li>
  *   <li>{@code exp} is present and not more than {@link #LEEWAY} in the past; {@code iat}, when
  *       present, not more than {@link #LEEWAY} in the future;</li>
  *   <li>{@code lxm}, when present, is the method being called (or one of its names);</li>
@@ -43,6 +45,8 @@ import java.util.Optional;
 public final class ServiceAuth {
     private static final Logger log = LoggerFactory.getLogger(ServiceAuth.class);
     public static final Duration LEEWAY = Duration.ofSeconds(5);
+    /** The service id of the spindle in its DID document, which a proxied token's audience may name. */
+    public static final String SERVICE_FRAGMENT = "#tangled_spindle";
     private static final Provider BC = new BouncyCastleProvider();
     private static final int MAX_TOKEN = 8 * 1024;
 
@@ -138,7 +142,7 @@ public final class ServiceAuth {
     private void checkClaims(JWTClaimsSet claims, List<String> methods) throws ParseException, AuthException {
         Instant now = clock.instant();
         List<String> aud = claims.getAudience();
-        if (aud == null || aud.size() != 1 || !audiences.contains(aud.get(0))) {
+        if (aud == null || aud.size() != 1 || !isAudience(aud.get(0))) {
             throw new AuthException("token audience " + (aud == null ? "missing" : aud) + " is not " + audience());
         }
         Date exp = claims.getExpirationTime();
@@ -150,6 +154,15 @@ public final class ServiceAuth {
         if (lxm != null && !methods.contains(lxm)) {
             throw new AuthException("token is for method " + lxm + ", not " + methods.get(0));
         }
+    }
+
+    /**
+     * Whether {@code aud} names this spindle. Percent-encoding is case-insensitive (RFC 3986), so
+     * {@code %3a} is {@code %3A}; a hostname holds no other {@code %}.
+     */
+    private boolean isAudience(String aud) {
+        String bare = aud.endsWith(SERVICE_FRAGMENT) ? aud.substring(0, aud.length() - SERVICE_FRAGMENT.length()) : aud;
+        return audiences.contains(bare.replace("%3a", "%3A"));
     }
 
     private static boolean verifies(SignedJWT jwt, JWSAlgorithm alg, DidDocument doc) throws AuthException {

@@ -11,6 +11,7 @@ import dev.weft.secrets.RepoSecrets;
 import dev.weft.secrets.SecretCipher;
 import dev.weft.spi.CancelReason;
 import dev.weft.store.CancelRequest;
+import dev.weft.xrpc.CiCancelXrpc;
 import dev.weft.xrpc.CiQueries;
 import dev.weft.xrpc.CiXrpc;
 import dev.weft.xrpc.NetworkXrpc;
@@ -54,6 +55,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -125,15 +127,18 @@ public final class Weft implements AutoCloseable {
                 clock);
         ServerOptions so = b.serverOptions.toBuilder().skewAllowance(config.eventsSkew()).build();
         this.server = WeftServer.builder().listen(config.listen().getHostString(), config.listen().getPort())
-                .events(events).logs(logs).owner(config.ownerDid()).health(this::health).registry(meters).options(so)
+                .events(events).logs(logs).owner(config.ownerDid()).hostname(config.hostname()).health(this::health).registry(meters).options(so)
                 .build();
         // Service auth for the appview's XRPC calls: did:web over http only in dev mode.
         this.dids = new DidResolver(config.plcUrl(), config.dev() ? "http" : "https", Duration.ofMinutes(10),
                 Duration.ofSeconds(10), clock);
         this.repoResolver = new RepoResolver(store.registry(), dids, Duration.ofMinutes(10), Duration.ofSeconds(10), clock);
         ServiceAuth serviceAuth = new ServiceAuth(config.hostname(), dids, clock);
+        // Both cancel families go through the run runtime, so the provider really stops the run.
+        Function<WorkflowId, RunManager.CancelOutcome> cancel = id -> runs.cancel(id, CancelReason.REQUESTED);
         new NetworkXrpc(serviceAuth, repoResolver, registry, secrets,
-                store.runs(), store.registry(), id -> runs.cancel(id, CancelReason.REQUESTED)).mount(server.xrpcRoutes());
+                store.runs(), store.registry(), cancel).mount(server.xrpcRoutes());
+        new CiCancelXrpc(serviceAuth, repoResolver, registry, store.runs(), cancel).mount(server.xrpcRoutes());
         new CiQueries(store.pipelines(), registry).mount(server.xrpcRoutes());
         List<ProviderFactory> factories = b.factories != null ? b.factories
                 : ProviderRegistry.discover(Weft.class.getClassLoader());

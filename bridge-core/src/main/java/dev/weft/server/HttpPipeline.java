@@ -25,7 +25,7 @@ final class HttpPipeline extends ChannelInitializer<Channel> {
     static final String ERRORS = "tail";
     /** Handlers that only make sense before a WebSocket upgrade (the aggregator the handshaker removes itself). */
     static final List<String> HTTP_ONLY = List.of("httpIdle", "httpIdleClose", "malformed", "sequencer", "router",
-            "events", "logs", "pipelineLogs", "xrpc", "webhooks", "healthz", "metrics", "index");
+            "events", "logs", "pipelineLogs", "xrpc", "webhooks", "healthz", "metrics", "index", "didDocument");
 
     private final ServerOptions options;
     private final WebhookRoutes webhooks;
@@ -42,6 +42,7 @@ final class HttpPipeline extends ChannelInitializer<Channel> {
     private final HealthzHandler healthz;
     private final MetricsHandler metricsHandler;
     private final IndexHandler index = new IndexHandler();
+    private final DidDocumentHandler didDocument;
     private final TailHandler tail = new TailHandler();
 
     HttpPipeline(Deps deps, ChannelGroup channels) {
@@ -59,11 +60,13 @@ final class HttpPipeline extends ChannelInitializer<Channel> {
         this.webhookDispatcher = new WebhookDispatcher(deps.blocking(), metrics);
         this.healthz = new HealthzHandler(deps.blocking(), deps.health());
         this.metricsHandler = new MetricsHandler(deps.blocking(), deps.registry());
+        this.didDocument = new DidDocumentHandler(deps.hostname());
     }
 
     /** What the pipeline's handlers need, gathered by {@link WeftServer}. */
     record Deps(ServerOptions options, EventFeed events, LogFeed logs, WebhookRoutes webhooks, XrpcRoutes xrpc,
-                ServerMetrics metrics, Blocking blocking, Supplier<Health> health, PrometheusMeterRegistry registry) {
+                ServerMetrics metrics, Blocking blocking, Supplier<Health> health, PrometheusMeterRegistry registry,
+                String hostname) {
     }
 
     @Override
@@ -87,6 +90,7 @@ final class HttpPipeline extends ChannelInitializer<Channel> {
         p.addLast("healthz", healthz);
         p.addLast("metrics", metricsHandler);
         p.addLast("index", index);
+        p.addLast("didDocument", didDocument);
         p.addLast(ERRORS, tail);
     }
 }

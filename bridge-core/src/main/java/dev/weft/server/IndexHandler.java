@@ -16,6 +16,7 @@ final class IndexHandler extends SimpleChannelInboundHandler<Route.Index> {
               GET /xrpc/sh.tangled.owner            the owner DID
               GET /healthz                          health as JSON
               GET /metrics                          Prometheus metrics
+              GET /.well-known/did.json             this spindle's did:web document
             """;
 
     @Override

@@ -46,4 +46,8 @@ sealed interface Route {
 
     record Index(HttpCall call) implements Route {
     }
+
+    /** {@code GET /.well-known/did.json}: the spindle's did:web document. */
+    record DidDocument(HttpCall call) implements Route {
+    }
 }

@@ -39,7 +39,7 @@ final class Router extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     /** Whether {@code path} belongs to weft's own routes (webhooks must not shadow them). */
     static boolean isReserved(String path) {
-        return path.equals("/") || path.equals(EVENTS) || path.equals("/healthz") || path.equals("/metrics")
+        return path.equals("/") || path.equals(EVENTS) || path.equals(DidDocumentHandler.PATH) || path.equals("/healthz") || path.equals("/metrics")
                 || path.equals("/logs") || path.startsWith(LogsPath.PREFIX)
                 || path.equals("/xrpc") || path.startsWith(XRPC_PREFIX);
     }
@@ -89,6 +89,7 @@ final class Router extends SimpleChannelInboundHandler<FullHttpRequest> {
             case "/" -> getOnly(ctx, call, new Route.Index(call));
             case "/healthz" -> getOnly(ctx, call, new Route.Healthz(call));
             case "/metrics" -> getOnly(ctx, call, new Route.Metrics(call));
+            case DidDocumentHandler.PATH -> getOnly(ctx, call, new Route.DidDocument(call));
             default -> {
                 if (path.startsWith(XRPC_PREFIX)) {
                     xrpc(ctx, call, path.substring(XRPC_PREFIX.length()));

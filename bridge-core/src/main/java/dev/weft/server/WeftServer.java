@@ -27,8 +27,8 @@ import java.util.function.Supplier;
 
 /**
  * weft's HTTP server: {@code /events}, {@code /logs/{knot}/{rkey}/{name}} and
- * {@code sh.tangled.ci.subscribePipelineLogs} WebSockets, XRPC,
- * provider webhooks, {@code /healthz}, {@code /metrics} and {@code /}, on one listener.
+ * {@code sh.tangled.ci.subscribePipelineLogs} WebSockets, XRPC, provider webhooks, {@code /healthz},
+ * {@code /metrics}, {@code /.well-known/did.json} and {@code /}, on one listener.
  *
  * <p>Lifecycle: {@link #builder()} ... {@link Builder#build()}; mount routes on
  * {@link #webhookRoutes()} and {@link #xrpcRoutes()} (before or after start); {@link #start()}
@@ -76,6 +76,16 @@ public final class WeftServer implements AutoCloseable {
      */
     public WeftServer(String host, int port, EventFeed events, LogFeed logs, String ownerDid,
                       Supplier<Health> health, PrometheusMeterRegistry registry, ServerOptions options) {
+        this(host, port, events, logs, ownerDid, health, registry, options, null);
+    }
+
+    /**
+     * {@link #WeftServer(String, int, EventFeed, LogFeed, String, Supplier, PrometheusMeterRegistry,
+     * ServerOptions)}, also serving {@code /.well-known/did.json} for {@code hostname} (the
+     * spindle's identity, {@code WEFT_HOSTNAME}); null serves none.
+     */
+    public WeftServer(String host, int port, EventFeed events, LogFeed logs, String ownerDid,
+                      Supplier<Health> health, PrometheusMeterRegistry registry, ServerOptions options, String hostname) {
         if (port < 0 || port > 65535) throw new IllegalArgumentException("port " + port);
         this.host = Objects.requireNonNull(host, "host");
         this.requestedPort = port;
@@ -86,7 +96,8 @@ public final class WeftServer implements AutoCloseable {
         Objects.requireNonNull(health, "health");
         Objects.requireNonNull(registry, "registry");
         ServerMetrics metrics = new ServerMetrics(registry);
-        this.deps = new HttpPipeline.Deps(options, events, logs, webhooks, xrpc, metrics, blocking, health, registry);
+        this.deps = new HttpPipeline.Deps(options, events, logs, webhooks, xrpc, metrics, blocking, health, registry,
+                hostname);
         byte[] owner = ("{\"owner\":" + jsonString(ownerDid) + "}").getBytes(StandardCharsets.UTF_8);
         // The appview's whole verification handshake (spec section 7): no auth, fixed answer.
         xrpc.mount("sh.tangled.owner", "GET", request -> XrpcHandler.Response.json(200, owner));
@@ -191,6 +202,7 @@ public final class WeftServer implements AutoCloseable {
         private EventFeed events;
         private LogFeed logs;
         private String ownerDid;
+        private String hostname;
         private Supplier<Health> health;
         private PrometheusMeterRegistry registry;
         private ServerOptions options = ServerOptions.defaults();
@@ -222,6 +234,12 @@ public final class WeftServer implements AutoCloseable {
             return this;
         }
 
+        /** The spindle's hostname, whose did:web document {@code /.well-known/did.json} serves; none when unset. */
+        public Builder hostname(String hostname) {
+            this.hostname = Objects.requireNonNull(hostname);
+            return this;
+        }
+
         public Builder health(Supplier<Health> health) {
             this.health = Objects.requireNonNull(health);
             return this;
@@ -247,7 +265,7 @@ public final class WeftServer implements AutoCloseable {
             if (health == null) missing.append(" health");
             if (registry == null) missing.append(" registry");
             if (!missing.isEmpty()) throw new IllegalStateException("WeftServer needs:" + missing);
-            return new WeftServer(host, port, events, logs, ownerDid, health, registry, options);
+            return new WeftServer(host, port, events, logs, ownerDid, health, registry, options, hostname);
         }
     }
 }

@@ -3,7 +3,6 @@ package dev.weft.xrpc;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.weft.auth.DidResolver;
 import dev.weft.auth.ServiceAuth;
 import dev.weft.builds.BuildRequest;
 import dev.weft.builds.PipelineBuilder;
@@ -14,7 +13,6 @@ import dev.weft.git.WorkflowFiles;
 import dev.weft.model.AtSyntax;
 import dev.weft.model.PipelineId;
 import dev.weft.model.RepoRef;
-import dev.weft.model.RepoRef.RepoKey;
 import dev.weft.model.TriggerKind;
 import dev.weft.net.Deadline;
 import dev.weft.pipelines.WorkflowDefinitionHash;
@@ -129,7 +127,7 @@ public final class CiXrpc {
             String repoDid = text(in, "repo");
             Optional<String> bad = AtSyntax.did(repoDid);
             if (bad.isPresent()) throw refuse(400, "Generic", "invalid repo DID: " + bad.get());
-            RepoRef repo = pushable(caller, registry.byRepoDid(repoDid), repoDid);
+            RepoRef repo = XrpcCalls.pushable(registry, caller, registry.byRepoDid(repoDid), repoDid);
             JsonNode trigger = in.get("trigger");
             if (trigger == null || trigger.isNull()) throw refuse(400, "Generic", "trigger is required");
             if (!trigger.isObject()) throw refuse(400, "Generic", "trigger must be an object with a $type");
@@ -183,7 +181,7 @@ public final class CiXrpc {
             JsonNode in = XrpcCalls.jsonObject(r, "Generic");
             Optional<Set<String>> workflows = workflows(in);
             String repoText = text(in, "repo");
-            RepoRef repo = pushable(caller, aliasRepo(repoText, deadline), repoText);
+            RepoRef repo = XrpcCalls.pushable(registry, caller, XrpcCalls.aliasRepo(repos, registry, repoText, deadline), repoText);
             String ref = text(in, "ref");
             String sha = sha(text(in, "sha"));
             Planned planned = new Planned(new WorkflowTrigger.Manual(new TriggerKind.Manual(List.of(), sha, ref), sha,
@@ -196,45 +194,7 @@ public final class CiXrpc {
         }
     }
 
-    /**
-     * The registration the alias's {@code repo} names. A repo DID directly; an AT-URI of a
-     * {@code sh.tangled.repo} record through {@link RepoResolver} (the records the Jetstream
-     * delivered, else the owner's PDS) to its (knot, owner, name). A repo-DID registration made from
-     * a record is keyed by (knot, owner, record key), so both the record's name and its key are tried.
-     */
-    private Optional<RepoRef> aliasRepo(String repoText, Deadline deadline) throws Refused {
-        if (AtSyntax.did(repoText).isEmpty()) return registry.byRepoDid(repoText);
-        RepoResolver.RepoUri uri = RepoResolver.parse(repoText).orElseThrow(() -> refuse(400, "Generic",
-                "invalid repo: " + AtSyntax.quote(repoText) + " is neither a sh.tangled.repo AT-URI nor a repo DID"));
-        Optional<RepoKey> key;
-        try {
-            key = repos.resolve(uri, deadline);
-        } catch (DidResolver.ResolutionException e) {
-            log.warn("cannot resolve {}: {}", repoText, e.getMessage());
-            throw refuse(400, "RepoNotFound", "failed to access repository: cannot read the record " + repoText
-                    + ": " + e.getMessage());
-        }
-        if (key.isEmpty()) return Optional.empty();
-        RepoKey k = key.get();
-        return registry.byName(k.knot(), k.did(), k.name()).filter(RepoRef::hasRepoDid)
-                .or(() -> registry.byName(k.knot(), k.did(), uri.rkey()).filter(RepoRef::hasRepoDid));
-    }
-
     // ---------------------------------------------------------------- shared by both triggers
-
-    /**
-     * The registration, when the caller may push to it (spec tangled-ci 3.0: its owner or a
-     * collaborator, on the repo DID): 400 {@code RepoNotFound}, then 400 {@code AccessControl}.
-     */
-    private RepoRef pushable(String caller, Optional<RepoRef> found, String asked) throws Refused {
-        RepoRef repo = found.filter(RepoRef::hasRepoDid).orElseThrow(() -> refuse(400, "RepoNotFound",
-                "failed to access repository: " + asked + " is not registered to this spindle by its repo DID"));
-        if (!registry.hasPushRights(caller, repo.repoDid())) {
-            throw refuse(400, "AccessControl",
-                    "DID does not have sufficient access permissions for this operation: " + caller);
-        }
-        return repo;
-    }
 
     private Response build(String caller, RepoRef repo, Planned p, Deadline deadline) throws InterruptedException {
         boolean fork = !p.sourceRepo().isEmpty() && !p.sourceRepo().equals(repo.repoDid());

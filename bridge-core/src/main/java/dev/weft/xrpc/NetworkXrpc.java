@@ -9,7 +9,6 @@ import dev.weft.auth.ServiceAuth;
 import dev.weft.discovery.RepoRegistry;
 import dev.weft.model.PipelineId;
 import dev.weft.model.RepoRef;
-import dev.weft.model.RepoRef.RepoKey;
 import dev.weft.model.Trigger;
 import dev.weft.model.WorkflowId;
 import dev.weft.net.Deadline;
@@ -43,8 +42,11 @@ import static dev.weft.xrpc.XrpcCalls.refuse;
  *   <li>400 {@code InvalidRequest}: a body or parameter missing or malformed;</li>
  *   <li>404 {@code RepoNotFound}: the repo at-uri names no record; 502 {@code UpstreamFailure}: the
  *       owner's DID or PDS could not be reached to find out;</li>
- *   <li>401 {@code AccessControl}: the caller is neither the repo's owner nor one of its
- *       collaborators, or (secrets) the repository is not registered to this spindle;</li>
+ *   <li>401 {@code AccessControl} (spec tangled-ci 3.7): the caller is neither the repo's owner nor
+ *       one of its collaborators, or (secrets) the repository is not registered to this spindle.
+ *       A repository whose record carries a {@code repoDid} is the registration of that repo DID,
+ *       and its collaborators are those the registry knows for it (by record, by repo DID or by its
+ *       knot); a legacy one's are those whose records name the repo's at-uri;</li>
  *   <li>cancel only: 404 {@code NotFound} when the pipeline has no such workflow of that repo.</li>
  * </ol>
  * Success: add/remove/cancel answer 200 with no body (remove of an absent key and cancel of a
@@ -97,7 +99,7 @@ public final class NetworkXrpc {
     }
 
     /** A caller allowed to manage a repository, and what the repository is. */
-    private record Authorized(String caller, RepoResolver.RepoUri uri, RepoKey repo) {
+    private record Authorized(String caller, RepoResolver.RepoUri uri, RepoRef repo) {
     }
 
     // ---------------------------------------------------------------- methods
@@ -179,9 +181,8 @@ public final class NetworkXrpc {
                     .orElseThrow(() -> refuse(400, "InvalidRequest", "pipeline is not a pipeline at-uri: " + pipelineUri));
             Authorized a = authorize(caller, repo, false, deadline);
             WorkflowId id = new WorkflowId(pipeline, workflow);
-            Optional<RepoRef> owner = store.trigger(pipeline).map(Trigger::repo);
-            if (store.run(id).isEmpty() || owner.isEmpty() || !owner.get().did().equals(a.repo().did())
-                    || !owner.get().name().equals(a.repo().name())) {
+            Optional<Trigger> trigger = store.trigger(pipeline);
+            if (store.run(id).isEmpty() || trigger.isEmpty() || !XrpcCalls.belongsTo(registry, trigger.get(), a.repo())) {
                 throw refuse(404, "NotFound", "no workflow " + workflow + " in pipeline " + pipelineUri + " of " + repo);
             }
             CancelOutcome outcome = cancel.apply(id);
@@ -214,7 +215,7 @@ public final class NetworkXrpc {
     private Authorized authorize(String caller, String repoUri, boolean mustBeRegistered, Deadline deadline) throws Refused {
         RepoResolver.RepoUri uri = RepoResolver.parse(repoUri)
                 .orElseThrow(() -> refuse(400, "InvalidRequest", "repo is not a sh.tangled.repo at-uri: " + repoUri));
-        Optional<RepoKey> repo;
+        Optional<RepoRef> repo;
         try {
             repo = repos.resolve(uri, deadline);
         } catch (DidResolver.ResolutionException e) {
@@ -222,14 +223,23 @@ public final class NetworkXrpc {
             throw refuse(502, "UpstreamFailure", "cannot read the repository record: " + e.getMessage());
         }
         if (repo.isEmpty()) throw refuse(404, "RepoNotFound", "no repository record " + repoUri);
-        boolean allowed = caller.equals(uri.did()) || records.isCollaborator(uri.uri(), caller);
+        RepoRef named = repo.get();
+        // A repo DID's registration (what its runs and secrets are keyed by), when there is one.
+        Optional<RepoRef> registered = named.hasRepoDid() ? registry.byRepoDid(named.repoDid())
+                : registry.byName(named.knot(), named.did(), named.name());
+        boolean allowed = caller.equals(uri.did()) || records.isCollaborator(uri.uri(), caller)
+                || (named.hasRepoDid() && registry.hasPushRights(caller, named.repoDid()));
         if (!allowed) {
             throw refuse(401, "AccessControl",
                     "DID does not have sufficient access permissions for this operation: " + caller);
         }
-        if (mustBeRegistered && !registry.isRegistered(repo.get())) {
-            throw refuse(401, "AccessControl", "repository " + repo.get() + " is not registered to this spindle");
+        if (mustBeRegistered && registered.isEmpty()) {
+            throw refuse(401, "AccessControl", "repository " + describe(named) + " is not registered to this spindle");
         }
-        return new Authorized(caller, uri, repo.get());
+        return new Authorized(caller, uri, registered.orElse(named));
+    }
+
+    private static String describe(RepoRef r) {
+        return r.hasRepoDid() ? r.repoDid() + " (" + r.key() + ")" : r.key().toString();
     }
 }

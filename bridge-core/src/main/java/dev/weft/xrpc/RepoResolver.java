@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.weft.auth.DidDocument;
 import dev.weft.auth.DidResolver;
+import dev.weft.model.AtSyntax;
 import dev.weft.model.RepoRef;
-import dev.weft.model.RepoRef.RepoKey;
 import dev.weft.net.BoundedFetch;
 import dev.weft.net.Deadline;
 import dev.weft.store.RegistryStore;
@@ -25,7 +25,9 @@ import java.util.regex.Pattern;
 
 /**
  * Turns a repo at-uri ({@code at://<did>/sh.tangled.repo/<rkey>}, what the appview sends) into the
- * repository weft knows: (knot, did, name). First from the repo records the Jetstream delivered;
+ * repository weft knows: (knot, did, name), or, when the record carries a {@code repoDid}
+ * (upgraded knots, spec tangled-ci 3.7), that repo DID with (knot, did, record key), the key
+ * triggers and registrations name such a repository by. First from the repo records the Jetstream delivered;
  * otherwise (static mode, or a record older than weft's subscription) by reading the record from
  * the owner's PDS ({@code com.atproto.repo.getRecord}, the PDS found in the DID document), cached
  * for the resolver's TTL. The PDS is named by a DID document, so it is fetched like the document:
@@ -44,7 +46,7 @@ public final class RepoResolver implements AutoCloseable {
     private final BoundedFetch fetcher;
     private final ConcurrentHashMap<String, Cached> cache = new ConcurrentHashMap<>();
 
-    private record Cached(RepoKey repo, Instant until) {
+    private record Cached(RepoRef repo, Instant until) {
     }
 
     /** A parsed repo at-uri. */
@@ -81,23 +83,22 @@ public final class RepoResolver implements AutoCloseable {
      * @return empty when the record does not exist
      * @throws DidResolver.ResolutionException when the owner's DID or PDS cannot be reached
      */
-    public Optional<RepoKey> resolve(RepoUri uri) throws DidResolver.ResolutionException {
+    public Optional<RepoRef> resolve(RepoUri uri) throws DidResolver.ResolutionException {
         return resolve(uri, Deadline.none());
     }
 
     /** {@link #resolve(RepoUri)}, reaching the owner's DID and PDS only until {@code deadline}. */
-    public Optional<RepoKey> resolve(RepoUri uri, Deadline deadline) throws DidResolver.ResolutionException {
-        // A repo-DID record's key is (knot, owner, rkey), which the registry matches too.
-        Optional<RepoKey> known = store.repoRecord(uri.did(), uri.rkey()).map(RepoRef::key);
+    public Optional<RepoRef> resolve(RepoUri uri, Deadline deadline) throws DidResolver.ResolutionException {
+        Optional<RepoRef> known = store.repoRecord(uri.did(), uri.rkey());
         if (known.isPresent()) return known;
         Cached c = cache.get(uri.uri());
         if (c != null && clock.instant().isBefore(c.until())) return Optional.of(c.repo());
-        Optional<RepoKey> fetched = fetch(uri, deadline);
+        Optional<RepoRef> fetched = fetch(uri, deadline);
         fetched.ifPresent(r -> cache.put(uri.uri(), new Cached(r, clock.instant().plus(ttl))));
         return fetched;
     }
 
-    private Optional<RepoKey> fetch(RepoUri uri, Deadline deadline) throws DidResolver.ResolutionException {
+    private Optional<RepoRef> fetch(RepoUri uri, Deadline deadline) throws DidResolver.ResolutionException {
         DidDocument doc = dids.resolve(uri.did(), deadline).doc();
         String pds = doc.pds().orElseThrow(() -> new DidResolver.ResolutionException(
                 "DID document of " + uri.did() + " names no #atproto_pds service"));
@@ -118,8 +119,13 @@ public final class RepoResolver implements AutoCloseable {
             JsonNode value = JSON.readTree(resp.body()).path("value");
             String knot = value.path("knot").asText("");
             String name = value.path("name").asText("");
+            String repoDid = value.path("repoDid").asText("");
+            if (!knot.isEmpty() && !repoDid.isEmpty() && AtSyntax.did(repoDid).isEmpty()) {
+                // As the Jetstream's records are kept (NetworkRecords): named by the record key.
+                return Optional.of(new RepoRef(knot, uri.did(), uri.rkey(), "", repoDid));
+            }
             if (knot.isEmpty() || name.isEmpty()) return Optional.empty();
-            return Optional.of(new RepoKey(knot, uri.did(), name));
+            return Optional.of(new RepoRef(knot, uri.did(), name));
         } catch (IOException e) {
             throw new DidResolver.ResolutionException("reading " + uri.uri() + " from " + pds + ": " + e.getMessage());
         }

@@ -2,7 +2,12 @@ package dev.weft.xrpc;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.weft.auth.DidResolver;
 import dev.weft.auth.ServiceAuth;
+import dev.weft.discovery.RepoRegistry;
+import dev.weft.model.AtSyntax;
+import dev.weft.model.RepoRef;
+import dev.weft.model.Trigger;
 import dev.weft.net.Deadline;
 import dev.weft.server.XrpcHandler.Request;
 import dev.weft.server.XrpcHandler.Response;
@@ -15,11 +20,14 @@ import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * What the XRPC method classes of this package share, so each check answers the same way whichever
  * method makes it: the early answer of a failed check ({@link Refused}), service auth, reading a
- * JSON body, and writing a response as the upstream spindle's Go {@code json.NewEncoder} does.
+ * JSON body, finding the repository a call names and the caller's push rights on it, whether a
+ * pipeline is a repository's, and writing a response as the upstream spindle's Go
+ * {@code json.NewEncoder} does.
  */
 final class XrpcCalls {
     private static final Logger log = LoggerFactory.getLogger(XrpcCalls.class);
@@ -58,6 +66,63 @@ final class XrpcCalls {
             log.info("XRPC {} refused: {}", methods[0], e.getMessage());
             throw refuse(403, "Auth", "signature verification failed: " + e.getMessage());
         }
+    }
+
+    /**
+     * The registration, when the caller may push to it (spec tangled-ci 3.0: its owner or a
+     * collaborator, on the repo DID): 400 {@code RepoNotFound}, then 400 {@code AccessControl}.
+     *
+     * @param asked what the caller named the repository by, for the message
+     */
+    static RepoRef pushable(RepoRegistry registry, String caller, Optional<RepoRef> found, String asked) throws Refused {
+        RepoRef repo = found.filter(RepoRef::hasRepoDid).orElseThrow(() -> refuse(400, "RepoNotFound",
+                "failed to access repository: " + asked + " is not registered to this spindle by its repo DID"));
+        if (!registry.hasPushRights(caller, repo.repoDid())) {
+            throw refuse(400, "AccessControl",
+                    "DID does not have sufficient access permissions for this operation: " + caller);
+        }
+        return repo;
+    }
+
+    /**
+     * The repo-DID registration a pre-rename alias's {@code repo} names (spec tangled-ci 3.8): a
+     * repo DID directly; an AT-URI of a {@code sh.tangled.repo} record through {@link RepoResolver}
+     * (the records the Jetstream delivered, else the owner's PDS): by the record's {@code repoDid},
+     * or by its (knot, owner, name). A repo-DID registration made from a record is keyed by (knot,
+     * owner, record key), so both the record's name and its key are tried. A text that is neither
+     * is 400 {@code Generic}; a record that cannot be read, 400 {@code RepoNotFound}.
+     */
+    static Optional<RepoRef> aliasRepo(RepoResolver repos, RepoRegistry registry, String repoText, Deadline deadline)
+            throws Refused {
+        if (AtSyntax.did(repoText).isEmpty()) return registry.byRepoDid(repoText);
+        RepoResolver.RepoUri uri = RepoResolver.parse(repoText).orElseThrow(() -> refuse(400, "Generic",
+                "invalid repo: " + AtSyntax.quote(repoText) + " is neither a sh.tangled.repo AT-URI nor a repo DID"));
+        Optional<RepoRef> record;
+        try {
+            record = repos.resolve(uri, deadline);
+        } catch (DidResolver.ResolutionException e) {
+            log.warn("cannot resolve {}: {}", repoText, e.getMessage());
+            throw refuse(400, "RepoNotFound", "failed to access repository: cannot read the record " + repoText
+                    + ": " + e.getMessage());
+        }
+        if (record.isEmpty()) return Optional.empty();
+        RepoRef k = record.get();
+        if (k.hasRepoDid()) return registry.byRepoDid(k.repoDid());
+        return registry.byName(k.knot(), k.did(), k.name()).filter(RepoRef::hasRepoDid)
+                .or(() -> registry.byName(k.knot(), k.did(), uri.rkey()).filter(RepoRef::hasRepoDid));
+    }
+
+    /**
+     * Whether a pipeline is {@code repo}'s. A pipeline weft built names the repo DID; one a legacy
+     * knot made names (knot, owner, name), which is the repo-DID registration the registry keeps
+     * under that key when there is one (as the run intake maps it), else that legacy key itself.
+     */
+    static boolean belongsTo(RepoRegistry registry, Trigger trigger, RepoRef repo) {
+        RepoRef t = trigger.repo();
+        if (!repo.hasRepoDid()) return !t.hasRepoDid() && t.key().equals(repo.key());
+        if (t.hasRepoDid()) return t.repoDid().equals(repo.repoDid());
+        return t.key().equals(repo.key()) || registry.byName(t.knot(), t.did(), t.name())
+                .filter(RepoRef::hasRepoDid).map(RepoRef::repoDid).filter(repo.repoDid()::equals).isPresent();
     }
 
     /** The body as a JSON object, or 400 with {@code errorTag} (the tag differs between method families). */

@@ -6,10 +6,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -137,5 +140,65 @@ class ServiceAuthTest {
                 new DidResolver(host.url(), "http", Duration.ofMinutes(1), Duration.ofSeconds(5), Clock.systemUTC()), Clock.systemUTC());
         assertEquals(p256.did, local.verify(Optional.of("Bearer " + p256.token("did:web:localhost:6555", LXM)), LXM));
         assertEquals(p256.did, local.verify(Optional.of("Bearer " + p256.token("did:web:localhost%3A6555", LXM)), LXM));
+    }
+
+    static final String CANCEL = "sh.tangled.ci.cancelPipeline";
+    static final String CANCEL_ALIAS = "sh.tangled.ci.pipeline.cancelPipeline";
+
+    /**
+     * Spec tangled-ci 3.0, the weft line: the audience with the port raw or {@code %3A}-encoded, with
+     * or without {@code #tangled_spindle}; {@code lxm} absent, the method, or its pre-rename alias.
+     * The method is called as {@code sh.tangled.ci.cancelPipeline}, its alias being the other name.
+     */
+    @ParameterizedTest(name = "[{index}] host {0}, aud {1}, lxm {2}: {3}")
+    @CsvSource(nullValues = "-", value = {
+            "ci.example.com,  did:web:ci.example.com,                        sh.tangled.ci.cancelPipeline,          accepted",
+            "ci.example.com,  did:web:ci.example.com#tangled_spindle,        sh.tangled.ci.cancelPipeline,          accepted",
+            "ci.example.com,  did:web:ci.example.com,                        -,                                     accepted",
+            "ci.example.com,  did:web:ci.example.com#tangled_spindle,        -,                                     accepted",
+            "ci.example.com,  did:web:ci.example.com,                        sh.tangled.ci.pipeline.cancelPipeline, accepted",
+            "localhost:6555,  did:web:localhost:6555,                        sh.tangled.ci.cancelPipeline,          accepted",
+            "localhost:6555,  did:web:localhost%3A6555,                      sh.tangled.ci.cancelPipeline,          accepted",
+            "localhost:6555,  did:web:localhost%3a6555,                      sh.tangled.ci.cancelPipeline,          accepted",
+            "localhost:6555,  did:web:localhost%3A6555#tangled_spindle,      sh.tangled.ci.pipeline.cancelPipeline, accepted",
+            "localhost:6555,  did:web:localhost:6555#tangled_spindle,        -,                                     accepted",
+            "ci.example.com,  did:web:ci.example.com#atproto_pds,            sh.tangled.ci.cancelPipeline,          audience",
+            "ci.example.com,  did:web:ci.example.com#,                       sh.tangled.ci.cancelPipeline,          audience",
+            "ci.example.com,  did:web:ci.example.com%3A443,                  sh.tangled.ci.cancelPipeline,          audience",
+            "ci.example.com,  did:web:other.example.com#tangled_spindle,     sh.tangled.ci.cancelPipeline,          audience",
+            "ci.example.com,  did:web:ci.example.com#tangled_spindle#tangled_spindle, -,                            audience",
+            "ci.example.com,  did:plc:ci.example.com,                        sh.tangled.ci.cancelPipeline,          audience",
+            "localhost:6555,  did:web:localhost,                             sh.tangled.ci.cancelPipeline,          audience",
+            "localhost:6555,  did:web:localhost%3A6556,                      sh.tangled.ci.cancelPipeline,          audience",
+            "ci.example.com,  did:web:ci.example.com,                        sh.tangled.pipeline.cancelPipeline,    method",
+            "ci.example.com,  did:web:ci.example.com,                        sh.tangled.repo.addSecret,             method",
+            "ci.example.com,  did:web:ci.example.com,                        '',                                    method",
+    })
+    void audienceAndMethod(String hostname, String aud, String lxm, String expected) throws Exception {
+        ServiceAuth a = new ServiceAuth(hostname,
+                new DidResolver(host.url(), "http", Duration.ofMinutes(1), Duration.ofSeconds(5), Clock.systemUTC()), Clock.systemUTC());
+        Instant now = Instant.now();
+        Optional<String> header = Optional.of("Bearer " + k256.token(k256.claims(aud, lxm, now, now.plusSeconds(60))));
+        List<String> names = List.of(CANCEL, CANCEL_ALIAS);
+        if (expected.equals("accepted")) {
+            assertEquals(k256.did, a.verify(header, names, dev.weft.net.Deadline.none()));
+        } else {
+            String why = assertThrows(ServiceAuth.AuthException.class,
+                    () -> a.verify(header, names, dev.weft.net.Deadline.none())).getMessage();
+            assertTrue(why.contains(expected), why);
+        }
+    }
+
+    @ParameterizedTest(name = "[{index}] exp {0} s from now: {1}")
+    @CsvSource({"60, accepted", "0, accepted", "-4, accepted", "-6, expired", "-3600, expired"})
+    @DisplayName("exp keeps the legacy 5 s leeway")
+    void expiryLeeway(long expIn, String expected) throws Exception {
+        Instant now = Instant.now();
+        String token = p256.token(p256.claims(AUD, LXM, now.minusSeconds(7200), now.plusSeconds(expIn)));
+        if (expected.equals("accepted")) {
+            assertEquals(p256.did, verify(token));
+        } else {
+            assertTrue(refused(token).contains(expected));
+        }
     }
 }

@@ -31,7 +31,7 @@ class HttpPipelineTest {
     private final ServerOptions options = ServerOptions.builder().maxHeaderSize(1024).maxInitialLineLength(256).build();
     private final EmbeddedChannel ch = new EmbeddedChannel(new HttpPipeline(new HttpPipeline.Deps(options, events, logs,
             new WebhookRoutes(), new XrpcRoutes(), new ServerMetrics(registry), blocking,
-            () -> new Health(true, "v", "ok"), registry), null));
+            () -> new Health(true, "v", "ok"), registry, "ci.example.com"), null));
 
     @AfterEach
     void close() {
@@ -91,6 +91,31 @@ class HttpPipelineTest {
         assertEquals((byte) 0x81, frame[0], "one final text frame");
         assertEquals(payload.length, frame.length - 4, "unmasked, with a 16-bit length");
         assertEquals(TestEventFeed.frame(1), new String(frame, 4, frame.length - 4, StandardCharsets.UTF_8));
+    }
+
+    @Test
+    @DisplayName("/.well-known/did.json is the spindle's did:web document with its #tangled_spindle service; POST is 405")
+    void didDocument() {
+        String r = exchange("GET /.well-known/did.json HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertTrue(r.startsWith("HTTP/1.1 200 "), r);
+        assertTrue(r.contains("content-type: application/json"), r);
+        assertTrue(r.endsWith("{\"@context\":[\"https://www.w3.org/ns/did/v1\"],\"id\":\"did:web:ci.example.com\","
+                + "\"service\":[{\"id\":\"#tangled_spindle\",\"type\":\"TangledSpindle\","
+                + "\"serviceEndpoint\":\"https://ci.example.com\"}]}"), r);
+        String post = exchange("POST /.well-known/did.json HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+        assertTrue(post.startsWith("HTTP/1.1 405 "), post);
+    }
+
+    @Test
+    @DisplayName("a did:web id percent-encodes a port; localhost is served over http, as the appview dials it")
+    void didDocumentWithPort() {
+        assertEquals("{\"@context\":[\"https://www.w3.org/ns/did/v1\"],\"id\":\"did:web:localhost%3A6555\","
+                        + "\"service\":[{\"id\":\"#tangled_spindle\",\"type\":\"TangledSpindle\","
+                        + "\"serviceEndpoint\":\"http://localhost:6555\"}]}",
+                new String(DidDocumentHandler.document("localhost:6555"), StandardCharsets.UTF_8));
+        assertTrue(new String(DidDocumentHandler.document("ci.example.com:8443"), StandardCharsets.UTF_8)
+                .contains("\"id\":\"did:web:ci.example.com%3A8443\",\"service\":[{\"id\":\"#tangled_spindle\","
+                        + "\"type\":\"TangledSpindle\",\"serviceEndpoint\":\"https://ci.example.com:8443\"}]"));
     }
 
     @Test
