@@ -170,7 +170,9 @@ public final class GitHttpServer implements AutoCloseable {
         // A pushed sha need not be a ref tip by the time weft asks (a later push moved the branch).
         up.setRequestPolicy(UploadPack.RequestPolicy.REACHABLE_COMMIT);
         up.setBiDirectionalPipe(false);
-        up.setTimeout(30);
+        // No UploadPack timeout: JGit implements it with an alarm thread per request, started and
+        // joined on every fetch, which made this loopback knot cost more CPU than the weft it
+        // serves in `weft bench push`. The HTTP exchange is bounded by the client's own timeout.
         return up;
     }
 
