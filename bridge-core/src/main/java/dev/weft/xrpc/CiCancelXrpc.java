@@ -96,9 +96,7 @@ public final class CiCancelXrpc {
             Optional<String> badTid = AtSyntax.tid(tid);
             if (badTid.isPresent()) throw refuse(400, "Generic", "invalid pipeline TID: " + badTid.get());
             String repoDid = text(in, "repo");
-            Optional<String> bad = AtSyntax.did(repoDid);
-            if (bad.isPresent()) throw refuse(400, "Generic", "invalid repo DID: " + bad.get());
-            RepoRef repo = XrpcCalls.pushable(registry, caller, registry.byRepoDid(repoDid), repoDid);
+            RepoRef repo = XrpcCalls.pushable(registry, caller, Optional.of(XrpcCalls.byRepoDid(registry, repoDid)), repoDid);
             return cancel(caller, repo, new Named(tid, Optional.empty()), workflows);
         } catch (Refused e) {
             return e.response;

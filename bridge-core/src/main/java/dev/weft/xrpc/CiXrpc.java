@@ -125,9 +125,7 @@ public final class CiXrpc {
             JsonNode in = XrpcCalls.jsonObject(r, "Generic");
             Optional<Set<String>> workflows = workflows(in);
             String repoDid = text(in, "repo");
-            Optional<String> bad = AtSyntax.did(repoDid);
-            if (bad.isPresent()) throw refuse(400, "Generic", "invalid repo DID: " + bad.get());
-            RepoRef repo = XrpcCalls.pushable(registry, caller, registry.byRepoDid(repoDid), repoDid);
+            RepoRef repo = XrpcCalls.pushable(registry, caller, Optional.of(XrpcCalls.byRepoDid(registry, repoDid)), repoDid);
             JsonNode trigger = in.get("trigger");
             if (trigger == null || trigger.isNull()) throw refuse(400, "Generic", "trigger is required");
             if (!trigger.isObject()) throw refuse(400, "Generic", "trigger must be an object with a $type");
@@ -239,17 +237,13 @@ public final class CiXrpc {
     Response describeWorkflowDefinition(Request r) {
         Deadline deadline = Deadline.after(NetworkXrpc.REQUEST_BUDGET);
         try {
-            String repoDid = r.param("repo").orElse("");
-            Optional<String> bad = AtSyntax.did(repoDid);
-            if (bad.isPresent()) throw refuse(400, "Generic", "invalid repo DID: " + bad.get());
-            RepoRef repo = registry.byRepoDid(repoDid).orElseThrow(() -> refuse(400, "RepoNotFound",
-                    "failed to access repository: " + repoDid + " is not registered to this spindle by its repo DID"));
+            RepoRef repo = XrpcCalls.byRepoDid(registry, r.param("repo").orElse(""));
             String sha = r.param("sha").orElse("");
             if (!SHA.matcher(sha).matches()) throw refuse(400, "InvalidRequest", BAD_SHA);
             String sourceRepo = r.param("sourceRepo").orElse("");
             Optional<String> badSource = sourceRepo.isEmpty() ? Optional.empty() : AtSyntax.did(sourceRepo);
             if (badSource.isPresent()) throw refuse(400, "InvalidRequest", "invalid sourceRepo DID: " + badSource.get());
-            Code code = code(repo, sourceRepo.equals(repoDid) ? "" : sourceRepo);
+            Code code = code(repo, sourceRepo.equals(repo.repoDid()) ? "" : sourceRepo);
             WorkflowFiles files;
             try {
                 files = fetcher.fetch(WorkflowFetcher.knotBase(code.knot(), dev), code.repoDid(),

@@ -75,13 +75,28 @@ final class XrpcCalls {
      * @param asked what the caller named the repository by, for the message
      */
     static RepoRef pushable(RepoRegistry registry, String caller, Optional<RepoRef> found, String asked) throws Refused {
-        RepoRef repo = found.filter(RepoRef::hasRepoDid).orElseThrow(() -> refuse(400, "RepoNotFound",
-                "failed to access repository: " + asked + " is not registered to this spindle by its repo DID"));
+        RepoRef repo = registered(found, asked);
         if (!registry.hasPushRights(caller, repo.repoDid())) {
             throw refuse(400, "AccessControl",
                     "DID does not have sufficient access permissions for this operation: " + caller);
         }
         return repo;
+    }
+
+    /**
+     * The registration a {@code repo} parameter names by its repo DID (the sh.tangled.ci methods):
+     * a text that is not a DID is 400 {@code Generic}, an unregistered one 400 {@code RepoNotFound},
+     * both with upstream's wording.
+     */
+    static RepoRef byRepoDid(RepoRegistry registry, String repoDid) throws Refused {
+        Optional<String> bad = AtSyntax.did(repoDid);
+        if (bad.isPresent()) throw refuse(400, "Generic", "invalid repo DID: " + bad.get());
+        return registered(registry.byRepoDid(repoDid), repoDid);
+    }
+
+    private static RepoRef registered(Optional<RepoRef> found, String asked) throws Refused {
+        return found.filter(RepoRef::hasRepoDid).orElseThrow(() -> refuse(400, "RepoNotFound",
+                "failed to access repository: " + asked + " is not registered to this spindle by its repo DID"));
     }
 
     /**
