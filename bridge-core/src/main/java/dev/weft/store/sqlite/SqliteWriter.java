@@ -1,6 +1,9 @@
 package dev.weft.store.sqlite;
 
 import dev.weft.store.StoreException;
+import dev.weft.store.jdbc.Database.Lane;
+import dev.weft.store.jdbc.Session;
+import dev.weft.store.jdbc.SqlWork;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,9 +30,6 @@ final class SqliteWriter implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SqliteWriter.class);
     static final int URGENT_PER_BATCH = 512;
     static final int BULK_PER_BATCH = 128;
-
-    /** Which queue a write waits in. */
-    enum Lane { URGENT, BULK }
 
     private final Session session;
     private final ReentrantLock lock = new ReentrantLock();
