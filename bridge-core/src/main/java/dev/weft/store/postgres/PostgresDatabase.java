@@ -7,6 +7,7 @@ import dev.weft.store.jdbc.Database;
 import dev.weft.store.jdbc.Migrations;
 import dev.weft.store.jdbc.Session;
 import dev.weft.store.jdbc.SqlWork;
+import dev.weft.store.jdbc.Uninterruptible;
 import org.flywaydb.core.Flyway;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,6 +15,9 @@ import org.slf4j.LoggerFactory;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A PostgreSQL database: a HikariCP pool and Flyway migrations from {@code db/postgres}. There is
@@ -31,12 +35,22 @@ final class PostgresDatabase implements Database {
     static final int DEFAULT_POOL_SIZE = 10;
 
     private final HikariDataSource pool;
+    /**
+     * Runs the writes of virtual threads. Interrupting a virtual thread closes the socket it is
+     * blocked on, so a run thread interrupted at shutdown would break its connection half-way
+     * through a commit and not know whether the write happened; on a platform thread the write
+     * finishes and the caller waits for it as SQLite's writer makes it do. Bounded by the pool:
+     * more threads would only wait for a connection.
+     */
+    private final ExecutorService writers;
     private final String schemaVersion;
     private final String description;
 
     private PostgresDatabase(HikariDataSource pool, String description) throws SQLException {
         this.pool = pool;
         this.description = description;
+        this.writers = Executors.newFixedThreadPool(pool.getMaximumPoolSize(),
+                Thread.ofPlatform().name("weft-db-write-", 0).daemon(true).factory());
         this.schemaVersion = Migrations.migrate(Flyway.configure()
                 .dataSource(pool)
                 .locations("classpath:db/postgres")
@@ -96,7 +110,8 @@ final class PostgresDatabase implements Database {
 
     @Override
     public <T> T write(Lane lane, SqlWork<T> work) {
-        return inTransaction(work);
+        if (!Thread.currentThread().isVirtual()) return inTransaction(work);
+        return Uninterruptible.await(CompletableFuture.supplyAsync(() -> inTransaction(work), writers));
     }
 
     /**
@@ -106,7 +121,7 @@ final class PostgresDatabase implements Database {
     @Override
     public <T> CompletableFuture<T> writeLater(Lane lane, SqlWork<T> work) {
         try {
-            return CompletableFuture.completedFuture(inTransaction(work));
+            return CompletableFuture.completedFuture(write(lane, work));
         } catch (RuntimeException e) {
             log.warn("a deferred database write failed: {}", e.toString());
             return CompletableFuture.failedFuture(e);
@@ -155,6 +170,13 @@ final class PostgresDatabase implements Database {
 
     @Override
     public void close() {
+        // Writes already running finish (their callers are waiting for them); then the pool.
+        writers.shutdown();
+        try {
+            if (!writers.awaitTermination(10, TimeUnit.SECONDS)) log.warn("database writes did not finish within 10s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         pool.close();
     }
 }

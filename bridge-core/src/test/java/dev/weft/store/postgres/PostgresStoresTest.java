@@ -1,5 +1,6 @@
 package dev.weft.store.postgres;
 
+import dev.weft.store.StoreContract;
 import dev.weft.store.StoreException;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -24,6 +25,22 @@ class PostgresStoresTest {
             assertTrue(e.getMessage().contains("key-a") && e.getMessage().contains("key-b")
                     && e.getMessage().contains("WEFT_SECRETS_KEY_FILE"), e.getMessage());
             assertEquals("key-a", s.secretsKey().orElseThrow(), "the recorded key is kept");
+        }
+    }
+
+    @Test
+    @DisplayName("an interrupted virtual thread's write still commits, and the interrupt is kept for its caller")
+    void interruptedWriterCommits() throws Exception {
+        try (PostgresStores s = PostgresStores.open(EmbeddedPostgresFixture.freshDatabase(), EmbeddedPostgresFixture.USER, null)) {
+            boolean[] stillInterrupted = new boolean[1];
+            Thread t = Thread.ofVirtual().start(() -> {
+                Thread.currentThread().interrupt();
+                s.runs().insertTrigger(StoreContract.trigger("3k1", "a.yml"), 0);
+                stillInterrupted[0] = Thread.currentThread().isInterrupted();
+            });
+            t.join();
+            assertTrue(stillInterrupted[0]);
+            assertEquals(1, s.runs().openRuns().size());
         }
     }
 
