@@ -17,6 +17,7 @@ import java.sql.SQLException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -111,12 +112,18 @@ final class PostgresDatabase implements Database {
     @Override
     public <T> T write(Lane lane, SqlWork<T> work) {
         if (!Thread.currentThread().isVirtual()) return inTransaction(work);
-        return Uninterruptible.await(CompletableFuture.supplyAsync(() -> inTransaction(work), writers));
+        CompletableFuture<T> done;
+        try {
+            done = CompletableFuture.supplyAsync(() -> inTransaction(work), writers);
+        } catch (RejectedExecutionException e) {
+            throw new StoreException("database is closed", e);
+        }
+        return Uninterruptible.await(done);
     }
 
     /**
-     * Runs at once, on the caller's thread: without a write queue there is nothing to coalesce
-     * behind, and committing before returning keeps the promise (committed at the latest on close).
+     * Runs at once, as {@link #write}: without a write queue there is nothing to coalesce behind,
+     * and committing before returning keeps the promise (committed at the latest on close).
      */
     @Override
     public <T> CompletableFuture<T> writeLater(Lane lane, SqlWork<T> work) {
