@@ -7,6 +7,7 @@ import dev.weft.model.Trigger;
 import dev.weft.store.PipelineQueries;
 import dev.weft.store.StoreException;
 import dev.weft.store.TriggerJson;
+import dev.weft.store.jdbc.Session;
 
 import java.sql.SQLException;
 import java.util.ArrayList;
