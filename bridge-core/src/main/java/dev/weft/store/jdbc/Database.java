@@ -32,6 +32,14 @@ public interface Database extends AutoCloseable {
     /** Runs {@code work}, a long sequential read (an {@code /events} backfill). */
     <T> T scan(SqlWork<T> work);
 
+    /**
+     * A FROM item that is a table of one TEXT column, {@code value}: the strings of a JSON array
+     * bound as one parameter ({@code ?}). The one piece of the store's SQL the two databases spell
+     * differently (SQLite {@code json_each}, PostgreSQL {@code json_array_elements_text}); it lets a
+     * list of any length travel in a statement of fixed text.
+     */
+    String jsonStrings();
+
     /** The schema version the migrations brought the database to. */
     String schemaVersion();
 

@@ -2,6 +2,7 @@ package dev.weft.store.jdbc;
 
 import dev.weft.store.BuildStore;
 import dev.weft.store.LogStore;
+import dev.weft.store.PipelineQueries;
 import dev.weft.store.RegistryStore;
 import dev.weft.store.RunStore;
 import dev.weft.store.SecretStore;
@@ -21,6 +22,7 @@ public abstract class JdbcStores implements Stores {
     private final RegistryStore registry;
     private final SecretStore secrets;
     private final BuildStore builds;
+    private final PipelineQueries pipelines;
 
     protected JdbcStores(Database db) {
         this.db = db;
@@ -30,6 +32,7 @@ public abstract class JdbcStores implements Stores {
         this.registry = new JdbcRegistryStore(db);
         this.secrets = new JdbcSecretStore(db);
         this.builds = new JdbcBuildStore(db);
+        this.pipelines = new JdbcPipelineQueries(db);
     }
 
     @Override
@@ -55,6 +58,11 @@ public abstract class JdbcStores implements Stores {
     @Override
     public BuildStore builds() {
         return builds;
+    }
+
+    @Override
+    public PipelineQueries pipelines() {
+        return pipelines;
     }
 
     @Override

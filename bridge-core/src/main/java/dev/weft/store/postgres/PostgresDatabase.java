@@ -100,6 +100,12 @@ final class PostgresDatabase implements Database {
         return t == e ? String.valueOf(e.getMessage()) : e.getMessage() + " (" + t.getMessage() + ")";
     }
 
+    /** The column list names the function's output, whatever PostgreSQL calls it by default. */
+    @Override
+    public String jsonStrings() {
+        return "json_array_elements_text(CAST(? AS json)) AS strings(value)";
+    }
+
     @Override
     public String schemaVersion() {
         return schemaVersion;

@@ -1,6 +1,5 @@
 package dev.weft.store.postgres;
 
-import dev.weft.store.PipelineQueries;
 import dev.weft.store.StoreException;
 import dev.weft.store.jdbc.Database.Lane;
 import dev.weft.store.jdbc.JdbcStores;
@@ -49,12 +48,6 @@ public final class PostgresStores extends JdbcStores {
                     + ", but WEFT_SECRETS_KEY_FILE holds key " + keyId
                     + ": every instance on one database needs the same key file; refusing to start", null);
         }
-    }
-
-    /** Not yet: the pipeline queries are SQLite's until they move to store.jdbc (the commits after this merge). */
-    @Override
-    public PipelineQueries pipelines() {
-        throw new UnsupportedOperationException("pipeline queries are not ported to PostgreSQL yet");
     }
 
     /** The fingerprint of the repo-secrets key the database recorded, if any. */

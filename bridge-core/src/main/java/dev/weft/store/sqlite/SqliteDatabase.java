@@ -77,6 +77,11 @@ final class SqliteDatabase implements Database {
     }
 
     @Override
+    public String jsonStrings() {
+        return "json_each(?)";
+    }
+
+    @Override
     public String schemaVersion() {
         return schemaVersion;
     }

@@ -1,6 +1,5 @@
 package dev.weft.store.sqlite;
 
-import dev.weft.store.PipelineQueries;
 import dev.weft.store.jdbc.JdbcStores;
 
 import java.nio.file.Path;
@@ -8,12 +7,10 @@ import java.nio.file.Path;
 /** The embedded default: every store over one SQLite file. */
 public final class SqliteStores extends JdbcStores {
     private final SqliteDatabase db;
-    private final PipelineQueries pipelines;
 
     private SqliteStores(SqliteDatabase db) {
         super(db);
         this.db = db;
-        this.pipelines = new SqlitePipelineQueries(db);
     }
 
     /** Opens (creating when absent) the database file and brings its schema up to date. */
@@ -23,10 +20,5 @@ public final class SqliteStores extends JdbcStores {
 
     public Path file() {
         return db.file();
-    }
-
-    @Override
-    public PipelineQueries pipelines() {
-        return pipelines;
     }
 }
