@@ -71,6 +71,12 @@ public final class EmbeddedPostgresFixture {
         return Server.PG.getJdbcUrl(USER, name);
     }
 
+    /** Creates a database with no schema at all (for migration tests) and returns its JDBC URL. */
+    public static String emptyDatabase() {
+        String name = createDatabase("weft_empty_" + DATABASES.incrementAndGet(), null);
+        return Server.PG.getJdbcUrl(USER, name);
+    }
+
     private static synchronized String createDatabase(String name, String template) {
         try (Connection c = Server.PG.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
             s.execute("CREATE DATABASE " + name + (template == null ? "" : " TEMPLATE " + template));
