@@ -22,6 +22,8 @@ import java.util.Set;
  * names as aliases), each also settable as a flag: {@code --owner-did x} or {@code --owner-did=x} sets
  * {@code WEFT_OWNER_DID}. Flags win over the environment.
  *
+ * @param db       {@code WEFT_DB}: a SQLite file or a PostgreSQL database (its password read from
+ *                 {@code WEFT_DB_PASSWORD_FILE} when that is set)
  * @param repos    static {@code knot/did/name} registrations
  * @param repoDids static {@code knot/<repo DID>} registrations (upgraded knots name repositories by DID)
  * @param workflowFetchTimeout how long weft keeps retrying to read a push's workflow files from a
@@ -29,7 +31,7 @@ import java.util.Set;
  * @param gitCacheDir where the per-repository git caches of upgraded knots' repositories live
  * @param env      the merged environment (flags applied), handed on to providers for their own keys
  */
-public record WeftConfig(String hostname, String ownerDid, InetSocketAddress listen, Path db, boolean dev,
+public record WeftConfig(String hostname, String ownerDid, InetSocketAddress listen, DatabaseLocation db, boolean dev,
                          List<String> knots, List<RepoKey> repos, List<StaticRepoDid> repoDids, boolean acceptAllRepos,
                          Duration workflowTimeout,
                          Duration replayWindow, Duration eventsSkew, Duration firstStatusDelay, Duration statusGap,
@@ -64,7 +66,10 @@ public record WeftConfig(String hostname, String ownerDid, InetSocketAddress lis
             new Setting("WEFT_OWNER_DID", null, "the owner DID", List.of("SPINDLE_SERVER_OWNER", "TACK_OWNER_DID")),
             new Setting("WEFT_LISTEN", "0.0.0.0:6555", "HTTP/WebSocket listen address",
                     List.of("SPINDLE_SERVER_LISTEN_ADDR", "TACK_LISTEN_ADDR")),
-            new Setting("WEFT_DB", "weft.db", "SQLite file", List.of("SPINDLE_SERVER_DB_PATH", "TACK_DB_PATH")),
+            new Setting("WEFT_DB", "weft.db", "SQLite file, or a PostgreSQL database: postgresql://user[:password]@host[:port]/database[?params] "
+                    + "or jdbc:postgresql:...", List.of("SPINDLE_SERVER_DB_PATH", "TACK_DB_PATH")),
+            new Setting("WEFT_DB_PASSWORD_FILE", "", "file holding the PostgreSQL password (its first line), instead of in WEFT_DB",
+                    List.of()),
             new Setting("WEFT_DEV", "false", "use ws:// (not wss://) for knots", List.of("SPINDLE_SERVER_DEV", "TACK_DEV")),
             new Setting("WEFT_KNOTS", "", "comma-separated knot hosts to consume statically", List.of()),
             new Setting("WEFT_REPOS", "", "comma-separated static repo registrations knot/did/name (legacy knots) or knot/<repo DID> (upgraded "
@@ -81,11 +86,11 @@ public record WeftConfig(String hostname, String ownerDid, InetSocketAddress lis
             new Setting("WEFT_PLC_URL", "https://plc.directory", "PLC directory for resolving did:plc (service auth)",
                     List.of("SPINDLE_SERVER_PLC_URL")),
             new Setting("WEFT_SECRETS_KEY_FILE", "", "AES-256 key of the repo secrets; generated (0600) when absent; "
-                    + "default: weft-secrets.key beside WEFT_DB", List.of()),
+                    + "default: weft-secrets.key beside a SQLite WEFT_DB; required with PostgreSQL (the same file on every instance)", List.of()),
             new Setting("WEFT_WORKFLOW_FETCH_TIMEOUT", "10m", "an upgraded knot's push whose .tangled/workflows cannot be "
                     + "read for this long (knot down, failing) fails with an error in weft repos and the metrics", List.of()),
             new Setting("WEFT_GIT_CACHE_DIR", "", "bounded git cache of upgraded knots' repositories (workflow files only); "
-                    + "default: weft-git beside WEFT_DB", List.of("SPINDLE_SERVER_REPO_DIR")));
+                    + "default: weft-git beside a SQLite WEFT_DB, else in the working directory", List.of("SPINDLE_SERVER_REPO_DIR")));
 
     /** Variable names whose values --print-config never shows. */
     private static final java.util.regex.Pattern SECRET_NAME =
@@ -168,10 +173,9 @@ public record WeftConfig(String hostname, String ownerDid, InetSocketAddress lis
         if (owner == null || owner.isEmpty()) problems.add("WEFT_OWNER_DID: required (the owner's did:plc:... or did:web:...)");
         else if (!owner.startsWith("did:plc:") && !owner.startsWith("did:web:")) problems.add("WEFT_OWNER_DID: must be a did:plc: or did:web: DID, got " + owner);
         InetSocketAddress listen = parseListen(v.get("WEFT_LISTEN"), problems);
-        String dbText = v.get("WEFT_DB");
-        Path db = null;
-        if (dbText == null || dbText.isEmpty()) problems.add("WEFT_DB: must not be empty");
-        else db = Path.of(dbText);
+        DatabaseLocation location = parseDatabase(v.get("WEFT_DB"), v.get("WEFT_DB_PASSWORD_FILE"), problems);
+        // Defaults that live beside the database only have a "beside" with a SQLite file.
+        Path db = location instanceof DatabaseLocation.Sqlite sqlite ? sqlite.file() : null;
         boolean dev = parseBool("WEFT_DEV", v.get("WEFT_DEV"), problems);
         List<String> knots = new ArrayList<>();
         for (String k : split(v.get("WEFT_KNOTS"))) {
@@ -224,6 +228,11 @@ public record WeftConfig(String hostname, String ownerDid, InetSocketAddress lis
         Path keyFile = null;
         if (keyText != null && !keyText.isEmpty()) {
             keyFile = Path.of(keyText);
+        } else if (location instanceof DatabaseLocation.Postgres) {
+            // A generated key would differ per instance, and each would seal secrets the others
+            // cannot open: the operator provides one file for all of them.
+            problems.add("WEFT_SECRETS_KEY_FILE: required with a PostgreSQL WEFT_DB (the same key file on every instance; "
+                    + "create one with: head -c 32 /dev/urandom | base64 > weft-secrets.key)");
         } else if (db != null) {
             Path parent = db.toAbsolutePath().getParent();
             keyFile = parent == null ? Path.of("weft-secrets.key") : parent.resolve("weft-secrets.key");
@@ -236,14 +245,65 @@ public record WeftConfig(String hostname, String ownerDid, InetSocketAddress lis
         } else if (db != null) {
             Path parent = db.toAbsolutePath().getParent();
             gitCache = parent == null ? Path.of("weft-git") : parent.resolve("weft-git");
+        } else {
+            gitCache = Path.of("weft-git");
         }
         if (!problems.isEmpty()) throw new InvalidConfigException(problems);
         Set<String> allKnots = new LinkedHashSet<>(knots);
-        return new WeftConfig(hostname, owner, listen, db, dev, List.copyOf(allKnots), List.copyOf(repos), List.copyOf(repoDids),
+        return new WeftConfig(hostname, owner, listen, location, dev, List.copyOf(allKnots), List.copyOf(repos), List.copyOf(repoDids),
                 all, timeout,
                 replay, skew, first, gap, jetstream == null ? "" : jetstream, plc, keyFile, fetchTimeout, gitCache,
                 Map.copyOf(nonNull(env)),
                 Map.copyOf(sources));
+    }
+
+    /**
+     * The database alone ({@code WEFT_DB}, its aliases and {@code WEFT_DB_PASSWORD_FILE}), for
+     * commands that need nothing else.
+     */
+    public static DatabaseLocation database(Map<String, String> env) throws InvalidConfigException {
+        List<String> problems = new ArrayList<>();
+        DatabaseLocation db = parseDatabase(resolve(env, "WEFT_DB"), resolve(env, "WEFT_DB_PASSWORD_FILE"), problems);
+        if (!problems.isEmpty()) throw new InvalidConfigException(problems);
+        return db;
+    }
+
+    /**
+     * {@code WEFT_DB} and {@code WEFT_DB_PASSWORD_FILE}: what {@link DatabaseLocation#parse} makes of
+     * the first, with the password read from the second (PostgreSQL only, and not both).
+     */
+    private static DatabaseLocation parseDatabase(String text, String passwordFile, List<String> problems) {
+        if (text == null || text.isEmpty()) {
+            problems.add("WEFT_DB: must not be empty");
+            return null;
+        }
+        StringBuilder problem = new StringBuilder();
+        Optional<DatabaseLocation> parsed = DatabaseLocation.parse(text, problem);
+        if (parsed.isEmpty()) {
+            problems.add("WEFT_DB: " + problem);
+            return null;
+        }
+        if (passwordFile == null || passwordFile.isEmpty()) return parsed.get();
+        if (!(parsed.get() instanceof DatabaseLocation.Postgres pg)) {
+            problems.add("WEFT_DB_PASSWORD_FILE: only with a PostgreSQL WEFT_DB");
+            return parsed.get();
+        }
+        if (pg.password() != null) {
+            problems.add("WEFT_DB_PASSWORD_FILE: WEFT_DB already holds a password; give it in one place");
+            return pg;
+        }
+        try {
+            String content = java.nio.file.Files.readString(Path.of(passwordFile));
+            int eol = content.indexOf('\n');
+            // The first line, as written: only its line ending is not part of the password.
+            String password = eol < 0 ? content : content.substring(0, eol);
+            if (password.endsWith("\r")) password = password.substring(0, password.length() - 1);
+            if (password.isEmpty()) problems.add("WEFT_DB_PASSWORD_FILE: " + passwordFile + " is empty");
+            return pg.withPassword(password);
+        } catch (java.io.IOException e) {
+            problems.add("WEFT_DB_PASSWORD_FILE: cannot read " + passwordFile + ": " + e.getMessage());
+            return pg;
+        }
     }
 
     private static Map<String, String> nonNull(Map<String, String> env) {
@@ -314,6 +374,7 @@ public record WeftConfig(String hostname, String ownerDid, InetSocketAddress lis
         shown.put("WEFT_OWNER_DID", ownerDid);
         shown.put("WEFT_LISTEN", listen.getHostString() + ":" + listen.getPort());
         shown.put("WEFT_DB", db.toString());
+        shown.put("WEFT_DB_PASSWORD_FILE", env.getOrDefault("WEFT_DB_PASSWORD_FILE", ""));
         shown.put("WEFT_DEV", Boolean.toString(dev));
         shown.put("WEFT_KNOTS", String.join(",", knots));
         List<String> r = new ArrayList<>();

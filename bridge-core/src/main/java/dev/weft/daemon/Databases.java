@@ -1,6 +1,8 @@
 package dev.weft.daemon;
 
+import dev.weft.config.DatabaseLocation;
 import dev.weft.store.Stores;
+import dev.weft.store.postgres.PostgresStores;
 import dev.weft.store.sqlite.SqliteStores;
 
 import java.nio.file.Path;
@@ -8,14 +10,44 @@ import java.nio.file.Path;
 /**
  * The one place that turns {@code WEFT_DB} into a store implementation, so that the daemon and
  * the operator commands name only the {@link Stores} interfaces. SQLite is the embedded default;
- * a server database plugs in here behind the same interfaces.
+ * PostgreSQL serves the same interfaces from a server.
  */
 public final class Databases {
     private Databases() {
     }
 
-    /** Opens (creating when absent) the database {@code db} names and brings its schema up to date. */
+    /** Opens (creating when absent) the SQLite file {@code db} and brings its schema up to date. */
     public static Stores open(Path db) {
         return SqliteStores.open(db);
+    }
+
+    /**
+     * Opens the database {@code db} names and brings its schema up to date, for a command that
+     * does not seal repo secrets (the key is not checked).
+     */
+    public static Stores open(DatabaseLocation db) {
+        return switch (db) {
+            case DatabaseLocation.Sqlite s -> SqliteStores.open(s.file());
+            case DatabaseLocation.Postgres pg -> PostgresStores.open(pg.jdbcUrl(), pg.user(), pg.password());
+        };
+    }
+
+    /**
+     * As {@link #open(DatabaseLocation)}, for the daemon, which seals repo secrets with the key
+     * {@code secretsKeyId} names: a PostgreSQL database, shared by instances, records the first
+     * key and refuses another ({@link dev.weft.store.StoreException} naming both). A SQLite file has
+     * one daemon, whose key sits beside it, and is not checked.
+     */
+    public static Stores open(DatabaseLocation db, String secretsKeyId) {
+        Stores stores = open(db);
+        if (stores instanceof PostgresStores pg) {
+            try {
+                pg.pinSecretsKey(secretsKeyId);
+            } catch (RuntimeException e) {
+                stores.close();
+                throw e;
+            }
+        }
+        return stores;
     }
 }

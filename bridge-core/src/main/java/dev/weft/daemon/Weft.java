@@ -104,7 +104,14 @@ public final class Weft implements AutoCloseable {
         this.jetstreamOptions = b.jetstreamOptions;
         this.meters = b.meters != null ? b.meters : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         Clock clock = b.clock;
-        this.store = Databases.open(config.db());
+        // The key first: a database shared by instances checks it before anything is written.
+        SecretCipher cipher;
+        try {
+            cipher = SecretCipher.loadOrCreate(config.secretsKeyFile());
+        } catch (IOException e) {
+            throw new UncheckedIOException("secrets key file " + config.secretsKeyFile() + ": " + e.getMessage(), e);
+        }
+        this.store = Databases.open(config.db(), cipher.keyId());
         ScheduledThreadPoolExecutor pool = new ScheduledThreadPoolExecutor(2, Thread.ofVirtual().name("weft-sched-", 0).factory());
         pool.setRemoveOnCancelPolicy(true);
         this.scheduler = pool;
@@ -115,12 +122,7 @@ public final class Weft implements AutoCloseable {
         RunOptions ro = b.runOptions.withWorkflowTimeout(config.workflowTimeout())
                 .withDelays(config.firstStatusDelay(), config.statusGap()).withDev(config.dev());
         this.runs = new RunManager(store.runs(), store.statuses(), logs, publisher, registry, ro, clock, scheduler, meters);
-        try {
-            this.secrets = new RepoSecrets(store.secrets(), SecretCipher.loadOrCreate(config.secretsKeyFile()), clock);
-        } catch (IOException e) {
-            closeQuietly();
-            throw new UncheckedIOException("secrets key file " + config.secretsKeyFile() + ": " + e.getMessage(), e);
-        }
+        this.secrets = new RepoSecrets(store.secrets(), cipher, clock);
         runs.secrets(repo -> secrets.values(repo.did(), repo.name()));
         this.network = new NetworkRecords(store.registry(), registry, config.hostname(), config.ownerDid(),
                 repo -> config.repos().contains(repo) || (config.acceptAllRepos() && config.knots().contains(repo.knot())),

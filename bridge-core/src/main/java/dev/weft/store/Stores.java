@@ -2,8 +2,8 @@ package dev.weft.store;
 
 /**
  * Weft's durable state, one narrow store per aggregate, all over one database. Implementations
- * (SQLite today) pass the contract tests in {@code StoreContract}; nothing outside this package
- * names an implementation type except the code that opens one.
+ * (SQLite, PostgreSQL) pass the contract tests in {@code StoreContract}; nothing outside the store
+ * packages names an implementation type except the code that opens one.
  */
 public interface Stores extends AutoCloseable {
     RunStore runs();

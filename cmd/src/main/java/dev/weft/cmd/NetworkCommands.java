@@ -12,12 +12,12 @@ import dev.weft.store.Member;
 import dev.weft.store.BuildRecord;
 import dev.weft.store.RegisteredRepo;
 import dev.weft.store.RunRecord;
+import dev.weft.config.DatabaseLocation;
 import dev.weft.daemon.Databases;
 import dev.weft.store.Stores;
 
 import java.io.PrintStream;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -54,7 +54,7 @@ final class NetworkCommands {
     }
 
     static int repos(List<String> args, PrintStream out, PrintStream err) throws WeftConfig.InvalidConfigException {
-        Optional<Path> db = database(args, err, "repos");
+        Optional<DatabaseLocation> db = database(args, err, "repos");
         if (db.isEmpty()) return 2;
         try (Stores store = Databases.open(db.get())) {
             List<RegisteredRepo> repos = store.registry().repos();
@@ -68,7 +68,7 @@ final class NetworkCommands {
     }
 
     static int members(List<String> args, PrintStream out, PrintStream err) throws WeftConfig.InvalidConfigException {
-        Optional<Path> db = database(args, err, "members");
+        Optional<DatabaseLocation> db = database(args, err, "members");
         if (db.isEmpty()) return 2;
         try (Stores store = Databases.open(db.get())) {
             List<Member> members = store.registry().members();
@@ -121,7 +121,7 @@ final class NetworkCommands {
             return 2;
         }
         WorkflowId id = new WorkflowId(pipeline.get(), positional.get(1));
-        Optional<Path> db = database(flags, err, "cancel");
+        Optional<DatabaseLocation> db = database(flags, err, "cancel");
         if (db.isEmpty()) return 2;
         try (Stores store = Databases.open(db.get())) {
             Optional<RunRecord> run = store.runs().run(id);
@@ -174,13 +174,13 @@ final class NetworkCommands {
         };
     }
 
-    /** The database named by --db/WEFT_DB (and aliases), which must exist. */
-    private static Optional<Path> database(List<String> flags, PrintStream err, String command)
+    /** The database named by --db/WEFT_DB (and aliases), which must exist when it is a SQLite file. */
+    private static Optional<DatabaseLocation> database(List<String> flags, PrintStream err, String command)
             throws WeftConfig.InvalidConfigException {
         Map<String, String> env = WeftConfig.applyFlags(System.getenv(), flags);
-        Path db = Path.of(WeftConfig.resolve(env, "WEFT_DB"));
-        if (!Files.isRegularFile(db)) {
-            err.println("weft " + command + ": no database at " + db.toAbsolutePath() + " (set WEFT_DB or --db)");
+        DatabaseLocation db = WeftConfig.database(env);
+        if (db instanceof DatabaseLocation.Sqlite sqlite && !Files.isRegularFile(sqlite.file())) {
+            err.println("weft " + command + ": no database at " + sqlite.file().toAbsolutePath() + " (set WEFT_DB or --db)");
             return Optional.empty();
         }
         return Optional.of(db);

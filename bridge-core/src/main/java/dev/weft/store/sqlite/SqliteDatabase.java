@@ -1,10 +1,11 @@
 package dev.weft.store.sqlite;
 
 import dev.weft.store.StoreException;
+import dev.weft.store.jdbc.Database;
+import dev.weft.store.jdbc.Migrations;
+import dev.weft.store.jdbc.Session;
+import dev.weft.store.jdbc.SqlWork;
 import org.flywaydb.core.Flyway;
-import org.flywaydb.core.api.MigrationInfo;
-import org.flywaydb.core.api.MigrationVersion;
-import org.flywaydb.core.api.output.MigrateResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sqlite.SQLiteConfig;
@@ -25,7 +26,7 @@ import java.util.concurrent.BlockingQueue;
  * The SQLite file itself: pragmas, migrations, the single writer and the readers' connections.
  * WAL lets readers run beside the writer on connections of their own; nobody else opens one.
  */
-final class SqliteDatabase implements AutoCloseable {
+final class SqliteDatabase implements Database {
     private static final Logger log = LoggerFactory.getLogger(SqliteDatabase.class);
     private static final int READERS = 4;
     /** Connections for long sequential scans (an /events backfill), which map the file. */
@@ -75,7 +76,13 @@ final class SqliteDatabase implements AutoCloseable {
         return file;
     }
 
-    String schemaVersion() {
+    @Override
+    public String jsonStrings() {
+        return "json_each(?)";
+    }
+
+    @Override
+    public String schemaVersion() {
         return schemaVersion;
     }
 
@@ -120,35 +127,7 @@ final class SqliteDatabase implements AutoCloseable {
                 .validateMigrationNaming(true);
         if (legacy > 0) config = config.baselineOnMigrate(true).baselineVersion(String.valueOf(legacy))
                 .baselineDescription("weft 0.1 schema " + legacy);
-        Flyway flyway = config.load();
-        refuseNewer(flyway, legacy);
-        MigrateResult result = flyway.migrate();
-        if (result.migrationsExecuted > 0) {
-            log.info("database schema migrated to version {} ({} migration(s))", result.targetSchemaVersion,
-                    result.migrationsExecuted);
-        }
-        MigrationInfo current = flyway.info().current();
-        return current == null ? "0" : current.getVersion().getVersion();
-    }
-
-    /**
-     * A database a newer weft has migrated is refused rather than touched: this one would run
-     * against tables it does not understand. (Flyway on its own ignores such "future" versions.)
-     */
-    private static void refuseNewer(Flyway flyway, int legacy) throws SQLException {
-        MigrationVersion known = MigrationVersion.EMPTY;
-        for (MigrationInfo m : flyway.info().all()) {
-            if (m.getState().isResolved() && m.getVersion() != null && m.getVersion().isNewerThan(known.getVersion())) {
-                known = m.getVersion();
-            }
-        }
-        MigrationInfo current = flyway.info().current();
-        MigrationVersion stored = legacy > 0 ? MigrationVersion.fromVersion(String.valueOf(legacy))
-                : current == null ? MigrationVersion.EMPTY : current.getVersion();
-        if (stored != MigrationVersion.EMPTY && known != MigrationVersion.EMPTY && stored.isNewerThan(known.getVersion())) {
-            throw new SQLException("database schema version " + stored + " is newer than this weft (" + known
-                    + "); refusing to touch it");
-        }
+        return Migrations.migrate(config.load(), legacy);
     }
 
     private static int legacyVersion(String url) throws SQLException {
@@ -164,12 +143,14 @@ final class SqliteDatabase implements AutoCloseable {
         }
     }
 
-    <T> T write(SqliteWriter.Lane lane, SqlWork<T> work) {
+    @Override
+    public <T> T write(Lane lane, SqlWork<T> work) {
         return writer.write(lane, work);
     }
 
     /** {@link SqliteWriter#submit}: queued, not awaited; a failure is logged. Completes once committed. */
-    <T> java.util.concurrent.CompletableFuture<T> writeLater(SqliteWriter.Lane lane, SqlWork<T> work) {
+    @Override
+    public <T> java.util.concurrent.CompletableFuture<T> writeLater(Lane lane, SqlWork<T> work) {
         return writer.submit(lane, work).whenComplete((v, e) -> {
             if (e != null) log.warn("a deferred database write failed: {}", e.toString());
         });
@@ -180,12 +161,14 @@ final class SqliteDatabase implements AutoCloseable {
     }
 
     /** Runs {@code work} on a reader's connection (waiting for a free one). */
-    <T> T read(SqlWork<T> work) {
+    @Override
+    public <T> T read(SqlWork<T> work) {
         return borrow(readers, work);
     }
 
     /** Runs {@code work}, a long sequential read, on a scanner's connection (waiting for a free one). */
-    <T> T scan(SqlWork<T> work) {
+    @Override
+    public <T> T scan(SqlWork<T> work) {
         return borrow(scanners, work);
     }
 

@@ -1,36 +1,16 @@
 package dev.weft.store.sqlite;
 
-import dev.weft.store.LogStore;
-import dev.weft.store.PipelineQueries;
-import dev.weft.store.RegistryStore;
-import dev.weft.store.RunStore;
-import dev.weft.store.SecretStore;
-import dev.weft.store.BuildStore;
-import dev.weft.store.StatusStore;
-import dev.weft.store.Stores;
+import dev.weft.store.jdbc.JdbcStores;
 
 import java.nio.file.Path;
 
 /** The embedded default: every store over one SQLite file. */
-public final class SqliteStores implements Stores {
+public final class SqliteStores extends JdbcStores {
     private final SqliteDatabase db;
-    private final RunStore runs;
-    private final StatusStore statuses;
-    private final LogStore logs;
-    private final RegistryStore registry;
-    private final SecretStore secrets;
-    private final BuildStore builds;
-    private final PipelineQueries pipelines;
 
     private SqliteStores(SqliteDatabase db) {
+        super(db);
         this.db = db;
-        this.runs = new SqliteRunStore(db);
-        this.statuses = new SqliteStatusStore(db);
-        this.logs = new SqliteLogStore(db);
-        this.registry = new SqliteRegistryStore(db);
-        this.secrets = new SqliteSecretStore(db);
-        this.builds = new SqliteBuildStore(db);
-        this.pipelines = new SqlitePipelineQueries(db);
     }
 
     /** Opens (creating when absent) the database file and brings its schema up to date. */
@@ -40,60 +20,5 @@ public final class SqliteStores implements Stores {
 
     public Path file() {
         return db.file();
-    }
-
-    @Override
-    public RunStore runs() {
-        return runs;
-    }
-
-    @Override
-    public StatusStore statuses() {
-        return statuses;
-    }
-
-    @Override
-    public LogStore logs() {
-        return logs;
-    }
-
-    @Override
-    public RegistryStore registry() {
-        return registry;
-    }
-
-    @Override
-    public BuildStore builds() {
-        return builds;
-    }
-
-    @Override
-    public PipelineQueries pipelines() {
-        return pipelines;
-    }
-
-    @Override
-    public SecretStore secrets() {
-        return secrets;
-    }
-
-    @Override
-    public String check() {
-        try {
-            db.read(s -> s.queryLong("SELECT 1"));
-            return "ok";
-        } catch (RuntimeException e) {
-            return "error: " + e.getMessage();
-        }
-    }
-
-    @Override
-    public String schemaVersion() {
-        return db.schemaVersion();
-    }
-
-    @Override
-    public void close() {
-        db.close();
     }
 }

@@ -1,6 +1,10 @@
 package dev.weft.store.sqlite;
 
 import dev.weft.store.StoreException;
+import dev.weft.store.jdbc.Database.Lane;
+import dev.weft.store.jdbc.Session;
+import dev.weft.store.jdbc.SqlWork;
+import dev.weft.store.jdbc.Uninterruptible;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -9,7 +13,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -27,9 +30,6 @@ final class SqliteWriter implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SqliteWriter.class);
     static final int URGENT_PER_BATCH = 512;
     static final int BULK_PER_BATCH = 128;
-
-    /** Which queue a write waits in. */
-    enum Lane { URGENT, BULK }
 
     private final Session session;
     private final ReentrantLock lock = new ReentrantLock();
@@ -64,7 +64,7 @@ final class SqliteWriter implements AutoCloseable {
 
     /** Runs {@code work} in the next transaction and returns its result once committed. */
     <T> T write(Lane lane, SqlWork<T> work) {
-        return await(submit(lane, work));
+        return Uninterruptible.await(submit(lane, work));
     }
 
     /**
@@ -82,32 +82,6 @@ final class SqliteWriter implements AutoCloseable {
             lock.unlock();
         }
         return p.done;
-    }
-
-    /**
-     * Waits for the commit without giving up on interrupt: the job is queued and will commit
-     * either way, and a caller that returned early would not know whether its write happened.
-     * Writes take milliseconds, so the interrupt is only delayed, then restored.
-     */
-    private static <T> T await(CompletableFuture<T> done) {
-        boolean interrupted = false;
-        try {
-            while (true) {
-                try {
-                    return done.get();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                } catch (ExecutionException e) {
-                    Throwable c = e.getCause();
-                    if (c instanceof StoreException se) throw se;
-                    if (c instanceof RuntimeException re) throw re;
-                    if (c instanceof Error err) throw err;
-                    throw new StoreException("database: " + c.getMessage(), c);
-                }
-            }
-        } finally {
-            if (interrupted) Thread.currentThread().interrupt();
-        }
     }
 
     private void loop() {

@@ -1,6 +1,6 @@
 package dev.weft.store.sqlite;
 
-import dev.weft.store.sqlite.SqliteWriter.Lane;
+import dev.weft.store.jdbc.Database.Lane;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,10 +1,10 @@
-package dev.weft.store.sqlite;
+package dev.weft.store.jdbc;
 
 import dev.weft.model.Nanos;
 import dev.weft.model.PipelineId;
 import dev.weft.store.BuildRecord;
 import dev.weft.store.BuildStore;
-import dev.weft.store.sqlite.SqliteWriter.Lane;
+import dev.weft.store.jdbc.Database.Lane;
 
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -12,11 +12,11 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
-final class SqliteBuildStore implements BuildStore {
+final class JdbcBuildStore implements BuildStore {
     private static final String COLUMNS = "id, knot, rkey, repo, request, state, attempts, error, received_at, updated_at";
-    private final SqliteDatabase db;
+    private final Database db;
 
-    SqliteBuildStore(SqliteDatabase db) {
+    JdbcBuildStore(Database db) {
         this.db = db;
     }
 
@@ -30,7 +30,7 @@ final class SqliteBuildStore implements BuildStore {
     public Optional<BuildRecord> insertRequest(String claim, PipelineId pipeline, String repo, String request,
                                                Instant receivedAt) {
         return db.write(Lane.URGENT, s -> {
-            if (s.update("INSERT OR IGNORE INTO claimed_keys (claim, knot, rkey) VALUES (?,?,?)",
+            if (s.update("INSERT INTO claimed_keys (claim, knot, rkey) VALUES (?,?,?) ON CONFLICT DO NOTHING",
                     claim, pipeline.knot(), pipeline.rkey()) == 0) {
                 return Optional.empty();
             }
@@ -46,7 +46,7 @@ final class SqliteBuildStore implements BuildStore {
     @Override
     public List<BuildRecord> waitingRequests() {
         return db.read(s -> s.query("SELECT " + COLUMNS + " FROM build_requests WHERE state=? ORDER BY id",
-                SqliteBuildStore::record, BuildRecord.State.WAITING.wireName()));
+                JdbcBuildStore::record, BuildRecord.State.WAITING.wireName()));
     }
 
     @Override
@@ -65,12 +65,12 @@ final class SqliteBuildStore implements BuildStore {
     @Override
     public List<BuildRecord> recentRequests(String repo, int limit) {
         return db.read(s -> s.query("SELECT " + COLUMNS + " FROM build_requests WHERE repo=? ORDER BY id DESC LIMIT ?",
-                SqliteBuildStore::record, repo, limit));
+                JdbcBuildStore::record, repo, limit));
     }
 
     @Override
     public Optional<BuildRecord> request(PipelineId pipeline) {
         return db.read(s -> s.queryOne("SELECT " + COLUMNS + " FROM build_requests WHERE knot=? AND rkey=?",
-                SqliteBuildStore::record, pipeline.knot(), pipeline.rkey()));
+                JdbcBuildStore::record, pipeline.knot(), pipeline.rkey()));
     }
 }

@@ -1,4 +1,4 @@
-package dev.weft.store.sqlite;
+package dev.weft.store.jdbc;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -15,29 +15,30 @@ import java.util.Optional;
 /**
  * One connection with its prepared-statement cache. SQLite compiles a statement on every prepare,
  * which the benchmarks showed to be most of a store call's cost, so statements are prepared once
- * per connection and kept: {@link #cached} hands out the live statement, which callers must not
+ * per connection and kept (a PostgreSQL session lives for one store call and its pooled connection
+ * keeps server-side statements itself, so there the cache only spans the call): {@link #cached} hands out the live statement, which callers must not
  * close; {@link #close} closes them all with the connection. A session is used by one thread at a
  * time (the writer thread, or a reader that borrowed it).
  */
-final class Session implements AutoCloseable {
+public final class Session implements AutoCloseable {
     private final Connection connection;
     private final Map<String, PreparedStatement> statements = new HashMap<>();
 
-    Session(Connection connection) {
+    public Session(Connection connection) {
         this.connection = connection;
     }
 
-    Connection connection() {
+    public Connection connection() {
         return connection;
     }
 
     /** The cached statement for {@code sql} with {@code args} bound. Never close it. */
-    PreparedStatement cached(String sql, Object... args) throws SQLException {
+    public PreparedStatement cached(String sql, Object... args) throws SQLException {
         return bind(cachedRaw(sql, Statement.NO_GENERATED_KEYS), args);
     }
 
     /** As {@link #cached}, returning generated keys. */
-    PreparedStatement cachedWithKeys(String sql, Object... args) throws SQLException {
+    public PreparedStatement cachedWithKeys(String sql, Object... args) throws SQLException {
         return bind(cachedRaw(sql, Statement.RETURN_GENERATED_KEYS), args);
     }
 
@@ -51,12 +52,12 @@ final class Session implements AutoCloseable {
         return p;
     }
 
-    int update(String sql, Object... args) throws SQLException {
+    public int update(String sql, Object... args) throws SQLException {
         return cached(sql, args).executeUpdate();
     }
 
     /** Inserts one row and returns its generated key. */
-    long insertReturningKey(String sql, Object... args) throws SQLException {
+    public long insertReturningKey(String sql, Object... args) throws SQLException {
         PreparedStatement p = cachedWithKeys(sql, args);
         p.executeUpdate();
         try (ResultSet keys = p.getGeneratedKeys()) {
@@ -65,14 +66,14 @@ final class Session implements AutoCloseable {
         }
     }
 
-    long queryLong(String sql, Object... args) throws SQLException {
+    public long queryLong(String sql, Object... args) throws SQLException {
         try (ResultSet rs = cached(sql, args).executeQuery()) {
             return rs.next() ? rs.getLong(1) : 0;
         }
     }
 
     /** Maps every row of a query. */
-    <T> List<T> query(String sql, RowMapper<T> mapper, Object... args) throws SQLException {
+    public <T> List<T> query(String sql, RowMapper<T> mapper, Object... args) throws SQLException {
         List<T> out = new ArrayList<>();
         try (ResultSet rs = cached(sql, args).executeQuery()) {
             while (rs.next()) out.add(mapper.map(rs));
@@ -80,25 +81,25 @@ final class Session implements AutoCloseable {
         return out;
     }
 
-    <T> Optional<T> queryOne(String sql, RowMapper<T> mapper, Object... args) throws SQLException {
+    public <T> Optional<T> queryOne(String sql, RowMapper<T> mapper, Object... args) throws SQLException {
         try (ResultSet rs = cached(sql, args).executeQuery()) {
             return rs.next() ? Optional.of(mapper.map(rs)) : Optional.empty();
         }
     }
 
-    void execute(String sql) throws SQLException {
+    public void execute(String sql) throws SQLException {
         try (Statement s = connection.createStatement()) {
             s.execute(sql);
         }
     }
 
     @FunctionalInterface
-    interface RowMapper<T> {
+    public interface RowMapper<T> {
         T map(ResultSet rs) throws SQLException;
     }
 
     /** A nullable integer column. */
-    static Long nullableLong(ResultSet rs, int column) throws SQLException {
+    public static Long nullableLong(ResultSet rs, int column) throws SQLException {
         long v = rs.getLong(column);
         return rs.wasNull() ? null : v;
     }

@@ -1,4 +1,4 @@
-package dev.weft.store.sqlite;
+package dev.weft.store.jdbc;
 
 import dev.weft.model.RepoRef;
 import dev.weft.model.RepoRef.RepoKey;
@@ -7,7 +7,7 @@ import dev.weft.store.KnotCollaborator;
 import dev.weft.store.Member;
 import dev.weft.store.RegisteredRepo;
 import dev.weft.store.RegistryStore;
-import dev.weft.store.sqlite.SqliteWriter.Lane;
+import dev.weft.store.jdbc.Database.Lane;
 
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -18,19 +18,19 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.TreeMap;
 
-final class SqliteRegistryStore implements RegistryStore {
-    private final SqliteDatabase db;
+final class JdbcRegistryStore implements RegistryStore {
+    private final Database db;
     private final java.util.concurrent.ConcurrentHashMap<String, Long> unsavedCursors = new java.util.concurrent.ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicBoolean flushQueued = new java.util.concurrent.atomic.AtomicBoolean();
 
-    SqliteRegistryStore(SqliteDatabase db) {
+    JdbcRegistryStore(Database db) {
         this.db = db;
     }
 
     @Override
     public boolean addRepo(RepoKey repo, String source, Instant since) {
         return db.write(Lane.URGENT, s -> s.update(
-                "INSERT OR IGNORE INTO repos (knot, did, name, repo_did, source, registered_at) VALUES (?,?,?,NULL,?,?)",
+                "INSERT INTO repos (knot, did, name, repo_did, source, registered_at) VALUES (?,?,?,NULL,?,?) ON CONFLICT DO NOTHING",
                 repo.knot(), repo.did(), repo.name(), source, since.toEpochMilli()) == 1);
     }
 
@@ -44,7 +44,7 @@ final class SqliteRegistryStore implements RegistryStore {
     public boolean addRepoDid(RepoRef repo, String source, Instant since) {
         if (!repo.hasRepoDid()) throw new IllegalArgumentException("no repo DID: " + repo);
         return db.write(Lane.URGENT, s -> s.update(
-                "INSERT OR IGNORE INTO repos (knot, did, name, repo_did, source, registered_at) VALUES (?,?,?,?,?,?)",
+                "INSERT INTO repos (knot, did, name, repo_did, source, registered_at) VALUES (?,?,?,?,?,?) ON CONFLICT DO NOTHING",
                 repo.knot(), repo.did(), repo.name(), repo.repoDid(), source, since.toEpochMilli()) == 1);
     }
 
@@ -72,12 +72,12 @@ final class SqliteRegistryStore implements RegistryStore {
 
     @Override
     public Optional<RegisteredRepo> repoByDid(String repoDid) {
-        return db.read(s -> s.queryOne(REPO_COLUMNS + " WHERE repo_did=?", SqliteRegistryStore::registeredRepo, repoDid));
+        return db.read(s -> s.queryOne(REPO_COLUMNS + " WHERE repo_did=?", JdbcRegistryStore::registeredRepo, repoDid));
     }
 
     @Override
     public List<RegisteredRepo> repos() {
-        return db.read(s -> s.query(REPO_COLUMNS + " ORDER BY knot, did, name, repo_did", SqliteRegistryStore::registeredRepo));
+        return db.read(s -> s.query(REPO_COLUMNS + " ORDER BY knot, did, name, COALESCE(repo_did, '')", JdbcRegistryStore::registeredRepo));
     }
 
     @Override
@@ -111,7 +111,8 @@ final class SqliteRegistryStore implements RegistryStore {
         flushQueued.set(false);
         for (var e : unsavedCursors.entrySet()) {
             s.update("INSERT INTO knot_cursors (knot, cursor) VALUES (?, ?) "
-                    + "ON CONFLICT (knot) DO UPDATE SET cursor = MAX(cursor, excluded.cursor)", e.getKey(), e.getValue());
+                    + "ON CONFLICT (knot) DO UPDATE SET cursor = CASE WHEN excluded.cursor > knot_cursors.cursor "
+                    + "THEN excluded.cursor ELSE knot_cursors.cursor END", e.getKey(), e.getValue());
             written.put(e.getKey(), e.getValue());
         }
         return null;
@@ -125,7 +126,8 @@ final class SqliteRegistryStore implements RegistryStore {
     @Override
     public void saveNetworkCursor(String name, long timeUs) {
         db.write(Lane.URGENT, s -> s.update("INSERT INTO network_cursors (name, time_us) VALUES (?, ?) "
-                + "ON CONFLICT (name) DO UPDATE SET time_us = MAX(time_us, excluded.time_us)", name, timeUs));
+                + "ON CONFLICT (name) DO UPDATE SET time_us = CASE WHEN excluded.time_us > network_cursors.time_us "
+                + "THEN excluded.time_us ELSE network_cursors.time_us END", name, timeUs));
     }
 
     private static OptionalLong optionalLong(Optional<Long> v) {
@@ -152,7 +154,7 @@ final class SqliteRegistryStore implements RegistryStore {
     public void putMember(String rkey, String subject, String source, Instant since) {
         db.write(Lane.URGENT, s -> s.update("INSERT INTO members (rkey, subject, source, added_at) VALUES (?,?,?,?) "
                         + "ON CONFLICT (rkey) DO UPDATE "
-                        + "SET added_at = CASE WHEN subject = excluded.subject THEN added_at ELSE excluded.added_at END, "
+                        + "SET added_at = CASE WHEN members.subject = excluded.subject THEN members.added_at ELSE excluded.added_at END, "
                         + "subject=excluded.subject, source=excluded.source",
                 rkey, subject, source, since.toEpochMilli()));
     }
@@ -161,7 +163,7 @@ final class SqliteRegistryStore implements RegistryStore {
     public Optional<Member> removeMember(String rkey) {
         return db.write(Lane.URGENT, s -> {
             Optional<Member> m = s.queryOne("SELECT rkey, subject, source, added_at FROM members WHERE rkey=?",
-                    SqliteRegistryStore::member, rkey);
+                    JdbcRegistryStore::member, rkey);
             if (m.isPresent()) s.update("DELETE FROM members WHERE rkey=?", rkey);
             return m;
         });
@@ -170,7 +172,7 @@ final class SqliteRegistryStore implements RegistryStore {
     @Override
     public List<Member> members() {
         return db.read(s -> s.query("SELECT rkey, subject, source, added_at FROM members ORDER BY subject, rkey",
-                SqliteRegistryStore::member));
+                JdbcRegistryStore::member));
     }
 
     @Override
@@ -249,8 +251,8 @@ final class SqliteRegistryStore implements RegistryStore {
 
     @Override
     public boolean addKnotCollaborator(KnotCollaborator c) {
-        return db.write(Lane.URGENT, s -> s.update("INSERT OR IGNORE INTO knot_collaborators (repo_did, subject, knot, added_at) "
-                + "VALUES (?,?,?,?)", c.repoDid(), c.subject(), c.knot(), c.since().toEpochMilli()) == 1);
+        return db.write(Lane.URGENT, s -> s.update("INSERT INTO knot_collaborators (repo_did, subject, knot, added_at) "
+                + "VALUES (?,?,?,?) ON CONFLICT DO NOTHING", c.repoDid(), c.subject(), c.knot(), c.since().toEpochMilli()) == 1);
     }
 
     @Override

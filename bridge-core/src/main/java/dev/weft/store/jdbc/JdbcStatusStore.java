@@ -1,4 +1,4 @@
-package dev.weft.store.sqlite;
+package dev.weft.store.jdbc;
 
 import dev.weft.model.Nanos;
 import dev.weft.model.RunState;
@@ -9,27 +9,27 @@ import dev.weft.store.OutboxEntry;
 import dev.weft.store.StatusStore;
 import dev.weft.store.StoredFrame;
 import dev.weft.store.TriggerJson;
-import dev.weft.store.sqlite.SqliteWriter.Lane;
+import dev.weft.store.jdbc.Database.Lane;
 
 import java.util.List;
 import java.util.Optional;
 
-final class SqliteStatusStore implements StatusStore {
-    private final SqliteDatabase db;
+final class JdbcStatusStore implements StatusStore {
+    private final Database db;
 
-    SqliteStatusStore(SqliteDatabase db) {
+    JdbcStatusStore(Database db) {
         this.db = db;
     }
 
     private static final String OUTBOX = "SELECT o.seq, o.run_id, r.knot, r.rkey, r.workflow, o.state, o.error, o.exit_code, "
-            + "o.not_before, o.nsid, CASE WHEN o.nsid = '" + SqliteRunStore.PIPELINE_NSID + "' THEN "
+            + "o.not_before, o.nsid, CASE WHEN o.nsid = '" + JdbcRunStore.PIPELINE_NSID + "' THEN "
             + "(SELECT t.trigger FROM triggers t WHERE t.knot = r.knot AND t.rkey = r.rkey) END "
             + "FROM status_outbox o JOIN runs r ON r.id = o.run_id ";
     /** Only status rows: pipeline records are frames, not statuses, to every reader but /events. */
     private static final String STATUS_ROWS = "e.nsid = 'sh.tangled.pipeline.status'";
 
     private static OutboxEntry outboxEntry(java.sql.ResultSet rs) throws java.sql.SQLException {
-        if (SqliteRunStore.PIPELINE_NSID.equals(rs.getString(10))) {
+        if (JdbcRunStore.PIPELINE_NSID.equals(rs.getString(10))) {
             return new OutboxEntry.PipelineDue(rs.getLong(1), rs.getLong(2), TriggerJson.read(rs.getString(11)), rs.getLong(9));
         }
         return new OutboxEntry.StatusDue(rs.getLong(1), rs.getLong(2), new WorkflowId(rs.getString(3), rs.getString(4), rs.getString(5)),
@@ -39,20 +39,21 @@ final class SqliteStatusStore implements StatusStore {
 
     @Override
     public Optional<OutboxEntry> nextDue() {
-        return db.read(s -> s.queryOne(OUTBOX + "ORDER BY o.not_before, o.seq LIMIT 1", SqliteStatusStore::outboxEntry));
+        return db.read(s -> s.queryOne(OUTBOX + "ORDER BY o.not_before, o.seq LIMIT 1", JdbcStatusStore::outboxEntry));
     }
 
     @Override
     public List<OutboxEntry> due(long nowNanos, int limit) {
         return db.read(s -> s.query(OUTBOX + "WHERE o.not_before <= ? ORDER BY o.not_before, o.seq LIMIT ?",
-                SqliteStatusStore::outboxEntry, nowNanos, limit));
+                JdbcStatusStore::outboxEntry, nowNanos, limit));
     }
 
     @Override
     public long lastScheduled(long runId) {
         return db.read(s -> s.queryLong(
-                "SELECT MAX(COALESCE((SELECT MAX(not_before) FROM status_outbox WHERE run_id=?1), 0), "
-                        + "COALESCE((SELECT MAX(created_at) FROM status_events e WHERE run_id=?1 AND " + STATUS_ROWS + "), 0))", runId));
+                "SELECT COALESCE(MAX(t), 0) FROM (SELECT MAX(not_before) AS t FROM status_outbox WHERE run_id=? "
+                        + "UNION ALL SELECT MAX(created_at) FROM status_events e WHERE run_id=? AND " + STATUS_ROWS + ") x",
+                runId, runId));
     }
 
     @Override
@@ -73,7 +74,7 @@ final class SqliteStatusStore implements StatusStore {
                     case OutboxEntry.PipelineDue d -> s.update(
                             "INSERT INTO status_events (id, rkey, run_id, state, created_at, frame, nsid) VALUES (?,?,?,?,?,?,?)",
                             p.id(), "pipeline " + d.trigger().pipeline().knot() + " " + p.rkey(), d.runId(),
-                            RunState.PENDING.wireName(), Nanos.of(p.createdAt()), p.frame(), SqliteRunStore.PIPELINE_NSID);
+                            RunState.PENDING.wireName(), Nanos.of(p.createdAt()), p.frame(), JdbcRunStore.PIPELINE_NSID);
                 }
             }
             return null;

@@ -1,9 +1,9 @@
-package dev.weft.store.sqlite;
+package dev.weft.store.jdbc;
 
 import java.sql.SQLException;
 
 /** A unit of database work on a connection the caller was lent. */
 @FunctionalInterface
-interface SqlWork<T> {
+public interface SqlWork<T> {
     T run(Session s) throws SQLException;
 }

@@ -1,16 +1,16 @@
-package dev.weft.store.sqlite;
+package dev.weft.store.jdbc;
 
 import dev.weft.store.LogStore;
 import dev.weft.store.StepRecord;
 import dev.weft.store.StoredFrame;
-import dev.weft.store.sqlite.SqliteWriter.Lane;
+import dev.weft.store.jdbc.Database.Lane;
 
 import java.util.List;
 
-final class SqliteLogStore implements LogStore {
-    private final SqliteDatabase db;
+final class JdbcLogStore implements LogStore {
+    private final Database db;
 
-    SqliteLogStore(SqliteDatabase db) {
+    JdbcLogStore(Database db) {
         this.db = db;
     }
 

@@ -1,24 +1,24 @@
-package dev.weft.store.sqlite;
+package dev.weft.store.jdbc;
 
 import dev.weft.store.SecretStore;
 import dev.weft.store.StoredSecret;
-import dev.weft.store.sqlite.SqliteWriter.Lane;
+import dev.weft.store.jdbc.Database.Lane;
 
 import java.time.Instant;
 import java.util.List;
 
-final class SqliteSecretStore implements SecretStore {
-    private final SqliteDatabase db;
+final class JdbcSecretStore implements SecretStore {
+    private final Database db;
 
-    SqliteSecretStore(SqliteDatabase db) {
+    JdbcSecretStore(Database db) {
         this.db = db;
     }
 
     @Override
     public boolean insert(StoredSecret x) {
         return db.write(Lane.URGENT, s -> s.update(
-                "INSERT OR IGNORE INTO secrets (repo_did, repo_name, key, repo_uri, value, key_id, created_at, created_by) "
-                        + "VALUES (?,?,?,?,?,?,?,?)", x.repoDid(), x.repoName(), x.key(), x.repoUri(), x.sealed(), x.keyId(),
+                "INSERT INTO secrets (repo_did, repo_name, key, repo_uri, value, key_id, created_at, created_by) "
+                        + "VALUES (?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING", x.repoDid(), x.repoName(), x.key(), x.repoUri(), x.sealed(), x.keyId(),
                 x.createdAt().toEpochMilli(), x.createdBy()) == 1);
     }
 

@@ -1,4 +1,4 @@
-package dev.weft.store.sqlite;
+package dev.weft.store.jdbc;
 
 import dev.weft.model.Nanos;
 import dev.weft.model.PipelineId;
@@ -11,7 +11,7 @@ import dev.weft.store.CancelRequest;
 import dev.weft.store.RunRecord;
 import dev.weft.store.RunStore;
 import dev.weft.store.TriggerJson;
-import dev.weft.store.sqlite.SqliteWriter.Lane;
+import dev.weft.store.jdbc.Database.Lane;
 
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -22,16 +22,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-final class SqliteRunStore implements RunStore {
+final class JdbcRunStore implements RunStore {
     static final String RUN_COLUMNS = "id, knot, rkey, workflow, engine, state, created_at, updated_at, "
             + "external_id, web_url, error, exit_code, cancel_reason, log_complete";
 
-    private final SqliteDatabase db;
+    private final Database db;
 
     /** The nsid column of an outbox or event row holding a pipeline record (statuses use the column's default). */
     static final String PIPELINE_NSID = "sh.tangled.pipeline";
 
-    SqliteRunStore(SqliteDatabase db) {
+    JdbcRunStore(Database db) {
         this.db = db;
     }
 
@@ -47,14 +47,14 @@ final class SqliteRunStore implements RunStore {
         return db.write(Lane.URGENT, s -> {
             long received = Nanos.of(t.receivedAt());
             // The repository, kind and commit are columns too, so pipeline queries filter on indexes.
-            if (s.update("INSERT OR IGNORE INTO triggers (knot, rkey, received_at, trigger, repo_did, repo_knot, repo_owner, "
-                            + "repo_name, kind, sha) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            if (s.update("INSERT INTO triggers (knot, rkey, received_at, trigger, repo_did, repo_knot, repo_owner, "
+                            + "repo_name, kind, sha) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
                     t.pipeline().knot(), t.pipeline().rkey(), received, TriggerJson.write(t),
                     t.repo().hasRepoDid() ? t.repo().repoDid() : null, t.repo().knot(), t.repo().did(), t.repo().name(),
                     t.kind().wireName(), t.sha()) == 0) {
                 return Optional.empty();
             }
-            if (claim != null && s.update("INSERT OR IGNORE INTO claimed_keys (claim, knot, rkey) VALUES (?,?,?)",
+            if (claim != null && s.update("INSERT INTO claimed_keys (claim, knot, rkey) VALUES (?,?,?) ON CONFLICT DO NOTHING",
                     claim, t.pipeline().knot(), t.pipeline().rkey()) == 0) {
                 // Claimed by another pipeline of the same push: undo the trigger row of this savepoint.
                 s.update("DELETE FROM triggers WHERE knot=? AND rkey=?", t.pipeline().knot(), t.pipeline().rkey());
@@ -91,37 +91,37 @@ final class SqliteRunStore implements RunStore {
 
     @Override
     public Optional<RunRecord> run(long id) {
-        return db.read(s -> s.queryOne("SELECT " + RUN_COLUMNS + " FROM runs WHERE id=?", SqliteRunStore::run, id));
+        return db.read(s -> s.queryOne("SELECT " + RUN_COLUMNS + " FROM runs WHERE id=?", JdbcRunStore::run, id));
     }
 
     @Override
     public Optional<RunRecord> run(WorkflowId w) {
         return db.read(s -> s.queryOne("SELECT " + RUN_COLUMNS + " FROM runs WHERE knot=? AND rkey=? AND workflow=?",
-                SqliteRunStore::run, w.pipeline().knot(), w.pipeline().rkey(), w.name()));
+                JdbcRunStore::run, w.pipeline().knot(), w.pipeline().rkey(), w.name()));
     }
 
     @Override
     public List<RunRecord> runs(PipelineId id) {
         return db.read(s -> s.query("SELECT " + RUN_COLUMNS + " FROM runs WHERE knot=? AND rkey=? ORDER BY id",
-                SqliteRunStore::run, id.knot(), id.rkey()));
+                JdbcRunStore::run, id.knot(), id.rkey()));
     }
 
     @Override
     public List<RunRecord> runsByRkey(String rkey) {
         return db.read(s -> s.query("SELECT " + RUN_COLUMNS + " FROM runs WHERE rkey=? ORDER BY id",
-                SqliteRunStore::run, rkey));
+                JdbcRunStore::run, rkey));
     }
 
     @Override
     public List<RunRecord> openRuns() {
         return db.read(s -> s.query("SELECT " + RUN_COLUMNS + " FROM runs WHERE state IN ('pending','running') ORDER BY id",
-                SqliteRunStore::run));
+                JdbcRunStore::run));
     }
 
     @Override
     public Optional<RunRecord> runByExternalId(String engine, String externalId) {
         return db.read(s -> s.queryOne("SELECT " + RUN_COLUMNS
-                + " FROM runs WHERE engine=? AND external_id=? ORDER BY id DESC LIMIT 1", SqliteRunStore::run, engine, externalId));
+                + " FROM runs WHERE engine=? AND external_id=? ORDER BY id DESC LIMIT 1", JdbcRunStore::run, engine, externalId));
     }
 
     @Override
@@ -192,13 +192,13 @@ final class SqliteRunStore implements RunStore {
     @Override
     public List<CancelRequest> openCancelRequests() {
         return db.read(s -> s.query("SELECT " + CANCEL_COLUMNS + " FROM cancel_requests WHERE outcome IS NULL ORDER BY id",
-                SqliteRunStore::cancelRequest));
+                JdbcRunStore::cancelRequest));
     }
 
     @Override
     public Optional<CancelRequest> cancelRequest(long id) {
         return db.read(s -> s.queryOne("SELECT " + CANCEL_COLUMNS + " FROM cancel_requests WHERE id=?",
-                SqliteRunStore::cancelRequest, id));
+                JdbcRunStore::cancelRequest, id));
     }
 
     @Override

@@ -1,4 +1,4 @@
-package dev.weft.store.sqlite;
+package dev.weft.store.jdbc;
 
 import dev.weft.model.Nanos;
 import dev.weft.model.PipelineId;
@@ -15,18 +15,27 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The pipeline queries over the {@code triggers} columns of V7. Lists travel as one JSON array
- * parameter ({@code json_each}) so that every query has one of a few fixed texts, each prepared
- * once per connection whatever the number of commits or kinds.
+ * The pipeline queries over the {@code triggers} columns of V7, for both databases. Lists travel
+ * as one JSON array parameter (a table of its strings by {@link Database#jsonStrings()}, the one
+ * spelling the databases do not share) so that every query has one of a few fixed texts, each
+ * prepared once per connection whatever the number of commits or kinds. {@code rowid} is SQLite's
+ * own and, in PostgreSQL, a column of that name V7 adds: both number rows in insertion order and
+ * end each trigger index, so (received_at, rowid) is the page order on either.
  */
-final class SqlitePipelineQueries implements PipelineQueries {
+final class JdbcPipelineQueries implements PipelineQueries {
     private static final Comparator<Position> NEWEST_FIRST =
             Comparator.comparingLong(Position::createdAt).thenComparingLong(Position::seq).reversed();
 
-    private final SqliteDatabase db;
+    private final Database db;
+    /** {@code AND kind IN (...)}: the kinds filter, a JSON array bound as one parameter. */
+    private final String kindsIn;
+    /** A table of one column, {@code value}: the strings of a JSON array bound as one parameter. */
+    private final String strings;
 
-    SqlitePipelineQueries(SqliteDatabase db) {
+    JdbcPipelineQueries(Database db) {
         this.db = db;
+        this.strings = db.jsonStrings();
+        this.kindsIn = " AND kind IN (SELECT value FROM " + strings + ")";
     }
 
     /**
@@ -72,7 +81,6 @@ final class SqlitePipelineQueries implements PipelineQueries {
         return b.append(']').toString();
     }
 
-    private static final String KINDS = " AND kind IN (SELECT value FROM json_each(?))";
     private static final String AFTER = " AND (received_at, rowid) < (?, ?)";
 
     @Override
@@ -86,16 +94,18 @@ final class SqlitePipelineQueries implements PipelineQueries {
         StringBuilder page = new StringBuilder();
         List<Object> args = new ArrayList<>();
         long total = 0;
-        for (Branch b : branches) {
-            String where = b.where() + (q.kinds().isEmpty() ? "" : KINDS);
+        for (int i = 0; i < branches.size(); i++) {
+            Branch b = branches.get(i);
+            String where = b.where() + (q.kinds().isEmpty() ? "" : kindsIn);
             List<Object> whereArgs = new ArrayList<>(b.args());
             if (!q.kinds().isEmpty()) whereArgs.add(jsonArray(q.kinds()));
-            total += s.queryLong("SELECT COALESCE(SUM(n), 0) FROM pipeline_counts WHERE " + b.counted()
-                    + (q.kinds().isEmpty() ? "" : KINDS), whereArgs.toArray());
+            total += s.queryLong("SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM pipeline_counts WHERE " + b.counted()
+                    + (q.kinds().isEmpty() ? "" : kindsIn), whereArgs.toArray());
             if (!page.isEmpty()) page.append(" UNION ALL ");
-            page.append("SELECT seq, at FROM (SELECT rowid AS seq, received_at AS at FROM triggers WHERE ").append(where)
+            // Each branch a derived table with an alias, which PostgreSQL before 16 requires.
+            page.append("SELECT seq, created FROM (SELECT rowid AS seq, received_at AS created FROM triggers WHERE ").append(where)
                     .append(q.after().isPresent() ? AFTER : "")
-                    .append(" ORDER BY received_at DESC, rowid DESC LIMIT ?)");
+                    .append(" ORDER BY received_at DESC, rowid DESC LIMIT ?) b").append(i);
             args.addAll(whereArgs);
             q.after().ifPresent(p -> {
                 args.add(p.createdAt());
@@ -103,7 +113,7 @@ final class SqlitePipelineQueries implements PipelineQueries {
             });
             args.add(q.limit() + 1);
         }
-        page.append(" ORDER BY at DESC, seq DESC LIMIT ?");
+        page.append(" ORDER BY created DESC, seq DESC LIMIT ?");
         args.add(q.limit() + 1);
         List<Position> found = s.query(page.toString(), rs -> new Position(rs.getLong(2), rs.getLong(1)), args.toArray());
         return page(s, q, found, total);
@@ -114,16 +124,22 @@ final class SqlitePipelineQueries implements PipelineQueries {
         List<Branch> branches = branches(q);
         StringBuilder repo = new StringBuilder();
         List<Object> args = new ArrayList<>();
-        args.add(jsonArray(q.commits()));
         for (Branch b : branches) {
             if (!repo.isEmpty()) repo.append(" OR ");
             repo.append('(').append(b.where()).append(')');
             args.addAll(b.args());
         }
         if (!q.kinds().isEmpty()) args.add(jsonArray(q.kinds()));
-        String sql = "SELECT t.rowid, t.received_at FROM (SELECT DISTINCT value AS sha FROM json_each(?)) c "
-                + "JOIN triggers t ON t.rowid = (SELECT rowid FROM triggers WHERE sha = c.sha AND (" + repo + ")"
-                + (q.kinds().isEmpty() ? "" : KINDS) + " ORDER BY received_at DESC, rowid DESC LIMIT 1)";
+        args.add(jsonArray(q.commits()));
+        // The newest rowid of each commit, one index probe per commit (a scalar subquery, evaluated
+        // once per commit on both databases), then each one's time by its rowid. Joining the
+        // commits' rows to triggers instead let PostgreSQL hash-join against a scan of the whole
+        // table; MATERIALIZED keeps it from evaluating the probe twice. A commit without a pipeline
+        // yields a NULL rowid.
+        String sql = "WITH newest AS MATERIALIZED (SELECT (SELECT rowid FROM triggers WHERE sha = c.sha AND (" + repo + ")"
+                + (q.kinds().isEmpty() ? "" : kindsIn) + " ORDER BY received_at DESC, rowid DESC LIMIT 1) AS seq "
+                + "FROM (SELECT DISTINCT value AS sha FROM " + strings + ") c) "
+                + "SELECT seq, (SELECT received_at FROM triggers WHERE rowid = newest.seq) FROM newest WHERE seq IS NOT NULL";
         List<Position> newest = new ArrayList<>(s.query(sql, rs -> new Position(rs.getLong(2), rs.getLong(1)), args.toArray()));
         newest.sort(NEWEST_FIRST);
         List<Position> after = q.after().map(c -> newest.stream().filter(p -> NEWEST_FIRST.compare(p, c) > 0).toList())
