@@ -1,6 +1,7 @@
 package dev.weft.cmd.bench;
 
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -15,6 +16,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
@@ -27,8 +29,9 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The reference side of {@code logs} and {@code events}: the least a Netty WebSocket server can do
- * to send the same pre-encoded frames to each client. It has weft's transport settings (NIO, the
+ * The reference side of {@code logs}, {@code cilogs} and {@code events}: the least a Netty
+ * WebSocket server can do to send the same pre-encoded frames to each client, as text frames or,
+ * for {@code cilogs}' DAG-CBOR messages, as binary ones. It has weft's transport settings (NIO, the
  * default number of event loops, {@code TCP_NODELAY}, a 128/256 KiB write-buffer water mark) and
  * its way of writing (wrap each frame's bytes, write while the channel is writable, flush, resume
  * on writability, yield after 1,000 frames), then ends each stream with close 1000, but has no
@@ -40,18 +43,26 @@ final class BareWsServer implements AutoCloseable {
     private static final int HIGH_WATER_MARK = 256 << 10;
 
     private final Queue<Stream> waiting = new ConcurrentLinkedQueue<>();
+    private final boolean binary;
     /** Null until the streams may start. */
     private volatile List<byte[]> frames;
     private EventLoopGroup boss;
     private EventLoopGroup workers;
     private Channel listener;
 
-    /** A server whose clients wait, once connected, for {@link #go}. */
+    /** A server whose clients wait, once connected, for {@link #go}; text frames. */
     BareWsServer() {
+        this(false);
     }
 
-    /** A server that streams {@code frames} to each client as soon as its handshake is done. */
+    /** A server whose clients wait, once connected, for {@link #go}; binary frames when {@code binary}. */
+    BareWsServer(boolean binary) {
+        this.binary = binary;
+    }
+
+    /** A server that streams {@code frames} as text to each client as soon as its handshake is done. */
     BareWsServer(List<byte[]> frames) {
+        this.binary = false;
         this.frames = frames;
     }
 
@@ -135,7 +146,8 @@ final class BareWsServer implements AutoCloseable {
             if (done || !ctx.channel().isActive()) return;
             int budget = FRAMES_PER_TURN;
             while (next < sending.size() && ctx.channel().isWritable()) {
-                ctx.write(new TextWebSocketFrame(Unpooled.wrappedBuffer(sending.get(next++))), ctx.voidPromise());
+                ByteBuf payload = Unpooled.wrappedBuffer(sending.get(next++));
+                ctx.write(binary ? new BinaryWebSocketFrame(payload) : new TextWebSocketFrame(payload), ctx.voidPromise());
                 if (--budget == 0) {
                     ctx.flush();
                     ctx.executor().execute(this::pump);

@@ -22,7 +22,7 @@ import java.util.Set;
  */
 public final class Bench {
     /** Every scenario, in the order they run. */
-    public static final List<String> SCENARIOS = List.of("wire", "inflight", "pending", "push", "logs", "events", "query");
+    public static final List<String> SCENARIOS = List.of("wire", "inflight", "pending", "push", "logs", "cilogs", "events", "query");
 
     private Bench() {
     }
@@ -100,6 +100,7 @@ public final class Bench {
                     case "pending" -> PendingScenario.run(ctx);
                     case "push" -> PushScenario.run(ctx);
                     case "logs" -> List.of(LogsScenario.run(ctx));
+                    case "cilogs" -> List.of(CiLogsScenario.run(ctx));
                     case "events" -> List.of(EventsScenario.run(ctx));
                     case "query" -> QueryScenario.run(ctx);
                     default -> throw new IllegalStateException(s);
@@ -169,6 +170,8 @@ public final class Bench {
                   push      100 pushes/s over 50 repositories of an in-process upgraded knot (refUpdate, git fetch
                             of the commit, compile): refUpdate to pending on /events, p50/p99, fetch vs the rest
                   logs      1,000 /logs viewers of one live workflow vs a bare Netty server, lines/s
+                  cilogs    1,000 sh.tangled.ci.subscribePipelineLogs subscribers of one live workflow (binary
+                            DAG-CBOR frames) vs a bare Netty server, frames/s, median of 3 rounds (target >= 90 %)
                   events    /events backfill of 1,000,000 statuses to one client vs a bare Netty server, median of 3 rounds
                   query     sh.tangled.ci.queryPipelines for a repo with 100,000 pipelines among 1,000,000: first page
                             and a 30-commit filter, p99 (target <= 10 ms), median of 3 rounds

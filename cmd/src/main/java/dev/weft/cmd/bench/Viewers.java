@@ -14,8 +14,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * A crowd of WebSocket clients of one stream, each counting its text frames and noting when its
- * second and last frames arrived and how the server closed it. Each client's slot is written only
+ * A crowd of WebSocket clients of one stream, each counting its data frames (text, or binary for a
+ * binary crowd; frames of the other kind are counted apart and make the client wrong) and noting
+ * when its second and last frames arrived and how the server closed it. Each client's slot is written only
  * on its own event loop; {@link #awaitClosed} gives the reading thread a happens-before edge.
  */
 final class Viewers {
@@ -25,21 +26,32 @@ final class Viewers {
     final long[] secondAt;
     final long[] lastAt;
     final int[] closeCode;
+    /** Data frames of the kind this crowd does not expect (binary in a text crowd, or text in a binary one). */
+    final long[] misfits;
     /** When each client received its {@link #mark}th frame. */
     final long[] markAt;
     private final long mark;
+    private final boolean binary;
     private final CountDownLatch closed;
     private final CountDownLatch marked;
     private final List<Channel> channels = new ArrayList<>();
 
+    /** A crowd of text-frame clients. */
     Viewers(int size) {
-        this(size, Long.MAX_VALUE);
+        this(size, Long.MAX_VALUE, false);
+    }
+
+    /** A crowd of clients of binary frames when {@code binary}, else of text frames. */
+    Viewers(int size, boolean binary) {
+        this(size, Long.MAX_VALUE, binary);
     }
 
     /** A crowd that also notes when each client has received {@code mark} frames. */
-    Viewers(int size, long mark) {
+    Viewers(int size, long mark, boolean binary) {
         this.size = size;
         this.mark = mark;
+        this.binary = binary;
+        this.misfits = new long[size];
         this.frames = new long[size];
         this.bytes = new long[size];
         this.secondAt = new long[size];
@@ -70,6 +82,17 @@ final class Viewers {
             CompletableFuture<Channel> f = clients.connect(uri, new WsClients.Listener() {
                 @Override
                 public void onText(ByteBuf content, long nanos) {
+                    if (binary) misfits[v]++;
+                    else onData(content, nanos);
+                }
+
+                @Override
+                public void onBinary(ByteBuf content, long nanos) {
+                    if (binary) onData(content, nanos);
+                    else misfits[v]++;
+                }
+
+                private void onData(ByteBuf content, long nanos) {
                     long n = ++frames[v];
                     bytes[v] += content.readableBytes();
                     if (n == 2) secondAt[v] = nanos;
@@ -143,18 +166,39 @@ final class Viewers {
 
     /** Clients that did not receive exactly {@code expected} frames and a close 1000. */
     int wrong(long expected) {
+        return wrong(expected, -1);
+    }
+
+    /**
+     * Clients that did not receive exactly {@code expected} frames of their kind, of
+     * {@code expectedBytes} bytes in all (unless negative), nothing of the other kind, and a close 1000.
+     */
+    int wrong(long expected, long expectedBytes) {
         int w = 0;
-        for (int i = 0; i < size; i++) if (frames[i] != expected || closeCode[i] != 1000) w++;
+        for (int i = 0; i < size; i++) if (isWrong(i, expected, expectedBytes)) w++;
         return w;
     }
 
     /** One client that went wrong, for the report. */
     String firstWrong(long expected) {
+        return firstWrong(expected, -1);
+    }
+
+    /** One client that went wrong, for the report. */
+    String firstWrong(long expected, long expectedBytes) {
         for (int i = 0; i < size; i++) {
-            if (frames[i] != expected || closeCode[i] != 1000) {
-                return "client " + i + ": " + frames[i] + " frames, close " + closeCode[i];
+            if (isWrong(i, expected, expectedBytes)) {
+                return "client " + i + ": " + frames[i] + " frames of " + bytes[i] + " bytes"
+                        + (expectedBytes < 0 ? "" : " (expected " + expected + " of " + expectedBytes + ")")
+                        + (misfits[i] == 0 ? "" : ", " + misfits[i] + " " + (binary ? "text" : "binary") + " frames")
+                        + ", close " + closeCode[i];
             }
         }
         return "none";
+    }
+
+    private boolean isWrong(int i, long expected, long expectedBytes) {
+        return frames[i] != expected || closeCode[i] != 1000 || misfits[i] != 0
+                || (expectedBytes >= 0 && bytes[i] != expectedBytes);
     }
 }

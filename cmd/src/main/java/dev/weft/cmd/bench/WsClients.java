@@ -15,6 +15,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
@@ -40,6 +41,10 @@ final class WsClients implements AutoCloseable {
 
         /** A text frame; {@code content} is only valid during the call. */
         void onText(ByteBuf content, long nanos);
+
+        /** A binary frame; {@code content} is only valid during the call. Ignored unless overridden. */
+        default void onBinary(ByteBuf content, long nanos) {
+        }
 
         /** The server's close frame (its code), or -1 when the connection ended without one. */
         default void onClose(int code, long nanos) {
@@ -81,7 +86,7 @@ final class WsClients implements AutoCloseable {
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
-    /** Per connection: hands text frames to the listener and answers the server's close. */
+    /** Per connection: hands text and binary frames to the listener and answers the server's close. */
     private static final class Frames extends SimpleChannelInboundHandler<WebSocketFrame> {
         private final Listener listener;
         private final CompletableFuture<Channel> opened;
@@ -108,6 +113,8 @@ final class WsClients implements AutoCloseable {
             long now = System.nanoTime();
             if (frame instanceof TextWebSocketFrame) {
                 listener.onText(frame.content(), now);
+            } else if (frame instanceof BinaryWebSocketFrame) {
+                listener.onBinary(frame.content(), now);
             } else if (frame instanceof CloseWebSocketFrame close) {
                 int code = close.statusCode();
                 if (!closed) {

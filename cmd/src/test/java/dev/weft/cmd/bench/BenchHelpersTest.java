@@ -121,6 +121,49 @@ class BenchHelpersTest {
     }
 
     @Test
+    @DisplayName("a binary bare server (cilogs) sends every frame as binary; a binary crowd checks kind, count and bytes")
+    void bareServerFansOutBinary() throws Exception {
+        List<byte[]> stored = new ArrayList<>();
+        for (int i = 0; i < 1500; i++) {
+            stored.add(("{\"kind\":\"data\",\"content\":\"line " + i + "\",\"time\":\"2026-12-05T10:00:0" + (i % 10)
+                    + "Z\",\"step_id\":1,\"stream\":\"stdout\"}").getBytes(StandardCharsets.UTF_8));
+        }
+        List<byte[]> frames = CiLogsScenario.wire(stored);
+        assertEquals(stored.size(), frames.size());
+        // DAG-CBOR: the header map {"t":"#data","op":1} first, never the JSON it came from
+        assertEquals((byte) 0xa2, frames.get(0)[0]);
+        long bytes = 0;
+        for (byte[] f : frames) bytes += f.length;
+        try (BareWsServer bare = new BareWsServer(true); WsClients clients = new WsClients(1)) {
+            URI uri = URI.create("ws://127.0.0.1:" + bare.start() + "/");
+            Viewers crowd = new Viewers(5, true);
+            Viewers textCrowd = new Viewers(2);
+            crowd.connect(clients, uri, 30);
+            textCrowd.connect(clients, uri, 30);
+            bare.go(frames);
+            assertTrue(crowd.awaitClosed(30), "every client closed");
+            assertTrue(textCrowd.awaitClosed(30), "every text client closed");
+            assertEquals(0, crowd.wrong(frames.size(), bytes), crowd.firstWrong(frames.size(), bytes));
+            assertEquals(5L * frames.size(), crowd.totalFrames());
+            assertEquals(5, crowd.wrong(frames.size(), bytes + 1), "a byte count that differs makes every client wrong");
+            // clients expecting text count binary frames apart and are all wrong
+            assertEquals(0, textCrowd.totalFrames());
+            assertEquals(2, textCrowd.wrong(frames.size()));
+            assertTrue(textCrowd.firstWrong(frames.size()).contains(frames.size() + " binary frames"),
+                    textCrowd.firstWrong(frames.size()));
+        }
+    }
+
+    @Test
+    @DisplayName("cilogs is a scenario, listed in the help and run after logs")
+    void cilogsListed() {
+        assertTrue(Bench.SCENARIOS.indexOf("cilogs") > Bench.SCENARIOS.indexOf("logs"));
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        Bench.usage(new java.io.PrintStream(out, true, StandardCharsets.UTF_8));
+        assertTrue(out.toString(StandardCharsets.UTF_8).contains("cilogs    1,000 sh.tangled.ci.subscribePipelineLogs"));
+    }
+
+    @Test
     @DisplayName("bench usage errors exit 2 and name the offending argument")
     void usage() {
         java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
