@@ -223,8 +223,8 @@ public final class PipelineBuilder implements AutoCloseable {
 
     /** A new pipeline TID: time-ordered, never repeated by this process (a clock that steps back included). */
     public synchronized String mint() {
-        long micros = Math.max(clock.instant().toEpochMilli() * 1000 + (clock.instant().getNano() / 1000) % 1000,
-                lastMinted + 1);
+        Instant now = clock.instant();
+        long micros = Math.max(now.getEpochSecond() * 1_000_000 + now.getNano() / 1000, lastMinted + 1);
         lastMinted = micros;
         return Tid.of(micros, clockId);
     }
