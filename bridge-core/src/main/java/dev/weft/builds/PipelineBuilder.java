@@ -261,7 +261,7 @@ public final class PipelineBuilder implements AutoCloseable {
         while (true) {
             BuildRecord next;
             synchronized (lane) {
-                next = lane.queue.poll();
+                next = lane.queue.peek();
                 if (next == null || closed) {
                     lane.thread = null;
                     return;
@@ -269,6 +269,9 @@ public final class PipelineBuilder implements AutoCloseable {
             }
             try {
                 Result result = build(next);
+                synchronized (lane) {
+                    lane.queue.poll();
+                }
                 waiting.decrementAndGet();
                 CompletableFuture<Result> w = waiters.get(next.pipeline());
                 if (w != null) w.complete(result);
@@ -278,6 +281,18 @@ public final class PipelineBuilder implements AutoCloseable {
                     lane.thread = null;
                 }
                 return;
+            } catch (RuntimeException e) {
+                // The store (or a bug) failed mid-build: the request is still waiting in the store,
+                // so keep it at the head of its lane and try again shortly rather than lose the lane.
+                log.error("building pipeline {} failed; retrying in 1s: {}", next.pipeline(), e.toString());
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException stop) {
+                    synchronized (lane) {
+                        lane.thread = null;
+                    }
+                    return;
+                }
             }
         }
     }
