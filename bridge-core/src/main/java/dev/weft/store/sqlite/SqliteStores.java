@@ -1,6 +1,7 @@
 package dev.weft.store.sqlite;
 
 import dev.weft.store.LogStore;
+import dev.weft.store.NotificationStore;
 import dev.weft.store.PipelineQueries;
 import dev.weft.store.RegistryStore;
 import dev.weft.store.RunStore;
@@ -21,6 +22,7 @@ public final class SqliteStores implements Stores {
     private final SecretStore secrets;
     private final BuildStore builds;
     private final PipelineQueries pipelines;
+    private final NotificationStore notifications;
 
     private SqliteStores(SqliteDatabase db) {
         this.db = db;
@@ -31,6 +33,7 @@ public final class SqliteStores implements Stores {
         this.secrets = new SqliteSecretStore(db);
         this.builds = new SqliteBuildStore(db);
         this.pipelines = new SqlitePipelineQueries(db);
+        this.notifications = new SqliteNotificationStore(db);
     }
 
     /** Opens (creating when absent) the database file and brings its schema up to date. */
@@ -70,6 +73,11 @@ public final class SqliteStores implements Stores {
     @Override
     public PipelineQueries pipelines() {
         return pipelines;
+    }
+
+    @Override
+    public NotificationStore notifications() {
+        return notifications;
     }
 
     @Override
