@@ -199,7 +199,7 @@ public final class Weft implements AutoCloseable {
             advice = options.adviceFile() == null ? AdviceFile.none() : AdviceFile.load(options.adviceFile());
             List<NotifierFactory> factories = b.notifierFactories != null ? b.notifierFactories
                     : NotifierSetup.discover(Weft.class.getClassLoader());
-            notifiers = NotifierSetup.create(factories, config.env(), clock, NotifierSetup.REQUEST_TIMEOUT);
+            notifiers = NotifierSetup.create(factories, config.env(), clock, b.notifyOptions.requestTimeout());
         } catch (NotifyOptions.InvalidNotifyConfigException | AdviceRules.InvalidAdviceException
                  | NotifierConfigException e) {
             throw new IllegalArgumentException("notification configuration invalid: " + e.getMessage(), e);

@@ -53,10 +53,14 @@ public final class Notifications implements RunNotices, AutoCloseable {
      * @param maxAttempts attempts before a notification is given up (and logged)
      * @param maxQueued   queued rows per notifier beyond which the oldest are given up: a flood of
      *                    failures costs bounded disk and delivery time
+     * @param requestTimeout how long one notifier HTTP exchange may take: a hung endpoint costs this,
+     *                    then a retry later
      */
-    public record Options(Duration poll, Duration minBackoff, Duration maxBackoff, int maxAttempts, int maxQueued) {
+    public record Options(Duration poll, Duration minBackoff, Duration maxBackoff, int maxAttempts, int maxQueued,
+                          Duration requestTimeout) {
         public static Options defaults() {
-            return new Options(Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofMinutes(10), 12, 10_000);
+            return new Options(Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofMinutes(10), 12, 10_000,
+                    Duration.ofSeconds(10));
         }
     }
 

@@ -16,9 +16,6 @@ import java.util.Set;
 
 /** Finds notifier factories with {@link ServiceLoader}, like providers, and makes the configured notifiers. */
 public final class NotifierSetup {
-    /** How long one notifier HTTP exchange may take: a hung endpoint costs this, then a retry later. */
-    public static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
-
     private NotifierSetup() {
     }
 

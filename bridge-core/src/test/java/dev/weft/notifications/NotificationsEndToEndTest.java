@@ -38,7 +38,8 @@ class NotificationsEndToEndTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String SECRET = "s3cret-signing-key";
     private static final Notifications.Options FAST =
-            new Notifications.Options(Duration.ofMillis(20), Duration.ofMillis(50), Duration.ofSeconds(2), 5, 10_000);
+            new Notifications.Options(Duration.ofMillis(20), Duration.ofMillis(50), Duration.ofSeconds(2), 5, 10_000,
+                    Duration.ofMillis(500));
 
     @TempDir
     Path dir;
@@ -267,5 +268,84 @@ class NotificationsEndToEndTest {
         assertEquals("failed", again.path("event").asText());
         assertTrue(again.path("incident").path("opened").asBoolean());
         assertTrue(again.path("incident").path("id").asLong() > incident);
+    }
+
+    @Test
+    @DisplayName("500 and 429 are retried (Retry-After honoured) with the same id; a restart redelivers it, same id")
+    void retriesAndRestart() throws Exception {
+        answers.add(new MockResponse.Builder().code(500).body("boom").build());
+        answers.add(new MockResponse.Builder().code(429).addHeader("Retry-After", "0").build());
+        answers.add(new MockResponse.Builder().code(503).addHeader("Retry-After", "3600").build());
+        start();
+        ProviderHarness.TestRun run = h.push("ci.yml", FAILING);
+        run.awaitTerminal();
+        String id = tree(body(take())).path("id").asText();
+        assertEquals(id, tree(body(take())).path("id").asText());
+        assertEquals(id, tree(body(take())).path("id").asText());
+        // The 503 asked for an hour (capped at maxBackoff, 2 s here): stop before it is due.
+        h = h.restart();
+        RecordedRequest again = take();
+        assertEquals(id, tree(body(again)).path("id").asText(), "a redelivery keeps its id");
+        assertEquals(id, again.getHeaders().get("X-Weft-Delivery"));
+        assertEquals(WebhookNotifier.signature(SECRET.getBytes(StandardCharsets.UTF_8), body(again)),
+                again.getHeaders().get(WebhookNotifier.SIGNATURE_HEADER));
+        assertEquals(RunState.FAILED, h.run(run.workflowId()).record().state());
+        // Delivered now: nothing more arrives, and the notifier reads healthy again.
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                .until(() -> h.weft().notifications().failingNotifiers().isEmpty());
+        assertNull(receiver.takeRequest(300, TimeUnit.MILLISECONDS));
+    }
+
+    @Test
+    @DisplayName("an endpoint that hangs or answers garbage does not delay runs; a 404 is given up, not retried")
+    void badEndpoints() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        receiver.setDispatcher(new mockwebserver3.Dispatcher() {
+            final java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+
+            @Override
+            public MockResponse dispatch(RecordedRequest r) throws InterruptedException {
+                int i = n.incrementAndGet();
+                if (i == 1) release.await(20, TimeUnit.SECONDS); // hangs past weft's request timeout
+                if (i == 2) return new MockResponse.Builder().code(200).body("\u0000garbage{{{").build();
+                if (i == 3) return new MockResponse.Builder().code(404).body("no such hook").build();
+                return new MockResponse.Builder().code(200).build();
+            }
+        });
+        start("WEFT_NOTIFY_ON", "failed,success");
+        ProviderHarness.TestRun failing = h.push("ci.yml", FAILING);
+        failing.awaitTerminal();
+        // While the receiver hangs, runs go on and end normally.
+        for (int i = 0; i < 3; i++) {
+            assertEquals(RunState.SUCCESS, h.push("ok" + i + ".yml", PASSING).awaitTerminal().state());
+        }
+        // The timeout counted as a failed attempt (a counter: the streak may already be over).
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> h.weft().meters()
+                .counter("weft.notify.deliveries", "notifier", "webhook", "outcome", "retry").count() >= 1);
+        release.countDown();
+        // Attempt 2 (the failure again, answered with garbage, which is still a 2xx) and the
+        // successes follow; the 404 is given up and never retried.
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> receiver.getRequestCount() >= 5);
+        double rejected = h.weft().meters().counter("weft.notify.deliveries", "notifier", "webhook", "outcome", "rejected").count();
+        assertEquals(1.0, rejected);
+    }
+
+    @Test
+    @DisplayName("a bad advice file or notify setting stops start-up, naming the problem")
+    void badConfigStopsStart() throws Exception {
+        Path advice = dir.resolve("advice.toml");
+        Files.writeString(advice, "[[rule]]\nmatch = '(oops'\nadvice = \"x\"\n");
+        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> start("WEFT_ADVICE_FILE", advice.toString(), "WEFT_NOTIFY_ON", "failed,exploded"));
+        assertTrue(e.getMessage().contains("WEFT_NOTIFY_ON: unknown event 'exploded'"), e.getMessage());
+        h = null;
+        var e2 = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> start("WEFT_ADVICE_FILE", advice.toString()));
+        assertTrue(e2.getMessage().contains("rule 1: 'match' is not a valid regular expression"), e2.getMessage());
+        h = null;
+        var e3 = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> start("WEFT_NOTIFY_WEBHOOK_URL", "not a url"));
+        assertTrue(e3.getMessage().contains("WEFT_NOTIFY_WEBHOOK_URL"), e3.getMessage());
+        h = null;
     }
 }
