@@ -46,7 +46,7 @@ class SqliteMigrationTest {
     void releaseDatabaseMigratesInPlace() throws Exception {
         Path db = releaseDatabase();
         try (SqliteStores s = SqliteStores.open(db)) {
-            assertEquals("8", s.schemaVersion());
+            assertEquals("9", s.schemaVersion());
             PipelineId p = new PipelineId("knot.example", "3lzyrkey0001");
             List<RunRecord> runs = s.runs().runs(p);
             assertEquals(List.of(RunState.SUCCESS, RunState.RUNNING), runs.stream().map(RunRecord::state).toList());
