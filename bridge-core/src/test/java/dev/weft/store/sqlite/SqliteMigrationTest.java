@@ -82,7 +82,7 @@ class SqliteMigrationTest {
             assertTrue(s.runs().insertTrigger(StoreContract.trigger("3lzynew", "a.yml"), 0).isPresent());
         }
         try (SqliteStores s = SqliteStores.open(db)) {
-            assertEquals("8", s.schemaVersion(), "baselined once, not again");
+            assertEquals("9", s.schemaVersion(), "baselined once, not again");
             assertEquals(2, s.runs().openRuns().size(), "the running one and the new one");
             assertEquals(2, s.registry().repos().size());
         }
