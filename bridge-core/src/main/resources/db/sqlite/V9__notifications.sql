@@ -17,8 +17,12 @@ CREATE TABLE notify_incidents (
     opened_at INTEGER NOT NULL,
     closed_at INTEGER,
     step      TEXT NOT NULL DEFAULT '',
-    exit_code INTEGER
+    exit_code INTEGER,
+    -- The AT-URI of the pipeline whose failure last opened or updated it: how the pipeline's other
+    -- workflows find the message to update as they finish.
+    pipeline  TEXT NOT NULL DEFAULT ''
 );
+CREATE INDEX notify_incidents_pipeline ON notify_incidents (pipeline) WHERE closed_at IS NULL;
 CREATE UNIQUE INDEX notify_incidents_open ON notify_incidents (scope) WHERE closed_at IS NULL;
 
 -- What a notifier said it posted for an incident (a Slack message ts), so later notifications of

@@ -81,6 +81,16 @@ final class NotificationBuilder {
         }
     }
 
+    /** The id of an update of notification {@code base} caused by notification {@code cause}: stable too. */
+    static String derivedId(String base, String cause) {
+        try {
+            byte[] h = MessageDigest.getInstance("SHA-256").digest((base + "\n" + cause).getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(h, 0, 16);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     Decision decide(RunRecord run, RunState state, Trigger t, Optional<Incident> open, FailureContext failure,
                     AdviceRules rules) {
         String branch = branchOf(t.kind());
@@ -108,9 +118,10 @@ final class NotificationBuilder {
                 if (open.isPresent()) {
                     Incident i = open.get();
                     repeat = i.step().equals(step) && java.util.Objects.equals(i.exitCode(), run.exitCode());
-                    change = new IncidentChange.Update(i.id(), step, run.exitCode());
+                    change = new IncidentChange.Update(i.id(), step, run.exitCode(), run.workflow().pipeline().atUri());
                 } else {
-                    change = new IncidentChange.Open(scope, Nanos.instant(at).toEpochMilli(), step, run.exitCode());
+                    change = new IncidentChange.Open(scope, Nanos.instant(at).toEpochMilli(), step, run.exitCode(),
+                            run.workflow().pipeline().atUri());
                 }
             }
             case CANCELLED -> {

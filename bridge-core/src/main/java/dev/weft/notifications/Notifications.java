@@ -192,14 +192,17 @@ public final class Notifications implements RunNotices, AutoCloseable {
             store.queue(p.seq(), new NotificationStore.IncidentChange.None(), id -> List.of(), now);
             return;
         }
+        List<Notification.WorkflowStatus> workflows = runs.runs(r.workflow().pipeline()).stream()
+                .map(x -> new Notification.WorkflowStatus(x.workflow().name(), x.state().wireName())).toList();
+        List<NewNotice> pipelineUpdates = state.get().isTerminal() ? pipelineUpdates(r, state.get(), d, workflows) : List.of();
         store.queue(p.seq(), d.change(), incident -> {
-            if (d.notification() == null) return List.of();
-            Notification n = d.notification();
+            List<NewNotice> rows = new ArrayList<>(pipelineUpdates);
+            if (d.notification() == null) return rows;
+            Notification n = d.notification().withWorkflows(d.notification().id(), workflows);
             if (n.incident() != null && n.incident().id() == 0) {
-                n = withIncident(n, new Notification.Incident(incident, true, false));
+                n = n.withIncident(new Notification.Incident(incident, true, false));
             }
             String body = NotificationJson.write(n);
-            List<NewNotice> rows = new ArrayList<>();
             for (Notifier x : notifiers.values()) {
                 if (d.repeat() && !x.updatesInPlace()) continue;
                 rows.add(new NewNotice(n.id(), x.name(), body));
@@ -208,9 +211,36 @@ public final class Notifications implements RunNotices, AutoCloseable {
         }, now);
     }
 
-    private static Notification withIncident(Notification n, Notification.Incident i) {
-        return new Notification(n.id(), n.event(), n.pipeline(), n.workflow(), n.engine(), n.repo(), n.trigger(), n.step(),
-                n.exitCode(), n.error(), n.lines(), n.advice(), n.links(), i, n.at());
+    /**
+     * A message that stands for an incident shows its pipeline: when another workflow of a pipeline
+     * whose failure a notifier's message shows ends, that message is updated (notifiers that update
+     * in place only) with the pipeline's workflows as they are now.
+     */
+    private List<NewNotice> pipelineUpdates(RunRecord r, RunState state, NotificationBuilder.Decision d,
+                                            List<Notification.WorkflowStatus> workflows) {
+        if (notifiers.values().stream().noneMatch(Notifier::updatesInPlace)) return List.of();
+        long own = switch (d.change()) {
+            case NotificationStore.IncidentChange.Update u -> u.id();
+            case NotificationStore.IncidentChange.Close c -> c.id();
+            default -> 0;
+        };
+        List<NewNotice> out = new ArrayList<>();
+        for (long incident : store.openIncidentsOfPipeline(r.workflow().pipeline().atUri())) {
+            if (incident == own) continue;
+            for (Notifier x : notifiers.values()) {
+                if (!x.updatesInPlace()) continue;
+                Optional<String> last = store.lastBody(incident, x.name());
+                if (last.isEmpty()) continue;
+                try {
+                    Notification shown = NotificationJson.read(last.get());
+                    String id = NotificationBuilder.derivedId(shown.id(), NotificationBuilder.idOf(r, state));
+                    out.add(new NewNotice(id, x.name(), NotificationJson.write(shown.withWorkflows(id, workflows)), incident));
+                } catch (IllegalArgumentException e) {
+                    log.warn("incident {}: its last message is unreadable, not updated: {}", incident, e.getMessage());
+                }
+            }
+        }
+        return out;
     }
 
     /** Delivers due outbox rows; true when it tried any. */

@@ -25,10 +25,12 @@ import java.util.Objects;
  * @param links    where to look
  * @param incident the incident this belongs to, or null
  * @param at       when the status was decided (ISO-8601)
+ * @param workflows every workflow of the pipeline and its status when this was made, in order, so a
+ *                 message that stands for the pipeline can show how its other workflows ended
  */
 public record Notification(String id, Event event, String pipeline, String workflow, String engine, Repo repo,
                            Trigger trigger, Step step, Long exitCode, String error, List<Line> lines, Advice advice,
-                           Links links, Incident incident, String at) {
+                           Links links, Incident incident, String at, List<WorkflowStatus> workflows) {
     public Notification {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(event, "event");
@@ -42,6 +44,34 @@ public record Notification(String id, Event event, String pipeline, String workf
         error = nz(error);
         lines = List.copyOf(lines);
         at = nz(at);
+        workflows = workflows == null ? List.of() : List.copyOf(workflows);
+    }
+
+    /** Without the pipeline's other workflows. */
+    public Notification(String id, Event event, String pipeline, String workflow, String engine, Repo repo,
+                        Trigger trigger, Step step, Long exitCode, String error, List<Line> lines, Advice advice,
+                        Links links, Incident incident, String at) {
+        this(id, event, pipeline, workflow, engine, repo, trigger, step, exitCode, error, lines, advice, links, incident, at,
+                List.of());
+    }
+
+    public Notification withIncident(Incident i) {
+        return new Notification(id, event, pipeline, workflow, engine, repo, trigger, step, exitCode, error, lines, advice,
+                links, i, at, workflows);
+    }
+
+    /** The same notification under another id, showing the pipeline's workflows as they are now. */
+    public Notification withWorkflows(String newId, List<WorkflowStatus> now) {
+        return new Notification(newId, event, pipeline, workflow, engine, repo, trigger, step, exitCode, error, lines, advice,
+                links, incident, at, now);
+    }
+
+    /** One workflow of the pipeline and its status ({@code pending}, {@code running}, {@code failed}, ...). */
+    public record WorkflowStatus(String workflow, String status) {
+        public WorkflowStatus {
+            workflow = nz(workflow);
+            status = nz(status);
+        }
     }
 
     /**

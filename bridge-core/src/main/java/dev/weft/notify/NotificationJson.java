@@ -70,6 +70,8 @@ public final class NotificationJson {
                     .put("closed", n.incident().closed());
         }
         o.put("at", n.at());
+        var workflows = o.putArray("workflows");
+        for (Notification.WorkflowStatus w : n.workflows()) workflows.addObject().put("workflow", w.workflow()).put("status", w.status());
         return o;
     }
 
@@ -115,6 +117,12 @@ public final class NotificationJson {
                 new Notification.Links(o.path("links").path("appview").asText(), o.path("links").path("run").asText()),
                 i.isObject() ? new Notification.Incident(i.path("id").asLong(), i.path("opened").asBoolean(),
                         i.path("closed").asBoolean()) : null,
-                o.path("at").asText());
+                o.path("at").asText(), workflows(o.path("workflows")));
+    }
+
+    private static List<Notification.WorkflowStatus> workflows(JsonNode a) {
+        List<Notification.WorkflowStatus> out = new ArrayList<>();
+        for (JsonNode w : a) out.add(new Notification.WorkflowStatus(w.path("workflow").asText(), w.path("status").asText()));
+        return out;
     }
 }

@@ -26,11 +26,11 @@ public interface NotificationStore {
         }
 
         /** The first failure of a scope opens its incident. */
-        record Open(String scope, long at, String step, Long exitCode) implements IncidentChange {
+        record Open(String scope, long at, String step, Long exitCode, String pipeline) implements IncidentChange {
         }
 
         /** A further failure within the incident: remember what failed last. */
-        record Update(long id, String step, Long exitCode) implements IncidentChange {
+        record Update(long id, String step, Long exitCode, String pipeline) implements IncidentChange {
         }
 
         /** The pass that ends the incident. */
@@ -38,8 +38,14 @@ public interface NotificationStore {
         }
     }
 
-    /** One outbox row to write: the serialised notification for one notifier. */
-    record NewNotice(String id, String notifier, String body) {
+    /**
+     * One outbox row to write: the serialised notification for one notifier, tied to the change's
+     * incident, or to {@code incidentId} when not null (an update of another incident's message).
+     */
+    record NewNotice(String id, String notifier, String body, Long incidentId) {
+        public NewNotice(String id, String notifier, String body) {
+            this(id, notifier, body, null);
+        }
     }
 
     /** One outbox row due for delivery. */
@@ -70,6 +76,12 @@ public interface NotificationStore {
 
     /** Given up: kept, with why, for the operator; never retried. */
     void giveUp(String id, String notifier, String error);
+
+    /** Open incidents whose last failure was in {@code pipeline} (its AT-URI), oldest first. */
+    List<Long> openIncidentsOfPipeline(String pipeline);
+
+    /** The body of the newest row queued for an incident and notifier, to re-render its message. */
+    Optional<String> lastBody(long incidentId, String notifier);
 
     /** The ref a notifier remembered for an incident (a Slack ts). */
     Optional<String> incidentRef(long incidentId, String notifier);

@@ -154,7 +154,8 @@ class NotificationsEndToEndTest {
                    "link":"https://runbooks.example/staging-db"},
                  "links":{"appview":"https://appview.test/did:plc:testowner/repo/pipelines/$TID/workflow/ci.yml",
                    "run":"https://ci.example/builds/$RUN"},
-                 "incident":{"id":1,"opened":true,"closed":false},"at":"$AT"}
+                 "incident":{"id":1,"opened":true,"closed":false},"at":"$AT",
+                 "workflows":[{"workflow":"ci.yml","status":"failed"}]}
                 """)), tree(body));
         assertEquals(r.getHeaders().get("X-Weft-Delivery"), tree(body).path("id").asText());
 

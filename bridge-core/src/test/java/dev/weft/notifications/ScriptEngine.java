@@ -15,6 +15,13 @@ import dev.weft.spi.Step;
  * </pre>
  */
 final class ScriptEngine implements ProviderFactory {
+    /** Gates a script can wait on ({@code gate: name}) until the test opens them: ordering without sleeps. */
+    static final java.util.Map<String, java.util.concurrent.CountDownLatch> GATES = new java.util.concurrent.ConcurrentHashMap<>();
+
+    static java.util.concurrent.CountDownLatch gate(String name) {
+        return GATES.computeIfAbsent(name, k -> new java.util.concurrent.CountDownLatch(1));
+    }
+
     @Override
     public String engine() {
         return "script";
@@ -28,6 +35,14 @@ final class ScriptEngine implements ProviderFactory {
                 JsonNode s = run.block();
                 run.attach("b-" + run.id(), "https://ci.example/builds/" + run.id());
                 run.status().running();
+                if (s.has("gate")) {
+                    try {
+                        gate(s.path("gate").asText()).await(30, java.util.concurrent.TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
                 for (JsonNode st : s.path("steps")) {
                     Step step = run.log().startStep(st.path("name").asText(), st.path("command").asText(), false, null);
                     for (JsonNode l : st.path("lines")) {

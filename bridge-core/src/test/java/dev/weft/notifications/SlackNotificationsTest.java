@@ -122,6 +122,35 @@ class SlackNotificationsTest {
     }
 
     @Test
+    @DisplayName("bot: the message shows the pipeline, and is updated (same ts) as its other workflows finish")
+    void botPipeline() throws Exception {
+        h = ProviderHarness.builder(new ScriptEngine()).dataDir(dir).notifyOptions(FAST)
+                .env("WEFT_NOTIFY_SLACK_TOKEN", "xoxb-test-token").env("WEFT_NOTIFY_SLACK_CHANNEL", "#ci")
+                .env("WEFT_NOTIFY_SLACK_API", slack.url("/api").toString()).start();
+        java.util.Map<String, String> wfs = new java.util.LinkedHashMap<>();
+        wfs.put("a.yml", FAILING);
+        wfs.put("b.yml", """
+                engine: script
+                script: {gate: botPipeline, steps: [{name: e2e, command: make e2e, lines: [ok]}], result: success}
+                """);
+        var runs = h.submitAll(new dev.weft.model.TriggerKind.Push("refs/heads/main", "d".repeat(40), ""), wfs);
+        runs.get(0).awaitTerminal();
+        RecordedRequest post = take();
+        assertEquals("/api/chat.postMessage", post.getUrl().encodedPath());
+        assertEquals(":x: a.yml · :hourglass_flowing_sand: b.yml",
+                body(post).path("blocks").get(2).path("elements").get(0).path("text").asText());
+        ScriptEngine.gate("botPipeline").countDown();
+        runs.get(1).awaitTerminal();
+        RecordedRequest update = take();
+        assertEquals("/api/chat.update", update.getUrl().encodedPath());
+        assertEquals("1700000000.000101", body(update).path("ts").asText());
+        assertEquals(":x: a.yml · :white_check_mark: b.yml",
+                body(update).path("blocks").get(2).path("elements").get(0).path("text").asText());
+        assertEquals(":x: did:plc:testowner/repo a.yml Failed (step test, exit 2)", body(update).path("text").asText());
+        assertNull(slack.takeRequest(300, TimeUnit.MILLISECONDS));
+    }
+
+    @Test
     @DisplayName("bot: chat.postMessage on the first failure, chat.update of that ts after, and a thread reply on the fix")
     void bot() throws Exception {
         h = ProviderHarness.builder(new ScriptEngine()).dataDir(dir).notifyOptions(FAST)

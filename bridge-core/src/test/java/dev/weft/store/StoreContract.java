@@ -179,7 +179,7 @@ public abstract class StoreContract {
         assertEquals(List.of("running", "failed"), p.stream().map(NotificationStore.PendingNotice::state).toList());
 
         n.queue(p.get(0).seq(), new NotificationStore.IncidentChange.None(), id -> List.of(), 5);
-        long incident = n.queue(p.get(1).seq(), new NotificationStore.IncidentChange.Open("repo|a.yml|main", 5, "test", 3L),
+        long incident = n.queue(p.get(1).seq(), new NotificationStore.IncidentChange.Open("repo|a.yml|main", 5, "test", 3L, "at://p1"),
                 id -> List.of(new NotificationStore.NewNotice("n1", "webhook", "{\"incident\":" + id + "}"),
                         new NotificationStore.NewNotice("n1", "slack", "{}")), 5);
         assertTrue(incident > 0);
@@ -187,9 +187,11 @@ public abstract class StoreContract {
         assertEquals(new NotificationStore.Incident(incident, "repo|a.yml|main", 5, "test", 3L),
                 n.openIncident("repo|a.yml|main").orElseThrow());
         // Opening an open scope again keeps its incident; the same (id, notifier) is never queued twice.
-        assertEquals(incident, n.queue(0, new NotificationStore.IncidentChange.Open("repo|a.yml|main", 6, "x", 1L),
+        assertEquals(incident, n.queue(0, new NotificationStore.IncidentChange.Open("repo|a.yml|main", 6, "x", 1L, "at://p2"),
                 id -> List.of(new NotificationStore.NewNotice("n1", "webhook", "{\"dup\":true}")), 6));
         assertEquals(1, n.queued("webhook"));
+        assertEquals(List.of(incident), n.openIncidentsOfPipeline("at://p1"));
+        assertEquals(Optional.of("{}"), n.lastBody(incident, "slack"));
         assertEquals("{\"incident\":" + incident + "}", n.due(5, 10).get(0).body());
 
         n.retryLater("n1", "webhook", 100, "HTTP 500");
@@ -205,7 +207,7 @@ public abstract class StoreContract {
 
         n.queue(0, new NotificationStore.IncidentChange.Close(incident, 9), id -> List.of(), 9);
         assertTrue(n.openIncident("repo|a.yml|main").isEmpty());
-        long next = n.queue(0, new NotificationStore.IncidentChange.Open("repo|a.yml|main", 10, "test", 3L), id -> List.of(), 10);
+        long next = n.queue(0, new NotificationStore.IncidentChange.Open("repo|a.yml|main", 10, "test", 3L, "at://p3"), id -> List.of(), 10);
         assertTrue(next > incident, "a failure after the fix opens a new incident");
     }
 

@@ -30,6 +30,7 @@ final class SlackMessage {
         ArrayNode blocks = msg.putArray("blocks");
         section(blocks, headline(n));
         context(blocks, triggerLine(n));
+        if (n.workflows().size() > 1) context(blocks, workflowsLine(n.workflows()));
         if (!n.step().name().isEmpty() || !n.error().isEmpty() || n.exitCode() != null) {
             List<String> parts = new ArrayList<>();
             if (!n.step().name().isEmpty()) {
@@ -83,6 +84,22 @@ final class SlackMessage {
         if (!t.shortSha().isEmpty()) what += " at `" + esc(t.shortSha()) + "`";
         String who = !t.mention().isEmpty() ? "<@" + t.mention() + ">" : esc(t.actor());
         return who.isEmpty() ? what : what + " by " + who;
+    }
+
+    /** The pipeline's workflows and how each stands, so one message tells the whole pipeline. */
+    static String workflowsLine(List<Notification.WorkflowStatus> workflows) {
+        List<String> out = new ArrayList<>();
+        for (Notification.WorkflowStatus w : workflows) {
+            String icon = switch (w.status()) {
+                case "success" -> ":white_check_mark:";
+                case "failed" -> ":x:";
+                case "timeout" -> ":hourglass:";
+                case "cancelled" -> ":no_entry_sign:";
+                default -> ":hourglass_flowing_sand:";
+            };
+            out.add(icon + " " + esc(w.workflow()));
+        }
+        return String.join(" · ", out);
     }
 
     private static String inputs(Map<String, String> in) {

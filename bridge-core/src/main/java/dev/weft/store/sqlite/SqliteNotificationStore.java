@@ -39,11 +39,12 @@ final class SqliteNotificationStore implements NotificationStore {
                     Optional<Long> open = s.queryOne("SELECT id FROM notify_incidents WHERE scope=? AND closed_at IS NULL",
                             rs -> rs.getLong(1), o.scope());
                     if (open.isPresent()) yield open.get();
-                    yield s.insertReturningKey("INSERT INTO notify_incidents (scope, opened_at, step, exit_code) VALUES (?,?,?,?)",
-                            o.scope(), o.at(), o.step(), o.exitCode());
+                    yield s.insertReturningKey("INSERT INTO notify_incidents (scope, opened_at, step, exit_code, pipeline) "
+                            + "VALUES (?,?,?,?,?)", o.scope(), o.at(), o.step(), o.exitCode(), o.pipeline());
                 }
                 case IncidentChange.Update u -> {
-                    s.update("UPDATE notify_incidents SET step=?, exit_code=? WHERE id=?", u.step(), u.exitCode(), u.id());
+                    s.update("UPDATE notify_incidents SET step=?, exit_code=?, pipeline=? WHERE id=?", u.step(), u.exitCode(),
+                            u.pipeline(), u.id());
                     yield u.id();
                 }
                 case IncidentChange.Close c -> {
@@ -53,7 +54,8 @@ final class SqliteNotificationStore implements NotificationStore {
             };
             for (NewNotice n : notices.apply(incident)) {
                 s.update("INSERT OR IGNORE INTO notify_outbox (id, notifier, incident_id, body, next_at, created_at) "
-                        + "VALUES (?,?,?,?,?,?)", n.id(), n.notifier(), incident == 0 ? null : incident, n.body(), nowMillis, nowMillis);
+                        + "VALUES (?,?,?,?,?,?)", n.id(), n.notifier(), n.incidentId() != null ? n.incidentId()
+                        : incident == 0 ? null : incident, n.body(), nowMillis, nowMillis);
             }
             s.update("DELETE FROM notify_pending WHERE seq=?", seq);
             return incident;
@@ -96,6 +98,18 @@ final class SqliteNotificationStore implements NotificationStore {
     public void giveUp(String id, String notifier, String error) {
         db.write(Lane.URGENT, s -> s.update("UPDATE notify_outbox SET state='dead', attempts=attempts+1, last_error=? "
                 + "WHERE id=? AND notifier=?", error, id, notifier));
+    }
+
+    @Override
+    public List<Long> openIncidentsOfPipeline(String pipeline) {
+        return db.read(s -> s.query("SELECT id FROM notify_incidents WHERE pipeline=? AND closed_at IS NULL ORDER BY id",
+                rs -> rs.getLong(1), pipeline));
+    }
+
+    @Override
+    public Optional<String> lastBody(long incidentId, String notifier) {
+        return db.read(s -> s.queryOne("SELECT body FROM notify_outbox WHERE incident_id=? AND notifier=? ORDER BY rowid DESC LIMIT 1",
+                rs -> rs.getString(1), incidentId, notifier));
     }
 
     @Override
