@@ -7,6 +7,13 @@ import dev.weft.jetstream.JetstreamClient;
 import dev.weft.jetstream.JetstreamOptions;
 import dev.weft.jetstream.NetworkRecords;
 import dev.weft.model.WorkflowId;
+import dev.weft.notifications.AdviceFile;
+import dev.weft.notifications.AdviceRules;
+import dev.weft.notifications.NotifierSetup;
+import dev.weft.notifications.Notifications;
+import dev.weft.notifications.NotifyOptions;
+import dev.weft.notify.NotifierConfigException;
+import dev.weft.notify.NotifierFactory;
 import dev.weft.secrets.RepoSecrets;
 import dev.weft.secrets.SecretCipher;
 import dev.weft.spi.CancelReason;
@@ -95,6 +102,7 @@ public final class Weft implements AutoCloseable {
     private final WorkflowFetcher fetcher;
     private final DefaultBranches branches;
     private final PipelineBuilder builder;
+    private final Notifications notifications;
 
     private Weft(Builder b) throws ProviderConfigException {
         this.config = b.config;
@@ -124,6 +132,13 @@ public final class Weft implements AutoCloseable {
         this.runs = new RunManager(store.runs(), store.statuses(), logs, publisher, registry, ro, clock, scheduler, meters);
         this.secrets = new RepoSecrets(store.secrets(), cipher, clock);
         runs.secrets(repo -> secrets.values(repo.did(), repo.name()));
+        try {
+            this.notifications = notifications(b, config, store, clock, meters);
+        } catch (RuntimeException e) {
+            closeQuietly();
+            throw e;
+        }
+        runs.notices(notifications);
         this.network = new NetworkRecords(store.registry(), registry, config.hostname(), config.ownerDid(),
                 repo -> config.repos().contains(repo) || (config.acceptAllRepos() && config.knots().contains(repo.knot())),
                 clock);
@@ -177,6 +192,34 @@ public final class Weft implements AutoCloseable {
                 b.knotOptions.withReplayWindow(config.replayWindow()), clock, meters);
     }
 
+    /**
+     * Notifications from {@code WEFT_NOTIFY_*}, {@code WEFT_APPVIEW_URL} and {@code WEFT_ADVICE_FILE}:
+     * a bad setting or advice file stops start-up with every problem named.
+     */
+    private static Notifications notifications(Builder b, WeftConfig config, Stores store, Clock clock,
+                                               PrometheusMeterRegistry meters) {
+        NotifyOptions options;
+        AdviceFile advice;
+        List<dev.weft.notify.Notifier> notifiers;
+        try {
+            options = NotifyOptions.from(config.env());
+            advice = options.adviceFile() == null ? AdviceFile.none() : AdviceFile.load(options.adviceFile());
+            List<NotifierFactory> factories = b.notifierFactories != null ? b.notifierFactories
+                    : NotifierSetup.discover(Weft.class.getClassLoader());
+            notifiers = NotifierSetup.create(factories, config.env(), clock, b.notifyOptions.requestTimeout());
+        } catch (NotifyOptions.InvalidNotifyConfigException | AdviceRules.InvalidAdviceException
+                 | NotifierConfigException e) {
+            throw new IllegalArgumentException("notification configuration invalid: " + e.getMessage(), e);
+        }
+        return new Notifications(store.runs(), store.logs(), store.notifications(), options, advice, notifiers, clock,
+                b.notifyOptions, meters);
+    }
+
+    /** Notifications: advice for failed runs' logs, the outbox worker, the notifiers. */
+    public Notifications notifications() {
+        return notifications;
+    }
+
     private JetstreamClient.CursorStore cursorOf(String name) {
         return new JetstreamClient.CursorStore() {
             @Override
@@ -218,6 +261,8 @@ public final class Weft implements AutoCloseable {
     /** Starts everything; returns once the server listens and the knot consumers are started. */
     public Weft start() {
         publisher.start();
+        // Before recovery: statuses of recovered runs are queued for notification like any other.
+        notifications.start();
         runs.recover();
         builder.start();
         server.start();
@@ -382,6 +427,9 @@ public final class Weft implements AutoCloseable {
     }
 
     private void closeQuietly() {
+        // After the runs (close()) or before anything ran (a failed start): statuses not yet
+        // delivered stay queued in the store for the next start.
+        if (notifications != null) notifications.close();
         publisher.close();
         scheduler.shutdownNow();
         try {
@@ -409,6 +457,8 @@ public final class Weft implements AutoCloseable {
         private boolean consumeKnots = true;
         private boolean jetstream;
         private JetstreamOptions jetstreamOptions = JetstreamOptions.defaults();
+        private List<NotifierFactory> notifierFactories;
+        private Notifications.Options notifyOptions = Notifications.Options.defaults();
 
         private Builder(WeftConfig config) {
             this.config = config;
@@ -474,6 +524,18 @@ public final class Weft implements AutoCloseable {
 
         public Builder jetstreamOptions(JetstreamOptions o) {
             this.jetstreamOptions = o;
+            return this;
+        }
+
+        /** Use exactly these notifier factories instead of the class path's. */
+        public Builder notifiers(List<NotifierFactory> f) {
+            this.notifierFactories = new ArrayList<>(f);
+            return this;
+        }
+
+        /** Delivery tunables (tests shorten the backoff). */
+        public Builder notifyOptions(Notifications.Options o) {
+            this.notifyOptions = o;
             return this;
         }
 

@@ -92,9 +92,10 @@ final class RunHandle implements Run, StatusReporter {
      * @param timeoutMessage the error of a run cancelled by the workflow timeout
      * @param statusQueued   told after each status was stored (wakes the publisher)
      * @param ended          told once, after the run's terminal status was stored and its log completed
+     * @param notices        advice for a failed run's log (read on each use: bound after start-up)
      */
     record Wiring(RunStore store, Pacing pacing, Clock clock, String timeoutMessage, Runnable statusQueued,
-                  Consumer<RunHandle> ended) {
+                  Consumer<RunHandle> ended, Supplier<RunNotices> notices) {
     }
 
     String engine() {
@@ -271,7 +272,26 @@ final class RunHandle implements Run, StatusReporter {
     /** Closes the log at the run's end; a run that failed before any step still shows why, as a system step. */
     private void completeLog(Status end) {
         if (!writer.hasSteps() && end.error().isPresent()) writer.systemMessage("weft", end.error().get());
+        adviceStep(end);
         writer.complete(wiring.clock().instant());
+    }
+
+    /**
+     * The operator's advice for this failure, as a last system step: the appview's log viewer shows
+     * it to everyone who opens the failed workflow. Advice is a courtesy: a failure here is logged,
+     * never allowed to keep the log open.
+     */
+    private void adviceStep(Status end) {
+        if (end.state() != RunState.FAILED && end.state() != RunState.TIMEOUT) return;
+        try {
+            wiring.notices().get().advice(id, engine, trigger, workflowId, end).ifPresent(lines -> {
+                Step s = writer.startStep("advice", "", true, null);
+                for (String l : lines) s.line(false, l, null);
+                s.end(null);
+            });
+        } catch (RuntimeException e) {
+            log.warn("{}: no advice step: {}", this, e.toString());
+        }
     }
 
     /** A cancel the runtime asked for because of the timeout is reported as what it is. */

@@ -51,6 +51,7 @@ public final class RunManager implements TriggerSink, AutoCloseable {
     private final RunIntake intake;
     private final RunRecovery recovery;
     private volatile Function<String, Optional<Provider>> providers = e -> Optional.empty();
+    private volatile RunNotices notices = RunNotices.NONE;
 
     public RunManager(RunStore store, StatusStore statuses, LogHub logs, StatusPublisher publisher, RepoRegistry registry, RunOptions options,
                       Clock clock, ScheduledExecutorService timers, MeterRegistry meters) {
@@ -60,11 +61,15 @@ public final class RunManager implements TriggerSink, AutoCloseable {
         this.deadlines = new Deadlines(options, clock, timers, threads);
         this.cancellation = new Cancellation(store, active, engines, deadlines, threads);
         Dispatcher dispatcher = new Dispatcher(engines, active, deadlines, cancellation, threads, options);
-        RunHandle.Wiring wiring = new RunHandle.Wiring(store, pacing, clock, deadlines.timeoutMessage(), publisher::poke,
+        RunHandle.Wiring wiring = new RunHandle.Wiring(store, pacing, clock, deadlines.timeoutMessage(),
+                () -> {
+                    publisher.poke();
+                    notices.statusStored();
+                },
                 h -> {
                     deadlines.clear(h.id());
                     active.remove(h);
-                });
+                }, () -> notices);
         this.loader = new RunLoader(logs, options, wiring);
         this.lookup = new RunLookup(store, statuses, active, loader);
         this.intake = new RunIntake(registry, store, pacing, publisher, loader, dispatcher, meters);
@@ -79,6 +84,11 @@ public final class RunManager implements TriggerSink, AutoCloseable {
     /** Binds the engines; called once before {@link #recover()} and before triggers flow. */
     public void providers(Function<String, Optional<Provider>> providers) {
         this.providers = providers;
+    }
+
+    /** Binds notifications (advice in failed runs' logs, wake-ups); {@link RunNotices#NONE} until called. */
+    public void notices(RunNotices notices) {
+        this.notices = notices;
     }
 
     /** A per-run filter for data lines (secret masking); identity by default. */

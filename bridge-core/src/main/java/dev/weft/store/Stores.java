@@ -20,6 +20,9 @@ public interface Stores extends AutoCloseable {
 
     PipelineQueries pipelines();
 
+    /** The notification outbox and incidents. */
+    NotificationStore notifications();
+
     /** A cheap liveness probe for {@code /healthz}: "ok" or the error. */
     String check();
 

@@ -20,6 +20,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -164,6 +165,50 @@ public abstract class StoreContract {
         assertThrows(StoreException.class, () -> s.runs().transition(99_999, new Status.Running(), 0, 0));
         assertEquals(Map.of(RunState.FAILED, 1L), s.runs().countByState());
         assertTrue(s.runs().openRuns().isEmpty());
+    }
+
+    @Test
+    @DisplayName("notifications: a stored status is pending in the same step; queueing is atomic, idempotent and survives a restart")
+    void notifications() {
+        NotificationStore n = s.notifications();
+        RunRecord r = s.runs().insertTrigger(trigger("3k1", "a.yml"), 0).orElseThrow().get(0);
+        assertTrue(n.pending(10).isEmpty(), "pending is not worth a notification");
+        s.runs().transition(r.id(), new Status.Running(), 0, 1);
+        s.runs().transition(r.id(), new Status.Failed("boom", 3), 0, 2);
+        List<NotificationStore.PendingNotice> p = n.pending(10);
+        assertEquals(List.of("running", "failed"), p.stream().map(NotificationStore.PendingNotice::state).toList());
+
+        n.queue(p.get(0).seq(), new NotificationStore.IncidentChange.None(), id -> List.of(), 5);
+        long incident = n.queue(p.get(1).seq(), new NotificationStore.IncidentChange.Open("repo|a.yml|main", 5, "test", 3L, "at://p1"),
+                id -> List.of(new NotificationStore.NewNotice("n1", "webhook", "{\"incident\":" + id + "}"),
+                        new NotificationStore.NewNotice("n1", "slack", "{}")), 5);
+        assertTrue(incident > 0);
+        assertTrue(n.pending(10).isEmpty());
+        assertEquals(new NotificationStore.Incident(incident, "repo|a.yml|main", 5, "test", 3L),
+                n.openIncident("repo|a.yml|main").orElseThrow());
+        // Opening an open scope again keeps its incident; the same (id, notifier) is never queued twice.
+        assertEquals(incident, n.queue(0, new NotificationStore.IncidentChange.Open("repo|a.yml|main", 6, "x", 1L, "at://p2"),
+                id -> List.of(new NotificationStore.NewNotice("n1", "webhook", "{\"dup\":true}")), 6));
+        assertEquals(1, n.queued("webhook"));
+        assertEquals(List.of(incident), n.openIncidentsOfPipeline("at://p1"));
+        assertEquals(Optional.of("{}"), n.lastBody(incident, "slack"));
+        assertEquals("{\"incident\":" + incident + "}", n.due(5, 10).get(0).body());
+
+        n.retryLater("n1", "webhook", 100, "HTTP 500");
+        assertEquals(List.of("slack"), n.due(50, 10).stream().map(NotificationStore.OutboxNotice::notifier).toList());
+        restart();
+        n = s.notifications();
+        NotificationStore.OutboxNotice later = n.due(100, 10).stream().filter(o -> o.notifier().equals("webhook")).findFirst().orElseThrow();
+        assertEquals(1, later.attempts());
+        n.delivered("n1", "slack", incident, "1700000000.000100");
+        assertEquals(Optional.of("1700000000.000100"), n.incidentRef(incident, "slack"));
+        n.giveUp("n1", "webhook", "HTTP 404");
+        assertTrue(n.due(Long.MAX_VALUE, 10).isEmpty());
+
+        n.queue(0, new NotificationStore.IncidentChange.Close(incident, 9), id -> List.of(), 9);
+        assertTrue(n.openIncident("repo|a.yml|main").isEmpty());
+        long next = n.queue(0, new NotificationStore.IncidentChange.Open("repo|a.yml|main", 10, "test", 3L, "at://p3"), id -> List.of(), 10);
+        assertTrue(next > incident, "a failure after the fix opens a new incident");
     }
 
     @Test

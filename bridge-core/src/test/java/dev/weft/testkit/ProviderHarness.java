@@ -240,6 +240,8 @@ public final class ProviderHarness implements AutoCloseable {
         private Duration firstStatusDelay = Duration.ZERO;
         private Duration statusGap = Duration.ZERO;
         private Duration stopWait = RunOptions.defaults().stopWait();
+        private dev.weft.notifications.Notifications.Options notifyOptions =
+                dev.weft.notifications.Notifications.Options.defaults();
 
         Builder(List<ProviderFactory> factories) {
             this.factories = factories;
@@ -280,6 +282,12 @@ public final class ProviderHarness implements AutoCloseable {
             return this;
         }
 
+        /** Notification delivery tunables (notifiers themselves are configured with {@link #env}). */
+        public Builder notifyOptions(dev.weft.notifications.Notifications.Options o) {
+            this.notifyOptions = o;
+            return this;
+        }
+
         public Builder clock(Clock c) {
             this.clock = c;
             return this;
@@ -316,6 +324,7 @@ public final class ProviderHarness implements AutoCloseable {
                 WeftConfig config = WeftConfig.from(all);
                 Weft weft = Weft.builder(config).clock(clock).providers(factories).cancelGrace(cancelGrace)
                         .retry(Duration.ofMillis(50), Duration.ofSeconds(1)).stopWait(stopWait)
+                        .notifyOptions(notifyOptions)
                         .serverOptions(ServerOptions.defaults())
                         // Triggers are submitted directly: the harness's knot does not exist.
                         .consumeKnots(false)

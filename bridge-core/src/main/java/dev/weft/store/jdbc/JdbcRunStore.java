@@ -149,6 +149,10 @@ final class JdbcRunStore implements RunStore {
             }
             s.update("INSERT INTO status_outbox (run_id, state, error, exit_code, not_before) VALUES (?,?,?,?,?)",
                     runId, status.state().wireName(), error, exit, notBefore);
+            // Considered for a notification if and only if stored: same transaction (issue 13).
+            if (status.state() != RunState.PENDING) {
+                s.update("INSERT INTO notify_pending (run_id, state) VALUES (?,?)", runId, status.state().wireName());
+            }
             return null;
         });
     }

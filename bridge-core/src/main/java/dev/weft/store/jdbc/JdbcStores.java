@@ -2,6 +2,7 @@ package dev.weft.store.jdbc;
 
 import dev.weft.store.BuildStore;
 import dev.weft.store.LogStore;
+import dev.weft.store.NotificationStore;
 import dev.weft.store.PipelineQueries;
 import dev.weft.store.RegistryStore;
 import dev.weft.store.RunStore;
@@ -23,6 +24,7 @@ public abstract class JdbcStores implements Stores {
     private final SecretStore secrets;
     private final BuildStore builds;
     private final PipelineQueries pipelines;
+    private final NotificationStore notifications;
 
     protected JdbcStores(Database db) {
         this.db = db;
@@ -33,6 +35,7 @@ public abstract class JdbcStores implements Stores {
         this.secrets = new JdbcSecretStore(db);
         this.builds = new JdbcBuildStore(db);
         this.pipelines = new JdbcPipelineQueries(db);
+        this.notifications = new JdbcNotificationStore(db);
     }
 
     @Override
@@ -63,6 +66,11 @@ public abstract class JdbcStores implements Stores {
     @Override
     public PipelineQueries pipelines() {
         return pipelines;
+    }
+
+    @Override
+    public NotificationStore notifications() {
+        return notifications;
     }
 
     @Override

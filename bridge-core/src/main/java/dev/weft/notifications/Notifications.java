@@ -1,0 +1,349 @@
+package dev.weft.notifications;
+
+import dev.weft.model.RunState;
+import dev.weft.model.Status;
+import dev.weft.model.Trigger;
+import dev.weft.model.WorkflowId;
+import dev.weft.notify.Delivery;
+import dev.weft.notify.Notification;
+import dev.weft.notify.NotificationJson;
+import dev.weft.notify.Notifier;
+import dev.weft.runs.RunNotices;
+import dev.weft.store.LogStore;
+import dev.weft.store.NotificationStore;
+import dev.weft.store.NotificationStore.NewNotice;
+import dev.weft.store.NotificationStore.OutboxNotice;
+import dev.weft.store.NotificationStore.PendingNotice;
+import dev.weft.store.RunRecord;
+import dev.weft.store.RunStore;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The notification runtime: one platform thread, {@code weft-notify}, that turns the statuses the
+ * run store queued ({@code notify_pending}) into outbox rows, atomically with their incident, and
+ * delivers due rows to the notifiers with retries and backoff. It owns the thread ({@link #start},
+ * {@link #close}), every retry and every failure: a notifier that hangs, throws or keeps failing
+ * delays only notifications, is counted in {@code weft.notify.*} metrics and logged, and never
+ * touches a run.
+ */
+public final class Notifications implements RunNotices, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Notifications.class);
+
+    /**
+     * Tunables; {@link #defaults()} for {@code weft serve}.
+     *
+     * @param poll        how often the worker looks for work when nobody woke it
+     * @param minBackoff  the first retry's delay, doubled per attempt
+     * @param maxBackoff  the longest delay between attempts (also caps {@code Retry-After})
+     * @param maxAttempts attempts before a notification is given up (and logged)
+     * @param maxQueued   queued rows per notifier beyond which the oldest are given up: a flood of
+     *                    failures costs bounded disk and delivery time
+     * @param requestTimeout how long one notifier HTTP exchange may take: a hung endpoint costs this,
+     *                    then a retry later
+     */
+    public record Options(Duration poll, Duration minBackoff, Duration maxBackoff, int maxAttempts, int maxQueued,
+                          Duration requestTimeout) {
+        public static Options defaults() {
+            return new Options(Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofMinutes(10), 12, 10_000,
+                    Duration.ofSeconds(10));
+        }
+    }
+
+    private final RunStore runs;
+    private final LogStore logs;
+    private final NotificationStore store;
+    private final NotifyOptions notifyOptions;
+    private final AdviceFile advice;
+    private final Map<String, Notifier> notifiers = new LinkedHashMap<>();
+    private final NotificationBuilder builder;
+    private final Clock clock;
+    private final Options options;
+    private final MeterRegistry meters;
+    private final Map<String, AtomicInteger> failing = new ConcurrentHashMap<>();
+    private volatile Thread thread;
+    private volatile boolean stopping;
+
+    public Notifications(RunStore runs, LogStore logs, NotificationStore store, NotifyOptions notifyOptions,
+                         AdviceFile advice, List<Notifier> notifiers, Clock clock, Options options, MeterRegistry meters) {
+        this.runs = runs;
+        this.logs = logs;
+        this.store = store;
+        this.notifyOptions = notifyOptions;
+        this.advice = advice;
+        for (Notifier n : notifiers) this.notifiers.put(n.name(), n);
+        this.builder = new NotificationBuilder(notifyOptions);
+        this.clock = clock;
+        this.options = options;
+        this.meters = meters;
+        for (Notifier n : notifiers) {
+            AtomicInteger f = new AtomicInteger();
+            failing.put(n.name(), f);
+            Gauge.builder("weft.notify.failing", f, AtomicInteger::get).tag("notifier", n.name())
+                    .description("consecutive failed deliveries of a notifier (0 = healthy)").register(meters);
+            Gauge.builder("weft.notify.queued", store, s -> s.queued(n.name())).tag("notifier", n.name())
+                    .description("notifications waiting for delivery").register(meters);
+        }
+    }
+
+    /** The notifiers in use, by name. */
+    public List<String> notifierNames() {
+        return List.copyOf(notifiers.keySet());
+    }
+
+    /** Notifiers whose last deliveries failed, with how many in a row: what an operator should look at. */
+    public Map<String, Integer> failingNotifiers() {
+        Map<String, Integer> out = new LinkedHashMap<>();
+        failing.forEach((k, v) -> {
+            if (v.get() > 0) out.put(k, v.get());
+        });
+        return out;
+    }
+
+    public Notifications start() {
+        thread = Thread.ofPlatform().name("weft-notify").daemon().start(this::loop);
+        return this;
+    }
+
+    @Override
+    public void statusStored() {
+        Thread t = thread;
+        if (t != null) LockSupport.unpark(t);
+    }
+
+    @Override
+    public Optional<List<String>> advice(long runId, String engine, Trigger trigger, WorkflowId workflow, Status end) {
+        AdviceRules rules = advice.rules();
+        if (rules.rules().isEmpty()) return Optional.empty();
+        FailureContext failure = FailureContext.of(logs, runId);
+        RunRecord run = new RunRecord(runId, workflow, engine, end.state(), 0, 0, null, null,
+                end.error().orElse(""), end.exitCode().orElse(null), null, false);
+        return rules.adviceFor(NotificationBuilder.facts(run, trigger, failure)).map(a -> a.link().isEmpty()
+                ? List.of(a.text()) : List.of(a.text(), "See " + a.link()));
+    }
+
+    private void loop() {
+        while (!stopping) {
+            boolean busy;
+            try {
+                busy = pendingOnce() | deliverOnce();
+            } catch (RuntimeException e) {
+                // The store is failing (disk full, closing): wait and try again, never die silently.
+                if (stopping) return;
+                log.error("notifications: {}", e.toString());
+                busy = false;
+            }
+            if (!busy) LockSupport.parkNanos(options.poll().toNanos());
+        }
+    }
+
+    /** Turns queued statuses into outbox rows; true when it did any. */
+    boolean pendingOnce() {
+        List<PendingNotice> batch = store.pending(100);
+        if (batch.isEmpty()) return false;
+        AdviceRules rules = advice.rules();
+        for (PendingNotice p : batch) {
+            if (stopping) return true;
+            handle(p, rules);
+        }
+        for (String n : notifiers.keySet()) {
+            int dropped = store.trim(n, options.maxQueued(), "dropped: more than " + options.maxQueued() + " queued");
+            if (dropped > 0) {
+                log.error("notifier {}: {} notifications dropped, more than {} waited for delivery", n, dropped, options.maxQueued());
+                meters.counter("weft.notify.deliveries", "notifier", n, "outcome", "dropped").increment(dropped);
+            }
+        }
+        return true;
+    }
+
+    private void handle(PendingNotice p, AdviceRules rules) {
+        long now = clock.millis();
+        Optional<RunRecord> run = runs.run(p.runId());
+        Optional<RunState> state = RunState.fromWire(p.state());
+        Optional<Trigger> trigger = run.flatMap(r -> runs.trigger(r.workflow().pipeline()));
+        if (run.isEmpty() || state.isEmpty() || trigger.isEmpty() || notifiers.isEmpty()) {
+            store.queue(p.seq(), new NotificationStore.IncidentChange.None(), id -> List.of(), now);
+            return;
+        }
+        RunRecord r = run.get();
+        Trigger t = trigger.get();
+        boolean failingState = state.get() == RunState.FAILED || state.get() == RunState.TIMEOUT;
+        FailureContext failure = failingState ? FailureContext.of(logs, r.id()) : FailureContext.NONE;
+        var open = store.openIncident(NotificationBuilder.scopeOf(t, r.workflow().name()));
+        NotificationBuilder.Decision d;
+        try {
+            d = builder.decide(r, state.get(), t, open, failure, rules);
+        } catch (RuntimeException e) {
+            log.error("notification for run {} ({}) could not be built and is skipped: {}", r.id(), p.state(), e.toString());
+            store.queue(p.seq(), new NotificationStore.IncidentChange.None(), id -> List.of(), now);
+            return;
+        }
+        List<Notification.WorkflowStatus> workflows = runs.runs(r.workflow().pipeline()).stream()
+                .map(x -> new Notification.WorkflowStatus(x.workflow().name(), x.state().wireName())).toList();
+        List<NewNotice> pipelineUpdates = state.get().isTerminal() ? pipelineUpdates(r, state.get(), d, workflows) : List.of();
+        store.queue(p.seq(), d.change(), incident -> {
+            List<NewNotice> rows = new ArrayList<>(pipelineUpdates);
+            if (d.notification() == null) return rows;
+            Notification n = d.notification().withWorkflows(d.notification().id(), workflows);
+            if (n.incident() != null && n.incident().id() == 0) {
+                n = n.withIncident(new Notification.Incident(incident, true, false));
+            }
+            String body = NotificationJson.write(n);
+            for (Notifier x : notifiers.values()) {
+                if (d.repeat() && !x.updatesInPlace()) continue;
+                rows.add(new NewNotice(n.id(), x.name(), body));
+            }
+            return rows;
+        }, now);
+    }
+
+    /**
+     * A message that stands for an incident shows its pipeline: when another workflow of a pipeline
+     * whose failure a notifier's message shows ends, that message is updated (notifiers that update
+     * in place only) with the pipeline's workflows as they are now.
+     */
+    private List<NewNotice> pipelineUpdates(RunRecord r, RunState state, NotificationBuilder.Decision d,
+                                            List<Notification.WorkflowStatus> workflows) {
+        if (notifiers.values().stream().noneMatch(Notifier::updatesInPlace)) return List.of();
+        long own = switch (d.change()) {
+            case NotificationStore.IncidentChange.Update u -> u.id();
+            case NotificationStore.IncidentChange.Close c -> c.id();
+            default -> 0;
+        };
+        List<NewNotice> out = new ArrayList<>();
+        for (long incident : store.openIncidentsOfPipeline(r.workflow().pipeline().atUri())) {
+            if (incident == own) continue;
+            for (Notifier x : notifiers.values()) {
+                if (!x.updatesInPlace()) continue;
+                Optional<String> last = store.lastBody(incident, x.name());
+                if (last.isEmpty()) continue;
+                try {
+                    Notification shown = NotificationJson.read(last.get());
+                    String id = NotificationBuilder.derivedId(shown.id(), NotificationBuilder.idOf(r, state));
+                    out.add(new NewNotice(id, x.name(), NotificationJson.write(shown.withWorkflows(id, workflows)), incident));
+                } catch (IllegalArgumentException e) {
+                    log.warn("incident {}: its last message is unreadable, not updated: {}", incident, e.getMessage());
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Delivers due outbox rows; true when it tried any. */
+    boolean deliverOnce() {
+        List<OutboxNotice> due = store.due(clock.millis(), 50);
+        for (OutboxNotice o : due) {
+            if (stopping) return true;
+            deliver(o);
+        }
+        return !due.isEmpty();
+    }
+
+    private void deliver(OutboxNotice o) {
+        Notifier n = notifiers.get(o.notifier());
+        if (n == null) {
+            store.giveUp(o.id(), o.notifier(), "notifier " + o.notifier() + " is not configured any more");
+            log.warn("notification {} for {} dropped: that notifier is not configured any more", o.id(), o.notifier());
+            return;
+        }
+        Notification notification;
+        try {
+            notification = NotificationJson.read(o.body());
+        } catch (IllegalArgumentException e) {
+            store.giveUp(o.id(), o.notifier(), e.getMessage());
+            log.error("notification {} unreadable, dropped: {}", o.id(), e.getMessage());
+            return;
+        }
+        Optional<String> ref = o.incidentId() == null ? Optional.empty() : store.incidentRef(o.incidentId(), o.notifier());
+        Delivery d;
+        try {
+            d = n.deliver(notification, ref);
+            if (d == null) d = new Delivery.Retry("notifier returned no outcome");
+        } catch (RuntimeException e) {
+            d = new Delivery.Retry(e.toString());
+        }
+        AtomicInteger f = failing.get(n.name());
+        switch (d) {
+            case Delivery.Sent s -> {
+                store.delivered(o.id(), o.notifier(), o.incidentId(), s.ref());
+                if (f.getAndSet(0) > 0) log.info("notifier {} delivers again", n.name());
+                count(n, "sent");
+                log.debug("notification {} ({}) sent to {}", o.id(), notification.event().wireName(), n.name());
+            }
+            case Delivery.Retry r -> {
+                int failures = f.incrementAndGet();
+                count(n, "retry");
+                int attempt = o.attempts() + 1;
+                if (attempt >= options.maxAttempts()) {
+                    store.giveUp(o.id(), o.notifier(), r.why());
+                    log.error("notifier {}: notification {} given up after {} attempts: {}", n.name(), o.id(), attempt, r.why());
+                    return;
+                }
+                Duration wait = backoff(attempt, r.after());
+                store.retryLater(o.id(), o.notifier(), clock.millis() + wait.toMillis(), r.why());
+                // Told once per streak and then every tenth failure, so a dead endpoint is loud but not a flood.
+                if (failures == 1 || failures % 10 == 0) {
+                    log.warn("notifier {} failing ({} in a row): {}; retrying in {}", n.name(), failures, r.why(), wait);
+                }
+            }
+            case Delivery.Rejected r -> {
+                f.incrementAndGet();
+                store.giveUp(o.id(), o.notifier(), r.why());
+                count(n, "rejected");
+                log.error("notifier {} rejected notification {}: {}", n.name(), o.id(), r.why());
+            }
+        }
+    }
+
+    private void count(Notifier n, String outcome) {
+        Counter.builder("weft.notify.deliveries").tag("notifier", n.name()).tag("outcome", outcome)
+                .description("notification delivery attempts by outcome").register(meters).increment();
+    }
+
+    /** Doubling from {@code minBackoff}, capped; a receiver's {@code Retry-After} wins, within the cap. */
+    Duration backoff(int attempt, Duration retryAfter) {
+        if (retryAfter != null && !retryAfter.isNegative()) {
+            return retryAfter.compareTo(options.maxBackoff()) > 0 ? options.maxBackoff() : retryAfter;
+        }
+        long ms = options.minBackoff().toMillis() << Math.min(attempt - 1, 20);
+        return Duration.ofMillis(Math.min(ms, options.maxBackoff().toMillis()));
+    }
+
+    /** Stops the worker (interrupting a delivery in progress: it is retried on the next start), then closes the notifiers. */
+    @Override
+    public void close() {
+        stopping = true;
+        Thread t = thread;
+        if (t != null) {
+            t.interrupt();
+            LockSupport.unpark(t);
+            try {
+                t.join(Duration.ofSeconds(10));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (t.isAlive()) log.warn("weft-notify did not stop within 10 s");
+        }
+        for (Notifier n : notifiers.values()) {
+            try {
+                n.close();
+            } catch (RuntimeException e) {
+                log.warn("notifier {} close: {}", n.name(), e.toString());
+            }
+        }
+    }
+}
