@@ -20,6 +20,9 @@ public interface Stores extends AutoCloseable {
 
     PipelineQueries pipelines();
 
+    /** Leases and run ownership, for several instances on one database. */
+    LeaseStore leases();
+
     /** A cheap liveness probe for {@code /healthz}: "ok" or the error. */
     String check();
 

@@ -31,8 +31,12 @@ final class JdbcRunStore implements RunStore {
     /** The nsid column of an outbox or event row holding a pipeline record (statuses use the column's default). */
     static final String PIPELINE_NSID = "sh.tangled.pipeline";
 
-    JdbcRunStore(Database db) {
+    /** The instance that drives the runs inserted here; null when one instance has the database. */
+    private final String owner;
+
+    JdbcRunStore(Database db, String owner) {
         this.db = db;
+        this.owner = owner;
     }
 
     static RunRecord run(ResultSet rs) throws SQLException {
@@ -65,9 +69,9 @@ final class JdbcRunStore implements RunStore {
                 // Two workflows with one name would collide on the workflow id, which is all the
                 // appview keys on: the first wins.
                 if (runs.stream().anyMatch(r -> r.workflow().name().equals(w.name()))) continue;
-                long id = s.insertReturningKey("INSERT INTO runs (knot, rkey, workflow, engine, state, created_at, updated_at) "
-                                + "VALUES (?,?,?,?,?,?,?)", t.pipeline().knot(), t.pipeline().rkey(), w.name(), w.engine(),
-                        RunState.PENDING.wireName(), received, received);
+                long id = s.insertReturningKey("INSERT INTO runs (knot, rkey, workflow, engine, state, created_at, updated_at, owner) "
+                                + "VALUES (?,?,?,?,?,?,?,?)", t.pipeline().knot(), t.pipeline().rkey(), w.name(), w.engine(),
+                        RunState.PENDING.wireName(), received, received, owner);
                 if (runs.isEmpty()) {
                     // The pipeline record goes first (lower seq, same not-before): the appview
                     // drops statuses of pipelines it has not stored.

@@ -1,6 +1,7 @@
 package dev.weft.store.jdbc;
 
 import dev.weft.store.BuildStore;
+import dev.weft.store.LeaseStore;
 import dev.weft.store.LogStore;
 import dev.weft.store.PipelineQueries;
 import dev.weft.store.RegistryStore;
@@ -23,10 +24,20 @@ public abstract class JdbcStores implements Stores {
     private final SecretStore secrets;
     private final BuildStore builds;
     private final PipelineQueries pipelines;
+    private final LeaseStore leases;
 
     protected JdbcStores(Database db) {
+        this(db, null);
+    }
+
+    /**
+     * @param owner the instance that drives the runs this store inserts ({@link LeaseStore#adoptRuns});
+     *              null where one instance has the database to itself (SQLite)
+     */
+    protected JdbcStores(Database db, String owner) {
         this.db = db;
-        this.runs = new JdbcRunStore(db);
+        this.runs = new JdbcRunStore(db, owner);
+        this.leases = new JdbcLeaseStore(db);
         this.statuses = new JdbcStatusStore(db);
         this.logs = new JdbcLogStore(db);
         this.registry = new JdbcRegistryStore(db);
@@ -63,6 +74,11 @@ public abstract class JdbcStores implements Stores {
     @Override
     public PipelineQueries pipelines() {
         return pipelines;
+    }
+
+    @Override
+    public LeaseStore leases() {
+        return leases;
     }
 
     @Override
