@@ -321,11 +321,14 @@ public final class Weft implements AutoCloseable {
 
     /**
      * Takes over the open runs of instances whose liveness lease expired (killed, cut off) or was
-     * handed back (stopped), and resumes them here through their providers.
+     * handed back (stopped), and resumes them here through their providers; and ends the handles
+     * of this instance's runs that were ended through another instance.
      */
     private void adoptRuns() {
         try {
             List<Long> adopted = store.leases().adoptRuns(leases.instance().holder(), clock.instant());
+            // Runs this instance drives that another instance ended (a webhook that landed there).
+            runs.catchUp();
             if (adopted.isEmpty()) return;
             log.info("instance {}: adopting {} run(s) of instances that are gone", leases.instance().name(), adopted.size());
             runs.adopt(adopted);
@@ -371,6 +374,11 @@ public final class Weft implements AutoCloseable {
 
     public RunManager runs() {
         return runs;
+    }
+
+    /** The {@code /events} feed this instance serves. */
+    public dev.weft.events.EventFeed events() {
+        return events;
     }
 
     public RepoRegistry registry() {

@@ -127,6 +127,19 @@ public final class RunManager implements TriggerSink, AutoCloseable {
                 .filter(r -> !r.state().isTerminal()).toList());
     }
 
+    /**
+     * Ends the in-memory handles of runs another instance ended in the store (a webhook applied
+     * on an instance that does not drive the run): one read of the open runs.
+     */
+    public void catchUp() {
+        java.util.Set<Long> open = new java.util.HashSet<>();
+        for (dev.weft.store.RunRecord r : store.openRuns()) open.add(r.id());
+        for (RunHandle h : active.all()) {
+            if (open.contains(h.id())) continue;
+            store.run(h.id()).ifPresent(h::catchUp);
+        }
+    }
+
     /** The result of a cancel request. */
     public enum CancelOutcome { NOT_FOUND, ALREADY_TERMINAL, REQUESTED }
 

@@ -605,4 +605,18 @@ public abstract class StoreContract {
         assertEquals(List.of(runs.get(0).id(), runs.get(1).id()), l.adoptRuns("c#1", t0.plusSeconds(11)),
                 "b handed its liveness back (a clean stop): adopted at once");
     }
+
+    @Test
+    @DisplayName("a transition the stored state does not allow (another instance moved the run first) changes and queues nothing")
+    void guardedTransition() {
+        RunRecord r = s.runs().insertTrigger(trigger("3k1", "a.yml"), 0).orElseThrow().get(0);
+        assertTrue(s.runs().transition(r.id(), new Status.Running(), 1, 1));
+        assertTrue(s.runs().transition(r.id(), new Status.Success(), 2, 2));
+        int queued = s.statuses().due(Long.MAX_VALUE, 100).size();
+        assertFalse(s.runs().transition(r.id(), new Status.Success(), 3, 3), "a second end");
+        assertFalse(s.runs().transition(r.id(), new Status.Running(), 3, 3), "back from an end");
+        assertEquals(RunState.SUCCESS, s.runs().run(r.id()).orElseThrow().state());
+        assertEquals(queued, s.statuses().due(Long.MAX_VALUE, 100).size(), "nothing more to publish");
+        assertThrows(StoreException.class, () -> s.runs().transition(99_999, new Status.Running(), 0, 0));
+    }
 }

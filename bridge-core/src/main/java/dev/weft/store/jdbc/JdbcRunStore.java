@@ -141,19 +141,26 @@ final class JdbcRunStore implements RunStore {
     }
 
     @Override
-    public void transition(long runId, Status status, long notBefore, long nowNanos) {
-        db.write(Lane.URGENT, s -> {
+    public boolean transition(long runId, Status status, long notBefore, long nowNanos) {
+        // The states this one may follow, spelled into the guard: the row itself decides, so two
+        // instances reporting one run cannot both move it (and publish twice).
+        List<String> from = new java.util.ArrayList<>();
+        for (RunState r : RunState.values()) if (r.canMoveTo(status.state())) from.add("'" + r.wireName() + "'");
+        String guard = from.isEmpty() ? "FALSE" : "state IN (" + String.join(",", from) + ")";
+        return db.write(Lane.URGENT, s -> {
             String error = status.error().orElse(null);
             Long exit = status.exitCode().orElse(null);
             // started_at keeps the first move to running: what queryPipelines reports as startedAt.
             if (s.update("UPDATE runs SET state=?, error=COALESCE(?, error), exit_code=COALESCE(?, exit_code), updated_at=?, "
-                            + "started_at=CASE WHEN ?='running' THEN COALESCE(started_at, ?) ELSE started_at END WHERE id=?",
+                            + "started_at=CASE WHEN ?='running' THEN COALESCE(started_at, ?) ELSE started_at END WHERE id=? AND "
+                            + guard,
                     status.state().wireName(), error, exit, nowNanos, status.state().wireName(), nowNanos, runId) != 1) {
-                throw new SQLException("no run " + runId);
+                if (s.queryOne("SELECT 1 FROM runs WHERE id=?", rs -> 1, runId).isEmpty()) throw new SQLException("no run " + runId);
+                return false;
             }
             s.update("INSERT INTO status_outbox (run_id, state, error, exit_code, not_before) VALUES (?,?,?,?,?)",
                     runId, status.state().wireName(), error, exit, notBefore);
-            return null;
+            return true;
         });
     }
 
