@@ -242,7 +242,7 @@ public final class Weft implements AutoCloseable {
         if (leases.shared()) {
             // Runs of instances that are gone (and runs nobody owns), not every open run: the
             // others' runs are driven by them.
-            adoptRuns();
+            shareWork();
         } else {
             runs.recover();
         }
@@ -300,8 +300,10 @@ public final class Weft implements AutoCloseable {
         scheduler.scheduleWithFixedDelay(this::operatorCancels, 0, 1, TimeUnit.SECONDS);
         if (leases.shared()) {
             long every = leases.every().toMillis();
-            scheduler.scheduleWithFixedDelay(this::adoptRuns, every, every, TimeUnit.MILLISECONDS);
+            scheduler.scheduleWithFixedDelay(this::shareWork, every, every, TimeUnit.MILLISECONDS);
         }
+        // From here on, knots registered by the Jetstream are taken up in the keeper's next round.
+        leases.opened();
         log.info("weft {} serving {} as {} (owner {}), engines {}", VERSION, "http://" + config.listen().getHostString()
                 + ":" + server.port(), config.hostname(), config.ownerDid(), providers.engines());
         return this;
@@ -324,16 +326,19 @@ public final class Weft implements AutoCloseable {
      * handed back (stopped), and resumes them here through their providers; and ends the handles
      * of this instance's runs that were ended through another instance.
      */
-    private void adoptRuns() {
+    private void shareWork() {
         try {
             List<Long> adopted = store.leases().adoptRuns(leases.instance().holder(), clock.instant());
             // Runs this instance drives that another instance ended (a webhook that landed there).
             runs.catchUp();
+            // Registrations another instance made (from the Jetstream): their knots are wanted here
+            // too, so a survivor consumes them when that instance dies.
+            registry.refresh();
             if (adopted.isEmpty()) return;
             log.info("instance {}: adopting {} run(s) of instances that are gone", leases.instance().name(), adopted.size());
             runs.adopt(adopted);
         } catch (RuntimeException e) {
-            log.warn("adopting runs failed: {}", e.toString());
+            log.warn("sharing work with other instances failed (retried in {}): {}", leases.every(), e.toString());
         }
     }
 

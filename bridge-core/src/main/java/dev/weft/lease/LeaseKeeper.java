@@ -8,6 +8,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,9 +29,12 @@ import java.util.TreeSet;
  * instance's from the moment it is wanted, nothing is written and no thread runs, so a single
  * instance behaves as before leases existed.
  *
- * <p>Thread safety: every method may be called from any thread; they and the thread's rounds are
- * serialised, and the gain and loss actions run under that lock (so an action must not call back
- * into the keeper from another thread and wait for it).
+ * <p>Thread safety: every method may be called from any thread. Gain and loss actions run one at
+ * a time (under the {@code work} lock), on the thread of a start-up {@link #want}, of a round, or
+ * of {@link #handBack}. After {@link #opened()}, {@link #want} and {@link #unwant} on a shared
+ * database only queue the change for the next round and return at once: they are called from
+ * stream threads (a knot registered from the Jetstream) that a loss action may be waiting for,
+ * and must never wait for the lock that action holds.
  */
 public final class LeaseKeeper implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LeaseKeeper.class);
@@ -48,14 +54,30 @@ public final class LeaseKeeper implements AutoCloseable {
         }
     }
 
+    /** A change of what is wanted, queued by a caller that must not wait for {@code work}. */
+    private sealed interface Change {
+        record Want(String name, Work work) implements Change {
+        }
+
+        record Unwant(String name) implements Change {
+        }
+    }
+
     private final LeaseStore store;
     private final InstanceId instance;
     private final Duration ttl;
     private final Duration every;
     private final Clock clock;
+    /** Serialises rounds, start-up wants and hand-back; guards {@link #wanted}. */
+    private final ReentrantLock work = new ReentrantLock();
     private final Map<String, Wanted> wanted = new LinkedHashMap<>();
+    private final ConcurrentLinkedQueue<Change> changes = new ConcurrentLinkedQueue<>();
+    /** The leases held, as of the last change: readable without {@code work}. */
+    private volatile Set<String> heldNow = Set.of();
+    private volatile boolean opened;
+    private volatile boolean handedBack;
+    private final Object threadLock = new Object();
     private Thread thread;
-    private boolean handedBack;
     private boolean closed;
 
     /**
@@ -90,40 +112,65 @@ public final class LeaseKeeper implements AutoCloseable {
     }
 
     /**
-     * Wants lease {@code name}: tries for it now (so start-up work starts before this returns when
-     * the lease is free) and then in every round; {@code work.onGain} runs each time it is gained.
+     * Wants lease {@code name}; {@code work.onGain} runs each time it is gained. Before
+     * {@link #opened()} (start-up), and always without a shared database, it is tried now, so
+     * start-up work starts before this returns when the lease is free; afterwards the next round
+     * tries it.
      */
-    public synchronized void want(String name, Work work) {
-        if (handedBack || wanted.containsKey(name)) return;
-        wanted.put(name, new Wanted(work, false, null));
-        seek(name, clock.instant());
+    public void want(String name, Work work) {
+        if (handedBack) return;
+        if (store != null && opened) {
+            changes.add(new Change.Want(name, work));
+            return;
+        }
+        this.work.lock();
+        try {
+            add(name, work, clock.instant());
+        } finally {
+            this.work.unlock();
+        }
     }
 
-    /** Stops wanting {@code name}: stops its work if held and hands it back. */
-    public synchronized void unwant(String name) {
-        Wanted w = wanted.remove(name);
-        if (w != null && w.held()) lose(name, w, true);
+    /** Stops wanting {@code name}: stops its work if held and hands it back (queued, like {@link #want}). */
+    public void unwant(String name) {
+        if (handedBack) return;
+        if (store != null && opened) {
+            changes.add(new Change.Unwant(name));
+            return;
+        }
+        work.lock();
+        try {
+            remove(name);
+        } finally {
+            work.unlock();
+        }
     }
 
-    public synchronized boolean holds(String name) {
-        Wanted w = wanted.get(name);
-        return w != null && w.held();
+    /** Start-up is over: from now on {@link #want} and {@link #unwant} only queue. */
+    public void opened() {
+        opened = true;
+    }
+
+    public boolean holds(String name) {
+        return heldNow.contains(name);
     }
 
     /** The leases held now, by name. */
-    public synchronized Set<String> held() {
-        Set<String> out = new TreeSet<>();
-        wanted.forEach((n, w) -> {
-            if (w.held()) out.add(n);
-        });
-        return out;
+    public Set<String> held() {
+        return heldNow;
     }
 
-    /** Starts the renewal thread (shared databases only) and takes this life's liveness lease. */
-    public synchronized void start() {
-        if (store == null || thread != null) return;
-        renewLiveness(clock.instant());
-        thread = Thread.ofPlatform().name("weft-leases").daemon(true).start(this::loop);
+    /**
+     * Takes this life's liveness lease and starts the renewal thread (shared databases only);
+     * before the first {@link #want}, so that runs this instance adopts are never ownerless.
+     */
+    public void start() {
+        if (store == null) return;
+        synchronized (threadLock) {
+            if (thread != null || closed) return;
+            renewLiveness(clock.instant());
+            thread = Thread.ofPlatform().name("weft-leases").daemon(true).start(this::loop);
+        }
     }
 
     private void loop() {
@@ -133,22 +180,42 @@ public final class LeaseKeeper implements AutoCloseable {
             } catch (InterruptedException e) {
                 return;
             }
-            synchronized (this) {
-                if (closed) return;
-                round(clock.instant());
-            }
+            round(clock.instant());
         }
     }
 
     /** One renewal round; also what a test calls instead of waiting for the thread. */
-    synchronized void round(Instant now) {
-        renewLiveness(now);
-        for (String name : new ArrayList<>(wanted.keySet())) {
-            if (!handedBack) seek(name, now);
+    void round(Instant now) {
+        work.lock();
+        try {
+            renewLiveness(now);
+            if (handedBack) return;
+            for (Change c; (c = changes.poll()) != null; ) {
+                switch (c) {
+                    case Change.Want w -> add(w.name(), w.work(), now);
+                    case Change.Unwant u -> remove(u.name());
+                }
+            }
+            for (String name : new ArrayList<>(wanted.keySet())) seek(name, now);
+        } finally {
+            work.unlock();
         }
     }
 
+    private void add(String name, Work w, Instant now) {
+        if (handedBack || wanted.containsKey(name)) return;
+        wanted.put(name, new Wanted(w, false, null));
+        seek(name, now);
+    }
+
+    private void remove(String name) {
+        Wanted w = wanted.remove(name);
+        if (w != null && w.held()) lose(name, w, true);
+        publishHeld();
+    }
+
     private void renewLiveness(Instant now) {
+        if (store == null) return;
         try {
             if (!store.acquire(instance.liveness(), instance.holder(), now, ttl)) {
                 log.error("instance {}: lost its liveness lease; its runs may be adopted elsewhere", instance.holder());
@@ -179,6 +246,7 @@ public final class LeaseKeeper implements AutoCloseable {
         if (got && !w.held()) {
             log.info("lease {}: held by {}", name, instance.holder());
             wanted.put(name, w.holding(now));
+            publishHeld();
             run(name, w.work().onGain());
         } else if (got) {
             wanted.put(name, w.holding(now));
@@ -190,6 +258,7 @@ public final class LeaseKeeper implements AutoCloseable {
 
     private void lose(String name, Wanted w, boolean release) {
         if (wanted.containsKey(name)) wanted.put(name, w.lacking());
+        publishHeld();
         run(name, w.work().onLoss());
         if (release && store != null) {
             try {
@@ -198,6 +267,14 @@ public final class LeaseKeeper implements AutoCloseable {
                 log.warn("lease {}: handing back failed ({}); it expires in {}", name, e.toString(), ttl);
             }
         }
+    }
+
+    private void publishHeld() {
+        Set<String> out = new TreeSet<>();
+        wanted.forEach((n, w) -> {
+            if (w.held()) out.add(n);
+        });
+        heldNow = Collections.unmodifiableSet(out);
     }
 
     private static void run(String name, Runnable r) {
@@ -214,15 +291,24 @@ public final class LeaseKeeper implements AutoCloseable {
      * The liveness lease stays renewed until {@link #close}, so this instance's runs are not
      * adopted while it still winds them down. Wants nothing afterwards.
      */
-    public synchronized void handBack() {
+    public void handBack() {
         if (handedBack) return;
+        // First, so that wants racing this one return at once instead of waiting for the lock.
         handedBack = true;
-        List<String> names = new ArrayList<>(wanted.keySet());
-        for (int i = names.size() - 1; i >= 0; i--) {
-            Wanted w = wanted.get(names.get(i));
-            if (w.held()) lose(names.get(i), w, true);
+        work.lock();
+        try {
+            List<String> names = new ArrayList<>(wanted.keySet());
+            for (int i = names.size() - 1; i >= 0; i--) {
+                Wanted w = wanted.get(names.get(i));
+                if (w.held()) lose(names.get(i), w, true);
+            }
+            wanted.clear();
+            changes.clear();
+            publishHeld();
+        } finally {
+            work.unlock();
         }
-        wanted.clear();
+        // The liveness lease goes on being renewed: the thread's rounds now do only that.
     }
 
     /** Hands everything back, ends the renewal thread and hands back the liveness lease. Idempotent. */
@@ -230,18 +316,14 @@ public final class LeaseKeeper implements AutoCloseable {
     public void close() {
         handBack();
         Thread t;
-        synchronized (this) {
+        synchronized (threadLock) {
             if (closed) return;
             closed = true;
             t = thread;
         }
         if (t != null) {
             t.interrupt();
-            try {
-                t.join(5000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            join(t);
         }
         if (store != null) {
             try {
@@ -257,19 +339,23 @@ public final class LeaseKeeper implements AutoCloseable {
      * no work is told to stop, so other instances see leases that simply expire.
      */
     public void abandon() {
+        handedBack = true;
         Thread t;
-        synchronized (this) {
+        synchronized (threadLock) {
             closed = true;
-            handedBack = true;
             t = thread;
         }
         if (t != null) {
             t.interrupt();
-            try {
-                t.join(5000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            join(t);
+        }
+    }
+
+    private static void join(Thread t) {
+        try {
+            t.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }

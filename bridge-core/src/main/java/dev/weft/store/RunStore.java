@@ -63,10 +63,9 @@ public interface RunStore {
 
     /**
      * Moves a run to {@code status} and queues that status for publication no sooner than
-     * {@code notBefore}, atomically, when the stored state may move there ({@link RunState#canMoveTo});
-     * otherwise, because another instance moved the run first (a webhook applied elsewhere, say),
-     * changes nothing and returns false, so no run publishes two terminal statuses. The caller has
-     * checked the transition against its own view.
+     * {@code notBefore}, atomically, while the stored run is open; once it is terminal (another
+     * instance ended it first: a webhook applied elsewhere, say) changes nothing and returns false,
+     * so no run publishes two ends. The caller has checked the transition against its own view.
      *
      * @throws StoreException when there is no such run
      */

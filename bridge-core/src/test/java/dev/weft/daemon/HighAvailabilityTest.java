@@ -258,4 +258,25 @@ class HighAvailabilityTest {
         assertEquals(List.of(RunState.PENDING, RunState.RUNNING, RunState.SUCCESS),
                 a.store().statuses().eventsAfter(0, 100).stream().map(e -> e.status().state()).toList());
     }
+
+    @Test
+    @DisplayName("a repository registered at run time on one instance reaches the others, whose survivor consumes its knot after a kill")
+    void runtimeRegistration() throws Exception {
+        String db = db();
+        KnotEventServer knot = knot();
+        KnotEventServer later = knot();
+        Weft a = start("a", db, knot);
+        Weft b = start("b", db, knot);
+        // What the Jetstream holder does on a new repo record: register it, in the store and in its memory.
+        a.registry().register(new dev.weft.model.RepoRef.RepoKey(later.host(), DID, REPO), "jetstream-test");
+        String lease = Weft.knotLease(later.host());
+        await().atMost(Duration.ofSeconds(5)).until(() -> a.leases().holds(lease));
+        await().atMost(Duration.ofSeconds(5)).until(() -> b.registry().knots().contains(later.host()));
+        assertFalse(b.leases().holds(lease), "wanted by b, held by a");
+        a.kill();
+        await().atMost(TTL.plus(Duration.ofSeconds(5))).until(() -> b.leases().holds(lease)
+                && b.knots().isConnected(later.host()));
+        List<String> rkeys = List.of(push(later, 7));
+        await().atMost(Duration.ofSeconds(10)).until(() -> allIn(b, rkeys, later.host(), RunState.RUNNING));
+    }
 }

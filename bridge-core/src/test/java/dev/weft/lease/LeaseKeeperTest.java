@@ -132,4 +132,21 @@ class LeaseKeeperTest {
         assertTrue(store.leases().isEmpty());
         assertEquals(List.of("a gained", "a lost"), events);
     }
+
+    @Test
+    @DisplayName("after start-up, wants and unwants from other threads are queued for the next round and never wait")
+    void queuedAfterOpened() {
+        LeaseKeeper a = keeper("a");
+        a.opened();
+        a.want("knot:k", work("a"));
+        assertTrue(events.isEmpty(), "queued");
+        a.round(T0);
+        assertEquals(Set.of("knot:k"), a.held());
+        a.unwant("knot:k");
+        assertEquals(Set.of("knot:k"), a.held(), "queued too");
+        a.round(T0.plusSeconds(1));
+        assertTrue(a.held().isEmpty());
+        assertTrue(store.lease("knot:k").isEmpty(), "handed back");
+        assertEquals(List.of("a gained", "a lost"), events);
+    }
 }

@@ -142,11 +142,9 @@ final class JdbcRunStore implements RunStore {
 
     @Override
     public boolean transition(long runId, Status status, long notBefore, long nowNanos) {
-        // The states this one may follow, spelled into the guard: the row itself decides, so two
-        // instances reporting one run cannot both move it (and publish twice).
-        List<String> from = new java.util.ArrayList<>();
-        for (RunState r : RunState.values()) if (r.canMoveTo(status.state())) from.add("'" + r.wireName() + "'");
-        String guard = from.isEmpty() ? "FALSE" : "state IN (" + String.join(",", from) + ")";
+        // Only an open run moves: the row itself decides, so two instances reporting one run's end
+        // cannot both store (and publish) one.
+        String guard = "state IN ('pending','running')";
         return db.write(Lane.URGENT, s -> {
             String error = status.error().orElse(null);
             Long exit = status.exitCode().orElse(null);
