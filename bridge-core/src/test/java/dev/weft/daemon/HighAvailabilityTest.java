@@ -46,6 +46,7 @@ class HighAvailabilityTest {
     private static final String REPO = "hello";
     private static final Duration TTL = Duration.ofSeconds(2);
     private static final Duration EVERY = Duration.ofMillis(200);
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HighAvailabilityTest.class);
 
     @TempDir
     Path dir;
@@ -117,6 +118,13 @@ class HighAvailabilityTest {
         return w;
     }
 
+    private static String healthz(Weft w) throws Exception {
+        try (var http = java.net.http.HttpClient.newHttpClient()) {
+            return http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(w.baseUrl() + "/healthz")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        }
+    }
+
     private KnotEventServer knot() {
         KnotEventServer k = new KnotEventServer().start();
         closeLater.add(k);
@@ -180,6 +188,8 @@ class HighAvailabilityTest {
         await().atMost(TTL.plus(Duration.ofSeconds(5))).until(() -> allIn(survivor, first, knot.host(), RunState.SUCCESS));
         Duration takeOver = Duration.between(killed, Instant.now());
         assertTrue(takeOver.compareTo(Duration.ofSeconds(30)) < 0, "taken over in " + takeOver);
+        LOG.info("measured: knot and runs of a killed instance taken over and resumed {} ms after the kill (lease {} ms, renewed every {} ms)",
+                takeOver.toMillis(), TTL.toMillis(), EVERY.toMillis());
         assertFalse(other.leases().holds(lease));
         await().atMost(Duration.ofSeconds(10)).until(() -> survivor.knots().isConnected(knot.host()));
 
@@ -220,6 +230,8 @@ class HighAvailabilityTest {
         Weft b = start("b", db, knot);
         String lease = Weft.knotLease(knot.host());
         assertTrue(a.leases().holds(lease));
+        assertTrue(healthz(a).contains("\"instance\":\"a\"") && healthz(a).contains(lease), healthz(a));
+        assertTrue(healthz(b).contains("\"leases\":[]"), healthz(b));
         List<String> rkeys = List.of(push(knot, 0));
         await().atMost(Duration.ofSeconds(10)).until(() -> allIn(a, rkeys, knot.host(), RunState.RUNNING));
         long started = System.nanoTime();
@@ -229,6 +241,8 @@ class HighAvailabilityTest {
                 Set.of(lease, Weft.PUBLISHER_LEASE, Weft.BUILDS_LEASE)));
         Duration moved = Duration.ofNanos(System.nanoTime() - started);
         assertTrue(moved.compareTo(TTL) < 0, "moved in " + moved + ", before the " + TTL + " expiry");
+        LOG.info("measured: leases of a cleanly stopped instance held elsewhere {} ms after close() began", moved.toMillis());
+        assertTrue(healthz(b).contains("\"instance\":\"b\"") && healthz(b).contains(lease), healthz(b));
         // The run a left open is resumed by b at once too (a handed its liveness back).
         await().atMost(Duration.ofSeconds(1)).until(() -> allIn(b, rkeys, knot.host(), RunState.SUCCESS));
         assertEquals(List.of("b"), resumedBy.get(rkeys.get(0)));
