@@ -47,19 +47,28 @@ final class JdbcLeaseStore implements LeaseStore {
         return db.read(s -> s.query("SELECT name, holder, expires_at FROM leases ORDER BY name", JdbcLeaseStore::lease));
     }
 
+    /** An open run another instance may have left, with the owner it had when read. */
+    private record Orphan(long id, String owner) {
+    }
+
     @Override
     public List<Long> adoptRuns(String newOwner, Instant now) {
         return db.write(Lane.URGENT, s -> {
-            // Owners first, then one guarded update per dead owner: a run another instance adopted
-            // meanwhile no longer has the dead owner, so the update skips it.
-            List<String> dead = s.query("SELECT DISTINCT owner FROM runs r WHERE " + OPEN + " AND owner IS NOT NULL "
-                            + "AND owner <> ? AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.name = 'instance:' || r.owner "
-                            + "AND l.expires_at > ?)", rs -> rs.getString(1), newOwner, now.toEpochMilli());
-            List<Long> before = ids(s, newOwner);
-            s.update("UPDATE runs SET owner=? WHERE " + OPEN + " AND owner IS NULL", newOwner);
-            for (String owner : dead) s.update("UPDATE runs SET owner=? WHERE " + OPEN + " AND owner=?", newOwner, owner);
-            List<Long> adopted = new ArrayList<>(ids(s, newOwner));
-            adopted.removeAll(before);
+            // Candidates first, then one update per run guarded by the owner it was read with: a run
+            // another instance adopted meanwhile no longer has that owner and is skipped, and a run
+            // inserted meanwhile is never a candidate (comparing owned runs before and after would
+            // count it as adopted under READ COMMITTED).
+            List<Orphan> orphans = s.query("SELECT id, owner FROM runs r WHERE " + OPEN + " AND (owner IS NULL OR "
+                            + "(owner <> ? AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.name = 'instance:' || r.owner "
+                            + "AND l.expires_at > ?))) ORDER BY id",
+                    rs -> new Orphan(rs.getLong(1), rs.getString(2)), newOwner, now.toEpochMilli());
+            List<Long> adopted = new ArrayList<>();
+            for (Orphan o : orphans) {
+                int moved = o.owner() == null
+                        ? s.update("UPDATE runs SET owner=? WHERE id=? AND owner IS NULL AND " + OPEN, newOwner, o.id())
+                        : s.update("UPDATE runs SET owner=? WHERE id=? AND owner=? AND " + OPEN, newOwner, o.id(), o.owner());
+                if (moved == 1) adopted.add(o.id());
+            }
             return adopted;
         });
     }
