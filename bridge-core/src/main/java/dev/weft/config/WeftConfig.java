@@ -68,6 +68,8 @@ public record WeftConfig(String hostname, String ownerDid, InetSocketAddress lis
                     List.of("SPINDLE_SERVER_LISTEN_ADDR", "TACK_LISTEN_ADDR")),
             new Setting("WEFT_DB", "weft.db", "SQLite file, or a PostgreSQL database: postgresql://user[:password]@host[:port]/database[?params] "
                     + "or jdbc:postgresql:...", List.of("SPINDLE_SERVER_DB_PATH", "TACK_DB_PATH")),
+            new Setting("WEFT_INSTANCE_ID", "", "this instance's name in logs, /healthz and lease rows when instances share a "
+                    + "PostgreSQL WEFT_DB; default: host name and process id", List.of()),
             new Setting("WEFT_DB_PASSWORD_FILE", "", "file holding the PostgreSQL password (its first line), instead of in WEFT_DB",
                     List.of()),
             new Setting("WEFT_DEV", "false", "use ws:// (not wss://) for knots", List.of("SPINDLE_SERVER_DEV", "TACK_DEV")),
@@ -374,6 +376,8 @@ public record WeftConfig(String hostname, String ownerDid, InetSocketAddress lis
         shown.put("WEFT_OWNER_DID", ownerDid);
         shown.put("WEFT_LISTEN", listen.getHostString() + ":" + listen.getPort());
         shown.put("WEFT_DB", db.toString());
+        shown.put("WEFT_INSTANCE_ID", env.getOrDefault("WEFT_INSTANCE_ID", "").isBlank()
+                ? "(host name and process id)" : env.get("WEFT_INSTANCE_ID").strip());
         shown.put("WEFT_DB_PASSWORD_FILE", env.getOrDefault("WEFT_DB_PASSWORD_FILE", ""));
         shown.put("WEFT_DEV", Boolean.toString(dev));
         shown.put("WEFT_KNOTS", String.join(",", knots));

@@ -39,7 +39,19 @@ public final class Databases {
      * one daemon, whose key sits beside it, and is not checked.
      */
     public static Stores open(DatabaseLocation db, String secretsKeyId) {
-        Stores stores = open(db);
+        return open(db, secretsKeyId, null);
+    }
+
+    /**
+     * As {@link #open(DatabaseLocation, String)}, naming {@code owner} (this instance's lease
+     * holder) as the driver of the runs it inserts into a PostgreSQL database. A SQLite file has
+     * one instance, which owns every run, so no owner is written there.
+     */
+    public static Stores open(DatabaseLocation db, String secretsKeyId, String owner) {
+        Stores stores = switch (db) {
+            case DatabaseLocation.Sqlite s -> SqliteStores.open(s.file());
+            case DatabaseLocation.Postgres pg -> PostgresStores.open(pg.jdbcUrl(), pg.user(), pg.password(), owner);
+        };
         if (stores instanceof PostgresStores pg) {
             try {
                 pg.pinSecretsKey(secretsKeyId);

@@ -39,6 +39,9 @@ import dev.weft.spi.ProviderConfigException;
 import dev.weft.spi.ProviderFactory;
 import dev.weft.status.StatusPublisher;
 import dev.weft.knot.KnotCursorStore;
+import dev.weft.config.DatabaseLocation;
+import dev.weft.lease.InstanceId;
+import dev.weft.lease.LeaseKeeper;
 import dev.weft.store.Stores;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -103,6 +106,17 @@ public final class Weft implements AutoCloseable {
     private final DefaultBranches branches;
     private final PipelineBuilder builder;
     private final Notifications notifications;
+    private final LeaseKeeper leases;
+
+    /** Lease names: one instance at a time does each of these. */
+    public static final String JETSTREAM_LEASE = "jetstream";
+    public static final String PULLS_LEASE = "jetstream-pulls";
+    public static final String PUBLISHER_LEASE = "publisher";
+    public static final String BUILDS_LEASE = "builds";
+
+    public static String knotLease(String knot) {
+        return "knot:" + knot;
+    }
 
     private Weft(Builder b) throws ProviderConfigException {
         this.config = b.config;
@@ -119,13 +133,18 @@ public final class Weft implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("secrets key file " + config.secretsKeyFile() + ": " + e.getMessage(), e);
         }
-        this.store = Databases.open(config.db(), cipher.keyId());
+        InstanceId instance = b.instance != null ? b.instance : InstanceId.from(config.env());
+        this.store = Databases.open(config.db(), cipher.keyId(), instance.holder());
+        // Alone on a SQLite file this instance holds every lease; on PostgreSQL, instances share work.
+        boolean shared = config.db() instanceof DatabaseLocation.Postgres;
+        this.leases = new LeaseKeeper(shared ? store.leases() : null, instance, b.leaseTtl, b.leaseEvery, b.clock);
         ScheduledThreadPoolExecutor pool = new ScheduledThreadPoolExecutor(2, Thread.ofVirtual().name("weft-sched-", 0).factory());
         pool.setRemoveOnCancelPolicy(true);
         this.scheduler = pool;
         this.registry = new RepoRegistry(store.registry(), clock);
         this.events = new EventLog(store.statuses(), clock);
         this.publisher = new StatusPublisher(store.statuses(), events, clock, meters);
+        if (shared) publisher.shared(b.followEvery);
         this.logs = new LogHub(store.runs(), store.logs(), clock);
         RunOptions ro = b.runOptions.withWorkflowTimeout(config.workflowTimeout())
                 .withDelays(config.firstStatusDelay(), config.statusGap()).withDev(config.dev());
@@ -260,21 +279,31 @@ public final class Weft implements AutoCloseable {
 
     /** Starts everything; returns once the server listens and the knot consumers are started. */
     public Weft start() {
+        leases.start();
         publisher.start();
         // Before recovery: statuses of recovered runs are queued for notification like any other.
         notifications.start();
-        runs.recover();
-        builder.start();
+        leases.want(PUBLISHER_LEASE, new LeaseKeeper.Work(() -> publisher.lead(true), () -> publisher.lead(false)));
+        if (leases.shared()) {
+            // Runs of instances that are gone (and runs nobody owns), not every open run: the
+            // others' runs are driven by them.
+            shareWork();
+        } else {
+            runs.recover();
+        }
+        // Resuming waiting build requests is done by one instance (new requests run their lane
+        // where they came in).
+        leases.want(BUILDS_LEASE, new LeaseKeeper.Work(builder::start, () -> { }));
         server.start();
         if (consumeKnots) registry.addListener(new RepoRegistry.KnotListener() {
             @Override
             public void knotAdded(String knot) {
-                knots.add(knot);
+                consumeKnot(knot);
             }
 
             @Override
             public void knotRemoved(String knot) {
-                knots.remove(knot);
+                leases.unwant(knotLease(knot));
             }
         });
         for (String knot : config.knots()) {
@@ -287,11 +316,13 @@ public final class Weft implements AutoCloseable {
             registry.registerRepoDid(r.knot(), config.ownerDid(), r.repoDid(), r.repoDid(), RepoRegistry.STATIC);
         }
         if (consumeKnots) {
-            for (String knot : registry.knots()) knots.add(knot);
+            for (String knot : registry.knots()) consumeKnot(knot);
         }
         if (followJetstream && !config.jetstream().isEmpty()) {
-            jetstream = new JetstreamClient(config.jetstream(), network, cursorOf(JetstreamClient.CURSOR), jetstreamOptions,
-                    meters).start();
+            leases.want(JETSTREAM_LEASE, new LeaseKeeper.Work(
+                    () -> jetstream = new JetstreamClient(config.jetstream(), network, cursorOf(JetstreamClient.CURSOR),
+                            jetstreamOptions, meters).start(),
+                    () -> closeJetstream(false)));
             PullRecords pulls = new PullRecords(new PullAccess() {
                 @Override
                 public boolean isRegistered(String repoDid) {
@@ -304,15 +335,56 @@ public final class Weft implements AutoCloseable {
                 }
             }, patches, e -> builder.pullRequest(e.targetRepoDid(), e.pullUri(), e.action(), e.sourceBranch(),
                     e.sourceSha(), e.targetBranch(), clock.instant()), meters);
-            pullStream = new JetstreamClient(config.jetstream(), new PullSubscription(pulls),
-                    cursorOf(PullSubscription.CURSOR), jetstreamOptions, meters).start();
+            leases.want(PULLS_LEASE, new LeaseKeeper.Work(
+                    () -> pullStream = new JetstreamClient(config.jetstream(), new PullSubscription(pulls),
+                            cursorOf(PullSubscription.CURSOR), jetstreamOptions, meters).start(),
+                    () -> closeJetstream(true)));
         } else if (registry.knots().isEmpty()) {
             log.warn("no repositories registered: set WEFT_REPOS (or WEFT_REPOS=* with WEFT_KNOTS) to accept triggers");
         }
         scheduler.scheduleWithFixedDelay(this::operatorCancels, 0, 1, TimeUnit.SECONDS);
+        if (leases.shared()) {
+            long every = leases.every().toMillis();
+            scheduler.scheduleWithFixedDelay(this::shareWork, every, every, TimeUnit.MILLISECONDS);
+        }
+        // From here on, knots registered by the Jetstream are taken up in the keeper's next round.
+        leases.opened();
         log.info("weft {} serving {} as {} (owner {}), engines {}", VERSION, "http://" + config.listen().getHostString()
                 + ":" + server.port(), config.hostname(), config.ownerDid(), providers.engines());
         return this;
+    }
+
+    /** Consumes {@code knot} while this instance holds its lease (another instance may hold it). */
+    private void consumeKnot(String knot) {
+        leases.want(knotLease(knot), new LeaseKeeper.Work(() -> knots.add(knot), () -> knots.remove(knot)));
+    }
+
+    private synchronized void closeJetstream(boolean pulls) {
+        JetstreamClient c = pulls ? pullStream : jetstream;
+        if (pulls) pullStream = null;
+        else jetstream = null;
+        if (c != null) c.close();
+    }
+
+    /**
+     * Takes over the open runs of instances whose liveness lease expired (killed, cut off) or was
+     * handed back (stopped), and resumes them here through their providers; and ends the handles
+     * of this instance's runs that were ended through another instance.
+     */
+    private void shareWork() {
+        try {
+            List<Long> adopted = store.leases().adoptRuns(leases.instance().holder(), clock.instant());
+            // Runs this instance drives that another instance ended (a webhook that landed there).
+            runs.catchUp();
+            // Registrations another instance made (from the Jetstream): their knots are wanted here
+            // too, so a survivor consumes them when that instance dies.
+            registry.refresh();
+            if (adopted.isEmpty()) return;
+            log.info("instance {}: adopting {} run(s) of instances that are gone", leases.instance().name(), adopted.size());
+            runs.adopt(adopted);
+        } catch (RuntimeException e) {
+            log.warn("sharing work with other instances failed (retried in {}): {}", leases.every(), e.toString());
+        }
     }
 
     /** Carries out the cancels {@code weft cancel} queued in the database (it runs in another process). */
@@ -330,7 +402,12 @@ public final class Weft implements AutoCloseable {
 
     private Health health() {
         String s = store.check();
-        return new Health(s.equals("ok"), VERSION, s);
+        return new Health(s.equals("ok"), VERSION, s, leases.instance().name(), leases.held());
+    }
+
+    /** This instance's leases: who it is, what it holds. */
+    public LeaseKeeper leases() {
+        return leases;
     }
 
     public int port() {
@@ -347,6 +424,11 @@ public final class Weft implements AutoCloseable {
 
     public RunManager runs() {
         return runs;
+    }
+
+    /** The {@code /events} feed this instance serves. */
+    public dev.weft.events.EventFeed events() {
+        return events;
     }
 
     public RepoRegistry registry() {
@@ -408,10 +490,11 @@ public final class Weft implements AutoCloseable {
     @Override
     public void close() {
         log.info("weft stopping");
-        JetstreamClient j = jetstream;
-        if (j != null) j.close();
-        JetstreamClient p = pullStream;
-        if (p != null) p.close();
+        // First hand the shared work back (knots, Jetstream, publishing), so another instance
+        // takes it in its next round rather than after the lease expired.
+        leases.handBack();
+        closeJetstream(false);
+        closeJetstream(true);
         knots.close();
         server.close();
         // After every way in: no push or manual run can queue a build once the lanes stop.
@@ -426,10 +509,22 @@ public final class Weft implements AutoCloseable {
         closeQuietly();
     }
 
+    /**
+     * For tests: dies as a killed process would, as far as other instances can tell. Renewals stop
+     * and nothing is handed back, so its leases and runs wait for expiry; then the process's
+     * resources are freed (its run threads interrupted, its connections closed), which the other
+     * instances cannot tell from a crash.
+     */
+    public void kill() {
+        leases.abandon();
+        close();
+    }
+
     private void closeQuietly() {
         // After the runs (close()) or before anything ran (a failed start): statuses not yet
         // delivered stay queued in the store for the next start.
         if (notifications != null) notifications.close();
+        leases.close();
         publisher.close();
         scheduler.shutdownNow();
         try {
@@ -459,6 +554,10 @@ public final class Weft implements AutoCloseable {
         private JetstreamOptions jetstreamOptions = JetstreamOptions.defaults();
         private List<NotifierFactory> notifierFactories;
         private Notifications.Options notifyOptions = Notifications.Options.defaults();
+        private InstanceId instance;
+        private Duration leaseTtl = Duration.ofSeconds(15);
+        private Duration leaseEvery = Duration.ofSeconds(3);
+        private Duration followEvery = Duration.ofMillis(100);
 
         private Builder(WeftConfig config) {
             this.config = config;
@@ -536,6 +635,22 @@ public final class Weft implements AutoCloseable {
         /** Delivery tunables (tests shorten the backoff). */
         public Builder notifyOptions(Notifications.Options o) {
             this.notifyOptions = o;
+            return this;
+        }
+
+        /** This instance's identity (default: {@code WEFT_INSTANCE_ID}, else host name and pid). */
+        public Builder instance(InstanceId id) {
+            this.instance = id;
+            return this;
+        }
+
+        /**
+         * With a shared database: how long a lease lasts unrenewed (how long a dead instance's
+         * knots and runs wait, 15 s by default) and how often leases are renewed and sought (3 s).
+         */
+        public Builder leases(Duration ttl, Duration every) {
+            this.leaseTtl = ttl;
+            this.leaseEvery = every;
             return this;
         }
 

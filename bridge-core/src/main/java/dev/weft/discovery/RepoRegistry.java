@@ -155,6 +155,33 @@ public final class RepoRegistry {
         }
     }
 
+    /**
+     * Takes in the registrations other instances sharing the database made or removed (the one
+     * following the Jetstream, say) and tells the listeners which knots that adds or removes.
+     * Additions are applied before removals, so a concurrent lookup never misses a registration
+     * present both before and after.
+     */
+    public synchronized void refresh() {
+        Set<String> before = knots();
+        Set<RepoKey> keys = new java.util.HashSet<>();
+        Map<String, RegisteredRepo> dids = new java.util.HashMap<>();
+        for (RegisteredRepo r : store.repos()) {
+            if (r.hasRepoDid()) dids.put(r.repoDid(), r);
+            else keys.add(r.repo());
+        }
+        repos.addAll(keys);
+        for (RegisteredRepo r : dids.values()) {
+            RegisteredRepo known = byRepoDid.get(r.repoDid());
+            if (known == null || !known.repo().equals(r.repo())) {
+                if (known != null) forget(r.repoDid());
+                remember(r);
+            }
+        }
+        repos.retainAll(keys);
+        for (String d : new java.util.ArrayList<>(byRepoDid.keySet())) if (!dids.containsKey(d)) forget(d);
+        tell(before);
+    }
+
     private void move(RegisteredRepo existing, RepoRef to, String why) {
         if (store.updateRepoDid(to)) {
             forget(to.repoDid());

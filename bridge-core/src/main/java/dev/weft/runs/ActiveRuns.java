@@ -34,6 +34,11 @@ final class ActiveRuns {
         return Optional.empty();
     }
 
+    /** Every handle in memory; a snapshot. */
+    List<RunHandle> all() {
+        return List.copyOf(byId.values());
+    }
+
     List<Run> ofEngine(String engine) {
         List<Run> out = new ArrayList<>();
         for (RunHandle h : byId.values()) if (h.engine().equals(engine)) out.add(h);

@@ -243,25 +243,66 @@ final class RunHandle implements Run, StatusReporter {
     }
 
     private boolean move(Status requested) {
-        boolean terminal;
         Status status;
+        Status movedElsewhere = null;
+        boolean moved;
         synchronized (this) {
             status = masked(translate(requested));
             if (status.state() == state) return true;
             if (!state.canMoveTo(status.state())) return false;
             long notBefore = wiring.pacing().notBefore(createdAt(), lastScheduled);
-            wiring.store().transition(id, status, notBefore, wiring.pacing().now());
-            lastScheduled = notBefore;
-            state = status.state();
-            terminal = state.isTerminal();
+            if (wiring.store().transition(id, status, notBefore, wiring.pacing().now())) {
+                lastScheduled = notBefore;
+                state = status.state();
+                moved = true;
+            } else {
+                // Another instance moved the run first (a webhook that landed there, say): the
+                // stored state is the truth, and this handle takes it instead of publishing.
+                movedElsewhere = take(wiring.store().run(id).orElseThrow());
+                moved = false;
+            }
+        }
+        if (!moved) {
+            log.info("{} was moved to {} elsewhere; {} not published", this, state.wireName(), status.state().wireName());
+            settled(movedElsewhere);
+            return movedElsewhere.state() == status.state();
         }
         wiring.statusQueued().run();
         log.info("{} -> {}{}", this, status.state().wireName(), status.error().map(m -> ": " + m).orElse(""));
-        if (terminal) {
+        if (status.state().isTerminal()) {
             completeLog(status);
             wiring.ended().accept(this);
         }
         return true;
+    }
+
+    /** Takes the stored state as this handle's; the caller holds the lock. */
+    private Status take(RunRecord stored) {
+        state = stored.state();
+        return Status.of(state, stored.error(), stored.exitCode());
+    }
+
+    /** After {@link #take}, outside the lock: a run ended elsewhere ends here too. */
+    private void settled(Status stored) {
+        if (!stored.state().isTerminal()) return;
+        completeLog(stored);
+        // A provider waiting for a cancel (awaitCancel) stops waiting: the run is over.
+        cancelLatch.countDown();
+        wiring.ended().accept(this);
+    }
+
+    /**
+     * Catches up with a status another instance stored for this run (a webhook applied there):
+     * when the stored run ended, this handle ends too, without publishing anything.
+     */
+    void catchUp(RunRecord stored) {
+        Status end;
+        synchronized (this) {
+            if (state.isTerminal() || !stored.state().isTerminal()) return;
+            end = take(stored);
+        }
+        log.info("{} ended elsewhere as {}", this, end.state().wireName());
+        settled(end);
     }
 
     /** A system step carrying one message, written by the runtime before the provider starts. */

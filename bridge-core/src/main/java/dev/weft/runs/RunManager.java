@@ -50,12 +50,14 @@ public final class RunManager implements TriggerSink, AutoCloseable {
     private final RunLookup lookup;
     private final RunIntake intake;
     private final RunRecovery recovery;
+    private final RunStore store;
     private volatile Function<String, Optional<Provider>> providers = e -> Optional.empty();
     private volatile RunNotices notices = RunNotices.NONE;
 
     public RunManager(RunStore store, StatusStore statuses, LogHub logs, StatusPublisher publisher, RepoRegistry registry, RunOptions options,
                       Clock clock, ScheduledExecutorService timers, MeterRegistry meters) {
         this.options = options;
+        this.store = store;
         Function<String, Optional<Provider>> engines = engine -> providers.apply(engine);
         Pacing pacing = new Pacing(options, clock);
         this.deadlines = new Deadlines(options, clock, timers, threads);
@@ -123,6 +125,29 @@ public final class RunManager implements TriggerSink, AutoCloseable {
      */
     public void recover() {
         recovery.recover();
+    }
+
+    /**
+     * Picks up runs another instance drove until it died (this instance adopted them in the
+     * store), like {@link #recover()}: each is resumed through its provider, or spawned when the
+     * dead instance never handed it over. Ids no longer open are skipped.
+     */
+    public void adopt(List<Long> runIds) {
+        recovery.recover(runIds.stream().map(store::run).flatMap(Optional::stream)
+                .filter(r -> !r.state().isTerminal()).toList());
+    }
+
+    /**
+     * Ends the in-memory handles of runs another instance ended in the store (a webhook applied
+     * on an instance that does not drive the run): one read of the open runs.
+     */
+    public void catchUp() {
+        java.util.Set<Long> open = new java.util.HashSet<>();
+        for (dev.weft.store.RunRecord r : store.openRuns()) open.add(r.id());
+        for (RunHandle h : active.all()) {
+            if (open.contains(h.id())) continue;
+            store.run(h.id()).ifPresent(h::catchUp);
+        }
     }
 
     /** The result of a cancel request. */

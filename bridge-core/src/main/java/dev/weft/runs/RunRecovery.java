@@ -35,7 +35,14 @@ final class RunRecovery {
     }
 
     void recover() {
-        List<RunRecord> open = store.openRuns();
+        recover(store.openRuns());
+    }
+
+    /**
+     * Picks up {@code open}, runs this instance now drives: the previous process's at start, or a
+     * dead instance's it adopted (their handles were never in this instance's memory).
+     */
+    void recover(List<RunRecord> open) {
         if (!open.isEmpty()) log.info("recovering {} unfinished run(s)", open.size());
         Map<String, Trigger> triggers = new HashMap<>();
         for (RunRecord r : open) {

@@ -9,10 +9,17 @@ import java.util.Objects;
  * @param ok          whether the spindle can do its job
  * @param version     weft's version string
  * @param storeStatus a short word or sentence about the store ({@code "ok"}, or what is wrong)
+ * @param instance    this instance's name ({@code WEFT_INSTANCE_ID}), or null when not reported
+ * @param leases      the leases this instance holds now (knots, Jetstream, publisher, builds)
  */
-public record Health(boolean ok, String version, String storeStatus) {
+public record Health(boolean ok, String version, String storeStatus, String instance, java.util.Set<String> leases) {
     public Health {
         Objects.requireNonNull(version, "version");
         Objects.requireNonNull(storeStatus, "storeStatus");
+        leases = leases == null ? java.util.Set.of() : java.util.Set.copyOf(new java.util.TreeSet<>(leases));
+    }
+
+    public Health(boolean ok, String version, String storeStatus) {
+        this(ok, version, storeStatus, null, null);
     }
 }

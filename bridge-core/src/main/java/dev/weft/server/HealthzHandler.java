@@ -41,6 +41,11 @@ final class HealthzHandler extends SimpleChannelInboundHandler<Route.Healthz> {
             n.put("status", h.ok() ? "ok" : "unhealthy");
             n.put("version", h.version());
             n.put("store", h.storeStatus());
+            if (h.instance() != null) {
+                n.put("instance", h.instance());
+                var held = n.putArray("leases");
+                new java.util.TreeSet<>(h.leases()).forEach(held::add);
+            }
             byte[] body;
             try {
                 body = JSON.writeValueAsBytes(n);

@@ -36,6 +36,19 @@ public final class StatusPublisher implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running = true;
     private boolean signalled;
+    /**
+     * Whether this instance moves the outbox to the event log. One instance at a time does (the
+     * {@code publisher} lease), so event ids stay strictly increasing; the others follow the
+     * store's event log instead. Alone on its database an instance always leads.
+     */
+    private volatile boolean leading = true;
+    /** Whether the last round led: a new leader first catches up with the store's last id. */
+    private boolean led = true;
+    /**
+     * The longest wait between rounds: 5 s alone (every queued entry pokes), shorter when instances
+     * share the database, because entries other instances queue poke nobody here.
+     */
+    private volatile Duration idleCap = Duration.ofSeconds(5);
 
     public StatusPublisher(StatusStore store, EventLog events, Clock clock, MeterRegistry registry) {
         this.store = store;
@@ -52,6 +65,26 @@ public final class StatusPublisher implements AutoCloseable {
         thread.start();
     }
 
+    /**
+     * For instances sharing the database, before {@link #start}: follow until {@link #lead} says
+     * otherwise, and look for work (or, following, for new events) at least every {@code poll}.
+     */
+    public void shared(Duration poll) {
+        this.idleCap = poll;
+        this.leading = false;
+        this.led = false;
+    }
+
+    /** Starts (true) or stops (false) moving the outbox to the event log; the thread keeps running. */
+    public void lead(boolean lead) {
+        this.leading = lead;
+        poke();
+    }
+
+    public boolean leading() {
+        return leading;
+    }
+
     /** Tells the publisher an entry was queued; cheap, callable from any thread. */
     public void poke() {
         lock.lock();
@@ -66,6 +99,17 @@ public final class StatusPublisher implements AutoCloseable {
     private void loop() {
         while (running) {
             try {
+                boolean lead = leading;
+                if (!lead || !led) {
+                    // Following, or just made leader: take in what the previous leader published,
+                    // so this log's next id continues the store's.
+                    events.catchUp();
+                }
+                led = lead;
+                if (!lead) {
+                    idle(idleCap.toNanos());
+                    continue;
+                }
                 long now = Nanos.of(clock.instant());
                 List<OutboxEntry> due = store.due(now, BATCH);
                 if (!due.isEmpty()) {
@@ -83,14 +127,8 @@ public final class StatusPublisher implements AutoCloseable {
                     continue;
                 }
                 Optional<OutboxEntry> next = store.nextDue();
-                long waitNanos = next.map(o -> o.notBefore() - now).orElse(Duration.ofSeconds(5).toNanos());
-                lock.lock();
-                try {
-                    if (!signalled && running) wake.awaitNanos(Math.max(waitNanos, 100_000));
-                    signalled = false;
-                } finally {
-                    lock.unlock();
-                }
+                long waitNanos = Math.min(next.map(o -> o.notBefore() - now).orElse(Long.MAX_VALUE), idleCap.toNanos());
+                idle(waitNanos);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
@@ -103,6 +141,16 @@ public final class StatusPublisher implements AutoCloseable {
                     return;
                 }
             }
+        }
+    }
+
+    private void idle(long waitNanos) throws InterruptedException {
+        lock.lock();
+        try {
+            if (!signalled && running) wake.awaitNanos(Math.max(waitNanos, 100_000));
+            signalled = false;
+        } finally {
+            lock.unlock();
         }
     }
 

@@ -63,9 +63,13 @@ public interface RunStore {
 
     /**
      * Moves a run to {@code status} and queues that status for publication no sooner than
-     * {@code notBefore}, atomically. The caller has checked the transition is legal.
+     * {@code notBefore}, atomically, while the stored run is open; once it is terminal (another
+     * instance ended it first: a webhook applied elsewhere, say) changes nothing and returns false,
+     * so no run publishes two ends. The caller has checked the transition against its own view.
+     *
+     * @throws StoreException when there is no such run
      */
-    void transition(long runId, Status status, long notBefore, long nowNanos);
+    boolean transition(long runId, Status status, long notBefore, long nowNanos);
 
     void attach(long runId, String externalId, String webUrl);
 

@@ -22,6 +22,8 @@ public interface Stores extends AutoCloseable {
 
     /** The notification outbox and incidents. */
     NotificationStore notifications();
+    /** Leases and run ownership, for several instances on one database. */
+    LeaseStore leases();
 
     /** A cheap liveness probe for {@code /healthz}: "ok" or the error. */
     String check();

@@ -581,4 +581,87 @@ public abstract class StoreContract {
         assertTrue(s.pipelines().pipeline("3knothere").isEmpty());
         assertEquals(p, restart().pipelines().pipeline("3kpipe").orElseThrow(), "durable");
     }
+
+    @Test
+    @DisplayName("a lease is one holder's until it expires or is handed back; renewing moves its expiry")
+    void leases() {
+        LeaseStore l = s.leases();
+        Instant t0 = Instant.ofEpochMilli(1_000_000);
+        java.time.Duration ttl = java.time.Duration.ofSeconds(10);
+        assertTrue(l.acquire("knot:k", "a#1", t0, ttl));
+        assertFalse(l.acquire("knot:k", "b#1", t0.plusSeconds(9), ttl), "held and live: another holder is refused");
+        assertEquals(new LeaseStore.Lease("knot:k", "a#1", t0.plusSeconds(10)), l.lease("knot:k").orElseThrow(),
+                "a refused acquire writes nothing");
+        assertTrue(l.acquire("knot:k", "a#1", t0.plusSeconds(5), ttl), "the holder renews");
+        assertFalse(l.acquire("knot:k", "b#1", t0.plusSeconds(14), ttl), "renewed until t0+15s");
+        assertTrue(l.acquire("knot:k", "b#1", t0.plusSeconds(15), ttl), "expired: taken over");
+        assertEquals("b#1", l.lease("knot:k").orElseThrow().holder());
+        assertFalse(l.release("knot:k", "a#1"), "only the holder hands back");
+        assertTrue(l.release("knot:k", "b#1"));
+        assertTrue(l.lease("knot:k").isEmpty());
+        assertTrue(l.acquire("knot:k", "a#2", t0.plusSeconds(16), ttl), "free again at once");
+        assertTrue(l.acquire("publisher", "a#2", t0, ttl));
+        assertEquals(List.of("knot:k", "publisher"), l.leases().stream().map(LeaseStore.Lease::name).toList());
+        assertTrue(restart().leases().lease("publisher").isPresent(), "durable");
+    }
+
+    @Test
+    @DisplayName("two holders racing for one free lease: exactly one wins")
+    void leaseRace() throws Exception {
+        Instant t0 = Instant.ofEpochMilli(1_000_000);
+        for (int round = 0; round < 20; round++) {
+            String name = "race-" + round;
+            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+            List<java.util.concurrent.Future<Boolean>> got = new ArrayList<>();
+            try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+                for (int i = 0; i < 4; i++) {
+                    String holder = "h" + i;
+                    got.add(pool.submit(() -> {
+                        go.await();
+                        return s.leases().acquire(name, holder, t0, java.time.Duration.ofSeconds(5));
+                    }));
+                }
+                go.countDown();
+                int winners = 0;
+                for (var f : got) winners += f.get() ? 1 : 0;
+                assertEquals(1, winners, name);
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("open runs of an owner without a live liveness lease are adopted once; live owners' and terminal runs stay")
+    void adoptRuns() {
+        LeaseStore l = s.leases();
+        Instant t0 = Instant.ofEpochMilli(1_000_000);
+        java.time.Duration ttl = java.time.Duration.ofSeconds(10);
+        List<RunRecord> runs = s.runs().insertTrigger(trigger("3k1", "a.yml", "b.yml", "c.yml"), 0).orElseThrow();
+        s.runs().transition(runs.get(2).id(), new Status.Failed("boom", 1), 0, 0);
+        // Runs written without an owner (this store, or before V9) belong to whoever adopts them first.
+        assertEquals(List.of(runs.get(0).id(), runs.get(1).id()), l.adoptRuns("a#1", t0));
+        assertEquals(List.of(runs.get(0).id(), runs.get(1).id()), l.ownedRuns("a#1"));
+        assertTrue(l.acquire("instance:a#1", "a#1", t0, ttl));
+        assertEquals(List.of(), l.adoptRuns("b#1", t0.plusSeconds(9)), "a is alive");
+        assertEquals(List.of(), l.adoptRuns("a#1", t0.plusSeconds(20)), "one's own runs are not adopted again");
+        assertEquals(List.of(runs.get(0).id(), runs.get(1).id()), l.adoptRuns("b#1", t0.plusSeconds(10)), "a's lease expired");
+        assertTrue(l.acquire("instance:b#1", "b#1", t0.plusSeconds(10), ttl));
+        assertEquals(List.of(), l.adoptRuns("c#1", t0.plusSeconds(11)), "b is alive");
+        assertTrue(l.release("instance:b#1", "b#1"));
+        assertEquals(List.of(runs.get(0).id(), runs.get(1).id()), l.adoptRuns("c#1", t0.plusSeconds(11)),
+                "b handed its liveness back (a clean stop): adopted at once");
+    }
+
+    @Test
+    @DisplayName("a transition the stored state does not allow (another instance moved the run first) changes and queues nothing")
+    void guardedTransition() {
+        RunRecord r = s.runs().insertTrigger(trigger("3k1", "a.yml"), 0).orElseThrow().get(0);
+        assertTrue(s.runs().transition(r.id(), new Status.Running(), 1, 1));
+        assertTrue(s.runs().transition(r.id(), new Status.Success(), 2, 2));
+        int queued = s.statuses().due(Long.MAX_VALUE, 100).size();
+        assertFalse(s.runs().transition(r.id(), new Status.Success(), 3, 3), "a second end");
+        assertFalse(s.runs().transition(r.id(), new Status.Running(), 3, 3), "back from an end");
+        assertEquals(RunState.SUCCESS, s.runs().run(r.id()).orElseThrow().state());
+        assertEquals(queued, s.statuses().due(Long.MAX_VALUE, 100).size(), "nothing more to publish");
+        assertThrows(StoreException.class, () -> s.runs().transition(99_999, new Status.Running(), 0, 0));
+    }
 }

@@ -31,8 +31,12 @@ final class JdbcRunStore implements RunStore {
     /** The nsid column of an outbox or event row holding a pipeline record (statuses use the column's default). */
     static final String PIPELINE_NSID = "sh.tangled.pipeline";
 
-    JdbcRunStore(Database db) {
+    /** The instance that drives the runs inserted here; null when one instance has the database. */
+    private final String owner;
+
+    JdbcRunStore(Database db, String owner) {
         this.db = db;
+        this.owner = owner;
     }
 
     static RunRecord run(ResultSet rs) throws SQLException {
@@ -65,9 +69,9 @@ final class JdbcRunStore implements RunStore {
                 // Two workflows with one name would collide on the workflow id, which is all the
                 // appview keys on: the first wins.
                 if (runs.stream().anyMatch(r -> r.workflow().name().equals(w.name()))) continue;
-                long id = s.insertReturningKey("INSERT INTO runs (knot, rkey, workflow, engine, state, created_at, updated_at) "
-                                + "VALUES (?,?,?,?,?,?,?)", t.pipeline().knot(), t.pipeline().rkey(), w.name(), w.engine(),
-                        RunState.PENDING.wireName(), received, received);
+                long id = s.insertReturningKey("INSERT INTO runs (knot, rkey, workflow, engine, state, created_at, updated_at, owner) "
+                                + "VALUES (?,?,?,?,?,?,?,?)", t.pipeline().knot(), t.pipeline().rkey(), w.name(), w.engine(),
+                        RunState.PENDING.wireName(), received, received, owner);
                 if (runs.isEmpty()) {
                     // The pipeline record goes first (lower seq, same not-before): the appview
                     // drops statuses of pipelines it has not stored.
@@ -137,15 +141,20 @@ final class JdbcRunStore implements RunStore {
     }
 
     @Override
-    public void transition(long runId, Status status, long notBefore, long nowNanos) {
-        db.write(Lane.URGENT, s -> {
+    public boolean transition(long runId, Status status, long notBefore, long nowNanos) {
+        // Only an open run moves: the row itself decides, so two instances reporting one run's end
+        // cannot both store (and publish) one.
+        String guard = "state IN ('pending','running')";
+        return db.write(Lane.URGENT, s -> {
             String error = status.error().orElse(null);
             Long exit = status.exitCode().orElse(null);
             // started_at keeps the first move to running: what queryPipelines reports as startedAt.
             if (s.update("UPDATE runs SET state=?, error=COALESCE(?, error), exit_code=COALESCE(?, exit_code), updated_at=?, "
-                            + "started_at=CASE WHEN ?='running' THEN COALESCE(started_at, ?) ELSE started_at END WHERE id=?",
+                            + "started_at=CASE WHEN ?='running' THEN COALESCE(started_at, ?) ELSE started_at END WHERE id=? AND "
+                            + guard,
                     status.state().wireName(), error, exit, nowNanos, status.state().wireName(), nowNanos, runId) != 1) {
-                throw new SQLException("no run " + runId);
+                if (s.queryOne("SELECT 1 FROM runs WHERE id=?", rs -> 1, runId).isEmpty()) throw new SQLException("no run " + runId);
+                return false;
             }
             s.update("INSERT INTO status_outbox (run_id, state, error, exit_code, not_before) VALUES (?,?,?,?,?)",
                     runId, status.state().wireName(), error, exit, notBefore);
@@ -153,7 +162,7 @@ final class JdbcRunStore implements RunStore {
             if (status.state() != RunState.PENDING) {
                 s.update("INSERT INTO notify_pending (run_id, state) VALUES (?,?)", runId, status.state().wireName());
             }
-            return null;
+            return true;
         });
     }
 

@@ -1,6 +1,7 @@
 package dev.weft.store.jdbc;
 
 import dev.weft.store.BuildStore;
+import dev.weft.store.LeaseStore;
 import dev.weft.store.LogStore;
 import dev.weft.store.NotificationStore;
 import dev.weft.store.PipelineQueries;
@@ -25,10 +26,20 @@ public abstract class JdbcStores implements Stores {
     private final BuildStore builds;
     private final PipelineQueries pipelines;
     private final NotificationStore notifications;
+    private final LeaseStore leases;
 
     protected JdbcStores(Database db) {
+        this(db, null);
+    }
+
+    /**
+     * @param owner the instance that drives the runs this store inserts ({@link LeaseStore#adoptRuns});
+     *              null where one instance has the database to itself (SQLite)
+     */
+    protected JdbcStores(Database db, String owner) {
         this.db = db;
-        this.runs = new JdbcRunStore(db);
+        this.runs = new JdbcRunStore(db, owner);
+        this.leases = new JdbcLeaseStore(db);
         this.statuses = new JdbcStatusStore(db);
         this.logs = new JdbcLogStore(db);
         this.registry = new JdbcRegistryStore(db);
@@ -71,6 +82,11 @@ public abstract class JdbcStores implements Stores {
     @Override
     public NotificationStore notifications() {
         return notifications;
+    }
+
+    @Override
+    public LeaseStore leases() {
+        return leases;
     }
 
     @Override

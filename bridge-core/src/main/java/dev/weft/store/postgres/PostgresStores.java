@@ -15,8 +15,8 @@ import java.util.Optional;
 public final class PostgresStores extends JdbcStores {
     private final PostgresDatabase db;
 
-    private PostgresStores(PostgresDatabase db) {
-        super(db);
+    private PostgresStores(PostgresDatabase db, String owner) {
+        super(db, owner);
         this.db = db;
     }
 
@@ -27,7 +27,16 @@ public final class PostgresStores extends JdbcStores {
      * @param password null to take it from the URL (or none)
      */
     public static PostgresStores open(String jdbcUrl, String user, String password) {
-        return new PostgresStores(PostgresDatabase.open(jdbcUrl, user, password, PostgresDatabase.DEFAULT_POOL_SIZE));
+        return open(jdbcUrl, user, password, null);
+    }
+
+    /**
+     * As {@link #open(String, String, String)}, for a daemon that shares the database: the runs it
+     * inserts are driven by {@code owner} (its lease holder), so another instance can tell them
+     * from its own and adopt them when {@code owner} dies.
+     */
+    public static PostgresStores open(String jdbcUrl, String user, String password, String owner) {
+        return new PostgresStores(PostgresDatabase.open(jdbcUrl, user, password, PostgresDatabase.DEFAULT_POOL_SIZE), owner);
     }
 
     /**
