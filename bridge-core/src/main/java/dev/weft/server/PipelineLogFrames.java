@@ -5,7 +5,10 @@ import dev.weft.wire.CiLogFrames;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.WeakHashMap;
 
 /**
  * {@code sh.tangled.ci.subscribePipelineLogs} frames: the logs of several workflows of one
@@ -91,12 +94,30 @@ final class PipelineLogFrames implements FrameSource {
             }
             for (LogFeed.EncodedLine l : lines) {
                 handed.add(new long[]{i, l.seq()});
-                frames.add(new Frame(base + handed.size(), CiLogFrames.stored(l.frame(), w.name(), now)));
+                frames.add(new Frame(base + handed.size(), converted(l.frame(), w.name(), now)));
             }
         }
         boolean finished = frames.isEmpty();
         for (boolean d : done) finished &= d;
         return new Chunk(frames, finished);
+    }
+
+    /**
+     * Stored lines converted to the subscription's CBOR, shared by every subscriber: a live
+     * workflow's tail hands all of them the same array, so one conversion serves a thousand
+     * viewers instead of a thousand conversions. Keyed by the array's identity (arrays do not
+     * override equals), weakly: an entry goes when the tail lets go of its line. A line belongs to
+     * one run, so to one workflow name.
+     */
+    private static final Map<byte[], byte[]> CONVERTED = Collections.synchronizedMap(new WeakHashMap<>());
+
+    private static byte[] converted(byte[] stored, String workflow, Instant now) {
+        byte[] cbor = CONVERTED.get(stored);
+        if (cbor == null) {
+            cbor = CiLogFrames.stored(stored, workflow, now);
+            CONVERTED.put(stored, cbor);
+        }
+        return cbor;
     }
 
     /** The handler wrote every frame up to {@code after}: advance those cursors, forget the rest. */
