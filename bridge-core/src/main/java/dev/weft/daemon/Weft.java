@@ -402,7 +402,8 @@ public final class Weft implements AutoCloseable {
 
     private Health health() {
         String s = store.check();
-        return new Health(s.equals("ok"), VERSION, s, leases.instance().name(), leases.held());
+        return new Health(s.equals("ok"), VERSION, s, leases.instance().name(), leases.held(),
+                notifications.failingNotifiers());
     }
 
     /** This instance's leases: who it is, what it holds. */

@@ -14,7 +14,8 @@ import java.util.function.Supplier;
 
 /**
  * Answers {@link Route.Healthz} with {@code {"status":"ok"|"unhealthy","version":..,"store":..}},
- * 200 or 503. The supplier may look at the store, so it runs on a virtual thread; a supplier that
+ * 200 or 503, plus {@code "failingNotifiers":{"<name>":<failures in a row>}} when a notifier is
+ * failing (which alone does not make the answer 503). The supplier may look at the store, so it runs on a virtual thread; a supplier that
  * throws reads as unhealthy. Stateless and {@link Sharable}.
  */
 @Sharable
@@ -45,6 +46,10 @@ final class HealthzHandler extends SimpleChannelInboundHandler<Route.Healthz> {
                 n.put("instance", h.instance());
                 var held = n.putArray("leases");
                 new java.util.TreeSet<>(h.leases()).forEach(held::add);
+            }
+            if (!h.failingNotifiers().isEmpty()) {
+                ObjectNode failing = n.putObject("failingNotifiers");
+                h.failingNotifiers().forEach(failing::put);
             }
             byte[] body;
             try {

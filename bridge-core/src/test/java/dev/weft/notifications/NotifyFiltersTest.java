@@ -120,5 +120,10 @@ class NotifyFiltersTest {
                 .counter("weft.notify.deliveries", "notifier", "webhook", "outcome", "dropped").count() >= 5);
         assertTrue(h.weft().store().notifications().queued("webhook") <= 3);
         assertTrue(h.weft().notifications().failingNotifiers().containsKey("webhook"));
+        var healthz = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(h.baseUrl() + "/healthz")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, healthz.statusCode(), "a failing notifier does not make weft unhealthy");
+        assertTrue(healthz.body().contains("\"failingNotifiers\":{\"webhook\":"), healthz.body());
     }
 }

@@ -60,6 +60,15 @@ class HttpEndpointsTest {
         }
 
         @Test
+        @DisplayName("names failing notifiers but stays 200: a down Slack must not take CI out of the balancer")
+        void failingNotifier() throws Exception {
+            s.health.set(new Health(true, "1.2.3", "ok", null, null, java.util.Map.of("slack", 3)));
+            HttpResponse<String> r = s.get("/healthz");
+            assertEquals(200, r.statusCode());
+            assertEquals("{\"status\":\"ok\",\"version\":\"1.2.3\",\"store\":\"ok\",\"failingNotifiers\":{\"slack\":3}}", r.body());
+        }
+
+        @Test
         @DisplayName("is 503 unhealthy when the health check throws")
         void throwing() throws Exception {
             s.health.set(null);
