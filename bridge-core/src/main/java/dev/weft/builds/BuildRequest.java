@@ -17,9 +17,10 @@ import java.util.Objects;
  * @param codeKnot   the knot serving the code (the fork's, for a fork)
  * @param codeRepo   the DID of the repository the code is read from (the fork's, for a fork)
  * @param sourceRepo the fork's DID when the code is not {@code repo}'s, else empty
+ * @param actor      who caused it (the push's committer, the manual run's caller), else empty
  */
 public record BuildRequest(PipelineId pipeline, RepoRef repo, WorkflowTrigger trigger, String sha, String codeKnot,
-                           String codeRepo, String sourceRepo, Instant receivedAt) {
+                           String codeRepo, String sourceRepo, Instant receivedAt, String actor) {
     public BuildRequest {
         Objects.requireNonNull(pipeline, "pipeline");
         Objects.requireNonNull(repo, "repo");
@@ -29,5 +30,11 @@ public record BuildRequest(PipelineId pipeline, RepoRef repo, WorkflowTrigger tr
         Objects.requireNonNull(codeRepo, "codeRepo");
         sourceRepo = sourceRepo == null ? "" : sourceRepo;
         Objects.requireNonNull(receivedAt, "receivedAt");
+        actor = actor == null ? "" : actor;
+    }
+
+    public BuildRequest(PipelineId pipeline, RepoRef repo, WorkflowTrigger trigger, String sha, String codeKnot,
+                        String codeRepo, String sourceRepo, Instant receivedAt) {
+        this(pipeline, repo, trigger, sha, codeKnot, codeRepo, sourceRepo, receivedAt, "");
     }
 }

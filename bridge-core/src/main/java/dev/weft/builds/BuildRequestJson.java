@@ -32,6 +32,7 @@ final class BuildRequestJson {
                 .put("repoDid", r.repo().repoDid());
         o.put("sha", r.sha()).put("codeKnot", r.codeKnot()).put("codeRepo", r.codeRepo())
                 .put("sourceRepo", r.sourceRepo()).put("receivedAt", r.receivedAt().toString());
+        if (!r.actor().isEmpty()) o.put("actor", r.actor());
         ObjectNode t = o.putObject("trigger");
         switch (r.trigger()) {
             case WorkflowTrigger.Push p -> {
@@ -81,7 +82,7 @@ final class BuildRequestJson {
                     new RepoRef(repo.get("knot").asText(), repo.get("did").asText(), repo.get("name").asText(), "",
                             repo.get("repoDid").asText()),
                     trigger, o.get("sha").asText(), o.get("codeKnot").asText(), o.get("codeRepo").asText(),
-                    o.get("sourceRepo").asText(), Instant.parse(o.get("receivedAt").asText()));
+                    o.get("sourceRepo").asText(), Instant.parse(o.get("receivedAt").asText()), o.path("actor").asText(""));
         } catch (IOException | RuntimeException e) {
             throw new IllegalArgumentException("stored build request does not parse: " + e.getMessage(), e);
         }

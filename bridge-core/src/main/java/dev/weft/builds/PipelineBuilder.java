@@ -156,7 +156,7 @@ public final class PipelineBuilder implements AutoCloseable {
         }
         BuildRequest request = new BuildRequest(new PipelineId(repo.knot(), mint()), repo,
                 WorkflowTrigger.Push.of(u.ref(), u.oldSha(), u.newSha(), u.changedFiles().orElse(null)), u.newSha(),
-                repo.knot(), repo.repoDid(), "", u.receivedAt());
+                repo.knot(), repo.repoDid(), "", u.receivedAt(), u.committerDid());
         return submit(Claims.push(repo, u.ref(), u.oldSha(), u.newSha()), request).isPresent() ? Outcome.ACCEPTED : Outcome.DUPLICATE;
     }
 
@@ -338,7 +338,7 @@ public final class PipelineBuilder implements AutoCloseable {
         for (InvalidWorkflow bad : w.invalid()) all.add(Workflow.invalid(bad.name(), bad.engine(), bad.error()));
         all.sort(Comparator.comparing(Workflow::name, WorkflowCompiler.FILE_NAME_ORDER));
         Trigger t = new Trigger(r.pipeline(), r.repo().withDefaultBranch(branches.of(r.repo())), r.trigger().kind(),
-                all, r.receivedAt(), r.sourceRepo());
+                all, r.receivedAt(), r.sourceRepo(), r.actor());
         Outcome o = runs.apply(t);
         return switch (o) {
             case ACCEPTED, DUPLICATE -> new Result.Built(r.pipeline(), all.size());

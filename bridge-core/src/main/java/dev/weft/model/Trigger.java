@@ -15,9 +15,11 @@ import java.util.Objects;
  * @param receivedAt local time the frame was received; the first status waits on it
  * @param sourceRepo the DID of the repository the code comes from when it is not {@code repo}
  *                   (a fork), else empty: such a run is untrusted and gets no repository secrets
+ * @param actor      the DID of whoever caused it when known (a push's committer, a manual run's
+ *                   caller), else empty; notifications name this person, not the repository owner
  */
 public record Trigger(PipelineId pipeline, RepoRef repo, TriggerKind kind, List<Workflow> workflows,
-                      Instant receivedAt, String sourceRepo) {
+                      Instant receivedAt, String sourceRepo, String actor) {
     public Trigger {
         Objects.requireNonNull(pipeline, "pipeline");
         Objects.requireNonNull(repo, "repo");
@@ -25,10 +27,16 @@ public record Trigger(PipelineId pipeline, RepoRef repo, TriggerKind kind, List<
         workflows = List.copyOf(workflows);
         Objects.requireNonNull(receivedAt, "receivedAt");
         sourceRepo = sourceRepo == null ? "" : sourceRepo;
+        actor = actor == null ? "" : actor;
+    }
+
+    public Trigger(PipelineId pipeline, RepoRef repo, TriggerKind kind, List<Workflow> workflows, Instant receivedAt,
+                   String sourceRepo) {
+        this(pipeline, repo, kind, workflows, receivedAt, sourceRepo, "");
     }
 
     public Trigger(PipelineId pipeline, RepoRef repo, TriggerKind kind, List<Workflow> workflows, Instant receivedAt) {
-        this(pipeline, repo, kind, workflows, receivedAt, "");
+        this(pipeline, repo, kind, workflows, receivedAt, "", "");
     }
 
     /** Whether the code comes from another repository than the one the pipeline belongs to. */

@@ -56,11 +56,12 @@ final class NotificationBuilder {
     }
 
     /**
-     * Who triggered it: a pull request's author (the DID in its record's AT-URI), else the
-     * repository owner. Pushes of pipelines weft builds carry the refUpdate's {@code committerDid}
-     * at the knot but not yet on {@link Trigger}, so they fall back to the owner too.
+     * Who triggered it: the trigger's actor (a push's {@code committerDid}, a manual run's caller),
+     * else a pull request's author (the DID in its record's AT-URI), else the repository owner
+     * (legacy knots' records name nobody).
      */
     static String actorOf(Trigger t) {
+        if (!t.actor().isEmpty()) return t.actor();
         if (t.kind() instanceof TriggerKind.PullRequest pr && pr.pull().startsWith("at://")) {
             String rest = pr.pull().substring(5);
             int slash = rest.indexOf('/');

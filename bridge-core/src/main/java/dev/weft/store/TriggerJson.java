@@ -38,6 +38,7 @@ public final class TriggerJson {
         repo.put("defaultBranch", t.repo().defaultBranch());
         if (t.repo().hasRepoDid()) repo.put("repoDid", t.repo().repoDid());
         if (!t.sourceRepo().isEmpty()) o.put("sourceRepo", t.sourceRepo());
+        if (!t.actor().isEmpty()) o.put("actor", t.actor());
         ObjectNode kind = o.putObject("kind");
         kind.put("type", t.kind().wireName());
         switch (t.kind()) {
@@ -109,7 +110,7 @@ public final class TriggerJson {
                         w.path("raw").asText(""), w.path("invalid").asText("")));
             }
             return new Trigger(new PipelineId(o.get("knot").asText(), o.get("rkey").asText()), repo, kind, wfs,
-                    Instant.parse(o.get("receivedAt").asText()), o.path("sourceRepo").asText(""));
+                    Instant.parse(o.get("receivedAt").asText()), o.path("sourceRepo").asText(""), o.path("actor").asText(""));
         } catch (IOException | RuntimeException e) {
             throw new StoreException("stored trigger does not parse: " + e.getMessage(), e);
         }

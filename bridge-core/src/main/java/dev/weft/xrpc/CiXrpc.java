@@ -199,7 +199,7 @@ public final class CiXrpc {
         Code code = code(repo, fork ? p.sourceRepo() : "");
         PipelineId id = new PipelineId(repo.knot(), builder.mint());
         BuildRequest request = new BuildRequest(id, repo, p.trigger(), p.sha(), code.knot(), code.repoDid(),
-                fork ? p.sourceRepo() : "", clock.instant());
+                fork ? p.sourceRepo() : "", clock.instant(), caller);
         log.info("pipeline {} triggered by {}: {} of {} at {}{}", id, caller, p.trigger().kind().wireName(), repo.repoDid(),
                 p.sha(), fork ? " from fork " + p.sourceRepo() + " on " + code.knot() : "");
         PipelineBuilder.Result result = builder.submitAndWait(Claims.manual(id.atUri()), request, budget(deadline));

@@ -173,14 +173,14 @@ class PipelineBuilderTest {
     }
 
     @Test
-    @DisplayName("a stop while the knot is down keeps the push; the next start builds it, once")
+    @DisplayName("a stop while the knot is down keeps the push (and who pushed); the next start builds it, once")
     void resumesAfterRestart() throws Exception {
         ObjectId sha = commit(Map.of("ci.yml", "engine: stub\n"));
         int port = knot.port();
         knot.close(); // the knot is down: every fetch fails to connect and is retried with backoff
         assertEquals(Outcome.ACCEPTED, builder.push(new RefUpdate("127.0.0.1:" + port, "3kaaaaaaaaaa2",
-                RefUpdate.Shape.CURRENT, "refs/heads/main", OWNER, REPO_DID, "", "", ZEROS, sha.name(), Optional.empty(),
-                List.of(), Instant.now())));
+                RefUpdate.Shape.CURRENT, "refs/heads/main", "did:plc:pusher", REPO_DID, "", "", ZEROS, sha.name(),
+                Optional.empty(), List.of(), Instant.now())));
         await().atMost(Duration.ofSeconds(10)).until(() -> store.builds().waitingRequests().get(0).attempts() > 0);
         String why = store.builds().waitingRequests().get(0).error();
         assertTrue(why.startsWith("knot unreachable") && why.endsWith("(retrying)"), "what weft repos shows: " + why);
@@ -193,5 +193,7 @@ class PipelineBuilderTest {
         await().atMost(Duration.ofSeconds(20)).until(() -> handed.size() == 1);
         await().atMost(Duration.ofSeconds(5)).until(() -> store.builds().waitingRequests().isEmpty());
         assertEquals(1, handed.size());
+        assertEquals("did:plc:pusher", handed.get(0).actor(), "the committer survives the stored request");
+        assertEquals("did:plc:pusher", dev.weft.store.TriggerJson.read(dev.weft.store.TriggerJson.write(handed.get(0))).actor());
     }
 }

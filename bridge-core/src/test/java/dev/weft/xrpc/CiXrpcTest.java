@@ -218,6 +218,7 @@ class CiXrpcTest {
     void whoMayTrigger() throws Exception {
         Trigger t = pipeline(post(TRIGGER, collaborator, manual(sha.name())).pipeline());
         assertEquals(List.of("ci.yml", "deploy.yml", "pr.yml"), names(t));
+        assertEquals(collaborator.did, t.actor(), "notifications name the caller, not the owner");
         post(TRIGGER, stranger, manual(sha.name())).expect(400, "AccessControl", stranger.did);
         post(TRIGGER, null, manual(sha.name())).expect(403, "Auth", "signature verification failed");
     }
