@@ -219,6 +219,9 @@ public final class Notifications implements RunNotices, AutoCloseable {
     private List<NewNotice> pipelineUpdates(RunRecord r, RunState state, NotificationBuilder.Decision d,
                                             List<Notification.WorkflowStatus> workflows) {
         if (notifiers.values().stream().noneMatch(Notifier::updatesInPlace)) return List.of();
+        // A workflow that starts failing in a pipeline whose message is already up sends its own
+        // notification into that same message (see deliver), which shows the workflows too: one update.
+        if (d.notification() != null && d.change() instanceof NotificationStore.IncidentChange.Open) return List.of();
         long own = switch (d.change()) {
             case NotificationStore.IncidentChange.Update u -> u.id();
             case NotificationStore.IncidentChange.Close c -> c.id();
@@ -241,6 +244,20 @@ public final class Notifications implements RunNotices, AutoCloseable {
             }
         }
         return out;
+    }
+
+    /**
+     * One message per pipeline for notifiers that update in place: an incident without a message of
+     * its own takes the message of another open incident of the same pipeline (the first workflow
+     * that failed there), and keeps it once delivered, so its fix updates that message too.
+     */
+    private Optional<String> pipelineMessage(OutboxNotice o, Notification notification) {
+        for (long other : store.openIncidentsOfPipeline(notification.pipeline())) {
+            if (other == o.incidentId()) continue;
+            Optional<String> ref = store.incidentRef(other, o.notifier());
+            if (ref.isPresent()) return ref;
+        }
+        return Optional.empty();
     }
 
     /** Delivers due outbox rows; true when it tried any. */
@@ -269,6 +286,7 @@ public final class Notifications implements RunNotices, AutoCloseable {
             return;
         }
         Optional<String> ref = o.incidentId() == null ? Optional.empty() : store.incidentRef(o.incidentId(), o.notifier());
+        if (ref.isEmpty() && o.incidentId() != null && n.updatesInPlace()) ref = pipelineMessage(o, notification);
         Delivery d;
         try {
             d = n.deliver(notification, ref);

@@ -19,6 +19,7 @@ import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -31,7 +32,7 @@ class SlackNotificationsTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Notifications.Options FAST =
             new Notifications.Options(Duration.ofMillis(20), Duration.ofMillis(50), Duration.ofSeconds(2), 5, 10_000,
-                    Duration.ofMillis(500));
+                    Duration.ofSeconds(5)); // a cold JVM's first request may take over 500 ms: a timeout would re-post
     private static final String FAILING = """
             engine: script
             script:
@@ -148,6 +149,48 @@ class SlackNotificationsTest {
                 body(update).path("blocks").get(2).path("elements").get(0).path("text").asText());
         assertEquals(":x: did:plc:testowner/repo a.yml Failed (step test, exit 2)", body(update).path("text").asText());
         assertNull(slack.takeRequest(300, TimeUnit.MILLISECONDS));
+    }
+
+    @Test
+    @DisplayName("bot: a second workflow failing in the same pipeline updates the pipeline's message; both fixes go to it too")
+    void botSecondFailureSameMessage() throws Exception {
+        h = ProviderHarness.builder(new ScriptEngine()).dataDir(dir).notifyOptions(FAST)
+                .env("WEFT_NOTIFY_SLACK_TOKEN", "xoxb-test-token").env("WEFT_NOTIFY_SLACK_CHANNEL", "#ci")
+                .env("WEFT_NOTIFY_SLACK_API", slack.url("/api").toString()).start();
+        java.util.Map<String, String> wfs = new java.util.LinkedHashMap<>();
+        wfs.put("a.yml", FAILING);
+        wfs.put("b.yml", """
+                engine: script
+                script: {gate: botSecond, steps: [{name: e2e, command: make e2e, lines: [boom]}], result: failed, exit: 1, error: "exit status 1"}
+                """);
+        var runs = h.submitAll(new dev.weft.model.TriggerKind.Push("refs/heads/main", "d".repeat(40), ""), wfs);
+        runs.get(0).awaitTerminal();
+        RecordedRequest post = take();
+        assertEquals("/api/chat.postMessage", post.getUrl().encodedPath());
+        ScriptEngine.gate("botSecond").countDown();
+        runs.get(1).awaitTerminal();
+        RecordedRequest update = take();
+        assertEquals("/api/chat.update", update.getUrl().encodedPath(), "not a second message for the same pipeline");
+        assertEquals("1700000000.000101", body(update).path("ts").asText());
+        assertEquals(":x: a.yml · :x: b.yml", body(update).path("blocks").get(2).path("elements").get(0).path("text").asText());
+        assertEquals(":x: did:plc:testowner/repo b.yml Failed (step e2e, exit 1)", body(update).path("text").asText());
+        assertNull(slack.takeRequest(300, TimeUnit.MILLISECONDS), "one update, not one per incident");
+
+        java.util.Map<String, String> fixed = new java.util.LinkedHashMap<>();
+        fixed.put("a.yml", PASSING);
+        fixed.put("b.yml", PASSING);
+        for (var r : h.submitAll(new dev.weft.model.TriggerKind.Push("refs/heads/main", "e".repeat(40), ""), fixed)) {
+            r.awaitTerminal();
+        }
+        List<RecordedRequest> after = new java.util.ArrayList<>();
+        for (int i = 0; i < 4; i++) after.add(take());
+        assertNull(slack.takeRequest(300, TimeUnit.MILLISECONDS));
+        for (RecordedRequest r : after) {
+            JsonNode b = body(r);
+            if (r.getUrl().encodedPath().equals("/api/chat.update")) assertEquals("1700000000.000101", b.path("ts").asText());
+            else assertEquals("1700000000.000101", b.path("thread_ts").asText(), "a fix is a reply in the pipeline's thread");
+        }
+        assertEquals(2, after.stream().filter(r -> r.getUrl().encodedPath().equals("/api/chat.update")).count());
     }
 
     @Test
