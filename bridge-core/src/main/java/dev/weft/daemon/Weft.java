@@ -346,6 +346,8 @@ public final class Weft implements AutoCloseable {
         if (leases.shared()) {
             long every = leases.every().toMillis();
             scheduler.scheduleWithFixedDelay(this::shareWork, every, every, TimeUnit.MILLISECONDS);
+            // A viewer on this instance of a run another instance drives sees its lines within this.
+            scheduler.scheduleWithFixedDelay(this::pollOtherWriters, 200, 200, TimeUnit.MILLISECONDS);
         }
         // From here on, knots registered by the Jetstream are taken up in the keeper's next round.
         leases.opened();
@@ -384,6 +386,14 @@ public final class Weft implements AutoCloseable {
             runs.adopt(adopted);
         } catch (RuntimeException e) {
             log.warn("sharing work with other instances failed (retried in {}): {}", leases.every(), e.toString());
+        }
+    }
+
+    private void pollOtherWriters() {
+        try {
+            logs.pollOtherWriters();
+        } catch (RuntimeException e) {
+            log.warn("live logs of other instances' runs (retried in 200 ms): {}", e.toString());
         }
     }
 

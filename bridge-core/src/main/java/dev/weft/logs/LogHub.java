@@ -37,6 +37,8 @@ public final class LogHub implements LogFeed {
     /** Finished runs whose writer is kept only for the viewers still reading them. */
     private final java.util.Set<Long> finishedWithViewers = ConcurrentHashMap.newKeySet();
     private volatile LongFunction<LogFetch> backfill = id -> LogFetch.COMPLETE;
+    /** The last sequence {@link #pollOtherWriters} saw of each watched run written elsewhere. */
+    private final ConcurrentHashMap<Long, Long> lastSeen = new ConcurrentHashMap<>();
 
     public LogHub(RunStore runs, LogStore store, Clock clock) {
         this.runs = runs;
@@ -77,6 +79,12 @@ public final class LogHub implements LogFeed {
         });
     }
 
+    /** Drops a run's writer whatever its viewers: its tail is stale (the log was written elsewhere). */
+    void forget(long runId) {
+        finishedWithViewers.remove(runId);
+        writers.remove(runId);
+    }
+
     Clock clock() {
         return clock;
     }
@@ -96,6 +104,23 @@ public final class LogHub implements LogFeed {
     void appended(long runId) {
         List<Runnable> subs = subscribers.get(runId);
         if (subs != null) for (Runnable r : subs) r.run();
+    }
+
+    /**
+     * Wakes the viewers of logs that another instance writes (several instances on one database):
+     * no local writer will tell them of new lines, so the store is asked for each such watched
+     * run's last sequence, and viewers are woken when it moved or the log is complete. Runs with a
+     * local writer cost nothing here. Called periodically by whoever owns the schedule (the daemon,
+     * only when the store is shared); never concurrently with itself.
+     */
+    public void pollOtherWriters() {
+        lastSeen.keySet().retainAll(subscribers.keySet());
+        for (Long id : subscribers.keySet()) {
+            if (writers.containsKey(id)) continue;
+            long last = store.lastSeq(id);
+            Long before = lastSeen.put(id, last);
+            if (before == null || before != last || runs.run(id).map(r -> r.state().isTerminal()).orElse(true)) appended(id);
+        }
     }
 
     @Override
@@ -133,7 +158,10 @@ public final class LogHub implements LogFeed {
                 if (graceEnds != Long.MAX_VALUE && Nanos.of(clock.instant()) >= graceEnds) return true;
                 RunLogWriter w = writers.get(id);
                 if (w != null) return w.isComplete();
-                return runs.run(id).map(RunRecord::logComplete).orElse(true);
+                // Written elsewhere (another instance): complete when stored so, or the grace
+                // after a terminal status ran out (that instance may have died before closing it).
+                return runs.run(id).map(r -> r.logComplete() || r.state().isTerminal()
+                        && Nanos.of(clock.instant()) >= r.updatedAt() + TERMINAL_GRACE.toNanos()).orElse(true);
             }
 
             @Override

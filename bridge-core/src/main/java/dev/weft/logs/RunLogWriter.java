@@ -92,6 +92,21 @@ public final class RunLogWriter implements RunLog {
         hub.finished(runId);
     }
 
+    /**
+     * The run ended on another instance, whose handle closes the log in the store: this writer
+     * closes without writing (its numbering would collide with that instance's lines), its open
+     * steps refuse further lines as ended ones do, and viewers here read the store from now on.
+     */
+    public void completedElsewhere() {
+        synchronized (this) {
+            if (complete) return;
+            for (StepImpl s : steps) s.ended = true;
+            complete = true;
+        }
+        hub.forget(runId);
+        hub.appended(runId);
+    }
+
     /** A system step carrying one message, for failures that happened before any step ran. */
     public void systemMessage(String stepName, String message) {
         Step s = startStep(stepName, "", true, null);

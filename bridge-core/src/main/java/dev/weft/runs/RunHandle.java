@@ -282,10 +282,14 @@ final class RunHandle implements Run, StatusReporter {
         return Status.of(state, stored.error(), stored.exitCode());
     }
 
-    /** After {@link #take}, outside the lock: a run ended elsewhere ends here too. */
+    /**
+     * After {@link #take}, outside the lock: a run ended elsewhere ends here too. Its log is not
+     * written here: the handle that stored the end closes it (every terminal status is stored by a
+     * handle that then completes its log), and two writers would number lines twice.
+     */
     private void settled(Status stored) {
         if (!stored.state().isTerminal()) return;
-        completeLog(stored);
+        writer.completedElsewhere();
         // A provider waiting for a cancel (awaitCancel) stops waiting: the run is over.
         cancelLatch.countDown();
         wiring.ended().accept(this);

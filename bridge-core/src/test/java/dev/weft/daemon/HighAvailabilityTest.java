@@ -78,8 +78,12 @@ class HighAvailabilityTest {
                     public void spawn(Run run) throws Exception {
                         spawnedBy.computeIfAbsent(run.workflowId().pipeline().rkey(), k -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(instance);
                         run.status().running();
+                        dev.weft.spi.Step step = run.log().startStep("build", "make");
+                        step.out("hello from " + instance);
                         // Interrupted when this instance dies: the run stays open for adoption.
                         finish.await();
+                        step.out("bye from " + instance);
+                        step.end();
                         run.status().success();
                     }
 
@@ -271,6 +275,31 @@ class HighAvailabilityTest {
                 && b.events().after(0, 100).size() == 3);
         assertEquals(List.of(RunState.PENDING, RunState.RUNNING, RunState.SUCCESS),
                 a.store().statuses().eventsAfter(0, 100).stream().map(e -> e.status().state()).toList());
+    }
+
+    @Test
+    @DisplayName("a /logs viewer on an instance that does not drive the run sees its lines live, and the end")
+    void liveLogsFromAnotherInstance() throws Exception {
+        String db = db();
+        KnotEventServer knot = knot();
+        Weft a = start("a", db, knot);
+        Weft b = start("b", db, knot);
+        List<String> rkeys = List.of(push(knot, 0));
+        await().atMost(Duration.ofSeconds(10)).until(() -> allIn(a, rkeys, knot.host(), RunState.RUNNING));
+        await().atMost(Duration.ofSeconds(5)).until(() -> a.runs().activeCount() + b.runs().activeCount() == 1);
+        Weft viewerSide = a.runs().activeCount() == 1 ? b : a;
+        String path = "/logs/" + knot.host() + "/" + rkeys.get(0) + "/ci.yml";
+        try (var logs = dev.weft.testkit.WebSocketRecorder.connect(
+                java.net.URI.create(viewerSide.baseUrl().replace("http://", "ws://") + path))) {
+            // Step start and the first line, while the run is still going on the other instance.
+            List<String> live = logs.awaitFrames(2, Duration.ofSeconds(5));
+            assertTrue(live.get(1).contains("hello from "), live.toString());
+            finish.countDown();
+            List<String> rest = logs.awaitFrames(2, Duration.ofSeconds(5));
+            assertTrue(rest.get(0).contains("bye from "), rest.toString());
+            assertTrue(rest.get(1).contains("\"step_status\":\"end\""), rest.toString());
+            assertEquals(1000, logs.awaitClose(Duration.ofSeconds(10)), "the stream ends with the log");
+        }
     }
 
     @Test
