@@ -125,6 +125,12 @@ public final class Weft implements AutoCloseable {
         this.followJetstream = b.jetstream;
         this.jetstreamOptions = b.jetstreamOptions;
         this.meters = b.meters != null ? b.meters : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        InstanceId instance = b.instance != null ? b.instance : InstanceId.from(config.env());
+        if (config.db() instanceof DatabaseLocation.Postgres) {
+            // Instances sharing a database are told apart in dashboards that sum over scrape targets
+            // behind one address; not "instance", which Prometheus sets itself from the target.
+            meters.config().commonTags("weft_instance", instance.name());
+        }
         Clock clock = b.clock;
         // The key first: a database shared by instances checks it before anything is written.
         SecretCipher cipher;
@@ -133,7 +139,6 @@ public final class Weft implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("secrets key file " + config.secretsKeyFile() + ": " + e.getMessage(), e);
         }
-        InstanceId instance = b.instance != null ? b.instance : InstanceId.from(config.env());
         this.store = Databases.open(config.db(), cipher.keyId(), instance.holder());
         // Alone on a SQLite file this instance holds every lease; on PostgreSQL, instances share work.
         boolean shared = config.db() instanceof DatabaseLocation.Postgres;

@@ -288,6 +288,8 @@ class HighAvailabilityTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> allIn(a, rkeys, knot.host(), RunState.RUNNING));
         await().atMost(Duration.ofSeconds(5)).until(() -> a.runs().activeCount() + b.runs().activeCount() == 1);
         Weft viewerSide = a.runs().activeCount() == 1 ? b : a;
+        assertTrue(viewerSide.meters().scrape().contains("weft_instance=\"" + (viewerSide == a ? "a" : "b") + "\""),
+                "metrics of instances sharing a database say which instance they come from");
         String path = "/logs/" + knot.host() + "/" + rkeys.get(0) + "/ci.yml";
         try (var logs = dev.weft.testkit.WebSocketRecorder.connect(
                 java.net.URI.create(viewerSide.baseUrl().replace("http://", "ws://") + path))) {
