@@ -90,6 +90,8 @@ public final class Weft implements AutoCloseable {
     private final WeftServer server;
     private final KnotSupervisor knots;
     private final ScheduledExecutorService scheduler;
+    private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
+    private final java.util.concurrent.CompletableFuture<String> fenced = new java.util.concurrent.CompletableFuture<>();
     private final PrometheusMeterRegistry meters;
     private final boolean consumeKnots;
     private final Clock clock;
@@ -284,6 +286,7 @@ public final class Weft implements AutoCloseable {
 
     /** Starts everything; returns once the server listens and the knot consumers are started. */
     public Weft start() {
+        leases.onLivenessLost(why -> Thread.ofPlatform().name("weft-fence").start(() -> fence(why)));
         leases.start();
         publisher.start();
         // Before recovery: statuses of recovered runs are queued for notification like any other.
@@ -505,6 +508,7 @@ public final class Weft implements AutoCloseable {
      */
     @Override
     public void close() {
+        if (!closing.compareAndSet(false, true)) return;
         log.info("weft stopping");
         // First hand the shared work back (knots, Jetstream, publishing), so another instance
         // takes it in its next round rather than after the lease expired.
@@ -531,6 +535,26 @@ public final class Weft implements AutoCloseable {
      * resources are freed (its run threads interrupted, its connections closed), which the other
      * instances cannot tell from a crash.
      */
+    /**
+     * This instance's liveness lease lapsed (see {@link LeaseKeeper#onLivenessLost}): its runs may
+     * already be driven elsewhere, so it stops as a killed instance would, handing nothing back
+     * (what it held has expired or has new holders), and says so through {@link #fenced()}.
+     */
+    private void fence(String why) {
+        log.error("instance {} stops: {}. Its work continues on the other instances; start it again to rejoin.",
+                leases.instance().name(), why);
+        kill();
+        fenced.complete(why);
+    }
+
+    /**
+     * Completes, with the reason, when this instance stopped itself because its liveness lease
+     * lapsed; {@code weft serve} then exits non-zero so that the service manager starts it afresh.
+     */
+    public java.util.concurrent.CompletionStage<String> fenced() {
+        return fenced.minimalCompletionStage();
+    }
+
     public void kill() {
         leases.abandon();
         close();

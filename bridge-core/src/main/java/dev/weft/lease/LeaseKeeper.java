@@ -79,6 +79,10 @@ public final class LeaseKeeper implements AutoCloseable {
     private final Object threadLock = new Object();
     private Thread thread;
     private boolean closed;
+    /** The last round that renewed the liveness lease; null before the first. Under {@link #work}. */
+    private Instant livenessRenewed;
+    private volatile boolean livenessLost;
+    private volatile java.util.function.Consumer<String> onLivenessLost = why -> { };
 
     /**
      * @param store null when this instance has the database to itself
@@ -96,6 +100,22 @@ public final class LeaseKeeper implements AutoCloseable {
 
     public InstanceId instance() {
         return instance;
+    }
+
+    /**
+     * What to do, once, when this instance finds its liveness lease was not renewed for a whole
+     * lease time (the database unreachable that long, or the process stalled): other instances may
+     * already have adopted its runs and taken its work, so it must stop driving them rather than
+     * carry on beside their new owners. Called on the renewal thread with the reason; it should
+     * hand the stopping to another thread.
+     */
+    public void onLivenessLost(java.util.function.Consumer<String> action) {
+        this.onLivenessLost = java.util.Objects.requireNonNull(action, "action");
+    }
+
+    /** Whether this instance found its liveness lease lapsed (see {@link #onLivenessLost}). */
+    public boolean livenessLost() {
+        return livenessLost;
     }
 
     /** Whether instances share the database (leases are real). */
@@ -189,7 +209,7 @@ public final class LeaseKeeper implements AutoCloseable {
         work.lock();
         try {
             renewLiveness(now);
-            if (handedBack) return;
+            if (handedBack || livenessLost) return;
             for (Change c; (c = changes.poll()) != null; ) {
                 switch (c) {
                     case Change.Want w -> add(w.name(), w.work(), now);
@@ -215,13 +235,35 @@ public final class LeaseKeeper implements AutoCloseable {
     }
 
     private void renewLiveness(Instant now) {
-        if (store == null) return;
+        if (store == null || livenessLost) return;
+        // Renewing a lapsed lease would succeed (nobody else holds this life's name), so the lapse
+        // is told by the time since the last renewal, and then nothing is renewed any more.
+        if (livenessRenewed != null && !now.isBefore(livenessRenewed.plus(ttl))) {
+            livenessLapsed("its liveness lease lapsed: last renewed at " + livenessRenewed + ", " + ttl.toMillis()
+                    + " ms lease, now " + now + " (the database was unreachable or this process stalled)");
+            return;
+        }
         try {
-            if (!store.acquire(instance.liveness(), instance.holder(), now, ttl)) {
-                log.error("instance {}: lost its liveness lease; its runs may be adopted elsewhere", instance.holder());
-            }
+            if (store.acquire(instance.liveness(), instance.holder(), now, ttl)) livenessRenewed = now;
+            else livenessLapsed("another holder has its liveness lease");
         } catch (RuntimeException e) {
             log.warn("instance {}: renewing its liveness lease failed: {}", instance.holder(), e.toString());
+        }
+    }
+
+    private void livenessLapsed(String why) {
+        livenessLost = true;
+        log.error("instance {}: {}; its runs may be adopted elsewhere: it stops its work", instance.holder(), why);
+        // Its work leases lapsed with it (they are renewed in the same rounds): stop that work now,
+        // handing nothing back, since another instance may hold them already.
+        for (String name : new ArrayList<>(wanted.keySet())) {
+            Wanted w = wanted.get(name);
+            if (w.held()) lose(name, w, false);
+        }
+        try {
+            onLivenessLost.accept(why);
+        } catch (RuntimeException e) {
+            log.error("instance {}: stopping after the lost liveness lease failed: {}", instance.holder(), e.toString(), e);
         }
     }
 

@@ -103,6 +103,10 @@ class HighAvailabilityTest {
     }
 
     private Weft start(String name, String db, KnotEventServer knot) throws Exception {
+        return start(name, db, knot, java.time.Clock.systemUTC());
+    }
+
+    private Weft start(String name, String db, KnotEventServer knot, java.time.Clock clock) throws Exception {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("WEFT_HOSTNAME", "ci.example.com");
         env.put("WEFT_OWNER_DID", "did:plc:spindleoperator");
@@ -116,7 +120,7 @@ class HighAvailabilityTest {
         env.put("WEFT_STATUS_GAP", "0s");
         env.put("WEFT_SECRETS_KEY_FILE", dir.resolve("secrets.key").toString());
         env.put("WEFT_GIT_CACHE_DIR", dir.resolve("git-" + name).toString());
-        Weft w = Weft.builder(WeftConfig.from(env)).providers(List.of(engine(name))).instance(InstanceId.of(name))
+        Weft w = Weft.builder(WeftConfig.from(env)).providers(List.of(engine(name))).instance(InstanceId.of(name)).clock(clock)
                 .leases(TTL, EVERY).stopWait(Duration.ofSeconds(2)).start();
         closeLater.add(w);
         return w;
@@ -275,6 +279,45 @@ class HighAvailabilityTest {
                 && b.events().after(0, 100).size() == 3);
         assertEquals(List.of(RunState.PENDING, RunState.RUNNING, RunState.SUCCESS),
                 a.store().statuses().eventsAfter(0, 100).stream().map(e -> e.status().state()).toList());
+    }
+
+    @Test
+    @DisplayName("an instance that stalled past its liveness lease stops itself; its run is resumed elsewhere, once")
+    void lapsedLivenessStops() throws Exception {
+        String db = db();
+        KnotEventServer knot = knot();
+        var stall = new java.util.concurrent.atomic.AtomicReference<>(Duration.ZERO);
+        java.time.Clock stalling = new java.time.Clock() {
+            @Override
+            public java.time.ZoneId getZone() {
+                return java.time.ZoneOffset.UTC;
+            }
+
+            @Override
+            public java.time.Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return Instant.now().plus(stall.get());
+            }
+        };
+        Weft a = start("a", db, knot, stalling);
+        Weft b = start("b", db, knot);
+        List<String> rkeys = List.of(push(knot, 0));
+        await().atMost(Duration.ofSeconds(10)).until(() -> allIn(a, rkeys, knot.host(), RunState.RUNNING));
+        assertEquals(1, a.runs().activeCount(), "a holds the knot: it took the push in and drives the run");
+        // What a long GC pause or a cut to the database looks like to a: its next round comes more
+        // than a lease time after the last.
+        stall.set(TTL.plusSeconds(1));
+        String why = a.fenced().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertTrue(why.contains("lapsed"), why);
+        assertTrue(a.leases().held().isEmpty(), "a holds no work any more: " + a.leases().held());
+        await().atMost(TTL.plus(Duration.ofSeconds(10))).until(() -> resumedBy.containsKey(rkeys.get(0)));
+        await().atMost(Duration.ofSeconds(5)).until(() -> allIn(b, rkeys, knot.host(), RunState.SUCCESS));
+        assertEquals(List.of("b"), resumedBy.get(rkeys.get(0)));
+        assertEquals(List.of("a"), spawnedBy.get(rkeys.get(0)));
     }
 
     @Test

@@ -56,6 +56,29 @@ class LeaseKeeperTest {
     }
 
     @Test
+    @DisplayName("a keeper whose liveness lease went a whole lease time unrenewed says so once, and renews nothing after")
+    void livenessLapse() {
+        LeaseKeeper a = keeper("a");
+        List<String> lost = new ArrayList<>();
+        a.onLivenessLost(lost::add);
+        a.want("knot:k", work("a"));
+        a.round(T0);
+        a.round(T0.plusSeconds(9));
+        assertTrue(lost.isEmpty());
+        assertFalse(a.livenessLost());
+        // Stalled (or cut off from the database) from T0+9s to T0+19s: the lease lapsed meanwhile.
+        a.round(T0.plusSeconds(19));
+        assertEquals(1, lost.size());
+        assertTrue(lost.get(0).contains("lapsed"), lost.get(0));
+        assertTrue(a.livenessLost());
+        long knotExpiry = store.lease("knot:k").orElseThrow().expiresAt().toEpochMilli();
+        a.round(T0.plusSeconds(21));
+        assertEquals(1, lost.size(), "told once");
+        assertEquals(knotExpiry, store.lease("knot:k").orElseThrow().expiresAt().toEpochMilli(),
+                "a lapsed instance renews no work lease: another takes it at expiry");
+    }
+
+    @Test
     @DisplayName("the first keeper that wants a lease gets it; the other gets it once the holder stops renewing and it expires")
     void takeOverOnExpiry() {
         LeaseKeeper a = keeper("a");

@@ -38,10 +38,20 @@ final class ServeCommand {
             weft.close();
             stopped.countDown();
         }, "weft-shutdown"));
+        java.util.concurrent.atomic.AtomicReference<String> fencedBy = new java.util.concurrent.atomic.AtomicReference<>();
+        weft.fenced().thenAccept(why -> {
+            fencedBy.set(why);
+            stopped.countDown();
+        });
         try {
             stopped.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (fencedBy.get() != null) {
+            // EX_TEMPFAIL: a service manager (systemd Restart=on-failure) starts a fresh life.
+            err.println("weft: stopped: " + fencedBy.get() + "; exiting so that a fresh start rejoins the other instances");
+            return 75;
         }
         return 0;
     }
