@@ -162,6 +162,9 @@ final class JdbcRunStore implements RunStore {
             if (status.state() != RunState.PENDING) {
                 s.update("INSERT INTO notify_pending (run_id, state) VALUES (?,?)", runId, status.state().wireName());
             }
+            // A run leaves its concurrency group when its end is stored, whoever stores it: the
+            // next member can start from then on, on any instance, also after a crash.
+            if (status.state().isTerminal()) s.update("DELETE FROM concurrency_queue WHERE run_id=?", runId);
             return true;
         });
     }
