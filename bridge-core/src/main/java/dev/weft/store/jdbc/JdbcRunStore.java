@@ -117,6 +117,12 @@ final class JdbcRunStore implements RunStore {
     }
 
     @Override
+    public List<RunRecord> recentRuns(int limit) {
+        return db.read(s -> s.query("SELECT " + RUN_COLUMNS + " FROM runs ORDER BY id DESC LIMIT ?", JdbcRunStore::run,
+                Math.max(0, limit)));
+    }
+
+    @Override
     public List<RunRecord> openRuns() {
         return db.read(s -> s.query("SELECT " + RUN_COLUMNS + " FROM runs WHERE state IN ('pending','running') ORDER BY id",
                 JdbcRunStore::run));
