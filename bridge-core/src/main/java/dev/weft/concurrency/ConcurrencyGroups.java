@@ -82,8 +82,9 @@ public final class ConcurrencyGroups {
         boolean cancelRequested();
 
         /**
-         * Called when the run first waits and whenever what it waits for changes, with the run
-         * holding the group ({@code running}), or, when none does, the one just ahead of it.
+         * Called when the run first waits and whenever what it waits for changes (another run, or
+         * the same one that now runs), with the run holding the group ({@code running}), or, when
+         * none does, the one just ahead of it.
          */
         void waitingFor(QueueEntry ahead, QueueEntry self);
     }
@@ -109,16 +110,25 @@ public final class ConcurrencyGroups {
      * still queued, for the next start.
      */
     public Turn awaitTurn(Waiter w) throws InterruptedException {
-        long shown = -1;
+        String shown = null;
         while (true) {
             long seen = generation();
             if (w.cancelRequested()) return new Turn.Cancelled();
-            Optional<QueueEntry> self = store.take(w.runId(), clock.instant());
+            // Reads first: a waiting run looks at its queue every poll, and only tries to take the
+            // group (a write, under the group's lock) when nothing is in its way.
+            Optional<QueueEntry> self = store.entry(w.runId());
             if (self.isEmpty()) return new Turn.Left();
             if (self.get().state() == QueueState.RUNNING) return new Turn.Started(self.get().startedAt());
             QueueEntry ahead = ahead(store.queue(self.get().repo(), self.get().group()), w.runId());
-            if (ahead != null && ahead.runId() != shown) {
-                shown = ahead.runId();
+            if (ahead == null) {
+                self = store.take(w.runId(), clock.instant());
+                if (self.isEmpty()) return new Turn.Left();
+                if (self.get().state() == QueueState.RUNNING) return new Turn.Started(self.get().startedAt());
+                // Another run took it or joined ahead in between (a race the lock settled): look again.
+                ahead = ahead(store.queue(self.get().repo(), self.get().group()), w.runId());
+            }
+            if (ahead != null && !(ahead.runId() + ahead.state().wireName()).equals(shown)) {
+                shown = ahead.runId() + ahead.state().wireName();
                 w.waitingFor(ahead, self.get());
             }
             awaitChange(seen, poll);
