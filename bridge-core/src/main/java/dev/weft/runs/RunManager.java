@@ -46,6 +46,7 @@ import java.util.function.UnaryOperator;
  * for them, bounded by {@link RunOptions#stopWait()}; runs it interrupts stay open for the next start.
  */
 public final class RunManager implements TriggerSink, AutoCloseable {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RunManager.class);
     private final RunOptions options;
     private final RunThreads threads = new RunThreads();
     private final ActiveRuns active = new ActiveRuns();
@@ -98,7 +99,8 @@ public final class RunManager implements TriggerSink, AutoCloseable {
             try {
                 cancellation.supersede();
             } catch (RuntimeException e) {
-                org.slf4j.LoggerFactory.getLogger(RunManager.class).warn("concurrency groups: {}", e.toString());
+                log.warn("cancelling superseded runs of concurrency groups failed (retried in {}): {}",
+                        ConcurrencyGroups.POLL, e.toString());
             }
         }, every, every, TimeUnit.MILLISECONDS);
     }

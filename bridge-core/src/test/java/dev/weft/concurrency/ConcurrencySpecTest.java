@@ -53,4 +53,26 @@ class ConcurrencySpecTest {
         assertEquals(new ConcurrencySpec.Invalid("concurrency group contains control characters"),
                 read("concurrency: \"a\\nb\"\n"));
     }
+
+    @Test
+    @DisplayName("a group's repository is its DID when it has one, whichever way the pipeline came; else knot/owner/name")
+    void repository() {
+        assertEquals("did:plc:repo1", ConcurrencyGroups.repoOf(new dev.weft.model.RepoRef("knot", "did:plc:o", "3k2", "", "did:plc:repo1")));
+        assertEquals("knot/did:plc:o/site", ConcurrencyGroups.repoOf(new dev.weft.model.RepoRef("knot", "did:plc:o", "site")));
+    }
+
+    @Test
+    @DisplayName("a waiting run waits for the running one, or else for the nearest one ahead of it")
+    void ahead() {
+        java.time.Instant t = java.time.Instant.EPOCH;
+        java.util.function.BiFunction<Long, dev.weft.model.QueueState, dev.weft.store.QueueEntry> e = (id, st) ->
+                new dev.weft.store.QueueEntry(id, "r", "g", new dev.weft.model.WorkflowId("k", "3k" + id, "w"), st, false, t, null, null);
+        var running = e.apply(5L, dev.weft.model.QueueState.RUNNING);
+        var one = e.apply(1L, dev.weft.model.QueueState.WAITING);
+        var two = e.apply(2L, dev.weft.model.QueueState.WAITING);
+        var three = e.apply(3L, dev.weft.model.QueueState.WAITING);
+        assertEquals(running, ConcurrencyGroups.ahead(java.util.List.of(running, one, two, three), 3));
+        assertEquals(two, ConcurrencyGroups.ahead(java.util.List.of(one, two, three), 3));
+        assertEquals(null, ConcurrencyGroups.ahead(java.util.List.of(one, two, three), 1));
+    }
 }
