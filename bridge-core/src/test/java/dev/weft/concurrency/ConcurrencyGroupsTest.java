@@ -269,4 +269,37 @@ class ConcurrencyGroupsTest {
         engine.release(ok.runId());
         assertEquals(RunState.SUCCESS, ok.awaitTerminal().state());
     }
+
+    /** A pipeline weft built itself for the repository {@code repoDid}, handed to the runtime as the builder does. */
+    private TestRun built(String repoDid, String yaml) {
+        String rkey = dev.weft.wire.Tid.of(Instant.now().toEpochMilli() * 1000, COMMITS.incrementAndGet() & 0x3ff);
+        dev.weft.model.Trigger t = new dev.weft.model.Trigger(new dev.weft.model.PipelineId(ProviderHarness.KNOT, rkey),
+                new dev.weft.model.RepoRef(ProviderHarness.KNOT, ProviderHarness.DID, "3k" + repoDid.hashCode(), "main", repoDid),
+                new dev.weft.model.TriggerKind.Push("refs/heads/main", String.format("%040x", COMMITS.get()), "0".repeat(40)),
+                List.of(new dev.weft.model.Workflow("deploy.yml", HeldEngine.NAME, null, yaml)), Instant.now());
+        h.weft().runs().accept(t);
+        return h.run(new WorkflowId(t.pipeline(), "deploy.yml"));
+    }
+
+    @Test
+    @DisplayName("groups are per repository: one group name in two repositories does not make them wait for each other")
+    void perRepository() {
+        start(ProviderHarness.builder(engine));
+        TestRun a = built("did:plc:repoone", GROUPED);
+        TestRun other = built("did:plc:repotwo", GROUPED);
+        a.awaitState(RunState.RUNNING);
+        other.awaitState(RunState.RUNNING);
+        TestRun b = built("did:plc:repoone", GROUPED);
+        awaitLog(b, waitingFor(a));
+        ConcurrencyQueues queues = new ConcurrencyQueues(h.weft().store().concurrency());
+        assertEquals(List.of("did:plc:repoone", "did:plc:repotwo"),
+                queues.named("deploy-main").stream().map(ConcurrencyQueues.GroupQueue::repo).toList());
+        assertEquals(List.of(b.runId()), queues.queue("did:plc:repoone", "deploy-main").waiting().stream()
+                .map(QueueEntry::runId).toList());
+        engine.release(a.runId());
+        engine.release(other.runId());
+        b.awaitState(RunState.RUNNING);
+        engine.release(b.runId());
+        assertEquals(RunState.SUCCESS, b.awaitTerminal().state());
+    }
 }
