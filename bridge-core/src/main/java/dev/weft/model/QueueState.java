@@ -40,6 +40,13 @@ public enum QueueState {
         return successors().contains(next);
     }
 
+    /** The states that may move to {@code next}: what a store's guarded update accepts. */
+    public static Set<QueueState> predecessors(QueueState next) {
+        Set<QueueState> out = EnumSet.noneOf(QueueState.class);
+        for (QueueState q : values()) if (q.canMoveTo(next)) out.add(q);
+        return out;
+    }
+
     public static QueueState fromWire(String s) {
         for (QueueState q : values()) {
             if (q.wire.equals(s)) return q;

@@ -26,6 +26,10 @@ final class JdbcConcurrencyStore implements ConcurrencyStore {
     /** Running first, then trigger order: what a queue shows. */
     private static final String ORDER = " ORDER BY q.repo, q.grp, CASE WHEN q.state='running' THEN 0 ELSE 1 END, q.run_id";
 
+    /** The stored states a run takes the group from: {@link QueueState}'s, never spelt out here. */
+    private static final String TAKEN_FROM = QueueState.predecessors(QueueState.RUNNING).stream()
+            .map(q -> "'" + q.wireName() + "'").collect(java.util.stream.Collectors.joining(","));
+
     private final Database db;
 
     JdbcConcurrencyStore(Database db) {
@@ -72,10 +76,10 @@ final class JdbcConcurrencyStore implements ConcurrencyStore {
             if (mine.isEmpty() || mine.get().state() == QueueState.RUNNING) return mine;
             QueueEntry e = mine.get();
             lockGroup(s, e.repo(), e.group());
-            s.update("UPDATE concurrency_queue SET state=?, started_at=? WHERE run_id=? AND state=? AND NOT EXISTS "
-                            + "(SELECT 1 FROM concurrency_queue o WHERE o.repo=? AND o.grp=? AND o.run_id<>? "
-                            + "AND (o.state=? OR o.run_id<?))",
-                    QueueState.RUNNING.wireName(), now.toEpochMilli(), runId, QueueState.WAITING.wireName(),
+            s.update("UPDATE concurrency_queue SET state=?, started_at=? WHERE run_id=? AND state IN (" + TAKEN_FROM
+                            + ") AND NOT EXISTS (SELECT 1 FROM concurrency_queue o WHERE o.repo=? AND o.grp=? "
+                            + "AND o.run_id<>? AND (o.state=? OR o.run_id<?))",
+                    QueueState.RUNNING.wireName(), now.toEpochMilli(), runId,
                     e.repo(), e.group(), runId, QueueState.RUNNING.wireName(), runId);
             return s.queryOne("SELECT " + COLUMNS + " WHERE q.run_id=?", JdbcConcurrencyStore::entry, runId);
         });
