@@ -155,7 +155,8 @@ public final class Weft implements AutoCloseable {
         this.logs = new LogHub(store.runs(), store.logs(), clock);
         RunOptions ro = b.runOptions.withWorkflowTimeout(config.workflowTimeout())
                 .withDelays(config.firstStatusDelay(), config.statusGap()).withDev(config.dev());
-        this.runs = new RunManager(store.runs(), store.statuses(), logs, publisher, registry, ro, clock, scheduler, meters);
+        this.runs = new RunManager(store.runs(), store.statuses(), logs, publisher, registry, ro, clock, scheduler, meters,
+                store.concurrency());
         this.secrets = new RepoSecrets(store.secrets(), cipher, clock);
         runs.secrets(repo -> secrets.values(repo.did(), repo.name()));
         try {

@@ -1,10 +1,12 @@
 package dev.weft.runs;
 
+import dev.weft.concurrency.ConcurrencyGroups;
 import dev.weft.model.Status;
 import dev.weft.model.WorkflowId;
 import dev.weft.runs.RunManager.CancelOutcome;
 import dev.weft.spi.CancelReason;
 import dev.weft.spi.Provider;
+import dev.weft.store.QueueEntry;
 import dev.weft.store.RunRecord;
 import dev.weft.store.RunStore;
 import org.slf4j.Logger;
@@ -16,7 +18,8 @@ import java.util.function.Function;
 /**
  * Carries cancel requests to providers: records the request on the run (once), asks the run's
  * provider to stop it, and, when the provider has not confirmed within the cancel grace, ends the
- * run {@code cancelled} itself.
+ * run {@code cancelled} itself. A run still waiting for its concurrency group has no provider
+ * side yet: its cancel only wakes its run thread, which ends it.
  */
 final class Cancellation {
     private static final Logger log = LoggerFactory.getLogger(Cancellation.class);
@@ -26,9 +29,11 @@ final class Cancellation {
     private final Function<String, Optional<Provider>> providers;
     private final Deadlines deadlines;
     private final RunThreads threads;
+    private final ConcurrencyGroups groups;
 
     Cancellation(RunStore store, ActiveRuns active, Function<String, Optional<Provider>> providers,
-                 Deadlines deadlines, RunThreads threads) {
+                 Deadlines deadlines, RunThreads threads, ConcurrencyGroups groups) {
+        this.groups = groups;
         this.store = store;
         this.active = active;
         this.providers = providers;
@@ -55,6 +60,21 @@ final class Cancellation {
     }
 
     /**
+     * Cancels the runs of this instance that newer runs of their groups superseded
+     * ({@code cancel-in-progress}), whichever instance the newer run joined on; each once, on a
+     * thread of its own (providers may block). Called after a join here and periodically.
+     */
+    void supersede() {
+        for (QueueEntry e : groups.superseded()) {
+            Optional<RunHandle> h = active.get(e.runId());
+            if (h.isEmpty() || h.get().state().isTerminal()) continue;
+            if (!h.get().supersede(ConcurrencyGroups.supersededMessage(e))) continue;
+            log.info("{}: superseded by pipeline {} in concurrency group \"{}\"", h.get(), e.supersededBy(), e.group());
+            threads.start("weft-cancel-" + e.runId(), () -> cancel(h.get(), CancelReason.REQUESTED));
+        }
+    }
+
+    /**
      * A recovered run whose cancel was requested before weft stopped: asks its provider again, on a
      * thread of its own (recovery does not wait for providers).
      */
@@ -64,6 +84,13 @@ final class Cancellation {
     }
 
     private void askProvider(RunHandle h, CancelReason reason) {
+        if (h.waitingInGroup()) {
+            // Never handed to its provider: its run thread, woken here, ends it (a thread that took
+            // the group meanwhile sees the cancel before it spawns). The grace still guards it.
+            groups.changed();
+            deadlines.cancelGrace(h, () -> overrule(h));
+            return;
+        }
         providers.apply(h.engine()).ifPresent(p -> {
             try {
                 p.cancel(h, reason);

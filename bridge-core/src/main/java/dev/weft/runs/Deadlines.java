@@ -11,7 +11,8 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The runs' timers on the runtime's scheduler: the workflow timeout (counted from the trigger) and
+ * The runs' timers on the runtime's scheduler: the workflow timeout (counted from the trigger, or
+ * for a run of a concurrency group from when it took the group) and
  * the cancel grace (counted from a cancel request). An expired timer runs its action on a run
  * thread of its own, never on the scheduler; a run's timers are dropped when it ends, and every
  * timer when the runtime closes, so nothing fires while weft stops.
@@ -46,7 +47,15 @@ final class Deadlines {
 
     /** Runs {@code expire} once the run is older than the workflow timeout (at once when it already is). */
     void workflowTimeout(RunHandle h, Runnable expire) {
-        Instant deadline = h.createdAt().plus(workflowTimeout);
+        workflowTimeout(h, h.createdAt(), expire);
+    }
+
+    /**
+     * Runs {@code expire} once the workflow timeout has passed since {@code from}: a run of a
+     * concurrency group counts from when it took the group, not from its trigger.
+     */
+    void workflowTimeout(RunHandle h, Instant from, Runnable expire) {
+        Instant deadline = from.plus(workflowTimeout);
         long delay = Math.max(0, Duration.between(clock.instant(), deadline).toMillis());
         schedule(timeouts, h, "weft-timeout-", delay, expire);
     }

@@ -1,5 +1,7 @@
 package dev.weft.runs;
 
+import dev.weft.concurrency.ConcurrencyGroups;
+import dev.weft.concurrency.ConcurrencySpec;
 import dev.weft.model.Status;
 import dev.weft.model.Workflow;
 import dev.weft.spi.CancelReason;
@@ -7,6 +9,7 @@ import dev.weft.spi.Provider;
 import dev.weft.spi.RetriableProviderException;
 import dev.weft.spi.SecretSupport;
 import dev.weft.spi.WorkflowSpecException;
+import dev.weft.store.QueueEntry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,6 +22,10 @@ import java.util.function.Function;
  * workflow timeout set, then, on a run thread of its own, {@code spawn} (or {@code resume} after a
  * restart) is called, again after a backoff for every {@link RetriableProviderException}, and any
  * other failure ends the run {@code failed} with its message.
+ *
+ * <p>A run whose workflow names a {@code concurrency} group joins the group's queue as it is
+ * dispatched (on the dispatching thread, so the queue keeps trigger order), and on its thread waits
+ * for its turn before its provider sees it; its workflow timeout starts with its turn.
  *
  * <p>An interrupt means weft is stopping: the provider returns or throws, and the run is left as
  * it is in the store for the next start to resume; nothing is reported for it.
@@ -35,9 +42,11 @@ final class Dispatcher {
     private final RunThreads threads;
     private final Duration retryMin;
     private final Duration retryMax;
+    private final ConcurrencyGroups groups;
 
     Dispatcher(Function<String, Optional<Provider>> providers, ActiveRuns active, Deadlines deadlines,
-               Cancellation cancellation, RunThreads threads, RunOptions options) {
+               Cancellation cancellation, RunThreads threads, RunOptions options, ConcurrencyGroups groups) {
+        this.groups = groups;
         this.providers = providers;
         this.active = active;
         this.deadlines = deadlines;
@@ -50,17 +59,46 @@ final class Dispatcher {
     /** Makes {@code h} active and starts its thread; {@code resume} for a run spawned before a restart. */
     void dispatch(RunHandle h, boolean resume) {
         active.add(h);
-        deadlines.workflowTimeout(h, () -> cancellation.cancel(h, CancelReason.TIMEOUT));
-        if (!threads.start("weft-run-" + h.id(), () -> drive(h, resume))) {
+        ConcurrencySpec concurrency = join(h);
+        if (concurrency instanceof ConcurrencySpec.Group) {
+            h.waitingInGroup(true);
+        } else {
+            deadlines.workflowTimeout(h, () -> cancellation.cancel(h, CancelReason.TIMEOUT));
+        }
+        if (!threads.start("weft-run-" + h.id(), () -> drive(h, resume, concurrency))) {
             active.remove(h);
             log.info("{} not dispatched: weft is stopping; the next start picks it up", h);
         }
     }
 
-    private void drive(RunHandle h, boolean resume) {
+    /**
+     * Reads the workflow's {@code concurrency} and joins its group's queue (again, idempotently,
+     * for a recovered run); a newer run that cancels older ones has them cancelled now.
+     */
+    private ConcurrencySpec join(RunHandle h) {
+        // Only a workflow that mentions the key is parsed here, on the dispatching thread.
+        if (h.workflow().isInvalid() || !h.workflow().raw().contains("concurrency")) return ConcurrencySpec.NONE;
+        ConcurrencySpec spec = ConcurrencySpec.read(h.spec(), h.variables());
+        if (!(spec instanceof ConcurrencySpec.Group g)) return spec;
+        try {
+            if (!groups.join(h.id(), h.trigger().repo(), g, h.trigger().pipeline().rkey()).isEmpty()) {
+                cancellation.supersede();
+            }
+            return spec;
+        } catch (RuntimeException e) {
+            log.error("{} could not join concurrency group \"{}\": {}", h, g.name(), e.toString());
+            return new ConcurrencySpec.Invalid("could not join concurrency group \"" + g.name() + "\": " + e.getMessage());
+        }
+    }
+
+    private void drive(RunHandle h, boolean resume, ConcurrencySpec concurrency) {
         try {
             if (h.workflow().isInvalid()) {
                 fail(h, h.workflow().invalid());
+                return;
+            }
+            if (concurrency instanceof ConcurrencySpec.Invalid bad) {
+                fail(h, "invalid workflow " + h.workflow().name() + ": " + bad.error());
                 return;
             }
             if (!resume && h.trigger().untrusted()) {
@@ -89,6 +127,7 @@ final class Dispatcher {
                         + "delivery, or remove the repository's secrets)");
                 return;
             }
+            if (concurrency instanceof ConcurrencySpec.Group && !awaitTurn(h)) return;
             Duration backoff = retryMin;
             while (!h.state().isTerminal()) {
                 try {
@@ -139,6 +178,55 @@ final class Dispatcher {
             log.warn("{} failed in provider: {}", h, e.toString());
             fail(h, msg);
         }
+    }
+
+    /**
+     * Waits for the run's turn in its group; true when it may go to its provider, with its
+     * workflow timeout set from its turn. A run cancelled while it waited ends {@code cancelled}.
+     */
+    private boolean awaitTurn(RunHandle h) throws InterruptedException {
+        ConcurrencyGroups.Turn turn = groups.awaitTurn(new ConcurrencyGroups.Waiter() {
+            @Override
+            public long runId() {
+                return h.id();
+            }
+
+            @Override
+            public boolean cancelRequested() {
+                return h.cancelRequested() || h.state().isTerminal();
+            }
+
+            @Override
+            public void waitingFor(QueueEntry ahead, QueueEntry self) {
+                String message = ConcurrencyGroups.waitingMessage(ahead, self);
+                log.info("{}: {}", h, message);
+                h.systemMessage("concurrency", message);
+            }
+        });
+        switch (turn) {
+            case ConcurrencyGroups.Turn.Started started -> {
+                h.waitingInGroup(false);
+                // A cancel that came while it waited, or as it took the group: it never starts.
+                if (h.cancelRequested()) {
+                    cancelledWaiting(h);
+                    return false;
+                }
+                deadlines.workflowTimeout(h, started.at(), () -> cancellation.cancel(h, CancelReason.TIMEOUT));
+                return true;
+            }
+            case ConcurrencyGroups.Turn.Cancelled c -> {
+                cancelledWaiting(h);
+                return false;
+            }
+            case ConcurrencyGroups.Turn.Left l -> {
+                log.warn("{} is no longer in its concurrency group's queue (it ended elsewhere?); not started", h);
+                return false;
+            }
+        }
+    }
+
+    private static void cancelledWaiting(RunHandle h) {
+        if (!h.state().isTerminal()) h.offer(new Status.Cancelled("cancelled while waiting for its concurrency group"));
     }
 
     /** The provider gave the thread back without a terminal status because weft is stopping. */

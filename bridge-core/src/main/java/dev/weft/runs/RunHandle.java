@@ -57,6 +57,10 @@ final class RunHandle implements Run, StatusReporter {
     private volatile String externalId;
     private volatile String webUrl;
     private volatile CancelReason cancelReason;
+    /** Set while the run waits for its concurrency group: a cancel then needs no provider. */
+    private volatile boolean waitingInGroup;
+    /** The error of a run a newer run of its group cancels (cancel-in-progress); null otherwise. */
+    private volatile String supersededBy;
     /** The latest publication time scheduled for this run, for the status gap (nanos). */
     private long lastScheduled;
 
@@ -214,6 +218,25 @@ final class RunHandle implements Run, StatusReporter {
         }
     }
 
+    /** Whether the run waits for its concurrency group (not handed to its provider yet). */
+    boolean waitingInGroup() {
+        return waitingInGroup;
+    }
+
+    void waitingInGroup(boolean waiting) {
+        this.waitingInGroup = waiting;
+    }
+
+    /**
+     * Records that a newer run of the run's group replaces it: its cancel then ends with
+     * {@code message}, whatever the provider says. Returns false when it was recorded before.
+     */
+    synchronized boolean supersede(String message) {
+        if (supersededBy != null) return false;
+        supersededBy = message;
+        return true;
+    }
+
     /** Marks cancellation requested; returns false when it already was or the run is terminal. */
     synchronized boolean requestCancel(CancelReason reason) {
         if (state.isTerminal() || cancelReason != null) return false;
@@ -339,11 +362,15 @@ final class RunHandle implements Run, StatusReporter {
         }
     }
 
-    /** A cancel the runtime asked for because of the timeout is reported as what it is. */
+    /**
+     * A cancel the runtime asked for because of the timeout is reported as what it is, and one a
+     * newer run of the group asked for names that run's pipeline.
+     */
     private Status translate(Status s) {
         if (s instanceof Status.Cancelled c && cancelReason == CancelReason.TIMEOUT) {
             return new Status.Timeout(wiring.timeoutMessage());
         }
+        if (s instanceof Status.Cancelled && supersededBy != null) return new Status.Cancelled(supersededBy);
         return s;
     }
 

@@ -1,5 +1,6 @@
 package dev.weft.runs;
 
+import dev.weft.concurrency.ConcurrencyGroups;
 import dev.weft.discovery.RepoRegistry;
 import dev.weft.knot.TriggerSink;
 import dev.weft.logs.LogHub;
@@ -12,6 +13,7 @@ import dev.weft.spi.Provider;
 import dev.weft.spi.Run;
 import dev.weft.spi.SecretSupport;
 import dev.weft.status.StatusPublisher;
+import dev.weft.store.ConcurrencyStore;
 import dev.weft.store.RunStore;
 import dev.weft.store.StatusStore;
 import io.micrometer.core.instrument.Gauge;
@@ -22,6 +24,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
@@ -33,7 +37,8 @@ import java.util.function.UnaryOperator;
  * with retries on a run thread; {@link Deadlines} holds the workflow timeout and the cancel grace;
  * {@link Cancellation} carries cancels to providers; {@link Pacing} decides when a status may be
  * published; {@link ActiveRuns} indexes the runs in memory and {@link RunLookup} finds any run;
- * {@link RunThreads} owns every thread the runtime starts.
+ * {@link RunThreads} owns every thread the runtime starts; runs of a {@code concurrency} group wait
+ * for their turn through {@link ConcurrencyGroups}.
  *
  * <p>Every run reaches a terminal status: provider exceptions fail it, the workflow timeout cancels
  * it, a provider that does not confirm a cancel is overruled after a grace period, and on start-up
@@ -41,6 +46,7 @@ import java.util.function.UnaryOperator;
  * for them, bounded by {@link RunOptions#stopWait()}; runs it interrupts stay open for the next start.
  */
 public final class RunManager implements TriggerSink, AutoCloseable {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(RunManager.class);
     private final RunOptions options;
     private final RunThreads threads = new RunThreads();
     private final ActiveRuns active = new ActiveRuns();
@@ -53,16 +59,19 @@ public final class RunManager implements TriggerSink, AutoCloseable {
     private final RunStore store;
     private volatile Function<String, Optional<Provider>> providers = e -> Optional.empty();
     private volatile RunNotices notices = RunNotices.NONE;
+    private final ConcurrencyGroups groups;
+    private final ScheduledFuture<?> supersede;
 
     public RunManager(RunStore store, StatusStore statuses, LogHub logs, StatusPublisher publisher, RepoRegistry registry, RunOptions options,
-                      Clock clock, ScheduledExecutorService timers, MeterRegistry meters) {
+                      Clock clock, ScheduledExecutorService timers, MeterRegistry meters, ConcurrencyStore queues) {
         this.options = options;
         this.store = store;
         Function<String, Optional<Provider>> engines = engine -> providers.apply(engine);
         Pacing pacing = new Pacing(options, clock);
         this.deadlines = new Deadlines(options, clock, timers, threads);
-        this.cancellation = new Cancellation(store, active, engines, deadlines, threads);
-        Dispatcher dispatcher = new Dispatcher(engines, active, deadlines, cancellation, threads, options);
+        this.groups = new ConcurrencyGroups(queues, clock);
+        this.cancellation = new Cancellation(store, active, engines, deadlines, threads, groups);
+        Dispatcher dispatcher = new Dispatcher(engines, active, deadlines, cancellation, threads, options, groups);
         RunHandle.Wiring wiring = new RunHandle.Wiring(store, pacing, clock, deadlines.timeoutMessage(),
                 () -> {
                     publisher.poke();
@@ -71,6 +80,8 @@ public final class RunManager implements TriggerSink, AutoCloseable {
                 h -> {
                     deadlines.clear(h.id());
                     active.remove(h);
+                    // Its group entry left with its end (same transaction): the next may start.
+                    groups.changed();
                 }, () -> notices);
         this.loader = new RunLoader(logs, options, wiring);
         this.lookup = new RunLookup(store, statuses, active, loader);
@@ -81,6 +92,17 @@ public final class RunManager implements TriggerSink, AutoCloseable {
                     .tag("status", s.wireName()).description("runs by current status").register(meters);
         }
         logs.backfill(new LogBackfill(lookup, engines)::fetch);
+        // Runs a newer run superseded on another instance (or before a restart) are cancelled here
+        // within a poll; one superseded here is cancelled at once by the joining dispatcher.
+        long every = ConcurrencyGroups.POLL.toMillis();
+        this.supersede = timers.scheduleWithFixedDelay(() -> {
+            try {
+                cancellation.supersede();
+            } catch (RuntimeException e) {
+                log.warn("cancelling superseded runs of concurrency groups failed (retried in {}): {}",
+                        ConcurrencyGroups.POLL, e.toString());
+            }
+        }, every, every, TimeUnit.MILLISECONDS);
     }
 
     /** Binds the engines; called once before {@link #recover()} and before triggers flow. */
@@ -182,6 +204,7 @@ public final class RunManager implements TriggerSink, AutoCloseable {
      */
     @Override
     public void close() {
+        supersede.cancel(false);
         deadlines.close();
         threads.close(options.stopWait());
     }

@@ -53,6 +53,9 @@ public interface RunStore {
      */
     List<RunRecord> runsByRkey(String rkey);
 
+    /** The newest {@code limit} runs, whatever their state, newest first. */
+    List<RunRecord> recentRuns(int limit);
+
     /** Every run not yet terminal, oldest first. */
     List<RunRecord> openRuns();
 

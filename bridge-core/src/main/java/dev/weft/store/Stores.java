@@ -25,6 +25,9 @@ public interface Stores extends AutoCloseable {
     /** Leases and run ownership, for several instances on one database. */
     LeaseStore leases();
 
+    /** The concurrency groups' queues. */
+    ConcurrencyStore concurrency();
+
     /** A cheap liveness probe for {@code /healthz}: "ok" or the error. */
     String check();
 

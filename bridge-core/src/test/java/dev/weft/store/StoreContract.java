@@ -664,4 +664,43 @@ public abstract class StoreContract {
         assertEquals(queued, s.statuses().due(Long.MAX_VALUE, 100).size(), "nothing more to publish");
         assertThrows(StoreException.class, () -> s.runs().transition(99_999, new Status.Running(), 0, 0));
     }
+
+    @Test
+    @DisplayName("concurrency queues: one member runs at a time in run order, per repository; an end leaves the queue")
+    void concurrencyQueue() {
+        ConcurrencyStore q = s.concurrency();
+        Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+        List<RunRecord> runs = s.runs().insertTrigger(trigger("3k1", "a.yml", "b.yml", "c.yml", "d.yml"), 0).orElseThrow();
+        long a = runs.get(0).id(), b = runs.get(1).id(), c = runs.get(2).id(), other = runs.get(3).id();
+        assertEquals(List.of(), q.join(a, "repo-1", "deploy", false, "3k1", t0));
+        assertEquals(List.of(), q.join(b, "repo-1", "deploy", false, "3k1", t0.plusSeconds(1)));
+        assertEquals(List.of(), q.join(other, "repo-2", "deploy", false, "3k1", t0), "another repository's group");
+        assertEquals(List.of(), q.join(a, "repo-1", "deploy", true, "3k1", t0), "joining again changes nothing");
+        assertEquals(dev.weft.model.QueueState.WAITING, q.take(b, t0.plusSeconds(2)).orElseThrow().state(), "a is ahead");
+        QueueEntry started = q.take(a, t0.plusSeconds(3)).orElseThrow();
+        assertEquals(dev.weft.model.QueueState.RUNNING, started.state());
+        assertEquals(t0.plusSeconds(3), started.startedAt());
+        assertEquals(new WorkflowId("knot", "3k1", "a.yml"), started.workflow());
+        assertEquals(t0.plusSeconds(3), q.take(a, t0.plusSeconds(9)).orElseThrow().startedAt(), "taking again keeps the start");
+        assertEquals(dev.weft.model.QueueState.RUNNING, q.take(other, t0).orElseThrow().state(), "groups are per repository");
+        assertEquals(dev.weft.model.QueueState.WAITING, q.take(b, t0.plusSeconds(4)).orElseThrow().state(), "a runs");
+        assertEquals(List.of(a, b), q.queue("repo-1", "deploy").stream().map(QueueEntry::runId).toList());
+        assertEquals(2, q.queuesNamed("deploy").stream().map(QueueEntry::repo).distinct().count());
+
+        // c replaces the group's older runs: both are marked, once.
+        assertEquals(List.of(a, b), q.join(c, "repo-1", "deploy", true, "3k9", t0.plusSeconds(5)));
+        assertEquals(List.of(a, b), q.superseded().stream().map(QueueEntry::runId).toList());
+        assertEquals("3k9", q.entry(b).orElseThrow().supersededBy());
+        assertNull(q.entry(c).orElseThrow().supersededBy());
+
+        s.runs().transition(a, new Status.Running(), 0, 0);
+        s.runs().transition(a, new Status.Cancelled("replaced"), 0, 0);
+        assertTrue(q.entry(a).isEmpty(), "its end took it out of the queue");
+        assertTrue(q.take(a, t0).isEmpty());
+        assertEquals(dev.weft.model.QueueState.RUNNING, q.take(b, t0.plusSeconds(6)).orElseThrow().state(), "b is first now");
+        assertEquals(dev.weft.model.QueueState.WAITING, q.take(c, t0.plusSeconds(6)).orElseThrow().state());
+        s.runs().transition(b, new Status.Cancelled("replaced"), 0, 0);
+        assertEquals(dev.weft.model.QueueState.RUNNING, q.take(c, t0.plusSeconds(7)).orElseThrow().state());
+        assertEquals(List.of(c, other), q.all().stream().map(QueueEntry::runId).toList());
+    }
 }

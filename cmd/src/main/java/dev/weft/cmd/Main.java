@@ -35,6 +35,7 @@ public final class Main {
                 case "repos" -> NetworkCommands.repos(rest, out, err);
                 case "members" -> NetworkCommands.members(rest, out, err);
                 case "cancel" -> NetworkCommands.cancel(rest, out, err);
+                case "runs" -> RunsCommand.run(rest, out, err);
                 case "version", "--version" -> {
                     out.println("weft " + Weft.VERSION);
                     yield 0;
@@ -84,7 +85,9 @@ public final class Main {
                   members      list the spindle members and repo collaborators learnt from the Jetstream
                   cancel       PIPELINE-AT-URI WORKFLOW: cancel a workflow (queued in the database for
                                the running daemon; --wait 30s by default, --wait 0 to return at once)
-                               these three read WEFT_DB (or --db, or its SPINDLE_/TACK_ aliases)
+                  runs         the newest runs (--limit 20); --group GROUP: that concurrency group's queue in
+                               every repository (--repo DID or knot/owner/name: one), running first
+                               these four read WEFT_DB (or --db, or its SPINDLE_/TACK_ aliases)
                   version      print the version
                 """);
     }

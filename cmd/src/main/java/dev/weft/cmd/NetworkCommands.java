@@ -175,7 +175,7 @@ final class NetworkCommands {
     }
 
     /** The database named by --db/WEFT_DB (and aliases), which must exist when it is a SQLite file. */
-    private static Optional<DatabaseLocation> database(List<String> flags, PrintStream err, String command)
+    static Optional<DatabaseLocation> database(List<String> flags, PrintStream err, String command)
             throws WeftConfig.InvalidConfigException {
         Map<String, String> env = WeftConfig.applyFlags(System.getenv(), flags);
         DatabaseLocation db = WeftConfig.database(env);

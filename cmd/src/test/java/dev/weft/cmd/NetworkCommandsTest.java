@@ -24,7 +24,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-@DisplayName("weft repos, members and cancel on the database")
+@DisplayName("weft repos, members, cancel and runs on the database")
 class NetworkCommandsTest {
     @TempDir
     Path dir;
@@ -96,5 +96,50 @@ class NetworkCommandsTest {
         assertEquals(1, unknown.code());
         assertEquals(2, run("cancel", "https://x", "ci.yml", "--db", db.toString()).code());
         assertEquals(2, run("cancel", p.atUri()).code());
+    }
+
+    @Test
+    @DisplayName("runs lists the newest runs; runs --group shows a group's queue, running first, per repository")
+    void runsAndGroups() {
+        Path db = dir.resolve("weft.db");
+        java.util.List<String> tids = List.of("3kaaa", "3kbbb", "3kccc", "3kddd");
+        try (SqliteStores s = SqliteStores.open(db)) {
+            Instant at = Instant.parse("2026-01-01T10:00:00Z");
+            for (String tid : tids) {
+                RepoRef repo = tid.equals("3kddd") ? new RepoRef("knot.example", "did:plc:o", "other")
+                        : new RepoRef("knot.example", "did:plc:o", "hello");
+                Trigger t = new Trigger(new PipelineId("knot.example", tid), repo,
+                        new TriggerKind.Push("refs/heads/main", "a".repeat(40), "0".repeat(40)),
+                        List.of(new Workflow("deploy.yml", "stub", null, "engine: stub\nconcurrency: deploy\n")), at);
+                long id = s.runs().insertTrigger(t, 0).orElseThrow().get(0).id();
+                s.concurrency().join(id, repo.key().toString(), "deploy", false, tid, at);
+                s.concurrency().take(id, at.plusSeconds(60));
+            }
+        }
+        Result q = run("runs", "--group", "deploy", "--db", db.toString());
+        assertEquals(0, q.code(), q.err());
+        assertEquals("""
+                group "deploy" of knot.example/did:plc:o/hello:
+                  running  3kaaa  deploy.yml  since 2026-01-01T10:01:00Z
+                  waiting 1  3kbbb  deploy.yml  since 2026-01-01T10:00:00Z
+                  waiting 2  3kccc  deploy.yml  since 2026-01-01T10:00:00Z
+                group "deploy" of knot.example/did:plc:o/other:
+                  running  3kddd  deploy.yml  since 2026-01-01T10:01:00Z
+                """, q.out());
+        Result one = run("runs", "--group=deploy", "--repo", "knot.example/did:plc:o/other", "--db", db.toString());
+        assertEquals(0, one.code(), one.err());
+        assertTrue(one.out().startsWith("group \"deploy\" of knot.example/did:plc:o/other:\n  running  3kddd"), one.out());
+        Result none = run("runs", "--group", "nightly", "--db", db.toString());
+        assertEquals("no runs queued in concurrency group \"nightly\"\n", none.out());
+        Result recent = run("runs", "--limit", "2", "--db", db.toString());
+        assertEquals(0, recent.code(), recent.err());
+        List<String> lines = recent.out().lines().toList();
+        assertEquals(2, lines.size(), recent.out());
+        assertTrue(lines.get(0).startsWith("3kddd  deploy.yml  pending  stub  since ") && lines.get(0).endsWith("group \"deploy\" (running)"),
+                lines.get(0));
+        assertTrue(lines.get(1).startsWith("3kccc  deploy.yml  pending") && lines.get(1).endsWith("(waiting)"), lines.get(1));
+        assertEquals(2, run("runs", "--group", "--db", db.toString()).code());
+        assertEquals(2, run("runs", "--repo", "x", "--db", db.toString()).code());
+        assertEquals(2, run("runs", "--limit", "many", "--db", db.toString()).code());
     }
 }

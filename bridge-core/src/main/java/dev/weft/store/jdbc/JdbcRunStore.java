@@ -117,6 +117,12 @@ final class JdbcRunStore implements RunStore {
     }
 
     @Override
+    public List<RunRecord> recentRuns(int limit) {
+        return db.read(s -> s.query("SELECT " + RUN_COLUMNS + " FROM runs ORDER BY id DESC LIMIT ?", JdbcRunStore::run,
+                Math.max(0, limit)));
+    }
+
+    @Override
     public List<RunRecord> openRuns() {
         return db.read(s -> s.query("SELECT " + RUN_COLUMNS + " FROM runs WHERE state IN ('pending','running') ORDER BY id",
                 JdbcRunStore::run));
@@ -162,6 +168,9 @@ final class JdbcRunStore implements RunStore {
             if (status.state() != RunState.PENDING) {
                 s.update("INSERT INTO notify_pending (run_id, state) VALUES (?,?)", runId, status.state().wireName());
             }
+            // A run leaves its concurrency group when its end is stored, whoever stores it: the
+            // next member can start from then on, on any instance, also after a crash.
+            if (status.state().isTerminal()) s.update("DELETE FROM concurrency_queue WHERE run_id=?", runId);
             return true;
         });
     }

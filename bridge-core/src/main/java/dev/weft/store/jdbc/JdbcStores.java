@@ -1,6 +1,7 @@
 package dev.weft.store.jdbc;
 
 import dev.weft.store.BuildStore;
+import dev.weft.store.ConcurrencyStore;
 import dev.weft.store.LeaseStore;
 import dev.weft.store.LogStore;
 import dev.weft.store.NotificationStore;
@@ -27,6 +28,7 @@ public abstract class JdbcStores implements Stores {
     private final PipelineQueries pipelines;
     private final NotificationStore notifications;
     private final LeaseStore leases;
+    private final ConcurrencyStore concurrency;
 
     protected JdbcStores(Database db) {
         this(db, null);
@@ -47,6 +49,7 @@ public abstract class JdbcStores implements Stores {
         this.builds = new JdbcBuildStore(db);
         this.pipelines = new JdbcPipelineQueries(db);
         this.notifications = new JdbcNotificationStore(db);
+        this.concurrency = new JdbcConcurrencyStore(db);
     }
 
     @Override
@@ -87,6 +90,11 @@ public abstract class JdbcStores implements Stores {
     @Override
     public LeaseStore leases() {
         return leases;
+    }
+
+    @Override
+    public ConcurrencyStore concurrency() {
+        return concurrency;
     }
 
     @Override

@@ -60,7 +60,7 @@ class PostgresStoresTest {
     @DisplayName("a fresh database is migrated to the version SQLite's schema has (with the key table of 5.1)")
     void schemaVersion() {
         try (PostgresStores s = PostgresStores.open(EmbeddedPostgresFixture.freshDatabase(), EmbeddedPostgresFixture.USER, null)) {
-            assertEquals("10", s.schemaVersion());
+            assertEquals("11", s.schemaVersion());
             assertEquals("ok", s.check());
         }
     }
@@ -89,7 +89,7 @@ class PostgresStoresTest {
             }
         }
         try (PostgresStores s = PostgresStores.open(url, EmbeddedPostgresFixture.USER, null)) {
-            assertEquals("10", s.schemaVersion());
+            assertEquals("11", s.schemaVersion());
             PipelineQueries.Page page = s.pipelines().query(new PipelineQueries.Query("did:plc:owner",
                     new PipelineQueries.Legacy.Owner("did:plc:owner"), List.of("a".repeat(40)), List.of("push"), 10, Optional.empty()));
             assertEquals(1, page.total());
@@ -111,5 +111,80 @@ class PostgresStoresTest {
                 "jdbc:postgresql://127.0.0.1:1/weft?password=hunter2&connectTimeout=2", "weft", null));
         assertTrue(e.getMessage().contains("127.0.0.1:1/weft"), e.getMessage());
         assertTrue(!e.getMessage().contains("hunter2"), e.getMessage());
+    }
+
+    @Test
+    @DisplayName("two instances taking one group's slot at once: only one member ever runs")
+    void concurrencyGroupAcrossInstances() throws Exception {
+        String url = EmbeddedPostgresFixture.freshDatabase();
+        try (PostgresStores one = PostgresStores.open(url, EmbeddedPostgresFixture.USER, null, "one#1");
+             PostgresStores two = PostgresStores.open(url, EmbeddedPostgresFixture.USER, null, "two#1")) {
+            java.time.Instant now = java.time.Instant.now();
+            List<Long> ids = new java.util.ArrayList<>();
+            // A burst first: in 10 groups, 4 members each join and try to start at once, newest first,
+            // half through each instance; a member that joins while an older one takes must not
+            // also run (the group's row lock orders them).
+            java.util.concurrent.ExecutorService burst = java.util.concurrent.Executors.newFixedThreadPool(8);
+            try {
+                List<java.util.concurrent.Future<?>> all = new java.util.ArrayList<>();
+                for (int g = 0; g < 10; g++) {
+                    List<Long> members = new java.util.ArrayList<>();
+                    for (int m = 0; m < 4; m++) {
+                        members.add(one.runs().insertTrigger(StoreContract.trigger("3b" + g + "m" + m, "deploy.yml"), 0)
+                                .orElseThrow().get(0).id());
+                    }
+                    String group = "burst-" + g;
+                    for (int m = members.size() - 1; m >= 0; m--) {
+                        long id = members.get(m);
+                        PostgresStores instance = m % 2 == 0 ? one : two;
+                        all.add(burst.submit(() -> {
+                            instance.concurrency().join(id, "did:plc:repo", group, false, "3b", now);
+                            return instance.concurrency().take(id, now);
+                        }));
+                        PostgresStores other = m % 2 == 0 ? two : one;
+                        all.add(burst.submit(() -> other.concurrency().take(id, now)));
+                    }
+                }
+                for (var f : all) f.get();
+            } finally {
+                burst.shutdownNow();
+            }
+            for (int g = 0; g < 10; g++) {
+                long running = one.concurrency().queue("did:plc:repo", "burst-" + g).stream()
+                        .filter(e -> e.state() == dev.weft.model.QueueState.RUNNING).count();
+                assertTrue(running <= 1, "group burst-" + g + " runs " + running + " members");
+            }
+            for (int i = 0; i < 6; i++) {
+                long id = one.runs().insertTrigger(StoreContract.trigger("3k" + i, "deploy.yml"), 0).orElseThrow().get(0).id();
+                ids.add(id);
+                (i % 2 == 0 ? one : two).concurrency().join(id, "did:plc:repo", "deploy", false, "3k" + i, now);
+            }
+            // Every member tries to start from both instances at once, rounds after rounds; each
+            // round, the running member ends. At no point may two members run.
+            List<Long> order = new java.util.ArrayList<>();
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+            try {
+                for (int round = 0; round < ids.size(); round++) {
+                    List<java.util.concurrent.Future<?>> tries = new java.util.ArrayList<>();
+                    for (long id : ids) {
+                        for (PostgresStores instance : List.of(one, two)) {
+                            tries.add(pool.submit(() -> instance.concurrency().take(id, now)));
+                        }
+                    }
+                    for (var f : tries) f.get();
+                    List<dev.weft.store.QueueEntry> running = one.concurrency().queue("did:plc:repo", "deploy").stream()
+                            .filter(e -> e.state() == dev.weft.model.QueueState.RUNNING).toList();
+                    assertEquals(1, running.size(), "round " + round + ": " + running);
+                    long id = running.get(0).runId();
+                    order.add(id);
+                    two.runs().transition(id, new dev.weft.model.Status.Running(), 0, 0);
+                    two.runs().transition(id, new dev.weft.model.Status.Success(), 0, 0);
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            assertEquals(ids, order, "trigger order");
+            assertTrue(one.concurrency().queue("did:plc:repo", "deploy").isEmpty());
+        }
     }
 }
