@@ -406,13 +406,19 @@ public final class Weft implements AutoCloseable {
         }
     }
 
-    /** Carries out the cancels {@code weft cancel} queued in the database (it runs in another process). */
+    /**
+     * Carries out the cancels queued in the database for runs this instance drives: by
+     * {@code weft cancel} (another process) and by other instances that were asked to cancel a run
+     * they do not drive.
+     */
     private void operatorCancels() {
         try {
             for (CancelRequest r : store.runs().openCancelRequests()) {
-                RunManager.CancelOutcome outcome = runs.cancel(r.workflow(), CancelReason.REQUESTED);
-                store.runs().finishCancelRequest(r.id(), outcome.name(), clock.instant());
-                log.info("operator cancel of {}: {}", r.workflow(), outcome);
+                // A run another instance drives is left to it (its own round takes the request).
+                Optional<RunManager.CancelOutcome> outcome = runs.cancelIfDrivenHere(r.workflow(), CancelReason.REQUESTED);
+                if (outcome.isEmpty()) continue;
+                store.runs().finishCancelRequest(r.id(), outcome.get().name(), clock.instant());
+                log.info("queued cancel of {}: {}", r.workflow(), outcome.get());
             }
         } catch (RuntimeException e) {
             log.warn("operator cancels: {}", e.toString());

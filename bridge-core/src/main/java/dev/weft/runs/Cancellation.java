@@ -30,10 +30,12 @@ final class Cancellation {
     private final Deadlines deadlines;
     private final RunThreads threads;
     private final ConcurrencyGroups groups;
+    private final java.time.Clock clock;
 
     Cancellation(RunStore store, ActiveRuns active, Function<String, Optional<Provider>> providers,
-                 Deadlines deadlines, RunThreads threads, ConcurrencyGroups groups) {
+                 Deadlines deadlines, RunThreads threads, ConcurrencyGroups groups, java.time.Clock clock) {
         this.groups = groups;
+        this.clock = clock;
         this.store = store;
         this.active = active;
         this.providers = providers;
@@ -41,14 +43,30 @@ final class Cancellation {
         this.threads = threads;
     }
 
-    /** A cancel from the appview or the operator, on the caller's thread. */
+    /**
+     * A cancel from the appview or the operator, on the caller's thread. A run another instance
+     * drives (several on one database) is reached through the store: the request is queued there
+     * and carried out by that instance's next look at its cancel requests (within a second).
+     */
     CancelOutcome cancel(WorkflowId workflow, CancelReason reason) {
+        return cancelHere(workflow, reason).orElseGet(() -> {
+            store.requestCancel(workflow, clock.instant());
+            log.info("cancel of {} queued for the instance that drives it", workflow);
+            return CancelOutcome.REQUESTED;
+        });
+    }
+
+    /** Cancels the run if this instance drives it; empty when it is open but driven elsewhere. */
+    Optional<CancelOutcome> cancelHere(WorkflowId workflow, CancelReason reason) {
         Optional<RunRecord> r = store.run(workflow);
-        if (r.isEmpty()) return CancelOutcome.NOT_FOUND;
+        if (r.isEmpty()) return Optional.of(CancelOutcome.NOT_FOUND);
         Optional<RunHandle> h = active.get(r.get().id());
-        if (h.isEmpty() || h.get().state().isTerminal()) return CancelOutcome.ALREADY_TERMINAL;
-        cancel(h.get(), reason);
-        return CancelOutcome.REQUESTED;
+        if (h.isPresent() && !h.get().state().isTerminal()) {
+            cancel(h.get(), reason);
+            return Optional.of(CancelOutcome.REQUESTED);
+        }
+        if (h.isPresent() || r.get().state().isTerminal()) return Optional.of(CancelOutcome.ALREADY_TERMINAL);
+        return Optional.empty();
     }
 
     /** Cancels an active run; a run already cancelled or ended is left alone. */

@@ -70,7 +70,7 @@ public final class RunManager implements TriggerSink, AutoCloseable {
         Pacing pacing = new Pacing(options, clock);
         this.deadlines = new Deadlines(options, clock, timers, threads);
         this.groups = new ConcurrencyGroups(queues, clock);
-        this.cancellation = new Cancellation(store, active, engines, deadlines, threads, groups);
+        this.cancellation = new Cancellation(store, active, engines, deadlines, threads, groups, clock);
         Dispatcher dispatcher = new Dispatcher(engines, active, deadlines, cancellation, threads, options, groups);
         RunHandle.Wiring wiring = new RunHandle.Wiring(store, pacing, clock, deadlines.timeoutMessage(),
                 () -> {
@@ -178,6 +178,14 @@ public final class RunManager implements TriggerSink, AutoCloseable {
     /** Cancels a workflow run on behalf of the appview or operator. */
     public CancelOutcome cancel(WorkflowId workflow, CancelReason reason) {
         return cancellation.cancel(workflow, reason);
+    }
+
+    /**
+     * Cancels a workflow only if this instance drives it: empty when the run is open but another
+     * instance drives it (whose own look at the stored cancel requests carries it out).
+     */
+    public Optional<CancelOutcome> cancelIfDrivenHere(WorkflowId workflow, CancelReason reason) {
+        return cancellation.cancelHere(workflow, reason);
     }
 
     public Optional<Run> byId(long id) {

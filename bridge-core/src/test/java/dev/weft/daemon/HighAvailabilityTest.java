@@ -95,6 +95,11 @@ class HighAvailabilityTest {
                     }
 
                     @Override
+                    public void cancel(Run run, dev.weft.spi.CancelReason reason) {
+                        run.status().cancelled("cancelled by request");
+                    }
+
+                    @Override
                     public void close() {
                     }
                 };
@@ -318,6 +323,26 @@ class HighAvailabilityTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> allIn(b, rkeys, knot.host(), RunState.SUCCESS));
         assertEquals(List.of("b"), resumedBy.get(rkeys.get(0)));
         assertEquals(List.of("a"), spawnedBy.get(rkeys.get(0)));
+    }
+
+    @Test
+    @DisplayName("a cancel asked of an instance that does not drive the run reaches the one that does")
+    void cancelOnNonOwner() throws Exception {
+        String db = db();
+        KnotEventServer knot = knot();
+        Weft a = start("a", db, knot);
+        Weft b = start("b", db, knot);
+        List<String> rkeys = List.of(push(knot, 0));
+        await().atMost(Duration.ofSeconds(10)).until(() -> allIn(a, rkeys, knot.host(), RunState.RUNNING));
+        await().atMost(Duration.ofSeconds(5)).until(() -> a.runs().activeCount() + b.runs().activeCount() == 1);
+        Weft driver = a.runs().activeCount() == 1 ? a : b;
+        Weft other = driver == a ? b : a;
+        var workflow = new dev.weft.model.WorkflowId(new dev.weft.model.PipelineId(knot.host(), rkeys.get(0)), "ci.yml");
+        assertEquals(dev.weft.runs.RunManager.CancelOutcome.REQUESTED,
+                other.runs().cancel(workflow, dev.weft.spi.CancelReason.REQUESTED));
+        await().atMost(Duration.ofSeconds(10)).until(() -> allIn(other, rkeys, knot.host(), RunState.CANCELLED));
+        assertEquals(List.of(driver == a ? "a" : "b"), spawnedBy.get(rkeys.get(0)));
+        assertTrue(other.store().runs().openCancelRequests().isEmpty(), "the driving instance carried out the request");
     }
 
     @Test
