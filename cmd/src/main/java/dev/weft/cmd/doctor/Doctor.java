@@ -61,8 +61,6 @@ public final class Doctor {
     static final Duration SKEW_OK = Duration.ofSeconds(5);
     /** Skew above this fails: knot cursors and /events resumption assume roughly agreeing clocks. */
     static final Duration SKEW_FAIL = Duration.ofMinutes(1);
-    /** How long the knot check waits for a first /events frame once the socket is open. */
-    static final Duration FIRST_FRAME_WAIT = Duration.ofSeconds(2);
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern VERSION = Pattern.compile("v?(\\d+)\\.(\\d+)");
@@ -293,19 +291,25 @@ public final class Doctor {
         long since = clock.instant().minus(Duration.ofDays(1)).toEpochMilli() * 1_000_000L;
         URI events = URI.create((dev ? "ws://" : "wss://") + knot + "/events?cursor=" + since);
         FirstFrame first;
+        // A client of its own: the JDK's client may hand the WebSocket handshake a connection its
+        // GET left open (an HTTP/1.1 keep-alive), which a knot behind a routing proxy has bound to
+        // its HTTP side.
+        HttpClient wsClient = http();
         try {
-            first = firstFrame(http, events);
+            first = firstFrame(wsClient, events);
         } catch (IOException e) {
             return new KnotProbe(Check.fail(name, httpDetail + "; WebSocket " + events + " refused: " + rootMessage(e),
                     "the knot's /events must accept WebSocket upgrades (a proxy in front of it may drop them)"), skew);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new KnotProbe(timedOut(name), skew);
+        } finally {
+            wsClient.shutdownNow();
         }
         return new KnotProbe(Check.ok(name, httpDetail + "; /events open; " + generation(first, version)), skew);
     }
 
-    /** The first text frame of a knot's /events, if one came within {@link #FIRST_FRAME_WAIT}. */
+    /** The first text frame of a knot's /events, if one came within the timeout. */
     record FirstFrame(Optional<String> text) {
     }
 
@@ -331,7 +335,8 @@ public final class Doctor {
             throw new IOException("no WebSocket handshake within " + timeout.toSeconds() + " s");
         }
         try {
-            return new FirstFrame(Optional.of(frame.get(FIRST_FRAME_WAIT.toMillis(), TimeUnit.MILLISECONDS)));
+            // A knot sends its backlog at once; waiting the call timeout for it also covers a slow link.
+            return new FirstFrame(Optional.of(frame.get(timeout.toMillis(), TimeUnit.MILLISECONDS)));
         } catch (TimeoutException | ExecutionException e) {
             return new FirstFrame(Optional.empty());
         } finally {
