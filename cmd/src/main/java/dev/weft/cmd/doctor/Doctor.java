@@ -40,7 +40,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -105,7 +104,8 @@ public final class Doctor {
             if (config != null) {
                 WeftConfig c = config;
                 database = threads.submit(() -> database(c.db()));
-                for (String knot : knots(c, out)) {
+                Set<String> knotHosts = knots(c);
+                for (String knot : knotHosts) {
                     knotNames.add(knot);
                     knots.add(threads.submit(() -> knot(knot, c.dev())));
                 }
@@ -131,11 +131,13 @@ public final class Doctor {
                 }
             } else {
                 out.add(await(database, deadline, "database"));
+                if (knots.isEmpty()) out.add(Check.skip("knots", "no knot configured (WEFT_KNOTS, WEFT_REPOS) or registered yet"));
                 Optional<Duration> skew = Optional.empty();
                 String skewKnot = null;
                 for (int i = 0; i < knots.size(); i++) {
                     String knotName = "knot " + knotNames.get(i);
-                    KnotProbe p = await(knots.get(i), deadline, () -> new KnotProbe(timedOut(knotName), Optional.empty()));
+                    KnotProbe p = await(knots.get(i), deadline,
+                            detail -> new KnotProbe(Check.fail(knotName, detail, FIX_LATE), Optional.empty()));
                     out.add(p.check());
                     if (skew.isEmpty() && p.skew().isPresent()) {
                         skew = p.skew();
@@ -149,7 +151,9 @@ public final class Doctor {
             }
             for (int i = 0; i < providers.size(); i++) {
                 String engine = factories.get(i).engine();
-                out.addAll(await(providers.get(i), deadline, () -> List.of(timedOut(engine + " checks"))));
+                out.addAll(await(providers.get(i), deadline, detail -> List.of(Check.fail(engine + " checks", detail,
+                        "the " + engine + " provider's checks did not finish: check the network path to its backend, or "
+                                + "report it to the provider's author"))));
             }
             threads.shutdownNow(); // whatever still runs missed the deadline and was reported so
         }
@@ -164,28 +168,34 @@ public final class Doctor {
     // ---- waiting ----
 
     private Check await(Future<Check> f, Instant deadline, String name) {
-        return await(f, deadline, () -> timedOut(name));
+        return await(f, deadline, detail -> Check.fail(name, detail, FIX_LATE));
     }
 
-    private <T> T await(Future<T> f, Instant deadline, Supplier<T> late) {
+    /** Fix for a check that did not answer in time or broke. */
+    private static final String FIX_LATE = "check the network path to it; weft doctor --timeout 10s allows slower answers";
+
+    /**
+     * The result, or {@code failed} with why there is none: the deadline passed (the task is
+     * interrupted) or the check threw (a plugin's, say: reported, never a crash of the doctor).
+     */
+    private <T> T await(Future<T> f, Instant deadline, java.util.function.Function<String, T> failed) {
         long left = Math.max(0, Duration.between(clock.instant(), deadline).toMillis());
         try {
             return f.get(left, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             f.cancel(true);
-            return late.get();
+            return failed.apply("no answer within " + timeout.multipliedBy(3).plusSeconds(1).toSeconds() + " s");
         } catch (ExecutionException e) {
-            throw new IllegalStateException("a doctor check threw: " + e.getCause(), e.getCause());
+            return failed.apply("the check itself failed: " + e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             f.cancel(true);
-            return late.get();
+            return failed.apply("interrupted");
         }
     }
 
     private Check timedOut(String name) {
-        return Check.fail(name, "no answer within " + timeout.multipliedBy(3).plusSeconds(1).toSeconds() + " s",
-                "check the network path to it; weft doctor --timeout 10s allows slower answers");
+        return Check.fail(name, "no answer within " + timeout.multipliedBy(3).plusSeconds(1).toSeconds() + " s", FIX_LATE);
     }
 
     // ---- database ----
@@ -224,7 +234,7 @@ public final class Doctor {
     }
 
     /** WEFT_KNOTS, the static repositories' knots and the registered repositories' knots. */
-    private Set<String> knots(WeftConfig c, List<Check> out) {
+    private Set<String> knots(WeftConfig c) {
         Set<String> knots = new LinkedHashSet<>(c.knots());
         c.repos().forEach(r -> knots.add(r.knot()));
         c.repoDids().forEach(r -> knots.add(r.knot()));
@@ -235,9 +245,6 @@ public final class Doctor {
             } catch (Exception e) {
                 // The database check reports why it cannot be read; the configured knots still are checked.
             }
-        }
-        if (knots.isEmpty()) {
-            out.add(Check.skip("knots", "no knot configured (WEFT_KNOTS, WEFT_REPOS) or registered yet"));
         }
         return knots;
     }

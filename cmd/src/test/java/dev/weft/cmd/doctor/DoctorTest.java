@@ -476,6 +476,31 @@ class DoctorTest {
         }
 
         @Test
+        @DisplayName("a provider whose checks throw is reported failed, not a crash of the doctor")
+        void throwing() {
+            ProviderFactory broken = new Fake("broken", false, List.of(), Duration.ZERO);
+            List<Check> checks = doctor(env(), new ProviderFactory() {
+                @Override
+                public String engine() {
+                    return "broken";
+                }
+
+                @Override
+                public Provider create(ProviderContext context) throws dev.weft.spi.ProviderConfigException {
+                    return broken.create(context);
+                }
+
+                @Override
+                public List<Check> checks(CheckContext context) {
+                    throw new IllegalStateException("plugin bug");
+                }
+            });
+            Check c = check(checks, "broken checks");
+            assertStatus(Check.Status.FAIL, c);
+            assertTrue(c.detail().contains("plugin bug"), c.detail());
+        }
+
+        @Test
         @DisplayName("a provider whose checks hang is reported failed at the deadline: the doctor does not hang")
         void hang() {
             long start = System.nanoTime();
