@@ -61,6 +61,7 @@ public final class Doctor {
     /** Skew above this fails: knot cursors and /events resumption assume roughly agreeing clocks. */
     static final Duration SKEW_FAIL = Duration.ofMinutes(1);
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Doctor.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern VERSION = Pattern.compile("v?(\\d+)\\.(\\d+)");
 
@@ -93,7 +94,8 @@ public final class Doctor {
             out.add(Check.fail("configuration", String.join("; ", e.problems()),
                     "set the variables named (README, Configuration; weft serve --print-config shows what is read)"));
         }
-        try (ExecutorService threads = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("weft-doctor-", 0).factory())) {
+        ExecutorService threads = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("weft-doctor-", 0).factory());
+        try {
             Instant deadline = clock.instant().plus(timeout.multipliedBy(3)).plusSeconds(1);
             Future<Check> database = null;
             List<Future<KnotProbe>> knots = new ArrayList<>();
@@ -155,7 +157,17 @@ public final class Doctor {
                         "the " + engine + " provider's checks did not finish: check the network path to its backend, or "
                                 + "report it to the provider's author"))));
             }
-            threads.shutdownNow(); // whatever still runs missed the deadline and was reported so
+        } finally {
+            // Whatever still runs missed the deadline and was reported so: interrupt it and wait a
+            // moment, but not on a check that ignores interrupts (closing the executor would).
+            threads.shutdownNow();
+            try {
+                if (!threads.awaitTermination(1, TimeUnit.SECONDS)) {
+                    log.warn("a doctor check ignored its interrupt and is left behind");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         return out;
     }
