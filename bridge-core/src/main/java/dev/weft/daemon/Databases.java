@@ -62,4 +62,28 @@ public final class Databases {
         }
         return stores;
     }
+
+    /**
+     * The schema of the database {@code db} names, read without creating or migrating anything
+     * (for {@code weft doctor}). A SQLite file that does not exist yet is the caller's to notice
+     * first; PostgreSQL calls are bounded by {@code timeout}.
+     *
+     * @throws java.sql.SQLException when the database cannot be reached or read
+     */
+    public static dev.weft.store.jdbc.Migrations.SchemaState inspect(DatabaseLocation db, java.time.Duration timeout)
+            throws java.sql.SQLException {
+        return switch (db) {
+            case DatabaseLocation.Sqlite s -> SqliteStores.inspect(s.file());
+            case DatabaseLocation.Postgres pg -> PostgresStores.inspect(pg.jdbcUrl(), pg.user(), pg.password(), timeout);
+        };
+    }
+
+    /** The knots of the registered repositories, read as {@link #inspect} reads (nothing written). */
+    public static java.util.Set<String> registeredKnots(DatabaseLocation db, java.time.Duration timeout)
+            throws java.sql.SQLException {
+        return switch (db) {
+            case DatabaseLocation.Sqlite s -> SqliteStores.registeredKnots(s.file());
+            case DatabaseLocation.Postgres pg -> PostgresStores.registeredKnots(pg.jdbcUrl(), pg.user(), pg.password(), timeout);
+        };
+    }
 }

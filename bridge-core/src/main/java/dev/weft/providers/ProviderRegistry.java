@@ -110,7 +110,7 @@ public final class ProviderRegistry implements AutoCloseable {
         }
     }
 
-    private record Context(String engine, EnvProviderConfig config, Clock clock, MeterRegistry meterRegistry,
+    record Context(String engine, EnvProviderConfig config, Clock clock, MeterRegistry meterRegistry,
                            ScheduledExecutorService scheduler, String hostname, HookMounter hooks, RunManager manager)
             implements ProviderContext {
 

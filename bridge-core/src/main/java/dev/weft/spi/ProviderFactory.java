@@ -30,4 +30,26 @@ public interface ProviderFactory {
      * @throws ProviderConfigException when the configuration is present but wrong
      */
     Provider create(ProviderContext context) throws ProviderConfigException;
+
+    /**
+     * The provider's own checks for {@code weft doctor}: are the credentials valid, with the scopes
+     * or permissions the provider needs; is the webhook secret set; is the backend reachable. Never
+     * called by the daemon, and never together with {@link #create} on the same configuration
+     * object: do not mount webhooks or start anything here.
+     *
+     * <p>Called on a virtual thread that the doctor owns. Bound every network call by
+     * {@link CheckContext#timeout()}; the thread is interrupted when the provider's checks run out
+     * of time. Return {@link Check.Status#SKIP} for what is not configured (no token: the engine is
+     * unused), {@link Check.Status#FAIL} for what would fail runs, {@link Check.Status#WARN} for what
+     * works with a drawback; give each a {@code fix} naming the variable to set. Configuration
+     * problems that {@link #create} reports are already checked by the doctor (it creates the
+     * provider once with a throw-away context): no need to repeat them here.
+     *
+     * <p>The default returns nothing, which suits a provider without credentials to check.
+     *
+     * @return the checks in the order to print them; never {@code null}
+     */
+    default java.util.List<Check> checks(CheckContext context) {
+        return java.util.List.of();
+    }
 }

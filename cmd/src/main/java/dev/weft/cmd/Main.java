@@ -30,6 +30,8 @@ public final class Main {
             return switch (args[0]) {
                 case "serve" -> ServeCommand.run(rest, out, err);
                 case "demo" -> DemoCommand.run(rest, out, err);
+                case "doctor" -> dev.weft.cmd.doctor.DoctorCommand.run(rest, System.getenv(), out, err);
+                case "healthcheck" -> HealthcheckCommand.run(rest, System.getenv(), out, err);
                 case "wire-check" -> wireCheck(rest, out, err);
                 case "bench" -> BenchCommand.run(rest, out, err);
                 case "repos" -> NetworkCommands.repos(rest, out, err);
@@ -79,6 +81,11 @@ public final class Main {
                   demo         run weft with an embedded knot and the stub provider, and watch a pipeline
                                (--once: exit after the first pipeline; 0 when every workflow succeeded;
                                --legacy: a legacy knot that sends sh.tangled.pipeline records itself)
+                  doctor       check the configuration serve would use: database, knots, Jetstream, PLC,
+                               providers' credentials, this spindle's public URL, the clock
+                               (--json for a document; exit 1 when a check fails; --timeout 5s a call)
+                  healthcheck  exit 0 when the local weft answers /healthz with 200 (WEFT_LISTEN's port;
+                               --timeout 3s), for container health checks
                   wire-check   FILE: check the wire encoder against a golden vector file
                   bench        run the benchmarks (see docs/performance.md)
                   repos        list the registered repositories: from which record (or static), since when

@@ -121,4 +121,24 @@ public abstract class JdbcStores implements Stores {
     public void close() {
         db.close();
     }
+
+    /**
+     * The knots of every registered repository, read on one connection of {@code source} without
+     * writing (for {@code weft doctor}); empty when the schema has no repositories table yet.
+     */
+    protected static java.util.Set<String> registeredKnots(javax.sql.DataSource source) throws java.sql.SQLException {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        try (java.sql.Connection c = source.getConnection()) {
+            try (java.sql.ResultSet t = c.getMetaData().getTables(null, null, "repos", null)) {
+                if (!t.next()) return out;
+            }
+            try (var s = c.createStatement(); java.sql.ResultSet rs = s.executeQuery("SELECT DISTINCT knot FROM repos")) {
+                while (rs.next()) {
+                    String k = rs.getString(1);
+                    if (k != null && !k.isBlank()) out.add(k);
+                }
+            }
+        }
+        return out;
+    }
 }

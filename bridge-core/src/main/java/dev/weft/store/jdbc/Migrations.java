@@ -36,6 +36,38 @@ public final class Migrations {
     }
 
     /**
+     * A schema as found, without touching it: the version it has reached ({@code "0"} when none),
+     * the newest version this weft knows, and how many migrations it would apply.
+     *
+     * @param legacy true when the version comes from weft 0.1's own table (no Flyway history yet)
+     */
+    public record SchemaState(String current, String latest, int pending, boolean newer, boolean legacy) {
+    }
+
+    /**
+     * Reads the schema's state through Flyway's history without migrating (what {@code weft doctor}
+     * reports).
+     *
+     * @param legacy the version a pre-Flyway database had reached, 0 when none
+     */
+    public static SchemaState inspect(Flyway flyway, int legacy) {
+        MigrationVersion known = MigrationVersion.EMPTY;
+        int pending = 0;
+        MigrationInfo current = flyway.info().current();
+        MigrationVersion stored = legacy > 0 ? MigrationVersion.fromVersion(String.valueOf(legacy))
+                : current == null ? MigrationVersion.EMPTY : current.getVersion();
+        for (MigrationInfo m : flyway.info().all()) {
+            if (!m.getState().isResolved() || m.getVersion() == null) continue;
+            if (m.getVersion().isNewerThan(known.getVersion())) known = m.getVersion();
+            if (stored == MigrationVersion.EMPTY || m.getVersion().isNewerThan(stored.getVersion())) pending++;
+        }
+        boolean newer = stored != MigrationVersion.EMPTY && known != MigrationVersion.EMPTY
+                && stored.isNewerThan(known.getVersion());
+        return new SchemaState(stored == MigrationVersion.EMPTY ? "0" : stored.getVersion(),
+                known == MigrationVersion.EMPTY ? "0" : known.getVersion(), newer ? 0 : pending, newer, legacy > 0);
+    }
+
+    /**
      * A database a newer weft has migrated is refused rather than touched: this one would run
      * against tables it does not understand. (Flyway on its own ignores such "future" versions.)
      */

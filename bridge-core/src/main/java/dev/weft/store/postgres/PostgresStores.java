@@ -63,4 +63,44 @@ public final class PostgresStores extends JdbcStores {
     public Optional<String> secretsKey() {
         return db.read(s -> s.queryOne("SELECT key_id FROM secrets_key", rs -> rs.getString(1)));
     }
+
+    /**
+     * The schema of the database {@code jdbcUrl} names, read without migrating, on one connection
+     * whose connect, login and socket reads are each bounded by {@code timeout}.
+     *
+     * @throws java.sql.SQLException when the server cannot be reached or refuses the credentials
+     */
+    public static dev.weft.store.jdbc.Migrations.SchemaState inspect(String jdbcUrl, String user, String password,
+                                                                      java.time.Duration timeout) throws java.sql.SQLException {
+        javax.sql.DataSource ds = probe(jdbcUrl, user, password, timeout);
+        try {
+            return dev.weft.store.jdbc.Migrations.inspect(org.flywaydb.core.Flyway.configure().dataSource(ds)
+                    .locations("classpath:db/postgres").validateMigrationNaming(true).load(), 0);
+        } catch (org.flywaydb.core.api.FlywayException e) {
+            throw new java.sql.SQLException(e.getMessage(), e);
+        }
+    }
+
+    /** Every knot of a registered repository, on a bounded connection as {@link #inspect}. */
+    public static java.util.Set<String> registeredKnots(String jdbcUrl, String user, String password,
+                                                        java.time.Duration timeout) throws java.sql.SQLException {
+        return registeredKnots(probe(jdbcUrl, user, password, timeout));
+    }
+
+    /** One-connection source whose connect, login and reads are bounded; checked before it is handed out. */
+    private static javax.sql.DataSource probe(String jdbcUrl, String user, String password, java.time.Duration timeout)
+            throws java.sql.SQLException {
+        org.postgresql.ds.PGSimpleDataSource ds = new org.postgresql.ds.PGSimpleDataSource();
+        ds.setURL(jdbcUrl);
+        if (user != null) ds.setUser(user);
+        if (password != null) ds.setPassword(password);
+        int seconds = (int) Math.max(1, timeout.toSeconds());
+        ds.setConnectTimeout(seconds);
+        ds.setLoginTimeout(seconds);
+        ds.setSocketTimeout(seconds);
+        try (java.sql.Connection probe = ds.getConnection()) {
+            probe.isValid(seconds); // fail here, with the driver's message, before Flyway wraps it
+        }
+        return ds;
+    }
 }

@@ -130,9 +130,38 @@ final class SqliteDatabase implements Database {
         return Migrations.migrate(config.load(), legacy);
     }
 
+    /**
+     * The schema of an existing file, read through a read-only connection: nothing is created or
+     * migrated (a file that does not exist is the caller's to notice first).
+     */
+    static Migrations.SchemaState inspect(Path file) throws SQLException {
+        javax.sql.DataSource ds = readOnly(file);
+        int legacy;
+        try (Connection conn = ds.getConnection()) {
+            legacy = legacyVersion(conn);
+        }
+        return Migrations.inspect(Flyway.configure().dataSource(ds).locations("classpath:db/sqlite")
+                .validateMigrationNaming(true).load(), legacy);
+    }
+
+    /** A data source of read-only connections to an existing file (for the operator's checks). */
+    static javax.sql.DataSource readOnly(Path file) {
+        SQLiteConfig c = new SQLiteConfig();
+        c.setReadOnly(true);
+        c.setBusyTimeout(2000);
+        org.sqlite.SQLiteDataSource ds = new org.sqlite.SQLiteDataSource(c);
+        ds.setUrl("jdbc:sqlite:" + file.toAbsolutePath());
+        return ds;
+    }
+
     private static int legacyVersion(String url) throws SQLException {
-        try (Connection c = DriverManager.getConnection(url);
-             ResultSet t = c.getMetaData().getTables(null, null, LEGACY_VERSION_TABLE, null)) {
+        try (Connection c = DriverManager.getConnection(url)) {
+            return legacyVersion(c);
+        }
+    }
+
+    private static int legacyVersion(Connection c) throws SQLException {
+        try (ResultSet t = c.getMetaData().getTables(null, null, LEGACY_VERSION_TABLE, null)) {
             if (!t.next()) return 0;
             try (ResultSet h = c.getMetaData().getTables(null, null, "flyway_schema_history", null)) {
                 if (h.next()) return 0;

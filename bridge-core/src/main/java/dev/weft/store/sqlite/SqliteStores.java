@@ -18,6 +18,20 @@ public final class SqliteStores extends JdbcStores {
         return new SqliteStores(SqliteDatabase.open(file));
     }
 
+    /**
+     * The schema of an existing file, read-only: nothing is created or migrated.
+     *
+     * @throws java.sql.SQLException when the file cannot be read as a SQLite database
+     */
+    public static dev.weft.store.jdbc.Migrations.SchemaState inspect(Path file) throws java.sql.SQLException {
+        return SqliteDatabase.inspect(file);
+    }
+
+    /** Every knot of a registered repository, read-only (see {@link dev.weft.store.jdbc.JdbcStores#registeredKnots}). */
+    public static java.util.Set<String> registeredKnots(Path file) throws java.sql.SQLException {
+        return registeredKnots(SqliteDatabase.readOnly(file));
+    }
+
     public Path file() {
         return db.file();
     }

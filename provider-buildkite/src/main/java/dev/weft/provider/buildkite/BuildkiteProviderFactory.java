@@ -1,6 +1,9 @@
 package dev.weft.provider.buildkite;
 
+import dev.weft.provider.buildkite.internal.BuildkiteChecks;
 import dev.weft.provider.buildkite.internal.BuildkiteConfig;
+import dev.weft.spi.Check;
+import dev.weft.spi.CheckContext;
 import dev.weft.provider.buildkite.internal.BuildkiteProvider;
 import dev.weft.spi.Provider;
 import dev.weft.spi.ProviderConfigException;
@@ -24,5 +27,11 @@ public final class BuildkiteProviderFactory implements ProviderFactory {
     public Provider create(ProviderContext context) throws ProviderConfigException {
         BuildkiteConfig config = BuildkiteConfig.from(context.config());
         return new BuildkiteProvider(context, config);
+    }
+
+    /** The token's scopes ({@code GET /v2/access-token}) and the webhook secret. */
+    @Override
+    public java.util.List<Check> checks(CheckContext context) {
+        return BuildkiteChecks.run(context);
     }
 }

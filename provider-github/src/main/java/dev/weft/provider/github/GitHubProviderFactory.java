@@ -10,6 +10,8 @@ import dev.weft.provider.github.rest.TokenSource;
 import dev.weft.provider.github.webhook.DeliveryDeduper;
 import dev.weft.provider.github.webhook.Signature;
 import dev.weft.provider.github.webhook.WebhookReceiver;
+import dev.weft.spi.Check;
+import dev.weft.spi.CheckContext;
 import dev.weft.spi.Provider;
 import dev.weft.spi.ProviderConfigException;
 import dev.weft.spi.ProviderContext;
@@ -61,5 +63,11 @@ public final class GitHubProviderFactory implements ProviderFactory {
         context.webhooks().mount(new WebhookReceiver(settings.webhookSecret().map(Signature::secret),
                 new DeliveryDeduper(10_000), context.scheduler(), provider::onHint));
         return provider;
+    }
+
+    /** The token's scopes or the App installation's permissions, and the webhook secret. */
+    @Override
+    public java.util.List<Check> checks(CheckContext context) {
+        return GitHubChecks.run(context);
     }
 }
