@@ -81,6 +81,9 @@ final class CallbackBodyLimit extends ChannelInboundHandlerAdapter {
         received = -1;
         log.info("{} {}: body {} (callback limit {} bytes), answering 413", ctx.channel().remoteAddress(), what, why, limit);
         metrics.webhook(WebhookRoutes.CALLBACK_ENGINE, 413);
+        // A chunked body was already being aggregated: the connection closes, and the aggregator
+        // would report the cut-off message as an error. Removing it releases what it holds quietly.
+        if (ctx.pipeline().get(HttpPipeline.AGGREGATOR) != null) ctx.pipeline().remove(HttpPipeline.AGGREGATOR);
         byte[] body = ("callback body over " + limit + " bytes; send fewer events per request\n").getBytes(StandardCharsets.UTF_8);
         Responses.send(ctx, null, Responses.response(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, Responses.TEXT, body), true);
     }

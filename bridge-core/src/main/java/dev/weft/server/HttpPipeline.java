@@ -23,6 +23,7 @@ import java.util.function.Supplier;
 final class HttpPipeline extends ChannelInitializer<Channel> {
     static final String CODEC = "httpCodec";
     static final String ERRORS = "tail";
+    static final String AGGREGATOR = "aggregator";
     /** Handlers that only make sense before a WebSocket upgrade (the aggregator the handshaker removes itself). */
     static final List<String> HTTP_ONLY = List.of("httpIdle", "httpIdleClose", "malformed", "callbackLimit", "sequencer", "router",
             "events", "logs", "pipelineLogs", "xrpc", "webhooks", "healthz", "metrics", "index", "didDocument");
@@ -80,7 +81,7 @@ final class HttpPipeline extends ChannelInitializer<Channel> {
         p.addLast("httpIdleClose", idleClose);
         p.addLast("malformed", malformed);
         p.addLast("callbackLimit", new CallbackBodyLimit(options.callbackBodyLimit(), metrics));
-        p.addLast("aggregator", new BodyLimitAggregator(options.webhookBodyLimit(), webhooks, metrics));
+        p.addLast(AGGREGATOR, new BodyLimitAggregator(options.webhookBodyLimit(), webhooks, metrics));
         p.addLast("sequencer", new RequestSequencer());
         p.addLast("router", router);
         p.addLast("events", events);

@@ -45,7 +45,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Callbacks against a real weft: what a job posts is what /logs and the subscription show, and what it may not post is refused. */
 class CallbacksEndToEndTest {
     private static final Duration WAIT = Duration.ofSeconds(20);
-    /** After every trigger's receive time (statuses are paced from it), whole seconds (Go trims zeros). */
+    /**
+     * After every trigger's receive time (statuses are paced from it; the harness's workflow timeout
+     * is set beyond it), in whole seconds (Go trims zeros).
+     */
     private static final Instant T0 = Instant.now().plus(Duration.ofHours(1)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
     private static final String T = "\"time\":\"" + T0 + "\"";
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -185,7 +188,7 @@ class CallbacksEndToEndTest {
     void sequence() throws Exception {
         Job job = new Job();
         StillClock clock = new StillClock();
-        try (ProviderHarness h = ProviderHarness.builder(job).clock(clock).start()) {
+        try (ProviderHarness h = ProviderHarness.builder(job).workflowTimeout(Duration.ofHours(3)).clock(clock).start()) {
             ProviderHarness.TestRun r = h.push("deploy.yml", "engine: job\n");
             Run run = job.next();
             assertEquals("https://weft.test/hooks/callback/" + run.id(), Variables.callbackUrl(run.variables()).orElseThrow());
@@ -258,7 +261,7 @@ class CallbacksEndToEndTest {
     @DisplayName("a missing, wrong, malformed or other run's token is 401; a path that is not a run is 404; GET is 405; nothing is written")
     void auth() throws Exception {
         Job job = new Job();
-        try (ProviderHarness h = ProviderHarness.builder(job).clock(new StillClock()).start()) {
+        try (ProviderHarness h = ProviderHarness.builder(job).workflowTimeout(Duration.ofHours(3)).clock(new StillClock()).start()) {
             ProviderHarness.TestRun a = h.push("a.yml", "engine: job\n");
             Run runA = job.next();
             ProviderHarness.TestRun b = h.push("b.yml", "engine: job\n");
@@ -297,7 +300,7 @@ class CallbacksEndToEndTest {
     @DisplayName("non-JSON, wrong types, unknown event types, steps that are not open: 400 with the reason; too many events or lines: 413; nothing written")
     void badBodies() throws Exception {
         Job job = new Job();
-        try (ProviderHarness h = ProviderHarness.builder(job).clock(new StillClock()).start()) {
+        try (ProviderHarness h = ProviderHarness.builder(job).workflowTimeout(Duration.ofHours(3)).clock(new StillClock()).start()) {
             ProviderHarness.TestRun r = h.push("a.yml", "engine: job\n");
             Run run = job.next();
             String t = token(run);
@@ -341,7 +344,7 @@ class CallbacksEndToEndTest {
     @DisplayName("a 10 MB callback is refused with 413 before its body is sent or buffered, chunked ones as soon as they pass 1 MiB; the server serves on")
     void oversized() throws Exception {
         Job job = new Job();
-        try (ProviderHarness h = ProviderHarness.builder(job).clock(new StillClock()).start()) {
+        try (ProviderHarness h = ProviderHarness.builder(job).workflowTimeout(Duration.ofHours(3)).clock(new StillClock()).start()) {
             ProviderHarness.TestRun r = h.push("a.yml", "engine: job\n");
             Run run = job.next();
             int port = URI.create(h.baseUrl()).getPort();
@@ -394,7 +397,7 @@ class CallbacksEndToEndTest {
     void afterTheEnd() throws Exception {
         Job job = new Job();
         StillClock clock = new StillClock();
-        try (ProviderHarness h = ProviderHarness.builder(job).clock(clock).start()) {
+        try (ProviderHarness h = ProviderHarness.builder(job).workflowTimeout(Duration.ofHours(3)).clock(clock).start()) {
             ProviderHarness.TestRun r = h.push("a.yml", "engine: job\n");
             Run run = job.next();
             job.release.countDown();
@@ -417,7 +420,7 @@ class CallbacksEndToEndTest {
     @DisplayName("across a restart: the same token works, a repeated seq is still a repeat, and the job's open step stays hidden from the provider")
     void restart() throws Exception {
         Job job = new Job();
-        ProviderHarness h = ProviderHarness.builder(job).clock(new StillClock()).stopWait(Duration.ofSeconds(2)).start();
+        ProviderHarness h = ProviderHarness.builder(job).workflowTimeout(Duration.ofHours(3)).clock(new StillClock()).stopWait(Duration.ofSeconds(2)).start();
         ProviderHarness.TestRun r = h.push("a.yml", "engine: job\n");
         Run run = job.next();
         String t = token(run);
