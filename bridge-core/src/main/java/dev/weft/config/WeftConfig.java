@@ -29,6 +29,8 @@ import java.util.Set;
  * @param workflowFetchTimeout how long weft keeps retrying to read a push's workflow files from a
  *                 knot that is down or failing before the push fails visibly
  * @param gitCacheDir where the per-repository git caches of upgraded knots' repositories live
+ * @param publicUrl {@code WEFT_PUBLIC_URL}: where CI jobs reach this weft (their callback URLs), without
+ *                 a trailing slash; {@code https://<hostname>} by default, {@code http://} in dev mode
  * @param env      the merged environment (flags applied), handed on to providers for their own keys
  */
 public record WeftConfig(String hostname, String ownerDid, InetSocketAddress listen, DatabaseLocation db, boolean dev,
@@ -36,7 +38,7 @@ public record WeftConfig(String hostname, String ownerDid, InetSocketAddress lis
                          Duration workflowTimeout,
                          Duration replayWindow, Duration eventsSkew, Duration firstStatusDelay, Duration statusGap,
                          String jetstream, String plcUrl, Path secretsKeyFile, Duration workflowFetchTimeout,
-                         Path gitCacheDir, Map<String, String> env, Map<String, String> sources) {
+                         Path gitCacheDir, String publicUrl, Map<String, String> env, Map<String, String> sources) {
 
     /** The stock spindle's Jetstream, weft's default ({@code WEFT_JETSTREAM}). */
     /** The shortest {@code WEFT_REPLAY_WINDOW} accepted; see {@link #replayWindow()}. */
@@ -92,7 +94,9 @@ public record WeftConfig(String hostname, String ownerDid, InetSocketAddress lis
             new Setting("WEFT_WORKFLOW_FETCH_TIMEOUT", "10m", "an upgraded knot's push whose .tangled/workflows cannot be "
                     + "read for this long (knot down, failing) fails with an error in weft repos and the metrics", List.of()),
             new Setting("WEFT_GIT_CACHE_DIR", "", "bounded git cache of upgraded knots' repositories (workflow files only); "
-                    + "default: weft-git beside a SQLite WEFT_DB, else in the working directory", List.of("SPINDLE_SERVER_REPO_DIR")));
+                    + "default: weft-git beside a SQLite WEFT_DB, else in the working directory", List.of("SPINDLE_SERVER_REPO_DIR")),
+            new Setting("WEFT_PUBLIC_URL", "", "where CI jobs reach this weft: the base of each run's WEFT_CALLBACK_URL; "
+                    + "default: https://<WEFT_HOSTNAME> (http:// with WEFT_DEV)", List.of()));
 
     /** Variable names whose values --print-config never shows. */
     private static final java.util.regex.Pattern SECRET_NAME =
@@ -250,11 +254,12 @@ public record WeftConfig(String hostname, String ownerDid, InetSocketAddress lis
         } else {
             gitCache = Path.of("weft-git");
         }
+        String publicUrl = publicUrl(v.get("WEFT_PUBLIC_URL"), hostname, dev, problems);
         if (!problems.isEmpty()) throw new InvalidConfigException(problems);
         Set<String> allKnots = new LinkedHashSet<>(knots);
         return new WeftConfig(hostname, owner, listen, location, dev, List.copyOf(allKnots), List.copyOf(repos), List.copyOf(repoDids),
                 all, timeout,
-                replay, skew, first, gap, jetstream == null ? "" : jetstream, plc, keyFile, fetchTimeout, gitCache,
+                replay, skew, first, gap, jetstream == null ? "" : jetstream, plc, keyFile, fetchTimeout, gitCache, publicUrl,
                 Map.copyOf(nonNull(env)),
                 Map.copyOf(sources));
     }
@@ -306,6 +311,22 @@ public record WeftConfig(String hostname, String ownerDid, InetSocketAddress lis
             problems.add("WEFT_DB_PASSWORD_FILE: cannot read " + passwordFile + ": " + e.getMessage());
             return pg;
         }
+    }
+
+    /** {@code WEFT_PUBLIC_URL}, or the hostname's URL; an http(s) URL with no query, fragment or trailing slash. */
+    private static String publicUrl(String text, String hostname, boolean dev, List<String> problems) {
+        if (text == null || text.isEmpty()) return hostname == null ? null : (dev ? "http://" : "https://") + hostname;
+        String url = text.endsWith("/") ? text.substring(0, text.length() - 1) : text;
+        try {
+            java.net.URI u = new java.net.URI(url);
+            if (!("http".equals(u.getScheme()) || "https".equals(u.getScheme())) || u.getHost() == null
+                    || u.getRawQuery() != null || u.getRawFragment() != null) {
+                throw new java.net.URISyntaxException(url, "not a plain http(s) URL");
+            }
+        } catch (java.net.URISyntaxException e) {
+            problems.add("WEFT_PUBLIC_URL: an http:// or https:// URL without query or fragment (e.g. https://ci.example.com), got " + text);
+        }
+        return url;
     }
 
     private static Map<String, String> nonNull(Map<String, String> env) {
@@ -396,6 +417,7 @@ public record WeftConfig(String hostname, String ownerDid, InetSocketAddress lis
         shown.put("WEFT_SECRETS_KEY_FILE", secretsKeyFile.toString());
         shown.put("WEFT_WORKFLOW_FETCH_TIMEOUT", GoDuration.format(workflowFetchTimeout));
         shown.put("WEFT_GIT_CACHE_DIR", gitCacheDir.toString());
+        shown.put("WEFT_PUBLIC_URL", publicUrl);
         shown.forEach((k, val) -> out.add(k + "=" + val + "  (" + sources.getOrDefault(k, "default") + ")"));
         // Everything else weft reads is a provider's (WEFT_<ENGINE>_*, tack's TACK_BUILDKITE_*).
         java.util.Set<String> core = new java.util.HashSet<>();

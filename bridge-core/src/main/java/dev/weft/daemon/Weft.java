@@ -2,6 +2,7 @@ package dev.weft.daemon;
 
 import dev.weft.auth.DidResolver;
 import dev.weft.auth.ServiceAuth;
+import dev.weft.callbacks.Callbacks;
 import dev.weft.config.WeftConfig;
 import dev.weft.jetstream.JetstreamClient;
 import dev.weft.jetstream.JetstreamOptions;
@@ -159,6 +160,11 @@ public final class Weft implements AutoCloseable {
                 store.concurrency());
         this.secrets = new RepoSecrets(store.secrets(), cipher, clock);
         runs.secrets(repo -> secrets.values(repo.did(), repo.name()));
+        // Each run's callback URL and token: the token key is derived from the secrets key, so every
+        // instance sharing the key file accepts every run's token and nothing is stored.
+        Callbacks callbacks = new Callbacks(config.publicUrl(), cipher.derivedKey(Callbacks.keyPurpose()), store.runs(),
+                runs::callbackLog, clock);
+        runs.addedVariables(callbacks::variables, Callbacks.CREDENTIALS);
         try {
             this.notifications = notifications(b, config, store, clock, meters);
         } catch (RuntimeException e) {
@@ -184,6 +190,7 @@ public final class Weft implements AutoCloseable {
                 store.runs(), store.registry(), cancel).mount(server.xrpcRoutes());
         new CiCancelXrpc(serviceAuth, repoResolver, registry, store.runs(), cancel).mount(server.xrpcRoutes());
         new CiQueries(store.pipelines(), registry).mount(server.xrpcRoutes());
+        callbacks.mount(server.webhookRoutes());
         List<ProviderFactory> factories = b.factories != null ? b.factories
                 : ProviderRegistry.discover(Weft.class.getClassLoader());
         ProviderRegistry made;

@@ -18,6 +18,11 @@ import java.util.function.UnaryOperator;
  * One run's log writer: numbers steps and lines, writes the control lines, and keeps the rule that
  * every step has a start before its data and an end after it. Thread-safe; lines from concurrent
  * writers are ordered by a per-run lock so sequence order is store order is viewer order.
+ *
+ * <p>Two writers share the numbering: the provider (this object as a {@link RunLog}) and the job
+ * itself through its callback URL ({@link #callbackLog()}). Each sees only its own steps, so a
+ * provider that finds its open steps again by name never writes into a step the job reported, and
+ * step ids never collide whichever arrives first.
  */
 public final class RunLogWriter implements RunLog {
     private final LogHub hub;
@@ -42,19 +47,23 @@ public final class RunLogWriter implements RunLog {
         this.seq = lastSeq;
         this.tailFrom = lastSeq + 1;
         for (StepRecord s : stored) {
-            steps.add(new StepImpl(s.stepId(), s.name(), s.command(), s.system(), s.endedAt() != null));
+            steps.add(new StepImpl(s.stepId(), s.name(), s.command(), s.system(), s.callback(), s.endedAt() != null));
         }
     }
 
     @Override
     public Step startStep(String name, String command, boolean system, Instant at) {
+        return start(name, command, system, false, at);
+    }
+
+    private Step start(String name, String command, boolean system, boolean callback, Instant at) {
         Instant t = at == null ? hub.clock().instant() : at;
         StepImpl step;
         synchronized (this) {
             if (complete) throw new IllegalStateException("run " + runId + " has ended; its log is closed");
-            step = new StepImpl(steps.size(), name, command == null ? "" : command, system, false);
+            step = new StepImpl(steps.size(), name, command == null ? "" : command, system, callback, false);
             steps.add(step);
-            hub.store().insertStep(new StepRecord(runId, step.id, name, step.command, system, Nanos.of(t), null));
+            hub.store().insertStep(new StepRecord(runId, step.id, name, step.command, system, Nanos.of(t), null, callback));
             write(LogLine.control(step.id, StepStatus.START, name, system ? StepKind.SYSTEM : StepKind.USER,
                     step.command, LogHub.utc(t)));
         }
@@ -62,13 +71,35 @@ public final class RunLogWriter implements RunLog {
         return step;
     }
 
+    /** The provider's and the runtime's steps, without those the job reported through its callback URL. */
     @Override
     public synchronized List<Step> steps() {
-        return List.copyOf(steps);
+        return steps.stream().filter(s -> !s.callback).map(Step.class::cast).toList();
     }
 
+    /** Whether the provider or the runtime started a step (steps of callbacks do not count). */
     public synchronized boolean hasSteps() {
-        return !steps.isEmpty();
+        return steps.stream().anyMatch(s -> !s.callback);
+    }
+
+    /**
+     * The job's own view of this log, for lines it posts to its callback URL: its steps are user
+     * steps numbered with the provider's, and {@link RunLog#steps()} lists only them.
+     */
+    public RunLog callbackLog() {
+        return new RunLog() {
+            @Override
+            public Step startStep(String name, String command, boolean system, Instant at) {
+                return start(name, command, system, true, at);
+            }
+
+            @Override
+            public List<Step> steps() {
+                synchronized (RunLogWriter.this) {
+                    return steps.stream().filter(s -> s.callback).map(Step.class::cast).toList();
+                }
+            }
+        };
     }
 
     public boolean isComplete() {
@@ -157,13 +188,15 @@ public final class RunLogWriter implements RunLog {
         final String name;
         final String command;
         final boolean system;
+        final boolean callback;
         volatile boolean ended;
 
-        StepImpl(int id, String name, String command, boolean system, boolean ended) {
+        StepImpl(int id, String name, String command, boolean system, boolean callback, boolean ended) {
             this.id = id;
             this.name = name;
             this.command = command;
             this.system = system;
+            this.callback = callback;
             this.ended = ended;
         }
 

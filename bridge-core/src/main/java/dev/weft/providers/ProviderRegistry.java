@@ -55,6 +55,9 @@ public final class ProviderRegistry implements AutoCloseable {
      *
      * @throws ProviderConfigException naming every problem of every provider, and duplicate engines
      */
+    /** The engine name no provider may have: {@code /hooks/callback} is weft's own (job callbacks). */
+    public static final String RESERVED_ENGINE = "callback";
+
     public static ProviderRegistry create(List<ProviderFactory> factories, Map<String, String> env, Clock clock,
                                           MeterRegistry meters, ScheduledExecutorService scheduler, String hostname,
                                           HookMounter hooks, RunManager runs) throws ProviderConfigException {
@@ -64,6 +67,12 @@ public final class ProviderRegistry implements AutoCloseable {
             String engine = f.engine();
             if (engine == null || engine.isBlank() || !engine.equals(engine.toLowerCase(Locale.ROOT))) {
                 problems.add(f.getClass().getName() + ": engine name must be non-empty lower case, got " + engine);
+                continue;
+            }
+            if (engine.equals(RESERVED_ENGINE) || engine.startsWith(RESERVED_ENGINE + "/")) {
+                // /hooks/callback/<run id> is where jobs report progress: no provider's webhook may take it.
+                problems.add(f.getClass().getName() + ": engine name \"" + engine + "\" is reserved for job callbacks"
+                        + " (/hooks/callback)");
                 continue;
             }
             if (made.containsKey(engine)) {

@@ -389,8 +389,17 @@ final class RunHandle implements Run, StatusReporter {
         static final Secrets NONE = new Secrets(Map.of(), SecretMask.none(), null);
     }
 
+    /**
+     * The job's own view of the log, for what it posts to its callback URL: steps of its own,
+     * numbered with the provider's, masked like everything else.
+     */
+    RunLog callbackLog() {
+        RunLog own = writer.callbackLog();
+        return secrets.mask().isEmpty() ? own : new MaskedLog(own, secrets.mask());
+    }
+
     /** The provider's view of the log: step names and commands masked like data lines. */
-    private record MaskedLog(RunLogWriter log, SecretMask mask) implements RunLog {
+    private record MaskedLog(RunLog log, SecretMask mask) implements RunLog {
         @Override
         public Step startStep(String name, String command, boolean system, Instant at) {
             return log.startStep(mask.apply(name), command == null ? null : mask.apply(command), system, at);

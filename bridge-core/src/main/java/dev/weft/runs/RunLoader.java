@@ -13,6 +13,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Set;
+import java.util.function.LongFunction;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -22,7 +26,8 @@ import java.util.function.UnaryOperator;
 
 /**
  * Turns a stored run into its {@link RunHandle}: the workflow out of its trigger, the parsed spec,
- * the Tangled variables, the repository's secrets and a log writer whose lines are masked.
+ * the Tangled variables and those weft adds (the callback URL and token), the repository's secrets
+ * and a log writer whose lines are masked.
  */
 final class RunLoader {
     private static final Logger log = LoggerFactory.getLogger(RunLoader.class);
@@ -33,6 +38,8 @@ final class RunLoader {
     private final RunHandle.Wiring wiring;
     private volatile Function<Long, UnaryOperator<String>> logFilters = id -> UnaryOperator.identity();
     private volatile RunManager.SecretSource secretSource = repo -> Map.of();
+    private volatile LongFunction<Map<String, String>> added = id -> Map.of();
+    private volatile Set<String> credentials = Set.of();
 
     RunLoader(LogHub logs, RunOptions options, RunHandle.Wiring wiring) {
         this.logs = logs;
@@ -46,6 +53,11 @@ final class RunLoader {
 
     void secrets(RunManager.SecretSource source) {
         this.secretSource = source;
+    }
+
+    void addedVariables(LongFunction<Map<String, String>> variables, Set<String> credentials) {
+        this.added = variables;
+        this.credentials = Set.copyOf(credentials);
     }
 
     /** A handle for stored run {@code r} of trigger {@code t}; {@code lastScheduled} paces its next status. */
@@ -67,9 +79,32 @@ final class RunLoader {
     private RunHandle load(RunRecord r, Trigger t, long lastScheduled, RunHandle.Secrets secrets, boolean fresh) {
         Workflow wf = t.workflows().stream().filter(w -> w.name().equals(r.workflow().name())).findFirst()
                 .orElseThrow(() -> new IllegalStateException("workflow " + r.workflow() + " not in its trigger"));
+        Map<String, String> extra = added.apply(r.id());
+        Map<String, String> variables = TangledVariables.of(t, dev);
+        if (!extra.isEmpty()) {
+            Map<String, String> all = new LinkedHashMap<>(variables);
+            all.putAll(extra);
+            variables = Collections.unmodifiableMap(all);
+            secrets = withCredentials(secrets, extra);
+        }
         UnaryOperator<String> filter = filter(r.id(), secrets);
         RunLogWriter writer = fresh ? logs.newWriter(r.id(), filter) : logs.writer(r.id(), filter);
-        return new RunHandle(wiring, r, t, wf, parsedOnce(wf.raw()), TangledVariables.of(t, dev), writer, lastScheduled, secrets);
+        return new RunHandle(wiring, r, t, wf, parsedOnce(wf.raw()), variables, writer, lastScheduled, secrets);
+    }
+
+    /**
+     * The run's mask extended by the credentials weft itself hands the run (its callback token): a
+     * job that prints its environment must not publish them in the log. The values handed to the
+     * provider as repository secrets stay as they are.
+     */
+    private RunHandle.Secrets withCredentials(RunHandle.Secrets secrets, Map<String, String> extra) {
+        List<String> masked = new ArrayList<>(secrets.values().values());
+        for (String name : credentials) {
+            String v = extra.get(name);
+            if (v != null) masked.add(v);
+        }
+        if (masked.size() == secrets.values().size()) return secrets;
+        return new RunHandle.Secrets(secrets.values(), SecretMask.of(masked), secrets.error());
     }
 
     /** The workflow's YAML, parsed by whoever first asks (the run's thread), once; missing when it does not parse. */

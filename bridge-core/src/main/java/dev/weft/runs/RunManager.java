@@ -11,6 +11,7 @@ import dev.weft.model.WorkflowId;
 import dev.weft.spi.CancelReason;
 import dev.weft.spi.Provider;
 import dev.weft.spi.Run;
+import dev.weft.spi.RunLog;
 import dev.weft.spi.SecretSupport;
 import dev.weft.status.StatusPublisher;
 import dev.weft.store.ConcurrencyStore;
@@ -23,10 +24,12 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.LongFunction;
 import java.util.function.UnaryOperator;
 
 /**
@@ -128,6 +131,25 @@ public final class RunManager implements TriggerSink, AutoCloseable {
      */
     public void secrets(SecretSource source) {
         loader.secrets(source);
+    }
+
+    /**
+     * Variables weft adds to every run beside the Tangled ones (the callback URL and token),
+     * computed from the run id whenever a run is loaded; they win over Tangled ones of the same
+     * name. The values of the variables named in {@code credentials} are masked in the run's log,
+     * step names, commands and status errors like repository secrets.
+     */
+    public void addedVariables(LongFunction<Map<String, String>> variables, Set<String> credentials) {
+        loader.addedVariables(variables, credentials);
+    }
+
+    /**
+     * The log of a run as the job itself writes it through its callback URL: user steps of its
+     * own, numbered with the provider's and hidden from it, masked like every line. Empty when no
+     * such run exists; writing after the run ended throws {@link IllegalStateException}.
+     */
+    public Optional<RunLog> callbackLog(long runId) {
+        return lookup.byId(runId).map(RunHandle::callbackLog);
     }
 
     /** A repository's secrets, name to value; throws when they cannot be read (the run then fails). */

@@ -97,6 +97,23 @@ public final class SecretCipher {
         throw new IOException("secrets key file " + file + " must hold 32 bytes, raw or base64 on one line");
     }
 
+    /**
+     * A 32-byte key for another purpose, derived from this one (HMAC-SHA256 keyed with the secrets
+     * key over {@code "weft-derived-key:" + purpose}): the same on every instance sharing the key
+     * file and across restarts, so what it signs needs no storage, while the secrets key itself
+     * never leaves this class. Distinct purposes give unrelated keys.
+     */
+    public byte[] derivedKey(String purpose) {
+        Objects.requireNonNull(purpose, "purpose");
+        try {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(key.getEncoded(), "HmacSHA256"));
+            return mac.doFinal(("weft-derived-key:" + purpose).getBytes(StandardCharsets.UTF_8));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 unavailable: " + e, e);
+        }
+    }
+
     /** Identifies the key (a hash prefix, not the key), stored with each sealed value. */
     public String keyId() {
         return keyId;

@@ -17,14 +17,15 @@ import java.util.function.Supplier;
 
 /**
  * Wires a new connection's pipeline and does nothing else: codec, idle guard, malformed-request
- * guard, body aggregation, pipelining order, router, one handler per route, tail. The sharable handlers are created
+ * guard, the callbacks' body limit, body aggregation, pipelining order, router, one handler per route, tail. The sharable handlers are created
  * once per server and shared by every connection.
  */
 final class HttpPipeline extends ChannelInitializer<Channel> {
     static final String CODEC = "httpCodec";
     static final String ERRORS = "tail";
+    static final String AGGREGATOR = "aggregator";
     /** Handlers that only make sense before a WebSocket upgrade (the aggregator the handshaker removes itself). */
-    static final List<String> HTTP_ONLY = List.of("httpIdle", "httpIdleClose", "malformed", "sequencer", "router",
+    static final List<String> HTTP_ONLY = List.of("httpIdle", "httpIdleClose", "malformed", "callbackLimit", "sequencer", "router",
             "events", "logs", "pipelineLogs", "xrpc", "webhooks", "healthz", "metrics", "index", "didDocument");
 
     private final ServerOptions options;
@@ -79,7 +80,8 @@ final class HttpPipeline extends ChannelInitializer<Channel> {
         p.addLast("httpIdle", new IdleStateHandler(0, 0, options.httpIdleTimeout().toMillis(), TimeUnit.MILLISECONDS));
         p.addLast("httpIdleClose", idleClose);
         p.addLast("malformed", malformed);
-        p.addLast("aggregator", new BodyLimitAggregator(options.webhookBodyLimit(), webhooks, metrics));
+        p.addLast("callbackLimit", new CallbackBodyLimit(options.callbackBodyLimit(), metrics));
+        p.addLast(AGGREGATOR, new BodyLimitAggregator(options.webhookBodyLimit(), webhooks, metrics));
         p.addLast("sequencer", new RequestSequencer());
         p.addLast("router", router);
         p.addLast("events", events);

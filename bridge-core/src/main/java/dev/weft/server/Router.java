@@ -41,7 +41,7 @@ final class Router extends SimpleChannelInboundHandler<FullHttpRequest> {
     static boolean isReserved(String path) {
         return path.equals("/") || path.equals(EVENTS) || path.equals(DidDocumentHandler.PATH) || path.equals("/healthz") || path.equals("/metrics")
                 || path.equals("/logs") || path.startsWith(LogsPath.PREFIX)
-                || path.equals("/xrpc") || path.startsWith(XRPC_PREFIX);
+                || path.equals("/xrpc") || path.startsWith(XRPC_PREFIX) || WebhookRoutes.isCallback(path);
     }
 
     @Override
@@ -164,7 +164,9 @@ final class Router extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     private void webhookOrNotFound(ChannelHandlerContext ctx, HttpCall call) {
-        WebhookRoutes.Mount mount = webhooks.find(call.rawPath()).orElse(null);
+        // Callbacks first: the prefix is reserved, so no provider mount can answer there anyway.
+        WebhookRoutes.Mount mount = (WebhookRoutes.isCallback(call.rawPath())
+                ? webhooks.findCallback(call.rawPath()) : webhooks.find(call.rawPath())).orElse(null);
         if (mount == null) {
             log.info("{} {} {}: not found", ctx.channel().remoteAddress(), call.method(), call.rawPath());
             Responses.text(ctx, call, HttpResponseStatus.NOT_FOUND, "not found\n");

@@ -25,6 +25,9 @@ import java.util.Objects;
  * @param streamBatch            events or log lines read from a feed per call (default 100)
  * @param webhookBodyLimit       largest request body accepted, webhooks included; larger gets 413
  *                               (default 10 MiB)
+ * @param callbackBodyLimit      largest body of a job callback ({@code /hooks/callback/...}); larger
+ *                               gets 413 as soon as its length is known, before it is buffered
+ *                               (default 1 MiB)
  * @param maxInitialLineLength   longest request line; longer gets 414 (default 8 KiB)
  * @param maxHeaderSize          largest header block; larger gets 431 (default 16 KiB)
  * @param httpIdleTimeout        an HTTP connection idle this long between requests is closed, so
@@ -36,7 +39,7 @@ import java.util.Objects;
  */
 public record ServerOptions(Duration skewAllowance, Duration pingIdle, Duration slowClientTimeout,
                             long maxPendingBytes, int writeBufferHighWaterMark, int streamBatch,
-                            int webhookBodyLimit, int maxInitialLineLength, int maxHeaderSize,
+                            int webhookBodyLimit, int callbackBodyLimit, int maxInitialLineLength, int maxHeaderSize,
                             Duration httpIdleTimeout, Duration closeHandshakeTimeout,
                             Duration shutdownTimeout) {
 
@@ -54,6 +57,7 @@ public record ServerOptions(Duration skewAllowance, Duration pingIdle, Duration 
         }
         if (streamBatch <= 0) problems.add("streamBatch must be > 0, was " + streamBatch);
         if (webhookBodyLimit < 0) problems.add("webhookBodyLimit must be >= 0, was " + webhookBodyLimit);
+        if (callbackBodyLimit < 0) problems.add("callbackBodyLimit must be >= 0, was " + callbackBodyLimit);
         if (maxInitialLineLength <= 0) problems.add("maxInitialLineLength must be > 0, was " + maxInitialLineLength);
         if (maxHeaderSize <= 0) problems.add("maxHeaderSize must be > 0, was " + maxHeaderSize);
         // Every problem at once, so an operator fixes the config in one go.
@@ -86,6 +90,7 @@ public record ServerOptions(Duration skewAllowance, Duration pingIdle, Duration 
         b.writeBufferHighWaterMark = writeBufferHighWaterMark;
         b.streamBatch = streamBatch;
         b.webhookBodyLimit = webhookBodyLimit;
+        b.callbackBodyLimit = callbackBodyLimit;
         b.maxInitialLineLength = maxInitialLineLength;
         b.maxHeaderSize = maxHeaderSize;
         b.httpIdleTimeout = httpIdleTimeout;
@@ -103,6 +108,7 @@ public record ServerOptions(Duration skewAllowance, Duration pingIdle, Duration 
         private int writeBufferHighWaterMark = 256 << 10;
         private int streamBatch = 100;
         private int webhookBodyLimit = 10 << 20;
+        private int callbackBodyLimit = 1 << 20;
         private int maxInitialLineLength = 8 << 10;
         private int maxHeaderSize = 16 << 10;
         private Duration httpIdleTimeout = Duration.ofSeconds(60);
@@ -147,6 +153,11 @@ public record ServerOptions(Duration skewAllowance, Duration pingIdle, Duration 
             return this;
         }
 
+        public Builder callbackBodyLimit(int n) {
+            callbackBodyLimit = n;
+            return this;
+        }
+
         public Builder maxInitialLineLength(int n) {
             maxInitialLineLength = n;
             return this;
@@ -175,7 +186,7 @@ public record ServerOptions(Duration skewAllowance, Duration pingIdle, Duration 
         /** @throws IllegalArgumentException naming every bad value at once */
         public ServerOptions build() {
             return new ServerOptions(skewAllowance, pingIdle, slowClientTimeout, maxPendingBytes,
-                    writeBufferHighWaterMark, streamBatch, webhookBodyLimit, maxInitialLineLength,
+                    writeBufferHighWaterMark, streamBatch, webhookBodyLimit, callbackBodyLimit, maxInitialLineLength,
                     maxHeaderSize, httpIdleTimeout, closeHandshakeTimeout, shutdownTimeout);
         }
     }

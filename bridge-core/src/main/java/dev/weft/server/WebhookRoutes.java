@@ -22,7 +22,13 @@ public final class WebhookRoutes {
     record Mount(String path, String engine, WebhookHandler handler) {
     }
 
+    /** Where jobs post their progress: {@code /hooks/callback/<run id>}, weft's own and reserved. */
+    public static final String CALLBACK_PREFIX = "/hooks/callback/";
+    /** The name callbacks are counted and logged under (no provider may take it, see {@link Router#isReserved}). */
+    static final String CALLBACK_ENGINE = "callback";
+
     private final Map<String, Mount> mounts = new ConcurrentHashMap<>();
+    private volatile WebhookHandler callbacks;
 
     WebhookRoutes() {
     }
@@ -34,7 +40,8 @@ public final class WebhookRoutes {
      * @throws IllegalArgumentException if the path is already mounted, is not an absolute path
      *                                  without query or fragment, or is one of weft's own routes
      *                                  ({@code /}, {@code /events}, {@code /logs/...},
-     *                                  {@code /xrpc/...}, {@code /healthz}, {@code /metrics})
+     *                                  {@code /xrpc/...}, {@code /healthz}, {@code /metrics},
+     *                                  {@code /hooks/callback/...})
      */
     public void mount(String path, String engine, WebhookHandler handler) {
         Objects.requireNonNull(path, "path");
@@ -77,6 +84,30 @@ public final class WebhookRoutes {
                 WebhookRoutes.this.mount(path, engine, handler);
             }
         };
+    }
+
+    /**
+     * Mounts weft's own handler of job callbacks at every path under {@value #CALLBACK_PREFIX}
+     * (POST only; bodies over {@link ServerOptions#callbackBodyLimit()} are refused with 413 before
+     * they are read). The handler gets the whole path and parses the run id itself.
+     *
+     * @throws IllegalStateException if callbacks are already mounted
+     */
+    public synchronized void mountCallbacks(WebhookHandler handler) {
+        Objects.requireNonNull(handler, "handler");
+        if (callbacks != null) throw new IllegalStateException("callbacks are already mounted");
+        callbacks = handler;
+    }
+
+    /** Whether {@code path} is a callback path ({@code /hooks/callback} itself included). */
+    static boolean isCallback(String path) {
+        return path.startsWith(CALLBACK_PREFIX) || path.equals(CALLBACK_PREFIX.substring(0, CALLBACK_PREFIX.length() - 1));
+    }
+
+    /** The callback route of a callback path, when callbacks are mounted. */
+    Optional<Mount> findCallback(String path) {
+        WebhookHandler h = callbacks;
+        return h == null || !isCallback(path) ? Optional.empty() : Optional.of(new Mount(path, CALLBACK_ENGINE, h));
     }
 
     Optional<Mount> find(String path) {

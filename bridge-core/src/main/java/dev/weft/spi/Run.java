@@ -39,8 +39,9 @@ public interface Run {
     JsonNode block();
 
     /**
-     * The run's standard Tangled variables ({@code CI}, {@code TANGLED_*}), computed once by the
-     * runtime: pass them to the backend as environment.
+     * The run's standard Tangled variables ({@code CI}, {@code TANGLED_*}) and weft's callback URL
+     * and token ({@link Variables#CALLBACK_URL}, {@link Variables#CALLBACK_TOKEN}), computed once by
+     * the runtime: pass them to the backend as environment.
      */
     Map<String, String> variables();
 

@@ -6,8 +6,8 @@ import java.util.Optional;
 
 /**
  * A run's log, as Tangled steps. Every line is persisted before the call returns and pushed to live
- * viewers. The runtime numbers steps (0-based over all steps, system steps included), writes the
- * control lines, and ends any step still open when the run reaches a terminal status, so the
+ * viewers. The runtime numbers steps (0-based over all steps, system steps and the steps the job
+ * reports itself through its callback URL included, see {@link Variables}), writes the control lines, and ends any step still open when the run reaches a terminal status, so the
  * appview always sees a start and an end for each step.
  */
 public interface RunLog {
@@ -32,7 +32,11 @@ public interface RunLog {
      */
     Step startStep(String name, String command, boolean system, Instant at);
 
-    /** The steps started so far, in order; after a restart this includes those from before it. */
+    /**
+     * The steps started so far, in order; after a restart this includes those from before it. Steps
+     * the job reported through its callback URL are not listed (nor found by {@link #openStep}):
+     * they are the job's, and a provider never writes into them.
+     */
     List<Step> steps();
 
     /** The last started step with this name that has not ended yet, for picking up after a restart. */

@@ -303,6 +303,9 @@ public abstract class StoreContract {
         s.logs().insertStep(new StepRecord(r.id(), 0, "build", "make", false, 10, null));
         s.logs().endStep(r.id(), 0, 20);
         assertEquals(List.of(new StepRecord(r.id(), 0, "build", "make", false, 10, 20L)), s.logs().steps(r.id()));
+        s.logs().insertStep(new StepRecord(r.id(), 1, "deploy", "", false, 15, null, true));
+        assertEquals(new StepRecord(r.id(), 1, "deploy", "", false, 15, null, true), s.logs().steps(r.id()).get(1),
+                "a job's callback step keeps its mark");
         for (int i = 1; i <= 5; i++) s.logs().append(r.id(), i, ("l" + i).getBytes());
         assertEquals(5, s.logs().lastSeq(r.id()));
         List<StoredFrame> page = s.logs().after(r.id(), 2, 2);

@@ -17,8 +17,8 @@ final class JdbcLogStore implements LogStore {
     @Override
     public void insertStep(StepRecord st) {
         db.write(Lane.BULK, s -> s.update(
-                "INSERT INTO steps (run_id, step_id, name, command, system, started_at, ended_at) VALUES (?,?,?,?,?,?,?)",
-                st.runId(), st.stepId(), st.name(), st.command(), st.system(), st.startedAt(), st.endedAt()));
+                "INSERT INTO steps (run_id, step_id, name, command, system, started_at, ended_at, callback) VALUES (?,?,?,?,?,?,?,?)",
+                st.runId(), st.stepId(), st.name(), st.command(), st.system(), st.startedAt(), st.endedAt(), st.callback()));
     }
 
     @Override
@@ -29,9 +29,9 @@ final class JdbcLogStore implements LogStore {
     @Override
     public List<StepRecord> steps(long runId) {
         return db.read(s -> s.query(
-                "SELECT step_id, name, command, system, started_at, ended_at FROM steps WHERE run_id=? ORDER BY step_id",
+                "SELECT step_id, name, command, system, started_at, ended_at, callback FROM steps WHERE run_id=? ORDER BY step_id",
                 rs -> new StepRecord(runId, rs.getInt(1), rs.getString(2), rs.getString(3), rs.getInt(4) == 1,
-                        rs.getLong(5), Session.nullableLong(rs, 6)), runId));
+                        rs.getLong(5), Session.nullableLong(rs, 6), rs.getInt(7) == 1), runId));
     }
 
     @Override

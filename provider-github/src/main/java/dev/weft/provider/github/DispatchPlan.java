@@ -13,7 +13,9 @@ import java.util.Optional;
  * What to dispatch for a run: the ref and the inputs. The ref is {@code github.ref} when given, else
  * the pushed branch or tag, the pull request's source branch, or (manual runs) the repository's
  * default branch. Inputs are {@code github.inputs} (with {@code ${TANGLED_...}} variables expanded),
- * then a manual run's inputs over them, then {@code weft_run_id}; GitHub takes at most 25.
+ * then a manual run's inputs over them, then {@code weft_run_id} and, when the block says
+ * {@code callback: true}, {@code weft_callback_url} and {@code weft_callback_token} (only then: GitHub
+ * rejects inputs a workflow does not declare); GitHub takes at most 25.
  */
 record DispatchPlan(String ref, Map<String, String> inputs) {
     static final int MAX_INPUTS = 25;
@@ -34,13 +36,20 @@ record DispatchPlan(String ref, Map<String, String> inputs) {
         block.inputs().forEach((k, v) -> inputs.put(k, Variables.expand(v, variables)));
         if (trigger.kind() instanceof TriggerKind.Manual m) {
             for (TriggerKind.Input i : m.inputs()) {
-                if (!i.key().equals(WorkflowBlock.RUN_ID_INPUT)) inputs.put(i.key(), i.value());
+                if (!WorkflowBlock.RESERVED_INPUTS.contains(i.key())) inputs.put(i.key(), i.value());
             }
         }
+        int own = inputs.size();
         inputs.put(WorkflowBlock.RUN_ID_INPUT, Long.toString(runId));
+        if (block.callback()) {
+            inputs.put(WorkflowBlock.CALLBACK_URL_INPUT, Variables.callbackUrl(variables).orElseThrow(
+                    () -> new WorkflowSpecException("github.callback: this run has no callback URL")));
+            inputs.put(WorkflowBlock.CALLBACK_TOKEN_INPUT, Variables.callbackToken(variables).orElseThrow(
+                    () -> new WorkflowSpecException("github.callback: this run has no callback token")));
+        }
         if (inputs.size() > MAX_INPUTS) {
-            throw new WorkflowSpecException("github.inputs: " + (inputs.size() - 1) + " inputs plus "
-                    + WorkflowBlock.RUN_ID_INPUT + " make " + inputs.size() + "; GitHub accepts at most "
+            throw new WorkflowSpecException("github.inputs: " + own + " inputs plus " + String.join(", ",
+                    inputs.keySet().stream().skip(own).toList()) + " make " + inputs.size() + "; GitHub accepts at most "
                     + MAX_INPUTS + " workflow_dispatch inputs");
         }
         return inputs;

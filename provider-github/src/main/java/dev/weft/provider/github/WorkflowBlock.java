@@ -20,12 +20,24 @@ import java.util.regex.Pattern;
  *   ref: main                 # optional: branch or tag; default from the trigger
  *   inputs:                   # optional: workflow_dispatch inputs, strings
  *     target: production
+ *   callback: true            # optional: also pass weft_callback_url and weft_callback_token
  * </pre>
  * {@link #parse} names every problem at once, each by its key.
  */
-record WorkflowBlock(String owner, String repo, String workflow, Optional<String> ref, Map<String, String> inputs) {
+record WorkflowBlock(String owner, String repo, String workflow, Optional<String> ref, Map<String, String> inputs,
+                     boolean callback) {
     static final String RUN_ID_INPUT = "weft_run_id";
-    private static final Set<String> KEYS = Set.of("repo", "workflow", "ref", "inputs");
+    /** The inputs {@code callback: true} adds: the run's callback URL and token (docs/callbacks.md). */
+    static final String CALLBACK_URL_INPUT = "weft_callback_url";
+    static final String CALLBACK_TOKEN_INPUT = "weft_callback_token";
+    /** Input names weft sets itself; neither the block nor a manual run may. */
+    static final Set<String> RESERVED_INPUTS = Set.of(RUN_ID_INPUT, CALLBACK_URL_INPUT, CALLBACK_TOKEN_INPUT);
+    private static final Set<String> KEYS = Set.of("repo", "workflow", "ref", "inputs", "callback");
+
+    /** A block without {@code callback}. */
+    WorkflowBlock(String owner, String repo, String workflow, Optional<String> ref, Map<String, String> inputs) {
+        this(owner, repo, workflow, ref, inputs, false);
+    }
     private static final Pattern REPO = Pattern.compile("([A-Za-z0-9_.-]+)/([A-Za-z0-9_.-]+)");
     private static final Pattern WORKFLOW = Pattern.compile("[A-Za-z0-9_.-]+");
 
@@ -42,7 +54,7 @@ record WorkflowBlock(String owner, String repo, String workflow, Optional<String
         List<String> problems = new ArrayList<>();
         for (var field : block.properties()) {
             String k = field.getKey();
-            if (!KEYS.contains(k)) problems.add("github." + k + ": unknown key (known: repo, workflow, ref, inputs)");
+            if (!KEYS.contains(k)) problems.add("github." + k + ": unknown key (known: repo, workflow, ref, inputs, callback)");
         }
         String owner = null;
         String name = null;
@@ -82,8 +94,8 @@ record WorkflowBlock(String owner, String repo, String workflow, Optional<String
             } else {
                 for (var e : in.properties()) {
                     JsonNode v = e.getValue();
-                    if (e.getKey().equals(RUN_ID_INPUT)) {
-                        problems.add("github.inputs." + RUN_ID_INPUT + ": reserved, weft sets it");
+                    if (RESERVED_INPUTS.contains(e.getKey())) {
+                        problems.add("github.inputs." + e.getKey() + ": reserved, weft sets it");
                     } else if (v.isValueNode() && !v.isNull()) {
                         inputs.put(e.getKey(), v.asText());
                     } else {
@@ -92,7 +104,13 @@ record WorkflowBlock(String owner, String repo, String workflow, Optional<String
                 }
             }
         }
+        boolean callback = false;
+        JsonNode cb = block.path("callback");
+        if (!cb.isMissingNode() && !cb.isNull()) {
+            if (cb.isBoolean()) callback = cb.booleanValue();
+            else problems.add("github.callback: expected true or false, got " + cb);
+        }
         if (!problems.isEmpty()) throw new WorkflowSpecException(String.join("; ", problems));
-        return new WorkflowBlock(owner, name, workflow, ref, java.util.Collections.unmodifiableMap(inputs));
+        return new WorkflowBlock(owner, name, workflow, ref, java.util.Collections.unmodifiableMap(inputs), callback);
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.weft.model.Trigger;
 import dev.weft.model.TriggerKind;
+import dev.weft.spi.Variables;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -19,8 +20,9 @@ import java.util.Map;
  *   <li>manual: {@code commit} = {@code HEAD} of {@code branch} (the block's, else the repository's
  *       default, else the pipeline's), the inputs added to {@code env} and {@code meta_data}.</li>
  * </ul>
- * {@code env} layers, lowest first: the run's standard Tangled variables, the block's {@code env},
- * then manual inputs. {@code meta_data} layers the block's, then manual inputs, then weft's own
+ * {@code env} layers, lowest first: the run's variables, the block's {@code env}, then manual inputs,
+ * then the run's callback URL and token ({@code WEFT_CALLBACK_URL}, {@code WEFT_CALLBACK_TOKEN}),
+ * which always win: a step posts its progress with them (docs/callbacks.md). {@code meta_data} layers the block's, then manual inputs, then weft's own
  * {@code weft_run_id} and {@code weft_workflow}, which always win: they find the build again.
  */
 public final class DispatchBody {
@@ -37,7 +39,7 @@ public final class DispatchBody {
      * @param workflowName  the workflow's file name
      * @param trigger       what triggered the run
      * @param block         the workflow's block
-     * @param variables     the run's standard Tangled variables
+     * @param variables     the run's variables (Tangled ones, the callback URL and token)
      * @param manualBranch  the branch of a manual run when the block and the repository give none
      */
     public static ObjectNode build(ObjectMapper json, long runId, String workflowKey, String workflowName,
@@ -67,6 +69,8 @@ public final class DispatchBody {
                 }
             }
         }
+        Variables.callbackUrl(variables).ifPresent(v -> env.put(Variables.CALLBACK_URL, v));
+        Variables.callbackToken(variables).ifPresent(v -> env.put(Variables.CALLBACK_TOKEN, v));
         body.put("message", block.message().orElseGet(() -> message(trigger, workflowName)));
         meta.put(RUN_ID_KEY, Long.toString(runId));
         meta.put(WORKFLOW_KEY, workflowKey);
