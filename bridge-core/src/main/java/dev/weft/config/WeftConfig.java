@@ -29,6 +29,9 @@ import java.util.Set;
  * @param workflowFetchTimeout how long weft keeps retrying to read a push's workflow files from a
  *                 knot that is down or failing before the push fails visibly
  * @param gitCacheDir where the per-repository git caches of upgraded knots' repositories live
+ * @param console  whether the web console is served at {@code /console} ({@code WEFT_CONSOLE})
+ * @param adminTokenFile the file holding the console's operator token ({@code WEFT_ADMIN_TOKEN_FILE});
+ *                 null: the console is read-only
  * @param env      the merged environment (flags applied), handed on to providers for their own keys
  */
 public record WeftConfig(String hostname, String ownerDid, InetSocketAddress listen, DatabaseLocation db, boolean dev,
@@ -36,7 +39,8 @@ public record WeftConfig(String hostname, String ownerDid, InetSocketAddress lis
                          Duration workflowTimeout,
                          Duration replayWindow, Duration eventsSkew, Duration firstStatusDelay, Duration statusGap,
                          String jetstream, String plcUrl, Path secretsKeyFile, Duration workflowFetchTimeout,
-                         Path gitCacheDir, Map<String, String> env, Map<String, String> sources) {
+                         Path gitCacheDir, boolean console, Path adminTokenFile, Map<String, String> env,
+                         Map<String, String> sources) {
 
     /** The stock spindle's Jetstream, weft's default ({@code WEFT_JETSTREAM}). */
     /** The shortest {@code WEFT_REPLAY_WINDOW} accepted; see {@link #replayWindow()}. */
@@ -92,7 +96,10 @@ public record WeftConfig(String hostname, String ownerDid, InetSocketAddress lis
             new Setting("WEFT_WORKFLOW_FETCH_TIMEOUT", "10m", "an upgraded knot's push whose .tangled/workflows cannot be "
                     + "read for this long (knot down, failing) fails with an error in weft repos and the metrics", List.of()),
             new Setting("WEFT_GIT_CACHE_DIR", "", "bounded git cache of upgraded knots' repositories (workflow files only); "
-                    + "default: weft-git beside a SQLite WEFT_DB, else in the working directory", List.of("SPINDLE_SERVER_REPO_DIR")));
+                    + "default: weft-git beside a SQLite WEFT_DB, else in the working directory", List.of("SPINDLE_SERVER_REPO_DIR")),
+            new Setting("WEFT_CONSOLE", "on", "the web console at /console; off answers 404 there", List.of()),
+            new Setting("WEFT_ADMIN_TOKEN_FILE", "", "file whose first line is the console's operator token (at least 16 characters); "
+                    + "unset: the console is read-only", List.of()));
 
     /** Variable names whose values --print-config never shows. */
     private static final java.util.regex.Pattern SECRET_NAME =
@@ -250,13 +257,40 @@ public record WeftConfig(String hostname, String ownerDid, InetSocketAddress lis
         } else {
             gitCache = Path.of("weft-git");
         }
+        boolean console = parseBool("WEFT_CONSOLE", v.get("WEFT_CONSOLE"), problems);
+        String tokenText = v.get("WEFT_ADMIN_TOKEN_FILE");
+        Path tokenFile = null;
+        if (tokenText != null && !tokenText.isEmpty()) {
+            tokenFile = Path.of(tokenText);
+            try {
+                if (adminToken(tokenFile).length() < MIN_ADMIN_TOKEN) {
+                    problems.add("WEFT_ADMIN_TOKEN_FILE: the token in " + tokenFile + " is shorter than " + MIN_ADMIN_TOKEN
+                            + " characters (make one with: head -c 32 /dev/urandom | base64 > " + tokenFile + ")");
+                }
+            } catch (java.io.IOException e) {
+                problems.add("WEFT_ADMIN_TOKEN_FILE: cannot read " + tokenFile + ": " + e.getMessage());
+            }
+        }
         if (!problems.isEmpty()) throw new InvalidConfigException(problems);
         Set<String> allKnots = new LinkedHashSet<>(knots);
         return new WeftConfig(hostname, owner, listen, location, dev, List.copyOf(allKnots), List.copyOf(repos), List.copyOf(repoDids),
                 all, timeout,
                 replay, skew, first, gap, jetstream == null ? "" : jetstream, plc, keyFile, fetchTimeout, gitCache,
-                Map.copyOf(nonNull(env)),
+                console, tokenFile, Map.copyOf(nonNull(env)),
                 Map.copyOf(sources));
+    }
+
+    /** The shortest operator token {@code WEFT_ADMIN_TOKEN_FILE} may hold. */
+    public static final int MIN_ADMIN_TOKEN = 16;
+
+    /**
+     * The operator token in {@code file}: its first line, surrounding white space removed (an
+     * editor's trailing newline is not part of it).
+     */
+    public static String adminToken(Path file) throws java.io.IOException {
+        String content = java.nio.file.Files.readString(file);
+        int eol = content.indexOf('\n');
+        return (eol < 0 ? content : content.substring(0, eol)).strip();
     }
 
     /**
@@ -396,6 +430,8 @@ public record WeftConfig(String hostname, String ownerDid, InetSocketAddress lis
         shown.put("WEFT_SECRETS_KEY_FILE", secretsKeyFile.toString());
         shown.put("WEFT_WORKFLOW_FETCH_TIMEOUT", GoDuration.format(workflowFetchTimeout));
         shown.put("WEFT_GIT_CACHE_DIR", gitCacheDir.toString());
+        shown.put("WEFT_CONSOLE", console ? "on" : "off");
+        shown.put("WEFT_ADMIN_TOKEN_FILE", adminTokenFile == null ? "(none: the console is read-only)" : adminTokenFile.toString());
         shown.forEach((k, val) -> out.add(k + "=" + val + "  (" + sources.getOrDefault(k, "default") + ")"));
         // Everything else weft reads is a provider's (WEFT_<ENGINE>_*, tack's TACK_BUILDKITE_*).
         java.util.Set<String> core = new java.util.HashSet<>();

@@ -29,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RouterTest {
     private final WebhookRoutes webhooks = new WebhookRoutes();
     private final XrpcRoutes xrpc = new XrpcRoutes();
-    private final EmbeddedChannel ch = new EmbeddedChannel(new Router(webhooks, xrpc));
+    private final EmbeddedChannel ch = new EmbeddedChannel(new Router(webhooks, xrpc, new PageRoutes()));
 
     @AfterEach
     void noLeaks() {
