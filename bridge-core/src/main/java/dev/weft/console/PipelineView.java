@@ -69,7 +69,7 @@ final class PipelineView {
         p.trigger().ifPresent(t -> b.append("<a href=\"").append(esc(appview.workflow(t.repo(), p.id().rkey(), w.name())))
                 .append("\" rel=\"noopener noreferrer\" target=\"_blank\">appview</a>"));
         b.append("</span>");
-        if (!w.error().isEmpty() && w.state() != RunState.SUCCESS) {
+        if (!w.error().isEmpty() && (w.state() == RunState.FAILED || w.state() == RunState.TIMEOUT)) {
             b.append("<div class=\"err\">").append(esc(w.error())).append("</div>");
         }
         return b.append("</li>").toString();

@@ -49,12 +49,14 @@
     function emit(s) {
       s = s.replace(OTHER, '');
       if (!s) return;
-      var plain = !st.fg && !st.bg && !st.bold && !st.dim && !st.italic && !st.underline;
+      var plain = st.fg === null && st.bg === null && !st.bold && !st.dim && !st.italic && !st.underline;
       if (plain) { into.appendChild(document.createTextNode(s)); return; }
       var span = document.createElement('span');
       span.textContent = s;
-      if (st.fg) span.style.color = st.fg;
-      if (st.bg) span.style.backgroundColor = st.bg;
+      // The 16 basic colours are classes, so each colour scheme picks readable shades; 256-colour
+      // and true-colour values are set through the CSSOM, which the page's CSP allows.
+      if (typeof st.fg === 'number') span.classList.add('a-fg-' + st.fg); else if (st.fg) span.style.color = st.fg;
+      if (typeof st.bg === 'number') span.classList.add('a-bg-' + st.bg); else if (st.bg) span.style.backgroundColor = st.bg;
       if (st.bold) span.classList.add('a-bold');
       if (st.dim) span.classList.add('a-dim');
       if (st.italic) span.classList.add('a-italic');
@@ -76,14 +78,14 @@
         else if (c === 22) { st.bold = false; st.dim = false; }
         else if (c === 23) st.italic = false;
         else if (c === 24) st.underline = false;
-        else if (c >= 30 && c <= 37) st.fg = PALETTE[c - 30];
-        else if (c >= 90 && c <= 97) st.fg = PALETTE[c - 90 + 8];
-        else if (c >= 40 && c <= 47) st.bg = PALETTE[c - 40];
-        else if (c >= 100 && c <= 107) st.bg = PALETTE[c - 100 + 8];
+        else if (c >= 30 && c <= 37) st.fg = c - 30;
+        else if (c >= 90 && c <= 97) st.fg = c - 90 + 8;
+        else if (c >= 40 && c <= 47) st.bg = c - 40;
+        else if (c >= 100 && c <= 107) st.bg = c - 100 + 8;
         else if (c === 39) st.fg = null;
         else if (c === 49) st.bg = null;
         else if ((c === 38 || c === 48) && codes[i + 1] === 5 && i + 2 < codes.length) {
-          var col = color256(codes[i + 2] & 255);
+          var col = (codes[i + 2] & 255) < 16 ? (codes[i + 2] & 255) : color256(codes[i + 2] & 255);
           if (c === 38) st.fg = col; else st.bg = col;
           i += 2;
         } else if ((c === 38 || c === 48) && codes[i + 1] === 2 && i + 4 < codes.length) {

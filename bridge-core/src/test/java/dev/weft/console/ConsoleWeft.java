@@ -50,6 +50,7 @@ final class ConsoleWeft implements AutoCloseable {
         env.put("WEFT_FIRST_STATUS_DELAY", "0s");
         env.put("WEFT_STATUS_GAP", "0s");
         env.put("WEFT_JETSTREAM", "off");
+        Files.createDirectories(dir);
         Path advice = dir.resolve("advice.toml");
         Files.writeString(advice, """
                 [[rule]]
