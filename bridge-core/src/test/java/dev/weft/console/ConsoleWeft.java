@@ -42,6 +42,11 @@ final class ConsoleWeft implements AutoCloseable {
 
     /** @param token whether an operator token is configured; {@code console} the value of WEFT_CONSOLE */
     static ConsoleWeft start(Path dir, boolean token, String console) throws Exception {
+        return start(dir, token, console, Map.of());
+    }
+
+    /** As {@link #start(Path, boolean, String)}, with {@code extra} settings. */
+    static ConsoleWeft start(Path dir, boolean token, String console, Map<String, String> extra) throws Exception {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("WEFT_HOSTNAME", "ci.example.com");
         env.put("WEFT_OWNER_DID", "did:plc:spindleoperator");
@@ -65,6 +70,7 @@ final class ConsoleWeft implements AutoCloseable {
             env.put("WEFT_ADMIN_TOKEN_FILE", file.toString());
         }
         if (console != null) env.put("WEFT_CONSOLE", console);
+        env.putAll(extra);
         Weft w = Weft.builder(WeftConfig.from(env)).providers(List.of(new ScriptedEngine()))
                 .consumeKnots(false).cancelGrace(Duration.ofSeconds(10)).start();
         return new ConsoleWeft(w);
