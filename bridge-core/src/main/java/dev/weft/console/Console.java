@@ -84,7 +84,7 @@ public final class Console implements PageHandler {
     private Response route(Request r) throws Exception {
         String path = r.path();
         String rest = path.length() <= PREFIX.length() ? "" : path.substring(PREFIX.length());
-        boolean get = r.method().equals("GET") || r.method().equals("HEAD");
+        boolean get = r.method().equals("GET");
         boolean post = r.method().equals("POST");
         if (rest.startsWith("/assets/")) return get ? assets.get(rest.substring("/assets/".length())) : notAllowed("GET");
         Call call = new Call(r, post ? form(r.body()) : Map.of(), sessions.find(r.header("cookie").orElse(null)),

@@ -22,13 +22,20 @@ final class LogPage {
         this.sources = sources;
     }
 
-    Response get(Console.Call call, String knot, String rkey, String workflow) {
+    Response get(Console.Call call, String knot, String rkey, String workflow) throws Exception {
         Optional<RunRecord> run = sources.runs().run(new WorkflowId(new PipelineId(knot, rkey), workflow));
         if (run.isEmpty()) return Console.notFound(call, "no workflow " + workflow + " in pipeline " + rkey + " of " + knot);
         RunRecord r = run.get();
+        if (call.wantsPart()) {
+            // The status badge, live: the log may end long after the page opened.
+            return new Response(200, "application/json", java.util.Map.of(),
+                    new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsBytes(java.util.Map.of("html", Html.badge(r.state()))));
+        }
         String stream = "/logs/" + seg(knot) + "/" + seg(rkey) + "/" + seg(workflow);
         StringBuilder b = new StringBuilder(2048);
-        b.append("<h1>").append(Html.badge(r.state())).append(' ').append(esc(workflow)).append("</h1>")
+        String self = "/console/log/" + seg(knot) + "/" + seg(rkey) + "/" + seg(workflow) + "?part=1";
+        b.append("<h1><span id=\"wf-state\" data-live=\"").append(esc(self)).append("\">").append(Html.badge(r.state()))
+                .append("</span> ").append(esc(workflow)).append("</h1>")
                 .append("<p class=\"meta\"><a href=\"/console/pipeline/").append(seg(rkey)).append("\">pipeline ")
                 .append(esc(rkey)).append("</a> · ").append(esc(r.engine()));
         if (r.webUrl() != null && PipelineView.isWebLink(r.webUrl())) {

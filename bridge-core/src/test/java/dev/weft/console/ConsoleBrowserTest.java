@@ -116,6 +116,7 @@ class ConsoleBrowserTest {
         ScriptedEngine.feed("stream.yml").add(ScriptedEngine.END);
         w.awaitState(p, "stream.yml", RunState.SUCCESS);
         await().atMost(WAIT).until(() -> all("#log details.step.user .line").size() >= 3);
+        await().atMost(WAIT).until(() -> browser.findElement(By.cssSelector("#wf-state .badge")).getText().equals("success"));
     }
 
     @Test
