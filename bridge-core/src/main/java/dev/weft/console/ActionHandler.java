@@ -28,7 +28,7 @@ final class ActionHandler {
 
     private final ConsoleSources sources;
 
-    ActionHandler(ConsoleSources sources, Sessions sessions) {
+    ActionHandler(ConsoleSources sources) {
         this.sources = sources;
     }
 

@@ -50,7 +50,7 @@ public final class Console implements PageHandler {
         this.logPage = new LogPage(sources);
         this.system = new SystemPage(sources);
         this.login = new LoginHandler(sessions);
-        this.actions = new ActionHandler(sources, sessions);
+        this.actions = new ActionHandler(sources);
     }
 
     /** One request as the handlers see it: the page request, its form fields, and its live session. */

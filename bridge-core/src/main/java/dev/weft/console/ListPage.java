@@ -7,7 +7,6 @@ import dev.weft.store.PipelineQueries;
 import dev.weft.store.PipelineQueries.Page;
 import dev.weft.store.PipelineQueries.Pipeline;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.LinkedHashSet;
@@ -114,9 +113,5 @@ final class ListPage {
         } catch (NumberFormatException e) {
             return Optional.empty();
         }
-    }
-
-    static byte[] utf8(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
     }
 }

@@ -34,7 +34,8 @@ final class Chromium {
             Path log = Path.of(System.getProperty("java.io.tmpdir"), "weft-chromium-apt.log");
             System.err.println("installing chromium and chromium-driver with apt (output in " + log + ")");
             run(log, List.of("apt-get", "update"));
-            run(log, List.of("apt-get", "install", "-y", "chromium", "chromium-driver"));
+            // --reinstall: also repairs an installed package whose binary is gone; on a clean machine it installs.
+            run(log, List.of("apt-get", "install", "-y", "--reinstall", "chromium", "chromium-driver"));
             if (!present()) fail("chromium and chromium-driver are still missing after apt-get install; see " + log);
         }
         checked = true;
