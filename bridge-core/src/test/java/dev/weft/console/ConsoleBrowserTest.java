@@ -67,10 +67,27 @@ class ConsoleBrowserTest {
         return browser.findElements(By.cssSelector(css));
     }
 
+    /**
+     * The text of the first element matching {@code css}, read in one script: live parts are
+     * replaced every few seconds (a running workflow's duration changes), so an element found in
+     * one call may be gone in the next.
+     */
+    private String text(String css) {
+        return (String) browser.executeScript("var e = document.querySelector(arguments[0]); return e ? e.textContent : null;", css);
+    }
+
+    /** Clicks the first element matching {@code css}, finding it again when a live update replaced it. */
+    private void click(String css) {
+        await().atMost(WAIT).ignoreExceptionsInstanceOf(org.openqa.selenium.StaleElementReferenceException.class).until(() -> {
+            browser.findElement(By.cssSelector(css)).click();
+            return true;
+        });
+    }
+
     private void login() {
         browser.get(w.url("/console/login"));
         browser.findElement(By.name("token")).sendKeys(ConsoleWeft.TOKEN);
-        browser.findElement(By.cssSelector("form.login button")).click();
+        click("form.login button");
         await().atMost(WAIT).until(() -> browser.manage().getCookieNamed(Sessions.COOKIE) != null
                 && !all("form[action='/console/logout']").isEmpty());
     }
@@ -86,7 +103,7 @@ class ConsoleBrowserTest {
         await().atMost(WAIT).until(() -> !all(row + "[data-state='running']").isEmpty());
         w.weft.runs().cancel(new WorkflowId(p, "hold.yml"), CancelReason.REQUESTED);
         await().atMost(WAIT).until(() -> !all(row + "[data-state='cancelled']").isEmpty());
-        assertEquals("cancelled", browser.findElement(By.cssSelector(row + " .badge")).getText());
+        assertEquals("cancelled", text(row + " .badge"));
         assertEquals("same page", browser.executeScript("return window.weftMarker;"), "updated in place, not reloaded");
     }
 
@@ -116,7 +133,7 @@ class ConsoleBrowserTest {
         ScriptedEngine.feed("stream.yml").add(ScriptedEngine.END);
         w.awaitState(p, "stream.yml", RunState.SUCCESS);
         await().atMost(WAIT).until(() -> all("#log details.step.user .line").size() >= 3);
-        await().atMost(WAIT).until(() -> browser.findElement(By.cssSelector("#wf-state .badge")).getText().equals("success"));
+        await().atMost(WAIT).until(() -> "success".equals(text("#wf-state .badge")));
     }
 
     @Test
@@ -134,7 +151,7 @@ class ConsoleBrowserTest {
         w.awaitState(p, "hold.yml", RunState.RUNNING);
         browser.get(w.url("/console/pipeline/" + p.rkey()));
         await().atMost(WAIT).until(() -> !all("li.wf[data-workflow='hold.yml'] button[data-action='cancel']").isEmpty());
-        browser.findElement(By.cssSelector("li.wf[data-workflow='hold.yml'] button[data-action='cancel']")).click();
+        click("li.wf[data-workflow='hold.yml'] button[data-action='cancel']");
         w.awaitState(p, "hold.yml", RunState.CANCELLED);
         await().atMost(WAIT).until(() -> !all("li.wf[data-workflow='hold.yml'][data-state='cancelled']").isEmpty());
         assertTrue(all("li.wf[data-workflow='hold.yml'] button[data-action='cancel']").isEmpty(), "nothing left to cancel");
