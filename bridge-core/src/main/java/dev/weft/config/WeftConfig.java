@@ -31,6 +31,9 @@ import java.util.Set;
  * @param gitCacheDir where the per-repository git caches of upgraded knots' repositories live
  * @param publicUrl {@code WEFT_PUBLIC_URL}: where CI jobs reach this weft (their callback URLs), without
  *                 a trailing slash; {@code https://<hostname>} by default, {@code http://} in dev mode
+ * @param console  whether the web console is served at {@code /console} ({@code WEFT_CONSOLE})
+ * @param adminTokenFile the file holding the console's operator token ({@code WEFT_ADMIN_TOKEN_FILE});
+ *                 null: the console is read-only
  * @param env      the merged environment (flags applied), handed on to providers for their own keys
  */
 public record WeftConfig(String hostname, String ownerDid, InetSocketAddress listen, DatabaseLocation db, boolean dev,
@@ -38,7 +41,8 @@ public record WeftConfig(String hostname, String ownerDid, InetSocketAddress lis
                          Duration workflowTimeout,
                          Duration replayWindow, Duration eventsSkew, Duration firstStatusDelay, Duration statusGap,
                          String jetstream, String plcUrl, Path secretsKeyFile, Duration workflowFetchTimeout,
-                         Path gitCacheDir, String publicUrl, Map<String, String> env, Map<String, String> sources) {
+                         Path gitCacheDir, String publicUrl, boolean console, Path adminTokenFile,
+                         Map<String, String> env, Map<String, String> sources) {
 
     /** The stock spindle's Jetstream, weft's default ({@code WEFT_JETSTREAM}). */
     /** The shortest {@code WEFT_REPLAY_WINDOW} accepted; see {@link #replayWindow()}. */
@@ -96,7 +100,10 @@ public record WeftConfig(String hostname, String ownerDid, InetSocketAddress lis
             new Setting("WEFT_GIT_CACHE_DIR", "", "bounded git cache of upgraded knots' repositories (workflow files only); "
                     + "default: weft-git beside a SQLite WEFT_DB, else in the working directory", List.of("SPINDLE_SERVER_REPO_DIR")),
             new Setting("WEFT_PUBLIC_URL", "", "where CI jobs reach this weft: the base of each run's WEFT_CALLBACK_URL; "
-                    + "default: https://<WEFT_HOSTNAME> (http:// with WEFT_DEV)", List.of()));
+                    + "default: https://<WEFT_HOSTNAME> (http:// with WEFT_DEV)", List.of()),
+            new Setting("WEFT_CONSOLE", "on", "the web console at /console; off answers 404 there", List.of()),
+            new Setting("WEFT_ADMIN_TOKEN_FILE", "", "file whose first line is the console's operator token (at least 16 characters); "
+                    + "unset: the console is read-only", List.of()));
 
     /** Variable names whose values --print-config never shows. */
     private static final java.util.regex.Pattern SECRET_NAME =
@@ -255,13 +262,40 @@ public record WeftConfig(String hostname, String ownerDid, InetSocketAddress lis
             gitCache = Path.of("weft-git");
         }
         String publicUrl = publicUrl(v.get("WEFT_PUBLIC_URL"), hostname, dev, problems);
+        boolean console = parseBool("WEFT_CONSOLE", v.get("WEFT_CONSOLE"), problems);
+        String tokenText = v.get("WEFT_ADMIN_TOKEN_FILE");
+        Path tokenFile = null;
+        if (tokenText != null && !tokenText.isEmpty()) {
+            tokenFile = Path.of(tokenText);
+            try {
+                if (adminToken(tokenFile).length() < MIN_ADMIN_TOKEN) {
+                    problems.add("WEFT_ADMIN_TOKEN_FILE: the token in " + tokenFile + " is shorter than " + MIN_ADMIN_TOKEN
+                            + " characters (make one with: head -c 32 /dev/urandom | base64 > " + tokenFile + ")");
+                }
+            } catch (java.io.IOException e) {
+                problems.add("WEFT_ADMIN_TOKEN_FILE: cannot read " + tokenFile + ": " + e.getMessage());
+            }
+        }
         if (!problems.isEmpty()) throw new InvalidConfigException(problems);
         Set<String> allKnots = new LinkedHashSet<>(knots);
         return new WeftConfig(hostname, owner, listen, location, dev, List.copyOf(allKnots), List.copyOf(repos), List.copyOf(repoDids),
                 all, timeout,
                 replay, skew, first, gap, jetstream == null ? "" : jetstream, plc, keyFile, fetchTimeout, gitCache, publicUrl,
-                Map.copyOf(nonNull(env)),
+                console, tokenFile, Map.copyOf(nonNull(env)),
                 Map.copyOf(sources));
+    }
+
+    /** The shortest operator token {@code WEFT_ADMIN_TOKEN_FILE} may hold. */
+    public static final int MIN_ADMIN_TOKEN = 16;
+
+    /**
+     * The operator token in {@code file}: its first line, surrounding white space removed (an
+     * editor's trailing newline is not part of it).
+     */
+    public static String adminToken(Path file) throws java.io.IOException {
+        String content = java.nio.file.Files.readString(file);
+        int eol = content.indexOf('\n');
+        return (eol < 0 ? content : content.substring(0, eol)).strip();
     }
 
     /**
@@ -418,6 +452,8 @@ public record WeftConfig(String hostname, String ownerDid, InetSocketAddress lis
         shown.put("WEFT_WORKFLOW_FETCH_TIMEOUT", GoDuration.format(workflowFetchTimeout));
         shown.put("WEFT_GIT_CACHE_DIR", gitCacheDir.toString());
         shown.put("WEFT_PUBLIC_URL", publicUrl);
+        shown.put("WEFT_CONSOLE", console ? "on" : "off");
+        shown.put("WEFT_ADMIN_TOKEN_FILE", adminTokenFile == null ? "(none: the console is read-only)" : adminTokenFile.toString());
         shown.forEach((k, val) -> out.add(k + "=" + val + "  (" + sources.getOrDefault(k, "default") + ")"));
         // Everything else weft reads is a provider's (WEFT_<ENGINE>_*, tack's TACK_BUILDKITE_*).
         java.util.Set<String> core = new java.util.HashSet<>();

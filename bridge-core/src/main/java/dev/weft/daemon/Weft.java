@@ -4,6 +4,8 @@ import dev.weft.auth.DidResolver;
 import dev.weft.auth.ServiceAuth;
 import dev.weft.callbacks.Callbacks;
 import dev.weft.config.WeftConfig;
+import dev.weft.console.Console;
+import dev.weft.console.ConsoleSources;
 import dev.weft.jetstream.JetstreamClient;
 import dev.weft.jetstream.JetstreamOptions;
 import dev.weft.jetstream.NetworkRecords;
@@ -219,11 +221,68 @@ public final class Weft implements AutoCloseable {
         this.builder = new PipelineBuilder(store.builds(), directory(registry), fetcher, branches, runs::accept, clock,
                 config.dev(), meters);
         this.patches = new PdsPatchSource(dids, config.dev(), PdsPatchSource.Limits.defaults());
-        new CiXrpc(serviceAuth, repoResolver, registry, builder, fetcher, config.dev(), clock).mount(server.xrpcRoutes());
+        CiXrpc ci = new CiXrpc(serviceAuth, repoResolver, registry, builder, fetcher, config.dev(), clock);
+        ci.mount(server.xrpcRoutes());
         KnotEvents sink = new KnotEvents(runs, builder,
                 u -> registry.collaboratorUpdate(u.knot(), u.add() ? "add" : "remove", u.subject(), u.repoDid()));
         this.knots = new KnotSupervisor(sink, KnotCursorStore.of(store.registry()), config.dev(),
                 b.knotOptions.withReplayWindow(config.replayWindow()), clock, meters);
+        if (config.console()) mountConsole(ci);
+    }
+
+    /** The web console at {@code /console}: read-only unless {@code WEFT_ADMIN_TOKEN_FILE} names the operator token. */
+    private void mountConsole(CiXrpc ci) {
+        String token = null;
+        if (config.adminTokenFile() != null) {
+            try {
+                token = WeftConfig.adminToken(config.adminTokenFile());
+            } catch (IOException e) {
+                throw new UncheckedIOException("WEFT_ADMIN_TOKEN_FILE " + config.adminTokenFile() + ": " + e.getMessage(), e);
+            }
+        }
+        ConsoleSources.Operations operations = new ConsoleSources.Operations() {
+            @Override
+            public RunManager.CancelOutcome cancel(WorkflowId workflow) {
+                return runs.cancel(workflow, CancelReason.REQUESTED);
+            }
+
+            @Override
+            public PipelineBuilder.Result rerun(String caller, dev.weft.model.Trigger previous, java.util.Set<String> workflows)
+                    throws InterruptedException {
+                return ci.rerun(caller, previous, workflows.isEmpty() ? Optional.empty() : Optional.of(workflows), CONSOLE_RERUN_WAIT);
+            }
+        };
+        ConsoleSources sources = new ConsoleSources(store.pipelines(), store.runs(), notifications::failure,
+                notifications::appviewLink, this::systemStatus, operations);
+        server.pageRoutes().mount(Console.PREFIX, new Console(sources, token, clock));
+        log.info("console at /console ({})", token == null ? "read-only: no WEFT_ADMIN_TOKEN_FILE" : "operator actions need a login");
+    }
+
+    /** How long a re-run from the console waits for its pipeline to be built before answering. */
+    private static final Duration CONSOLE_RERUN_WAIT = Duration.ofSeconds(20);
+
+    /** What the console's system page shows; reads in-memory state and checks the store. */
+    private ConsoleSources.SystemStatus systemStatus() {
+        List<ConsoleSources.SystemStatus.Connection> knotStates = new ArrayList<>();
+        for (String k : new java.util.TreeSet<>(knots.knots())) {
+            knotStates.add(new ConsoleSources.SystemStatus.Connection(k, knots.isConnected(k)));
+        }
+        List<ConsoleSources.SystemStatus.Connection> streams = new ArrayList<>();
+        JetstreamClient j = jetstream;
+        if (j != null) streams.add(new ConsoleSources.SystemStatus.Connection("discovery", j.isConnected()));
+        JetstreamClient pr = pullStream;
+        if (pr != null) streams.add(new ConsoleSources.SystemStatus.Connection("pull requests", pr.isConnected()));
+        List<ConsoleSources.SystemStatus.Provider> engines = new ArrayList<>();
+        for (String e : new java.util.TreeSet<>(providers.engines())) {
+            engines.add(new ConsoleSources.SystemStatus.Provider(e, runs.active(e).size()));
+        }
+        java.util.Map<String, Integer> failing = notifications.failingNotifiers();
+        List<ConsoleSources.SystemStatus.Notifier> notifiers = new ArrayList<>();
+        for (String n : notifications.notifierNames()) {
+            notifiers.add(new ConsoleSources.SystemStatus.Notifier(n, failing.getOrDefault(n, 0)));
+        }
+        return new ConsoleSources.SystemStatus(VERSION, leases.instance().name(), store.check(), leases.held(),
+                knotStates, streams, engines, notifiers);
     }
 
     /**

@@ -163,8 +163,7 @@ final class NotificationBuilder {
     }
 
     private String appviewLink(Trigger t, RunRecord run) {
-        return options.appviewUrl() + "/" + t.repo().did() + "/" + t.repo().name() + "/pipelines/"
-                + run.workflow().pipeline().rkey() + "/workflow/" + run.workflow().name();
+        return options.workflowLink(t.repo(), run.workflow().pipeline().rkey(), run.workflow().name());
     }
 
     private static Notification.Trigger trigger(Trigger t, String branch, String actor, String mention) {

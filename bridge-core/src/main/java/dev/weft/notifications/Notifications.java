@@ -114,6 +114,39 @@ public final class Notifications implements RunNotices, AutoCloseable {
         return out;
     }
 
+    /** The appview's page of one workflow, as notifications link to it ({@code WEFT_APPVIEW_URL}). */
+    public String appviewLink(dev.weft.model.RepoRef repo, String rkey, String workflow) {
+        return notifyOptions.workflowLink(repo, rkey, workflow);
+    }
+
+    /**
+     * Why a failed (or timed-out) run failed, as notifications tell it: the failing step, its last
+     * lines, the advice {@code WEFT_ADVICE_FILE} matches, and since when this workflow has been
+     * failing on its branch (the open incident), when it is.
+     *
+     * @param step     the failing step's name, empty when the run wrote none
+     * @param lines    its last lines ({@link FailureContext#LINES} at most)
+     * @param advice   the matched advice's text and link, empty when none matched
+     * @param failingSince when the open incident of this repository, workflow and branch opened
+     */
+    public record FailureSummary(String step, List<String> lines, List<String> advice, Optional<java.time.Instant> failingSince) {
+        public FailureSummary {
+            lines = List.copyOf(lines);
+            advice = List.copyOf(advice);
+        }
+    }
+
+    /** The summary of {@code run} of {@code trigger}'s pipeline; empty when it did not fail or time out. */
+    public Optional<FailureSummary> failure(RunRecord run, Trigger trigger) {
+        if (run.state() != RunState.FAILED && run.state() != RunState.TIMEOUT) return Optional.empty();
+        FailureContext failure = FailureContext.of(logs, run.id());
+        List<String> text = advice.rules().adviceFor(NotificationBuilder.facts(run, trigger, failure))
+                .map(a -> a.link().isEmpty() ? List.of(a.text()) : List.of(a.text(), a.link())).orElse(List.of());
+        Optional<java.time.Instant> since = store.openIncident(NotificationBuilder.scopeOf(trigger, run.workflow().name()))
+                .map(i -> java.time.Instant.ofEpochMilli(i.openedAt()));
+        return Optional.of(new FailureSummary(failure.step().name(), failure.texts(), text, since));
+    }
+
     public Notifications start() {
         thread = Thread.ofPlatform().name("weft-notify").daemon().start(this::loop);
         return this;

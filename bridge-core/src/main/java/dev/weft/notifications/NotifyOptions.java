@@ -34,6 +34,11 @@ public record NotifyOptions(Set<Event> on, List<String> repos, List<String> bran
         branches = List.copyOf(branches);
     }
 
+    /** The appview's page of one workflow of a pipeline, as notifications and the console link to it. */
+    public String workflowLink(dev.weft.model.RepoRef repo, String rkey, String workflow) {
+        return appviewUrl + "/" + repo.did() + "/" + repo.name() + "/pipelines/" + rkey + "/workflow/" + workflow;
+    }
+
     /** Thrown with every problem at once, each naming its variable. */
     public static final class InvalidNotifyConfigException extends Exception {
         public InvalidNotifyConfigException(List<String> problems) {

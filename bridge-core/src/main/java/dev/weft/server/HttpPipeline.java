@@ -26,7 +26,7 @@ final class HttpPipeline extends ChannelInitializer<Channel> {
     static final String AGGREGATOR = "aggregator";
     /** Handlers that only make sense before a WebSocket upgrade (the aggregator the handshaker removes itself). */
     static final List<String> HTTP_ONLY = List.of("httpIdle", "httpIdleClose", "malformed", "callbackLimit", "sequencer", "router",
-            "events", "logs", "pipelineLogs", "xrpc", "webhooks", "healthz", "metrics", "index", "didDocument");
+            "events", "logs", "pipelineLogs", "xrpc", "webhooks", "pages", "healthz", "metrics", "index", "didDocument");
 
     private final ServerOptions options;
     private final WebhookRoutes webhooks;
@@ -40,6 +40,7 @@ final class HttpPipeline extends ChannelInitializer<Channel> {
     private final PipelineLogsUpgradeHandler pipelineLogs;
     private final XrpcDispatcher xrpc;
     private final WebhookDispatcher webhookDispatcher;
+    private final PageDispatcher pages;
     private final HealthzHandler healthz;
     private final MetricsHandler metricsHandler;
     private final IndexHandler index = new IndexHandler();
@@ -53,12 +54,13 @@ final class HttpPipeline extends ChannelInitializer<Channel> {
         this.channels = channels;
         IdlePingHandler ping = new IdlePingHandler();
         WebSocketControlHandler control = new WebSocketControlHandler();
-        this.router = new Router(deps.webhooks(), deps.xrpc());
+        this.router = new Router(deps.webhooks(), deps.xrpc(), deps.pages());
         this.events = new EventsUpgradeHandler(deps.events(), options, metrics, ping, control);
         this.logs = new LogsUpgradeHandler(deps.logs(), deps.blocking(), options, metrics, ping, control);
         this.pipelineLogs = new PipelineLogsUpgradeHandler(deps.logs(), deps.blocking(), options, metrics, ping, control);
         this.xrpc = new XrpcDispatcher(deps.blocking());
         this.webhookDispatcher = new WebhookDispatcher(deps.blocking(), metrics);
+        this.pages = new PageDispatcher(deps.blocking());
         this.healthz = new HealthzHandler(deps.blocking(), deps.health());
         this.metricsHandler = new MetricsHandler(deps.blocking(), deps.registry());
         this.didDocument = new DidDocumentHandler(deps.hostname());
@@ -66,7 +68,7 @@ final class HttpPipeline extends ChannelInitializer<Channel> {
 
     /** What the pipeline's handlers need, gathered by {@link WeftServer}. */
     record Deps(ServerOptions options, EventFeed events, LogFeed logs, WebhookRoutes webhooks, XrpcRoutes xrpc,
-                ServerMetrics metrics, Blocking blocking, Supplier<Health> health, PrometheusMeterRegistry registry,
+                PageRoutes pages, ServerMetrics metrics, Blocking blocking, Supplier<Health> health, PrometheusMeterRegistry registry,
                 String hostname) {
     }
 
@@ -89,6 +91,7 @@ final class HttpPipeline extends ChannelInitializer<Channel> {
         p.addLast("pipelineLogs", pipelineLogs);
         p.addLast("xrpc", xrpc);
         p.addLast("webhooks", webhookDispatcher);
+        p.addLast("pages", pages);
         p.addLast("healthz", healthz);
         p.addLast("metrics", metricsHandler);
         p.addLast("index", index);

@@ -17,6 +17,7 @@ final class IndexHandler extends SimpleChannelInboundHandler<Route.Index> {
               GET /healthz                          health as JSON
               GET /metrics                          Prometheus metrics
               GET /.well-known/did.json             this spindle's did:web document
+              GET /console                          the web console (unless WEFT_CONSOLE=off)
             """;
 
     @Override

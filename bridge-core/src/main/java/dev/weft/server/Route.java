@@ -38,6 +38,10 @@ sealed interface Route {
     record Webhook(HttpCall call, String engine, WebhookHandler handler) implements Route {
     }
 
+    /** A plain HTTP request under a mounted page prefix (the web console). */
+    record Page(HttpCall call, PageHandler handler) implements Route {
+    }
+
     record Healthz(HttpCall call) implements Route {
     }
 

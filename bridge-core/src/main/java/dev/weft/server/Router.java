@@ -30,18 +30,21 @@ final class Router extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     private final WebhookRoutes webhooks;
     private final XrpcRoutes xrpc;
+    private final PageRoutes pages;
 
-    Router(WebhookRoutes webhooks, XrpcRoutes xrpc) {
+    Router(WebhookRoutes webhooks, XrpcRoutes xrpc, PageRoutes pages) {
         super(true); // the request is copied into an HttpCall, so release it when we return
         this.webhooks = webhooks;
         this.xrpc = xrpc;
+        this.pages = pages;
     }
 
     /** Whether {@code path} belongs to weft's own routes (webhooks must not shadow them). */
     static boolean isReserved(String path) {
         return path.equals("/") || path.equals(EVENTS) || path.equals(DidDocumentHandler.PATH) || path.equals("/healthz") || path.equals("/metrics")
                 || path.equals("/logs") || path.startsWith(LogsPath.PREFIX)
-                || path.equals("/xrpc") || path.startsWith(XRPC_PREFIX) || WebhookRoutes.isCallback(path);
+                || path.equals("/xrpc") || path.startsWith(XRPC_PREFIX) || WebhookRoutes.isCallback(path)
+                || PageRoutes.isReserved(path);
     }
 
     @Override
@@ -93,6 +96,8 @@ final class Router extends SimpleChannelInboundHandler<FullHttpRequest> {
             default -> {
                 if (path.startsWith(XRPC_PREFIX)) {
                     xrpc(ctx, call, path.substring(XRPC_PREFIX.length()));
+                } else if (pages.find(path).isPresent()) {
+                    ctx.fireChannelRead(new Route.Page(call, pages.find(path).get()));
                 } else {
                     webhookOrNotFound(ctx, call);
                 }

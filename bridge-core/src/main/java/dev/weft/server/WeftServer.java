@@ -51,6 +51,7 @@ public final class WeftServer implements AutoCloseable {
     private final ServerOptions options;
     private final WebhookRoutes webhooks = new WebhookRoutes();
     private final XrpcRoutes xrpc = new XrpcRoutes();
+    private final PageRoutes pages = new PageRoutes();
     private final Blocking blocking = new Blocking();
     private final HttpPipeline.Deps deps;
     private final ChannelGroup channels = new DefaultChannelGroup("weft", GlobalEventExecutor.INSTANCE);
@@ -96,7 +97,7 @@ public final class WeftServer implements AutoCloseable {
         Objects.requireNonNull(health, "health");
         Objects.requireNonNull(registry, "registry");
         ServerMetrics metrics = new ServerMetrics(registry);
-        this.deps = new HttpPipeline.Deps(options, events, logs, webhooks, xrpc, metrics, blocking, health, registry,
+        this.deps = new HttpPipeline.Deps(options, events, logs, webhooks, xrpc, pages, metrics, blocking, health, registry,
                 hostname);
         byte[] owner = ("{\"owner\":" + jsonString(ownerDid) + "}").getBytes(StandardCharsets.UTF_8);
         // The appview's whole verification handshake (spec section 7): no auth, fixed answer.
@@ -115,6 +116,11 @@ public final class WeftServer implements AutoCloseable {
     /** Where XRPC methods are mounted; {@code sh.tangled.owner} is already there. */
     public XrpcRoutes xrpcRoutes() {
         return xrpc;
+    }
+
+    /** Where plain HTTP pages are mounted (the web console at {@code /console}). */
+    public PageRoutes pageRoutes() {
+        return pages;
     }
 
     /**

@@ -3,9 +3,11 @@
  * (with the log subscription {@code sh.tangled.ci.subscribePipelineLogs}), provider webhooks, {@code /healthz} and {@code /metrics} on one Netty listener.
  *
  * <p>Public API: {@link dev.weft.server.WeftServer} (with {@link dev.weft.server.ServerOptions},
- * {@link dev.weft.server.Health}), and the two route registries the runtime mounts into,
- * {@link dev.weft.server.WebhookRoutes} and {@link dev.weft.server.XrpcRoutes} (with
- * {@link dev.weft.server.XrpcHandler}). Everything else is package-private machinery.
+ * {@link dev.weft.server.Health}), and the three route registries the runtime mounts into,
+ * {@link dev.weft.server.WebhookRoutes}, {@link dev.weft.server.XrpcRoutes} (with
+ * {@link dev.weft.server.XrpcHandler}) and {@link dev.weft.server.PageRoutes} (with
+ * {@link dev.weft.server.PageHandler}: plain HTTP pages under a prefix, the web console).
+ * Everything else is package-private machinery.
  *
  * <p>Shape, after Netty's own examples: an initializer only wires the pipeline; a router turns each
  * request into a typed {@code Route}; one handler per route answers it. WebSocket streams use a pull

@@ -28,6 +28,54 @@ public interface PipelineQueries {
     Optional<Pipeline> pipeline(String rkey);
 
     /**
+     * The most recently stored pipelines across every repository (the operator's console), newest
+     * first in insertion order, which both databases index; {@link Page#total()} is not counted
+     * (-1). A cursor is the {@link Position#seq()} of the last pipeline of the previous page.
+     */
+    Page recent(Recent query);
+
+    /** Every repository with a stored pipeline, for the console's filter: a few rows, one per repository. */
+    List<Repository> repositories();
+
+    /**
+     * A repository as its pipelines name it.
+     *
+     * @param repoDid empty for a legacy knot's repository
+     * @param key     (knot, owner, name); for a repository with a DID, the newest name its pipelines gave
+     */
+    record Repository(String repoDid, dev.weft.model.RepoRef.RepoKey key) {
+        public Repository {
+            repoDid = repoDid == null ? "" : repoDid;
+            Objects.requireNonNull(key, "key");
+        }
+
+        /** What the console's filter sends back: the repo DID, or {@code knot/owner/name}. */
+        public String filterValue() {
+            return repoDid.isEmpty() ? key.toString() : repoDid;
+        }
+    }
+
+    /**
+     * @param repo   when present, only this repository's pipelines: a repo DID, or
+     *               {@code knot/owner/name} of a legacy knot's repository
+     * @param state  when present, only pipelines with a workflow in this state
+     * @param engine when present, only pipelines with a workflow on this engine (with {@code state},
+     *               one workflow must match both)
+     * @param limit  1..{@link #MAX_LIMIT}
+     * @param before when present, only pipelines stored before the one with this {@link Position#seq()}
+     */
+    record Recent(Optional<String> repo, Optional<RunState> state, Optional<String> engine, int limit,
+                  Optional<Long> before) {
+        public Recent {
+            Objects.requireNonNull(repo, "repo");
+            Objects.requireNonNull(state, "state");
+            Objects.requireNonNull(engine, "engine");
+            if (limit < 1 || limit > MAX_LIMIT) throw new IllegalArgumentException("limit " + limit + " not in 1.." + MAX_LIMIT);
+            Objects.requireNonNull(before, "before");
+        }
+    }
+
+    /**
      * Where a pipeline stands in the page order: newest first by creation time, then by insertion
      * order among pipelines created in the same nanosecond. A cursor is one of these.
      *
@@ -126,15 +174,25 @@ public interface PipelineQueries {
      * @param startedAt  when it left pending for running; empty when it has not (or never ran)
      * @param finishedAt when it reached a terminal state; empty while pending or running
      * @param error      the error it ended with, empty when none
+     * @param runId      the run's row id (0 when not known)
+     * @param engine     the provider it runs on, empty when not known
+     * @param webUrl     the provider's page of the run, empty until the provider gave one
      */
     record WorkflowRun(String name, RunState state, Optional<Instant> startedAt, Optional<Instant> finishedAt,
-                       String error) {
+                       String error, long runId, String engine, String webUrl) {
         public WorkflowRun {
             Objects.requireNonNull(name, "name");
             Objects.requireNonNull(state, "state");
             Objects.requireNonNull(startedAt, "startedAt");
             Objects.requireNonNull(finishedAt, "finishedAt");
             error = error == null ? "" : error;
+            engine = engine == null ? "" : engine;
+            webUrl = webUrl == null ? "" : webUrl;
+        }
+
+        public WorkflowRun(String name, RunState state, Optional<Instant> startedAt, Optional<Instant> finishedAt,
+                           String error) {
+            this(name, state, startedAt, finishedAt, error, 0, "", "");
         }
     }
 }

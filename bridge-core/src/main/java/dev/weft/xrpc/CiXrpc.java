@@ -195,14 +195,7 @@ public final class CiXrpc {
     // ---------------------------------------------------------------- shared by both triggers
 
     private Response build(String caller, RepoRef repo, Planned p, Deadline deadline) throws InterruptedException {
-        boolean fork = !p.sourceRepo().isEmpty() && !p.sourceRepo().equals(repo.repoDid());
-        Code code = code(repo, fork ? p.sourceRepo() : "");
-        PipelineId id = new PipelineId(repo.knot(), builder.mint());
-        BuildRequest request = new BuildRequest(id, repo, p.trigger(), p.sha(), code.knot(), code.repoDid(),
-                fork ? p.sourceRepo() : "", clock.instant(), caller);
-        log.info("pipeline {} triggered by {}: {} of {} at {}{}", id, caller, p.trigger().kind().wireName(), repo.repoDid(),
-                p.sha(), fork ? " from fork " + p.sourceRepo() + " on " + code.knot() : "");
-        PipelineBuilder.Result result = builder.submitAndWait(Claims.manual(id.atUri()), request, budget(deadline));
+        PipelineBuilder.Result result = submit(caller, repo, p, budget(deadline));
         return switch (result) {
             case PipelineBuilder.Result.Built b -> {
                 ObjectNode out = XrpcCalls.JSON.createObjectNode();
@@ -212,6 +205,49 @@ public final class CiXrpc {
             case PipelineBuilder.Result.Nothing n -> Response.error(400, "Generic", NO_WORKFLOWS);
             case PipelineBuilder.Result.Failed f -> Response.error(400, "Generic", f.error());
         };
+    }
+
+    /** Makes the pipeline of {@code p} a durable build request and waits up to {@code budget} for it to be built. */
+    private PipelineBuilder.Result submit(String caller, RepoRef repo, Planned p, Duration budget) throws InterruptedException {
+        boolean fork = !p.sourceRepo().isEmpty() && !p.sourceRepo().equals(repo.repoDid());
+        Code code = code(repo, fork ? p.sourceRepo() : "");
+        PipelineId id = new PipelineId(repo.knot(), builder.mint());
+        // The actor notifications name: a DID (triggerPipeline's caller), not a console session.
+        BuildRequest request = new BuildRequest(id, repo, p.trigger(), p.sha(), code.knot(), code.repoDid(),
+                fork ? p.sourceRepo() : "", clock.instant(), caller.startsWith("did:") ? caller : "");
+        log.info("pipeline {} triggered by {}: {} of {} at {}{}", id, caller, p.trigger().kind().wireName(), repo.repoDid(),
+                p.sha(), fork ? " from fork " + p.sourceRepo() + " on " + code.knot() : "");
+        return builder.submitAndWait(Claims.manual(id.atUri()), request, budget);
+    }
+
+    /**
+     * Runs a stored pipeline's trigger again, as a new pipeline, the way {@code triggerPipeline}
+     * would: a push or a manual run becomes a manual run of the same commit and ref (inputs kept),
+     * a pull request the same pull-request trigger (from the same fork); {@code workflows} names
+     * the workflow files to run, empty for all. For the operator's console.
+     *
+     * @param caller who asked, for the log
+     * @return what the builder made of it; {@link PipelineBuilder.Result.Failed} when the pipeline
+     *         cannot be run again (a legacy knot's pipeline, which weft does not build; an unknown
+     *         commit; a repository no longer registered)
+     */
+    public PipelineBuilder.Result rerun(String caller, dev.weft.model.Trigger previous, Optional<Set<String>> workflows,
+                                        Duration budget) throws InterruptedException {
+        String sha = previous.sha();
+        if (!previous.repo().hasRepoDid()) {
+            return new PipelineBuilder.Result.Failed("a legacy knot's pipeline is compiled by its knot: push again to re-run it");
+        }
+        if (!SHA.matcher(sha).matches()) return new PipelineBuilder.Result.Failed("the pipeline names no commit to run again");
+        Optional<RepoRef> repo = registry.byRepoDid(previous.repo().repoDid());
+        if (repo.isEmpty()) return new PipelineBuilder.Result.Failed("repository " + previous.repo().repoDid() + " is not registered");
+        Planned planned = switch (previous.kind()) {
+            case TriggerKind.Push push -> new Planned(new WorkflowTrigger.Manual(new TriggerKind.Manual(List.of(), sha, push.ref()),
+                    sha, Optional.of(push.ref()), workflows), sha, previous.sourceRepo());
+            case TriggerKind.Manual m -> new Planned(new WorkflowTrigger.Manual(m, sha,
+                    m.ref().isEmpty() ? Optional.empty() : Optional.of(m.ref()), workflows), sha, previous.sourceRepo());
+            case TriggerKind.PullRequest pr -> new Planned(new WorkflowTrigger.PullRequest(pr, workflows), sha, previous.sourceRepo());
+        };
+        return submit(caller, repo.get(), planned, budget);
     }
 
     /**

@@ -30,7 +30,7 @@ class HttpPipelineTest {
     private final Blocking blocking = new Blocking();
     private final ServerOptions options = ServerOptions.builder().maxHeaderSize(1024).maxInitialLineLength(256).build();
     private final EmbeddedChannel ch = new EmbeddedChannel(new HttpPipeline(new HttpPipeline.Deps(options, events, logs,
-            new WebhookRoutes(), new XrpcRoutes(), new ServerMetrics(registry), blocking,
+            new WebhookRoutes(), new XrpcRoutes(), new PageRoutes(), new ServerMetrics(registry), blocking,
             () -> new Health(true, "v", "ok"), registry, "ci.example.com"), null));
 
     @AfterEach

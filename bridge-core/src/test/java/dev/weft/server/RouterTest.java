@@ -18,18 +18,21 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @DisplayName("Router on an in-memory channel")
 class RouterTest {
     private final WebhookRoutes webhooks = new WebhookRoutes();
     private final XrpcRoutes xrpc = new XrpcRoutes();
-    private final EmbeddedChannel ch = new EmbeddedChannel(new Router(webhooks, xrpc));
+    private final PageRoutes pages = new PageRoutes();
+    private final EmbeddedChannel ch = new EmbeddedChannel(new Router(webhooks, xrpc, pages));
 
     @AfterEach
     void noLeaks() {
@@ -136,6 +139,25 @@ class RouterTest {
         assertEquals(0, EventsUpgradeHandler.startAfter(5, skew), "never below the start");
         assertEquals(1_000_000_000_000L - skew, EventsUpgradeHandler.startAfter(1_000_000_000_000L, skew));
         assertEquals(Long.MAX_VALUE - skew, EventsUpgradeHandler.startAfter(Long.MAX_VALUE, skew));
+    }
+
+    @Test
+    @DisplayName("a mounted page prefix takes its path and everything below it, any method; nothing else")
+    void pages() {
+        PageHandler h = req -> PageHandler.Response.of(200, "text/plain", "x");
+        pages.mount("/console", h);
+        for (String uri : List.of("/console", "/console/", "/console/pipeline/3k?x=1")) {
+            assertEquals(h, assertInstanceOf(Route.Page.class, routed(request(HttpMethod.GET, uri, false))).handler(), uri);
+        }
+        assertInstanceOf(Route.Page.class, routed(request(HttpMethod.POST, "/console/cancel", false)));
+        assertThrows(IllegalArgumentException.class, () -> pages.mount("/console", h), "mounted once");
+        assertThrows(IllegalArgumentException.class, () -> pages.mount("/other", h), "only reserved prefixes");
+        assertThrows(IllegalArgumentException.class, () -> webhooks.mount("/console/hook", "x", req -> WebhookResponse.ok()),
+                "no webhook under the console");
+        ch.writeInbound(request(HttpMethod.GET, "/consoleish", false));
+        FullHttpResponse r = ch.readOutbound();
+        assertEquals(404, r.status().code(), "a longer name is not below the prefix");
+        r.release();
     }
 
     @Test

@@ -574,15 +574,50 @@ public abstract class StoreContract {
         assertEquals("did:plc:repo", p.repoDid());
         assertEquals("push", p.kind());
         assertEquals("a".repeat(40), p.commit());
+        s.runs().attach(runs.get(0).id(), "build-1", "https://ci.example/builds/1");
+        p = s.pipelines().pipeline("3kpipe").orElseThrow();
         assertEquals(List.of(
                 new PipelineQueries.WorkflowRun("a.yml", RunState.FAILED, java.util.Optional.of(T0.plusSeconds(2)),
-                        java.util.Optional.of(T0.plusSeconds(70)), "exit 2"),
+                        java.util.Optional.of(T0.plusSeconds(70)), "exit 2", runs.get(0).id(), "stub", "https://ci.example/builds/1"),
                 new PipelineQueries.WorkflowRun("b.yml", RunState.RUNNING, java.util.Optional.of(T0.plusSeconds(2)),
-                        java.util.Optional.empty(), ""),
+                        java.util.Optional.empty(), "", runs.get(1).id(), "stub", ""),
                 new PipelineQueries.WorkflowRun("c.yml", RunState.PENDING, java.util.Optional.empty(),
-                        java.util.Optional.empty(), "")), p.workflows());
+                        java.util.Optional.empty(), "", runs.get(2).id(), "stub", "")), p.workflows());
         assertTrue(s.pipelines().pipeline("3knothere").isEmpty());
         assertEquals(p, restart().pipelines().pipeline("3kpipe").orElseThrow(), "durable");
+    }
+
+    private PipelineQueries.Page recent(String repo, RunState state, String engine, int limit, Long before) {
+        return s.pipelines().recent(new PipelineQueries.Recent(java.util.Optional.ofNullable(repo),
+                java.util.Optional.ofNullable(state), java.util.Optional.ofNullable(engine), limit, java.util.Optional.ofNullable(before)));
+    }
+
+    @Test
+    @DisplayName("recent pipelines across repositories: newest stored first, by repository, workflow state and engine, a page at a time")
+    void recentPipelines() {
+        List<RunRecord> r1 = s.runs().insertTrigger(push("p1", BY_DID, "a".repeat(40), 1), 0).orElseThrow();
+        s.runs().insertTrigger(push("p2", LEGACY, "b".repeat(40), 2), 0);
+        Trigger other = push("p3", OTHER, "c".repeat(40), 3);
+        other = new Trigger(other.pipeline(), other.repo(), other.kind(), List.of(new Workflow("x.yml", "buildkite", null, "")),
+                other.receivedAt());
+        s.runs().insertTrigger(other, 0);
+        s.runs().transition(r1.get(0).id(), new Status.Running(), 0, Nanos.of(T0.plusSeconds(5)));
+
+        PipelineQueries.Page all = recent(null, null, null, 2, null);
+        assertEquals(List.of("p3", "p2"), rkeys(all));
+        assertEquals(List.of("p1"), rkeys(recent(null, null, null, 2, all.next().orElseThrow().seq())));
+        assertTrue(recent(null, null, null, 3, null).next().isEmpty());
+        assertEquals(List.of("p1"), rkeys(recent("did:plc:repo", null, null, 10, null)));
+        assertEquals(List.of("p2"), rkeys(recent("knot/did:plc:owner/3krepo", null, null, 10, null)), "a legacy repository by its key");
+        assertEquals(List.of("p1"), rkeys(recent(null, RunState.RUNNING, null, 10, null)));
+        assertEquals(List.of("p3", "p2"), rkeys(recent(null, RunState.PENDING, null, 10, null)));
+        assertEquals(List.of("p3"), rkeys(recent(null, null, "buildkite", 10, null)));
+        assertEquals(List.of(), rkeys(recent(null, RunState.RUNNING, "buildkite", 10, null)), "one workflow must match both");
+        assertEquals(List.of(), rkeys(recent("did:plc:nobody", null, null, 10, null)));
+
+        List<PipelineQueries.Repository> repos = s.pipelines().repositories();
+        assertEquals(List.of("did:plc:repo", "knot/did:plc:owner/3krepo", "knot/did:plc:owner/other"),
+                repos.stream().map(PipelineQueries.Repository::filterValue).toList());
     }
 
     @Test

@@ -166,6 +166,67 @@ final class JdbcPipelineQueries implements PipelineQueries {
         });
     }
 
+    @Override
+    public Page recent(Recent q) {
+        StringBuilder sql = new StringBuilder("SELECT rowid, received_at FROM triggers WHERE 1 = 1");
+        List<Object> args = new ArrayList<>();
+        q.repo().ifPresent(repo -> {
+            if (repo.startsWith("did:")) {
+                sql.append(" AND repo_did = ?");
+                args.add(repo);
+            } else {
+                // knot/owner/name; the owner DID has no slash, the name none either.
+                String[] parts = repo.split("/", 3);
+                sql.append(" AND repo_did IS NULL AND repo_knot = ? AND repo_owner = ? AND repo_name = ?");
+                args.add(parts[0]);
+                args.add(parts.length > 1 ? parts[1] : "");
+                args.add(parts.length > 2 ? parts[2] : "");
+            }
+        });
+        if (q.state().isPresent() || q.engine().isPresent()) {
+            // runs (knot, rkey, workflow) is unique, so this is one index probe per pipeline looked at.
+            sql.append(" AND EXISTS (SELECT 1 FROM runs r WHERE r.knot = triggers.knot AND r.rkey = triggers.rkey");
+            q.state().ifPresent(st -> {
+                sql.append(" AND r.state = ?");
+                args.add(st.wireName());
+            });
+            q.engine().ifPresent(e -> {
+                sql.append(" AND r.engine = ?");
+                args.add(e);
+            });
+            sql.append(')');
+        }
+        q.before().ifPresent(b -> {
+            sql.append(" AND rowid < ?");
+            args.add(b);
+        });
+        // rowid, not received_at: the table's own order (SQLite) or a unique index (PostgreSQL), so
+        // the newest page is read without sorting the whole table.
+        sql.append(" ORDER BY rowid DESC LIMIT ?");
+        args.add(q.limit() + 1);
+        return db.read(s -> {
+            List<Position> found = s.query(sql.toString(), rs -> new Position(rs.getLong(2), rs.getLong(1)), args.toArray());
+            List<Pipeline> out = new ArrayList<>();
+            for (Position p : found.subList(0, Math.min(found.size(), q.limit()))) load(s, p.seq()).ifPresent(out::add);
+            Optional<Position> next = found.size() > q.limit() ? Optional.of(found.get(q.limit() - 1)) : Optional.empty();
+            return new Page(out, -1, next);
+        });
+    }
+
+    @Override
+    public List<Repository> repositories() {
+        return db.read(s -> {
+            List<Repository> out = new ArrayList<>(s.query("SELECT repo_did, MAX(repo_knot), MAX(repo_owner), MAX(repo_name) "
+                            + "FROM pipeline_counts WHERE repo_did <> '' AND n > 0 GROUP BY repo_did",
+                    rs -> new Repository(rs.getString(1), new dev.weft.model.RepoRef.RepoKey(rs.getString(2), rs.getString(3),
+                            rs.getString(4)))));
+            out.addAll(s.query("SELECT DISTINCT repo_knot, repo_owner, repo_name FROM pipeline_counts WHERE repo_did = '' AND n > 0",
+                    rs -> new Repository("", new dev.weft.model.RepoRef.RepoKey(rs.getString(1), rs.getString(2), rs.getString(3)))));
+            out.sort(Comparator.comparing((Repository r) -> r.key().name()).thenComparing(Repository::filterValue));
+            return out;
+        });
+    }
+
     private record Row(PipelineId id, Position position, String repoDid, String owner, String kind, String sha,
                        String trigger) {
     }
@@ -177,13 +238,14 @@ final class JdbcPipelineQueries implements PipelineQueries {
                         rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8)), seq);
         if (found.isEmpty()) return Optional.empty();
         Row r = found.get();
-        List<WorkflowRun> workflows = s.query("SELECT workflow, state, error, started_at, updated_at FROM runs "
+        List<WorkflowRun> workflows = s.query("SELECT workflow, state, error, started_at, updated_at, id, engine, web_url FROM runs "
                 + "WHERE knot = ? AND rkey = ? ORDER BY id", rs -> {
             String stored = rs.getString(2);
             RunState state = RunState.fromWire(stored).orElseThrow(() -> new SQLException("unknown run state " + stored));
             Long started = Session.nullableLong(rs, 4);
             return new WorkflowRun(rs.getString(1), state, Optional.ofNullable(started).map(Nanos::instant),
-                    state.isTerminal() ? Optional.of(Nanos.instant(rs.getLong(5))) : Optional.empty(), rs.getString(3));
+                    state.isTerminal() ? Optional.of(Nanos.instant(rs.getLong(5))) : Optional.empty(), rs.getString(3),
+                    rs.getLong(6), rs.getString(7), rs.getString(8));
         }, r.id().knot(), r.id().rkey());
         return Optional.of(new Pipeline(r.id(), r.position(), Nanos.instant(r.position().createdAt()), r.repoDid(), r.owner(),
                 r.kind(), r.sha(), readable(r.trigger()), workflows));
