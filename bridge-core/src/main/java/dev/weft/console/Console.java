@@ -48,7 +48,7 @@ public final class Console implements PageHandler {
         this.list = new ListPage(sources, clock);
         this.pipeline = new PipelinePage(sources, clock);
         this.logPage = new LogPage(sources);
-        this.system = new SystemPage(sources);
+        this.system = new SystemPage(sources, clock);
         this.login = new LoginHandler(sessions);
         this.actions = new ActionHandler(sources);
     }

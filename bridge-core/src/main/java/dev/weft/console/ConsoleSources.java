@@ -67,8 +67,9 @@ public record ConsoleSources(PipelineQueries pipelines, RunStore runs, Failures 
      */
     public record SystemStatus(String version, String instance, String storeStatus, Set<String> leases,
                                List<Connection> knots, List<Connection> jetstream, List<Provider> providers,
-                               List<Notifier> notifiers) {
+                               List<Notifier> notifiers, List<dev.weft.concurrency.ConcurrencyQueues.GroupQueue> queues) {
         public SystemStatus {
+            queues = List.copyOf(queues);
             leases = Set.copyOf(leases);
             knots = List.copyOf(knots);
             jetstream = List.copyOf(jetstream);

@@ -1,16 +1,24 @@
 package dev.weft.console;
 
+import dev.weft.concurrency.ConcurrencyQueues;
 import dev.weft.console.ConsoleSources.SystemStatus;
+import dev.weft.model.QueueState;
+import dev.weft.store.QueueEntry;
 import dev.weft.server.PageHandler.Response;
 
 import static dev.weft.console.Html.esc;
 
-/** {@code GET /console/system}: the state of the store, knots, the Jetstream, providers and notifiers. */
+/**
+ * {@code GET /console/system}: the state of the store, knots, the Jetstream, providers and
+ * notifiers, and the concurrency groups' queues.
+ */
 final class SystemPage {
     private final ConsoleSources sources;
+    private final java.time.Clock clock;
 
-    SystemPage(ConsoleSources sources) {
+    SystemPage(ConsoleSources sources, java.time.Clock clock) {
         this.sources = sources;
+        this.clock = clock;
     }
 
     Response get(Console.Call call) {
@@ -38,17 +46,38 @@ final class SystemPage {
             b.append(row(esc(n.name()), ok(n.failing() == 0, n.failing() == 0 ? "delivering" : n.failing() + " failed in a row")));
         }
         b.append("</dl></div>");
-        b.append(queues());
+        b.append(queues(s, call));
         b.append("</section>");
         return Console.html(200, call.page("System", b.toString()));
     }
 
-    // ---- CONCURRENCY QUEUES: placeholder for the lead to fill in after merging concurrency groups.
-    // Render each concurrency group's queue here (group, running, waiting, oldest wait) from the
-    // concurrency branch's store API; add its data to ConsoleSources.SystemStatus. Nothing is built yet.
-    private static String queues() {
-        return "<div class=\"card\" id=\"concurrency-queues\"><h2>concurrency queues</h2>"
-                + "<p class=\"muted\">not shown by this build</p></div>";
+    /**
+     * Every concurrency group with runs queued, across instances (one read of the store): the run
+     * holding the group, then the waiting ones in the order they will start, each since when.
+     */
+    private String queues(SystemStatus s, Console.Call call) {
+        StringBuilder b = new StringBuilder("<div class=\"card\" id=\"concurrency-queues\"><h2>concurrency queues</h2>");
+        if (s.queues().isEmpty()) return b.append("<p class=\"muted\">no run queued in a concurrency group</p></div>").toString();
+        java.time.Instant now = clock.instant();
+        for (ConcurrencyQueues.GroupQueue q : s.queues()) {
+            b.append("<h3 class=\"group\">").append(esc(q.group())).append(" <span class=\"muted\">")
+                    .append(esc(q.repo())).append("</span></h3><ol class=\"queue\">");
+            for (QueueEntry e : q.entries()) {
+                String since = Html.duration(java.util.Optional.of(e.since()), java.util.Optional.empty(), now);
+                b.append("<li class=\"").append(e.state() == QueueState.RUNNING ? "running" : "waiting").append("\">")
+                        .append(e.state() == QueueState.RUNNING ? "running " : "waiting ")
+                        .append("<a href=\"/console/log/").append(Html.seg(e.workflow().pipeline().knot())).append('/')
+                        .append(Html.seg(e.workflow().pipeline().rkey())).append('/').append(Html.seg(e.workflow().name()))
+                        .append("\">").append(esc(e.workflow().pipeline().rkey())).append(" · ").append(esc(e.workflow().name()))
+                        .append("</a> <span class=\"muted\">for ").append(since).append("</span>");
+                if (e.supersededBy() != null) {
+                    b.append(" <span class=\"bad\">replaced by ").append(esc(e.supersededBy())).append("</span>");
+                }
+                b.append("</li>");
+            }
+            b.append("</ol>");
+        }
+        return b.append("</div>").toString();
     }
 
     private static String row(String name, String valueHtml) {

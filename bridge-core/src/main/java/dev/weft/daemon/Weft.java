@@ -282,7 +282,7 @@ public final class Weft implements AutoCloseable {
             notifiers.add(new ConsoleSources.SystemStatus.Notifier(n, failing.getOrDefault(n, 0)));
         }
         return new ConsoleSources.SystemStatus(VERSION, leases.instance().name(), store.check(), leases.held(),
-                knotStates, streams, engines, notifiers);
+                knotStates, streams, engines, notifiers, new dev.weft.concurrency.ConcurrencyQueues(store.concurrency()).all());
     }
 
     /**

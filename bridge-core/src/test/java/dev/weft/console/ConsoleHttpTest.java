@@ -104,6 +104,24 @@ class ConsoleHttpTest {
         }
 
         @Test
+        @DisplayName("the system page shows a concurrency group's queue: the run holding it, then the one waiting")
+        void concurrencyQueues() throws Exception {
+            PipelineId first = w.pipelineWith("concurrency: deploy-prod\n", "queued", "deploy.yml", "wait");
+            w.awaitState(first, "deploy.yml", RunState.RUNNING);
+            PipelineId second = w.pipelineWith("concurrency: deploy-prod\n", "queued", "deploy.yml", "wait");
+            await().atMost(java.time.Duration.ofSeconds(10)).until(() ->
+                    get(w, "/console/system", null).body().contains("waiting <a href=\"/console/log/"));
+            String page = get(w, "/console/system", null).body();
+            int group = page.indexOf("deploy-prod");
+            int running = page.indexOf("running <a href=\"/console/log/", group);
+            int waiting = page.indexOf("waiting <a href=\"/console/log/", group);
+            assertTrue(group > 0 && running > group && waiting > running, page);
+            assertTrue(page.indexOf(first.rkey(), running) < waiting, "the holder first: " + page);
+            assertTrue(page.indexOf(second.rkey(), waiting) > waiting, "then the waiting run: " + page);
+            assertEquals(RunState.PENDING, w.state(second, "deploy.yml"));
+        }
+
+        @Test
         @DisplayName("a wrong token answers 401 with no cookie, and does not redirect")
         void wrongToken() throws Exception {
             HttpResponse<String> r = post(w, "/console/login", null, Map.of("token", ConsoleWeft.TOKEN + "x"));

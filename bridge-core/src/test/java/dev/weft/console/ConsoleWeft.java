@@ -82,11 +82,16 @@ final class ConsoleWeft implements AutoCloseable {
 
     /** A new pipeline of repository {@code name}, one workflow per (name, mode) pair; returns once stored. */
     PipelineId pipeline(String repoName, String... workflowModes) {
+        return pipelineWith("", repoName, workflowModes);
+    }
+
+    /** {@link #pipeline} whose workflows carry {@code extraYaml} too (a concurrency block, say). */
+    PipelineId pipelineWith(String extraYaml, String repoName, String... workflowModes) {
         int n = SEQ.incrementAndGet();
         String rkey = Tid.of(Instant.now().toEpochMilli() * 1000, n & 0x3ff);
         List<Workflow> wf = new ArrayList<>();
         for (int i = 0; i < workflowModes.length; i += 2) {
-            wf.add(new Workflow(workflowModes[i], ScriptedEngine.ENGINE, null, ScriptedEngine.raw(workflowModes[i + 1])));
+            wf.add(new Workflow(workflowModes[i], ScriptedEngine.ENGINE, null, ScriptedEngine.raw(workflowModes[i + 1]) + extraYaml));
         }
         RepoRef repo = new RepoRef(KNOT, OWNER, repoName);
         weft.registry().register(repo.key(), dev.weft.discovery.RepoRegistry.STATIC);
