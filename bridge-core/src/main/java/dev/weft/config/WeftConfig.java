@@ -29,6 +29,8 @@ import java.util.Set;
  * @param workflowFetchTimeout how long weft keeps retrying to read a push's workflow files from a
  *                 knot that is down or failing before the push fails visibly
  * @param gitCacheDir where the per-repository git caches of upgraded knots' repositories live
+ * @param pluginsDir {@code WEFT_PLUGINS_DIR}: every jar in it is loaded for provider and notifier
+ *                 lookups (see {@link dev.weft.providers.Plugins}); a missing directory loads none
  * @param env      the merged environment (flags applied), handed on to providers for their own keys
  */
 public record WeftConfig(String hostname, String ownerDid, InetSocketAddress listen, DatabaseLocation db, boolean dev,
@@ -36,7 +38,7 @@ public record WeftConfig(String hostname, String ownerDid, InetSocketAddress lis
                          Duration workflowTimeout,
                          Duration replayWindow, Duration eventsSkew, Duration firstStatusDelay, Duration statusGap,
                          String jetstream, String plcUrl, Path secretsKeyFile, Duration workflowFetchTimeout,
-                         Path gitCacheDir, Map<String, String> env, Map<String, String> sources) {
+                         Path gitCacheDir, Path pluginsDir, Map<String, String> env, Map<String, String> sources) {
 
     /** The stock spindle's Jetstream, weft's default ({@code WEFT_JETSTREAM}). */
     /** The shortest {@code WEFT_REPLAY_WINDOW} accepted; see {@link #replayWindow()}. */
@@ -92,7 +94,9 @@ public record WeftConfig(String hostname, String ownerDid, InetSocketAddress lis
             new Setting("WEFT_WORKFLOW_FETCH_TIMEOUT", "10m", "an upgraded knot's push whose .tangled/workflows cannot be "
                     + "read for this long (knot down, failing) fails with an error in weft repos and the metrics", List.of()),
             new Setting("WEFT_GIT_CACHE_DIR", "", "bounded git cache of upgraded knots' repositories (workflow files only); "
-                    + "default: weft-git beside a SQLite WEFT_DB, else in the working directory", List.of("SPINDLE_SERVER_REPO_DIR")));
+                    + "default: weft-git beside a SQLite WEFT_DB, else in the working directory", List.of("SPINDLE_SERVER_REPO_DIR")),
+            new Setting("WEFT_PLUGINS_DIR", "", "provider and notifier plugin jars, all loaded at start; "
+                    + "default: plugins beside a SQLite WEFT_DB, else in the working directory", List.of()));
 
     /** Variable names whose values --print-config never shows. */
     private static final java.util.regex.Pattern SECRET_NAME =
@@ -240,22 +244,14 @@ public record WeftConfig(String hostname, String ownerDid, InetSocketAddress lis
             keyFile = parent == null ? Path.of("weft-secrets.key") : parent.resolve("weft-secrets.key");
         }
         Duration fetchTimeout = parseDuration("WEFT_WORKFLOW_FETCH_TIMEOUT", v.get("WEFT_WORKFLOW_FETCH_TIMEOUT"), problems, true);
-        String cacheText = v.get("WEFT_GIT_CACHE_DIR");
-        Path gitCache = null;
-        if (cacheText != null && !cacheText.isEmpty()) {
-            gitCache = Path.of(cacheText);
-        } else if (db != null) {
-            Path parent = db.toAbsolutePath().getParent();
-            gitCache = parent == null ? Path.of("weft-git") : parent.resolve("weft-git");
-        } else {
-            gitCache = Path.of("weft-git");
-        }
+        Path gitCache = besideDatabase(v.get("WEFT_GIT_CACHE_DIR"), db, "weft-git");
+        Path plugins = besideDatabase(v.get("WEFT_PLUGINS_DIR"), db, "plugins");
         if (!problems.isEmpty()) throw new InvalidConfigException(problems);
         Set<String> allKnots = new LinkedHashSet<>(knots);
         return new WeftConfig(hostname, owner, listen, location, dev, List.copyOf(allKnots), List.copyOf(repos), List.copyOf(repoDids),
                 all, timeout,
                 replay, skew, first, gap, jetstream == null ? "" : jetstream, plc, keyFile, fetchTimeout, gitCache,
-                Map.copyOf(nonNull(env)),
+                plugins, Map.copyOf(nonNull(env)),
                 Map.copyOf(sources));
     }
 
@@ -368,6 +364,16 @@ public record WeftConfig(String hostname, String ownerDid, InetSocketAddress lis
         }
     }
 
+    /**
+     * A path setting: its value when set, else {@code name} beside a SQLite database file, else (a
+     * PostgreSQL database has no "beside") {@code name} in the working directory.
+     */
+    private static Path besideDatabase(String value, Path db, String name) {
+        if (value != null && !value.isEmpty()) return Path.of(value);
+        Path parent = db == null ? null : db.toAbsolutePath().getParent();
+        return parent == null ? Path.of(name) : parent.resolve(name);
+    }
+
     /** Lines for {@code --print-config}: each setting, its value and where it came from. */
     public List<String> describe() {
         List<String> out = new ArrayList<>();
@@ -396,6 +402,7 @@ public record WeftConfig(String hostname, String ownerDid, InetSocketAddress lis
         shown.put("WEFT_SECRETS_KEY_FILE", secretsKeyFile.toString());
         shown.put("WEFT_WORKFLOW_FETCH_TIMEOUT", GoDuration.format(workflowFetchTimeout));
         shown.put("WEFT_GIT_CACHE_DIR", gitCacheDir.toString());
+        shown.put("WEFT_PLUGINS_DIR", pluginsDir.toString());
         shown.forEach((k, val) -> out.add(k + "=" + val + "  (" + sources.getOrDefault(k, "default") + ")"));
         // Everything else weft reads is a provider's (WEFT_<ENGINE>_*, tack's TACK_BUILDKITE_*).
         java.util.Set<String> core = new java.util.HashSet<>();

@@ -29,6 +29,7 @@ import dev.weft.knot.KnotOptions;
 import dev.weft.knot.KnotSupervisor;
 import dev.weft.logs.LogHub;
 import dev.weft.model.RepoRef.RepoKey;
+import dev.weft.providers.Plugins;
 import dev.weft.providers.ProviderRegistry;
 import dev.weft.runs.RunManager;
 import dev.weft.runs.RunOptions;
@@ -107,6 +108,7 @@ public final class Weft implements AutoCloseable {
     private final PipelineBuilder builder;
     private final Notifications notifications;
     private final LeaseKeeper leases;
+    private final Plugins plugins;
 
     /** Lease names: one instance at a time does each of these. */
     public static final String JETSTREAM_LEASE = "jetstream";
@@ -126,15 +128,21 @@ public final class Weft implements AutoCloseable {
         this.jetstreamOptions = b.jetstreamOptions;
         this.meters = b.meters != null ? b.meters : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         Clock clock = b.clock;
+        // Plugins before anything opens: a broken jar stops start-up with nothing to undo.
+        this.plugins = Plugins.load(config.pluginsDir(), Weft.class.getClassLoader());
         // The key first: a database shared by instances checks it before anything is written.
         SecretCipher cipher;
+        InstanceId instance = b.instance != null ? b.instance : InstanceId.from(config.env());
         try {
             cipher = SecretCipher.loadOrCreate(config.secretsKeyFile());
+            this.store = Databases.open(config.db(), cipher.keyId(), instance.holder());
         } catch (IOException e) {
+            plugins.close();
             throw new UncheckedIOException("secrets key file " + config.secretsKeyFile() + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            plugins.close();
+            throw e;
         }
-        InstanceId instance = b.instance != null ? b.instance : InstanceId.from(config.env());
-        this.store = Databases.open(config.db(), cipher.keyId(), instance.holder());
         // Alone on a SQLite file this instance holds every lease; on PostgreSQL, instances share work.
         boolean shared = config.db() instanceof DatabaseLocation.Postgres;
         this.leases = new LeaseKeeper(shared ? store.leases() : null, instance, b.leaseTtl, b.leaseEvery, b.clock);
@@ -152,7 +160,7 @@ public final class Weft implements AutoCloseable {
         this.secrets = new RepoSecrets(store.secrets(), cipher, clock);
         runs.secrets(repo -> secrets.values(repo.did(), repo.name()));
         try {
-            this.notifications = notifications(b, config, store, clock, meters);
+            this.notifications = notifications(b, config, store, clock, meters, plugins);
         } catch (RuntimeException e) {
             closeQuietly();
             throw e;
@@ -176,8 +184,7 @@ public final class Weft implements AutoCloseable {
                 store.runs(), store.registry(), cancel).mount(server.xrpcRoutes());
         new CiCancelXrpc(serviceAuth, repoResolver, registry, store.runs(), cancel).mount(server.xrpcRoutes());
         new CiQueries(store.pipelines(), registry).mount(server.xrpcRoutes());
-        List<ProviderFactory> factories = b.factories != null ? b.factories
-                : ProviderRegistry.discover(Weft.class.getClassLoader());
+        List<ProviderFactory> factories = b.factories != null ? b.factories : plugins.providerFactories();
         ProviderRegistry made;
         try {
             made = ProviderRegistry.create(factories, config.env(), clock, meters, scheduler, config.hostname(),
@@ -216,7 +223,7 @@ public final class Weft implements AutoCloseable {
      * a bad setting or advice file stops start-up with every problem named.
      */
     private static Notifications notifications(Builder b, WeftConfig config, Stores store, Clock clock,
-                                               PrometheusMeterRegistry meters) {
+                                               PrometheusMeterRegistry meters, Plugins plugins) {
         NotifyOptions options;
         AdviceFile advice;
         List<dev.weft.notify.Notifier> notifiers;
@@ -224,7 +231,7 @@ public final class Weft implements AutoCloseable {
             options = NotifyOptions.from(config.env());
             advice = options.adviceFile() == null ? AdviceFile.none() : AdviceFile.load(options.adviceFile());
             List<NotifierFactory> factories = b.notifierFactories != null ? b.notifierFactories
-                    : NotifierSetup.discover(Weft.class.getClassLoader());
+                    : plugins.notifierFactories();
             notifiers = NotifierSetup.create(factories, config.env(), clock, b.notifyOptions.requestTimeout());
         } catch (NotifyOptions.InvalidNotifyConfigException | AdviceRules.InvalidAdviceException
                  | NotifierConfigException e) {
@@ -426,6 +433,11 @@ public final class Weft implements AutoCloseable {
         return runs;
     }
 
+    /** The engines this weft dispatches to: built-in providers and those of plugin jars. */
+    public java.util.Set<String> engines() {
+        return providers.engines();
+    }
+
     /** The {@code /events} feed this instance serves. */
     public dev.weft.events.EventFeed events() {
         return events;
@@ -533,6 +545,8 @@ public final class Weft implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         store.close();
+        // Last: a plugin's classes may be needed until its provider and notifiers are closed.
+        plugins.close();
     }
 
     private static String versionOf() {
