@@ -3,6 +3,7 @@ package dev.weft.notifications;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.weft.model.RunState;
+import dev.weft.testkit.Internals;
 import dev.weft.testkit.ProviderHarness;
 import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
@@ -100,7 +101,7 @@ class SlackNotificationsTest {
                 [people]
                 "did:plc:testowner" = "U024BE7LH"
                 """);
-        h = ProviderHarness.builder(new ScriptEngine()).dataDir(dir).notifyOptions(FAST)
+        h = Internals.notifyOptions(ProviderHarness.builder(new ScriptEngine()).dataDir(dir), FAST)
                 .env("WEFT_NOTIFY_SLACK_WEBHOOK_URL", slack.url("/services/T0/B0/x").toString())
                 .env("WEFT_ADVICE_FILE", advice.toString()).env("WEFT_APPVIEW_URL", "https://appview.test").start();
         ProviderHarness.TestRun run = h.push("ci.yml", FAILING);
@@ -124,7 +125,7 @@ class SlackNotificationsTest {
     @Test
     @DisplayName("bot: the message shows the pipeline, and is updated (same ts) as its other workflows finish")
     void botPipeline() throws Exception {
-        h = ProviderHarness.builder(new ScriptEngine()).dataDir(dir).notifyOptions(FAST)
+        h = Internals.notifyOptions(ProviderHarness.builder(new ScriptEngine()).dataDir(dir), FAST)
                 .env("WEFT_NOTIFY_SLACK_TOKEN", "xoxb-test-token").env("WEFT_NOTIFY_SLACK_CHANNEL", "#ci")
                 .env("WEFT_NOTIFY_SLACK_API", slack.url("/api").toString()).start();
         java.util.Map<String, String> wfs = new java.util.LinkedHashMap<>();
@@ -153,7 +154,7 @@ class SlackNotificationsTest {
     @Test
     @DisplayName("bot: chat.postMessage on the first failure, chat.update of that ts after, and a thread reply on the fix")
     void bot() throws Exception {
-        h = ProviderHarness.builder(new ScriptEngine()).dataDir(dir).notifyOptions(FAST)
+        h = Internals.notifyOptions(ProviderHarness.builder(new ScriptEngine()).dataDir(dir), FAST)
                 .env("WEFT_NOTIFY_SLACK_TOKEN", "xoxb-test-token").env("WEFT_NOTIFY_SLACK_CHANNEL", "#ci")
                 .env("WEFT_NOTIFY_SLACK_API", slack.url("/api").toString()).start();
         h.push("ci.yml", FAILING, "refs/heads/main", "a".repeat(40)).awaitTerminal();

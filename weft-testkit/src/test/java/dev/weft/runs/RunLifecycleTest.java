@@ -6,6 +6,7 @@ import dev.weft.model.RunState;
 import dev.weft.model.Status;
 import dev.weft.spi.IllegalTransitionException;
 import dev.weft.spi.RetriableProviderException;
+import dev.weft.testkit.Internals;
 import dev.weft.testkit.ProviderHarness;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -106,8 +107,8 @@ class RunLifecycleTest {
             ProviderHarness.TestRun r = h.push("ci.yml", "engine: fast\n");
             r.awaitTerminal();
             assertEquals(List.of(RunState.PENDING, RunState.RUNNING, RunState.SUCCESS), r.states());
-            List<dev.weft.model.StatusEvent> events = h.weft().store().statuses().eventsAfter(0, 10);
-            java.time.Instant received = h.weft().store().runs().trigger(r.workflowId().pipeline()).orElseThrow().receivedAt();
+            List<dev.weft.model.StatusEvent> events = Internals.weft(h).store().statuses().eventsAfter(0, 10);
+            java.time.Instant received = Internals.weft(h).store().runs().trigger(r.workflowId().pipeline()).orElseThrow().receivedAt();
             assertTrue(!events.get(0).createdAt().isBefore(received.plusMillis(400)), "first status waits for the delay");
             for (int i = 1; i < events.size(); i++) {
                 Duration gap = Duration.between(events.get(i - 1).createdAt(), events.get(i).createdAt());
