@@ -154,6 +154,13 @@ public final class Weft implements AutoCloseable {
         this.publisher = new StatusPublisher(store.statuses(), events, clock, meters);
         if (shared) publisher.shared(b.followEvery);
         this.logs = new LogHub(store.runs(), store.logs(), clock);
+        io.micrometer.core.instrument.FunctionCounter.builder("weft.log.frames", logs, LogHub::framesWritten)
+                .description("/logs frames written (step starts and ends, output lines)").register(meters);
+        // The process beside weft's own meters: heap and non-heap, threads, CPU, uptime.
+        new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(meters);
+        new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(meters);
+        new io.micrometer.core.instrument.binder.system.ProcessorMetrics().bindTo(meters);
+        new io.micrometer.core.instrument.binder.system.UptimeMetrics().bindTo(meters);
         RunOptions ro = b.runOptions.withWorkflowTimeout(config.workflowTimeout())
                 .withDelays(config.firstStatusDelay(), config.statusGap()).withDev(config.dev());
         this.runs = new RunManager(store.runs(), store.statuses(), logs, publisher, registry, ro, clock, scheduler, meters);

@@ -62,7 +62,7 @@ public final class RunManager implements TriggerSink, AutoCloseable {
         Pacing pacing = new Pacing(options, clock);
         this.deadlines = new Deadlines(options, clock, timers, threads);
         this.cancellation = new Cancellation(store, active, engines, deadlines, threads);
-        Dispatcher dispatcher = new Dispatcher(engines, active, deadlines, cancellation, threads, options);
+        Dispatcher dispatcher = new Dispatcher(engines, active, deadlines, cancellation, threads, options, clock, meters);
         RunHandle.Wiring wiring = new RunHandle.Wiring(store, pacing, clock, deadlines.timeoutMessage(),
                 () -> {
                     publisher.poke();

@@ -62,6 +62,8 @@ class RunLifecycleTest {
                 })).start()) {
             assertEquals(RunState.SUCCESS, h.push("a.yml", "engine: flaky\n").awaitTerminal().state());
             assertEquals(3, calls.get());
+            assertEquals(1, h.meters().get("weft.dispatch.latency").timer().count(),
+                    "dispatch latency is the wait for the first spawn call, not one per retry");
             // Another commit: the same push again would be a replay, claimed already (spec tangled-ci 2.2).
             Status failed = h.push("b.yml", "engine: broken\n", "refs/heads/main", "b".repeat(40)).awaitTerminal();
             assertEquals(new Status.Failed("backend said no", -1), failed);
@@ -114,6 +116,25 @@ class RunLifecycleTest {
                 Duration gap = Duration.between(events.get(i - 1).createdAt(), events.get(i).createdAt());
                 assertTrue(gap.compareTo(Duration.ofMillis(300)) >= 0, "gap " + gap + " between statuses " + i);
             }
+        }
+    }
+
+    @Test
+    @DisplayName("weft.log.frames counts every /logs frame written")
+    void logFramesCounted() {
+        try (ProviderHarness h = ProviderHarness.builder(engine("talker", run -> {
+            run.status().running();
+            dev.weft.spi.Step s = run.log().startStep("talk", "say");
+            s.out("one");
+            s.err("two");
+            s.end();
+            run.status().success();
+        })).start()) {
+            ProviderHarness.TestRun r = h.push("ci.yml", "engine: talker\n");
+            r.awaitTerminal();
+            int frames = r.logFrames().size();
+            assertTrue(frames >= 4, r.logFrames().toString());
+            assertEquals(frames, h.meters().get("weft.log.frames").functionCounter().count());
         }
     }
 }
