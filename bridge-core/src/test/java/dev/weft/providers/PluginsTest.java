@@ -77,6 +77,11 @@ class PluginsTest {
 
     /** Compiles {@code sources} (class name to source) and jars them with a provider services file. */
     private Path pluginJar(String jarName, Map<String, String> sources) throws IOException {
+        return pluginJar(jarName, sources, Map.of(Plugins.PROVIDER_SERVICE, List.copyOf(sources.keySet())));
+    }
+
+    /** Compiles {@code sources} and jars them with the given service files (entry to class names). */
+    private Path pluginJar(String jarName, Map<String, String> sources, Map<String, List<String>> services) throws IOException {
         Path src = Files.createTempDirectory(tmp, "src");
         Path classes = Files.createTempDirectory(tmp, "classes");
         List<String> args = new ArrayList<>(List.of("-d", classes.toString(), "-classpath", spiClassPath(), "-proc:none"));
@@ -92,10 +97,12 @@ class PluginsTest {
         Path jar = tmp.resolve("plugins").resolve(jarName);
         Files.createDirectories(jar.getParent());
         try (OutputStream out = Files.newOutputStream(jar); JarOutputStream j = new JarOutputStream(out)) {
-            j.putNextEntry(new JarEntry(Plugins.PROVIDER_SERVICE));
-            j.write((String.join("\n", sources.keySet().stream().map(c -> "plug." + c).toList()) + "\n")
-                    .getBytes(StandardCharsets.UTF_8));
-            j.closeEntry();
+            for (Map.Entry<String, List<String>> service : services.entrySet()) {
+                j.putNextEntry(new JarEntry(service.getKey()));
+                j.write((String.join("\n", service.getValue().stream().map(c -> "plug." + c).toList()) + "\n")
+                        .getBytes(StandardCharsets.UTF_8));
+                j.closeEntry();
+            }
             try (Stream<Path> files = Files.walk(classes)) {
                 for (Path f : files.filter(Files::isRegularFile).toList()) {
                     j.putNextEntry(new JarEntry(classes.relativize(f).toString().replace('\\', '/')));
@@ -170,6 +177,27 @@ class PluginsTest {
             assertEquals("built in", Plugins.origin(getClass()));
             // Weft's own webhook and Slack notifiers are found through the same loader.
             assertTrue(plugins.notifierFactories().size() >= 2, plugins.notifierFactories().toString());
+        }
+    }
+
+    @Test
+    @DisplayName("one jar may hold a provider and a notifier; both are found")
+    void providerAndNotifier() throws Exception {
+        String pager = """
+                package plug;
+                public final class PagerFactory implements dev.weft.notify.NotifierFactory {
+                    @Override public String name() { return "pager"; }
+                    @Override public java.util.Optional<dev.weft.notify.Notifier> create(dev.weft.notify.NotifierContext c) {
+                        return java.util.Optional.empty();
+                    }
+                }
+                """;
+        pluginJar("both.jar", Map.of("EchoFactory", factory("EchoFactory", "echo", ""), "PagerFactory", pager),
+                Map.of(Plugins.PROVIDER_SERVICE, List.of("EchoFactory"), Plugins.NOTIFIER_SERVICE, List.of("PagerFactory")));
+        try (Plugins plugins = Plugins.load(pluginsDir(), getClass().getClassLoader())) {
+            var notifier = plugins.notifierFactories().stream().filter(f -> f.name().equals("pager")).findFirst().orElseThrow();
+            assertEquals("plugin both.jar", Plugins.origin(notifier.getClass()));
+            assertTrue(plugins.providerFactories().stream().anyMatch(f -> f.engine().equals("echo")));
         }
     }
 
