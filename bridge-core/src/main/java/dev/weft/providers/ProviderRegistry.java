@@ -24,8 +24,9 @@ import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * The engines weft can dispatch to: one provider per engine name, created from the factories
- * {@link Plugins} found (built in and in plugin jars) or given explicitly, in tests. Creation problems of every provider are
- * gathered and reported together.
+ * {@link Plugins} found (built in and in plugin jars) or given explicitly, in tests. Creation
+ * problems of every provider, and two factories claiming one engine, are gathered and reported
+ * together, each factory named with where it came from.
  */
 public final class ProviderRegistry implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ProviderRegistry.class);
