@@ -109,7 +109,9 @@ public final class LogSetup extends ContextAwareBase implements Configurator {
                 JsonEncoder e = new JsonEncoder();
                 e.setContext(context);
                 // The message as read, once: not its template and arguments beside it, nor the
-                // logger context's name and birth time on every line.
+                // logger context's name and birth time on every line, nor a sequence number that
+                // is 0 on every line unless a generator is installed.
+                e.setWithSequenceNumber(false);
                 e.setWithFormattedMessage(true);
                 e.setWithMessage(false);
                 e.setWithArguments(false);

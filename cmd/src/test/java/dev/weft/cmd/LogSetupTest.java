@@ -64,6 +64,8 @@ class LogSetupTest {
         assertEquals("dev.weft.daemon.Weft", first.path("loggerName").asText());
         assertEquals(Thread.currentThread().getName(), first.path("threadName").asText());
         assertEquals("weft 1.0 serving", first.path("formattedMessage").asText());
+        assertTrue(first.path("sequenceNumber").isMissingNode() && first.path("message").isMissingNode()
+                && first.path("arguments").isMissingNode(), "no noise beside the message: " + lines.get(0));
         JsonNode second = JSON.readTree(lines.get(1));
         assertEquals("ERROR", second.path("level").asText());
         assertEquals("dispatch failed\nsecond line", second.path("formattedMessage").asText(), "a newline stays inside the line");
