@@ -34,6 +34,8 @@ import java.util.Set;
  * @param console  whether the web console is served at {@code /console} ({@code WEFT_CONSOLE})
  * @param adminTokenFile the file holding the console's operator token ({@code WEFT_ADMIN_TOKEN_FILE});
  *                 null: the console is read-only
+ * @param pluginsDir {@code WEFT_PLUGINS_DIR}: every jar in it is loaded for provider and notifier
+ *                 lookups (see {@link dev.weft.providers.Plugins}); a missing directory loads none
  * @param env      the merged environment (flags applied), handed on to providers for their own keys
  */
 public record WeftConfig(String hostname, String ownerDid, InetSocketAddress listen, DatabaseLocation db, boolean dev,
@@ -41,7 +43,7 @@ public record WeftConfig(String hostname, String ownerDid, InetSocketAddress lis
                          Duration workflowTimeout,
                          Duration replayWindow, Duration eventsSkew, Duration firstStatusDelay, Duration statusGap,
                          String jetstream, String plcUrl, Path secretsKeyFile, Duration workflowFetchTimeout,
-                         Path gitCacheDir, String publicUrl, boolean console, Path adminTokenFile,
+                         Path gitCacheDir, String publicUrl, boolean console, Path adminTokenFile, Path pluginsDir,
                          Map<String, String> env, Map<String, String> sources) {
 
     /** The stock spindle's Jetstream, weft's default ({@code WEFT_JETSTREAM}). */
@@ -103,7 +105,9 @@ public record WeftConfig(String hostname, String ownerDid, InetSocketAddress lis
                     + "default: https://<WEFT_HOSTNAME> (http:// with WEFT_DEV)", List.of()),
             new Setting("WEFT_CONSOLE", "on", "the web console at /console; off answers 404 there", List.of()),
             new Setting("WEFT_ADMIN_TOKEN_FILE", "", "file whose first line is the console's operator token (at least 16 characters); "
-                    + "unset: the console is read-only", List.of()));
+                    + "unset: the console is read-only", List.of()),
+            new Setting("WEFT_PLUGINS_DIR", "", "provider and notifier plugin jars, all loaded at start; "
+                    + "default: plugins beside a SQLite WEFT_DB, else in the working directory", List.of()));
 
     /** Variable names whose values --print-config never shows. */
     private static final java.util.regex.Pattern SECRET_NAME =
@@ -251,16 +255,8 @@ public record WeftConfig(String hostname, String ownerDid, InetSocketAddress lis
             keyFile = parent == null ? Path.of("weft-secrets.key") : parent.resolve("weft-secrets.key");
         }
         Duration fetchTimeout = parseDuration("WEFT_WORKFLOW_FETCH_TIMEOUT", v.get("WEFT_WORKFLOW_FETCH_TIMEOUT"), problems, true);
-        String cacheText = v.get("WEFT_GIT_CACHE_DIR");
-        Path gitCache = null;
-        if (cacheText != null && !cacheText.isEmpty()) {
-            gitCache = Path.of(cacheText);
-        } else if (db != null) {
-            Path parent = db.toAbsolutePath().getParent();
-            gitCache = parent == null ? Path.of("weft-git") : parent.resolve("weft-git");
-        } else {
-            gitCache = Path.of("weft-git");
-        }
+        Path gitCache = besideDatabase(v.get("WEFT_GIT_CACHE_DIR"), db, "weft-git");
+        Path plugins = besideDatabase(v.get("WEFT_PLUGINS_DIR"), db, "plugins");
         String publicUrl = publicUrl(v.get("WEFT_PUBLIC_URL"), hostname, dev, problems);
         boolean console = parseBool("WEFT_CONSOLE", v.get("WEFT_CONSOLE"), problems);
         String tokenText = v.get("WEFT_ADMIN_TOKEN_FILE");
@@ -281,7 +277,7 @@ public record WeftConfig(String hostname, String ownerDid, InetSocketAddress lis
         return new WeftConfig(hostname, owner, listen, location, dev, List.copyOf(allKnots), List.copyOf(repos), List.copyOf(repoDids),
                 all, timeout,
                 replay, skew, first, gap, jetstream == null ? "" : jetstream, plc, keyFile, fetchTimeout, gitCache, publicUrl,
-                console, tokenFile, Map.copyOf(nonNull(env)),
+                console, tokenFile, plugins, Map.copyOf(nonNull(env)),
                 Map.copyOf(sources));
     }
 
@@ -423,6 +419,16 @@ public record WeftConfig(String hostname, String ownerDid, InetSocketAddress lis
         }
     }
 
+    /**
+     * A path setting: its value when set, else {@code name} beside a SQLite database file, else (a
+     * PostgreSQL database has no "beside") {@code name} in the working directory.
+     */
+    private static Path besideDatabase(String value, Path db, String name) {
+        if (value != null && !value.isEmpty()) return Path.of(value);
+        Path parent = db == null ? null : db.toAbsolutePath().getParent();
+        return parent == null ? Path.of(name) : parent.resolve(name);
+    }
+
     /** Lines for {@code --print-config}: each setting, its value and where it came from. */
     public List<String> describe() {
         List<String> out = new ArrayList<>();
@@ -454,6 +460,7 @@ public record WeftConfig(String hostname, String ownerDid, InetSocketAddress lis
         shown.put("WEFT_PUBLIC_URL", publicUrl);
         shown.put("WEFT_CONSOLE", console ? "on" : "off");
         shown.put("WEFT_ADMIN_TOKEN_FILE", adminTokenFile == null ? "(none: the console is read-only)" : adminTokenFile.toString());
+        shown.put("WEFT_PLUGINS_DIR", pluginsDir.toString());
         shown.forEach((k, val) -> out.add(k + "=" + val + "  (" + sources.getOrDefault(k, "default") + ")"));
         // Everything else weft reads is a provider's (WEFT_<ENGINE>_*, tack's TACK_BUILDKITE_*).
         java.util.Set<String> core = new java.util.HashSet<>();

@@ -32,6 +32,7 @@ import dev.weft.knot.KnotOptions;
 import dev.weft.knot.KnotSupervisor;
 import dev.weft.logs.LogHub;
 import dev.weft.model.RepoRef.RepoKey;
+import dev.weft.providers.Plugins;
 import dev.weft.providers.ProviderRegistry;
 import dev.weft.runs.RunManager;
 import dev.weft.runs.RunOptions;
@@ -112,6 +113,7 @@ public final class Weft implements AutoCloseable {
     private final PipelineBuilder builder;
     private final Notifications notifications;
     private final LeaseKeeper leases;
+    private final Plugins plugins;
 
     /** Lease names: one instance at a time does each of these. */
     public static final String JETSTREAM_LEASE = "jetstream";
@@ -137,14 +139,20 @@ public final class Weft implements AutoCloseable {
             meters.config().commonTags("weft_instance", instance.name());
         }
         Clock clock = b.clock;
+        // Plugins before anything opens: a broken jar stops start-up with nothing to undo.
+        this.plugins = Plugins.load(config.pluginsDir(), Weft.class.getClassLoader());
         // The key first: a database shared by instances checks it before anything is written.
         SecretCipher cipher;
         try {
             cipher = SecretCipher.loadOrCreate(config.secretsKeyFile());
+            this.store = Databases.open(config.db(), cipher.keyId(), instance.holder());
         } catch (IOException e) {
+            plugins.close();
             throw new UncheckedIOException("secrets key file " + config.secretsKeyFile() + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            plugins.close();
+            throw e;
         }
-        this.store = Databases.open(config.db(), cipher.keyId(), instance.holder());
         // Alone on a SQLite file this instance holds every lease; on PostgreSQL, instances share work.
         boolean shared = config.db() instanceof DatabaseLocation.Postgres;
         this.leases = new LeaseKeeper(shared ? store.leases() : null, instance, b.leaseTtl, b.leaseEvery, b.clock);
@@ -156,6 +164,13 @@ public final class Weft implements AutoCloseable {
         this.publisher = new StatusPublisher(store.statuses(), events, clock, meters);
         if (shared) publisher.shared(b.followEvery);
         this.logs = new LogHub(store.runs(), store.logs(), clock);
+        io.micrometer.core.instrument.FunctionCounter.builder("weft.log.frames", logs, LogHub::framesWritten)
+                .description("/logs frames written (step starts and ends, output lines)").register(meters);
+        // The process beside weft's own meters: heap and non-heap, threads, CPU, uptime.
+        new io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics().bindTo(meters);
+        new io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics().bindTo(meters);
+        new io.micrometer.core.instrument.binder.system.ProcessorMetrics().bindTo(meters);
+        new io.micrometer.core.instrument.binder.system.UptimeMetrics().bindTo(meters);
         RunOptions ro = b.runOptions.withWorkflowTimeout(config.workflowTimeout())
                 .withDelays(config.firstStatusDelay(), config.statusGap()).withDev(config.dev());
         this.runs = new RunManager(store.runs(), store.statuses(), logs, publisher, registry, ro, clock, scheduler, meters,
@@ -168,7 +183,7 @@ public final class Weft implements AutoCloseable {
                 runs::callbackLog, clock);
         runs.addedVariables(callbacks::variables, Callbacks.CREDENTIALS);
         try {
-            this.notifications = notifications(b, config, store, clock, meters);
+            this.notifications = notifications(b, config, store, clock, meters, plugins);
         } catch (RuntimeException e) {
             closeQuietly();
             throw e;
@@ -193,8 +208,7 @@ public final class Weft implements AutoCloseable {
         new CiCancelXrpc(serviceAuth, repoResolver, registry, store.runs(), cancel).mount(server.xrpcRoutes());
         new CiQueries(store.pipelines(), registry).mount(server.xrpcRoutes());
         callbacks.mount(server.webhookRoutes());
-        List<ProviderFactory> factories = b.factories != null ? b.factories
-                : ProviderRegistry.discover(Weft.class.getClassLoader());
+        List<ProviderFactory> factories = b.factories != null ? b.factories : plugins.providerFactories();
         ProviderRegistry made;
         try {
             made = ProviderRegistry.create(factories, config.env(), clock, meters, scheduler, config.hostname(),
@@ -290,7 +304,7 @@ public final class Weft implements AutoCloseable {
      * a bad setting or advice file stops start-up with every problem named.
      */
     private static Notifications notifications(Builder b, WeftConfig config, Stores store, Clock clock,
-                                               PrometheusMeterRegistry meters) {
+                                               PrometheusMeterRegistry meters, Plugins plugins) {
         NotifyOptions options;
         AdviceFile advice;
         List<dev.weft.notify.Notifier> notifiers;
@@ -298,7 +312,7 @@ public final class Weft implements AutoCloseable {
             options = NotifyOptions.from(config.env());
             advice = options.adviceFile() == null ? AdviceFile.none() : AdviceFile.load(options.adviceFile());
             List<NotifierFactory> factories = b.notifierFactories != null ? b.notifierFactories
-                    : NotifierSetup.discover(Weft.class.getClassLoader());
+                    : plugins.notifierFactories();
             notifiers = NotifierSetup.create(factories, config.env(), clock, b.notifyOptions.requestTimeout());
         } catch (NotifyOptions.InvalidNotifyConfigException | AdviceRules.InvalidAdviceException
                  | NotifierConfigException e) {
@@ -518,6 +532,11 @@ public final class Weft implements AutoCloseable {
         return runs;
     }
 
+    /** The engines this weft dispatches to: built-in providers and those of plugin jars. */
+    public java.util.Set<String> engines() {
+        return providers.engines();
+    }
+
     /** The {@code /events} feed this instance serves. */
     public dev.weft.events.EventFeed events() {
         return events;
@@ -646,6 +665,8 @@ public final class Weft implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         store.close();
+        // Last: a plugin's classes may be needed until its provider and notifiers are closed.
+        plugins.close();
     }
 
     private static String versionOf() {

@@ -29,6 +29,7 @@ import java.util.function.UnaryOperator;
  * {@link LogFeed}. Viewers re-read from the store by sequence, so nothing is pushed twice or lost.
  */
 public final class LogHub implements LogFeed {
+    private final java.util.concurrent.atomic.LongAdder framesWritten = new java.util.concurrent.atomic.LongAdder();
     private final RunStore runs;
     private final LogStore store;
     private final Clock clock;
@@ -99,6 +100,15 @@ public final class LogHub implements LogFeed {
         List<EncodedLine> out = new java.util.ArrayList<>(frames.size());
         for (StoredFrame f : frames) out.add(new EncodedLine(f.position(), f.frame()));
         return out;
+    }
+
+    /** Frames written since start, every run's (the {@code weft.log.frames} counter). */
+    public long framesWritten() {
+        return framesWritten.sum();
+    }
+
+    void wrote() {
+        framesWritten.increment();
     }
 
     void appended(long runId) {

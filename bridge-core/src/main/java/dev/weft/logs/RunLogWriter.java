@@ -148,6 +148,7 @@ public final class RunLogWriter implements RunLog {
     private void write(LogLine line) {
         byte[] frame = LogHub.encode(line);
         hub.store().append(runId, seq + 1, frame);
+        hub.wrote();
         seq++;
         if (seq - tailFrom >= tail.length && tail.length < TAIL) grow();
         tail[(int) (seq % tail.length)] = new LogFeed.EncodedLine(seq, frame);

@@ -11,18 +11,14 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.ServiceLoader;
 import java.util.Set;
 
-/** Finds notifier factories with {@link ServiceLoader}, like providers, and makes the configured notifiers. */
+/**
+ * Makes the configured notifiers from the factories {@link dev.weft.providers.Plugins} found with
+ * {@link java.util.ServiceLoader}, like providers.
+ */
 public final class NotifierSetup {
     private NotifierSetup() {
-    }
-
-    public static List<NotifierFactory> discover(ClassLoader loader) {
-        List<NotifierFactory> out = new ArrayList<>();
-        for (NotifierFactory f : ServiceLoader.load(NotifierFactory.class, loader)) out.add(f);
-        return out;
     }
 
     /**

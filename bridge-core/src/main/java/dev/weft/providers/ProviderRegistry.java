@@ -20,13 +20,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.ServiceLoader;
 import java.util.concurrent.ScheduledExecutorService;
 
 /**
- * The engines weft can dispatch to: one provider per engine name, created from the factories found
- * on the class path (or given explicitly, in tests). Creation problems of every provider are
- * gathered and reported together.
+ * The engines weft can dispatch to: one provider per engine name, created from the factories
+ * {@link Plugins} found (built in and in plugin jars) or given explicitly, in tests. Creation
+ * problems of every provider, and two factories claiming one engine, are gathered and reported
+ * together, each factory named with where it came from.
  */
 public final class ProviderRegistry implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ProviderRegistry.class);
@@ -43,13 +43,6 @@ public final class ProviderRegistry implements AutoCloseable {
         void mount(String path, String engine, WebhookHandler handler);
     }
 
-    /** The factories {@link ServiceLoader} finds on the class path. */
-    public static List<ProviderFactory> discover(ClassLoader loader) {
-        List<ProviderFactory> out = new ArrayList<>();
-        for (ProviderFactory f : ServiceLoader.load(ProviderFactory.class, loader)) out.add(f);
-        return out;
-    }
-
     /**
      * Creates every provider.
      *
@@ -63,39 +56,53 @@ public final class ProviderRegistry implements AutoCloseable {
                                           HookMounter hooks, RunManager runs) throws ProviderConfigException {
         Map<String, Provider> made = new LinkedHashMap<>();
         List<String> problems = new ArrayList<>();
+        Map<String, ProviderFactory> claimed = new LinkedHashMap<>();
         for (ProviderFactory f : factories) {
-            String engine = f.engine();
+            String engine;
+            try {
+                engine = f.engine();
+            } catch (RuntimeException | LinkageError e) {
+                problems.add(describe(f) + ": engine() failed: " + e);
+                continue;
+            }
             if (engine == null || engine.isBlank() || !engine.equals(engine.toLowerCase(Locale.ROOT))) {
-                problems.add(f.getClass().getName() + ": engine name must be non-empty lower case, got " + engine);
+                problems.add(describe(f) + ": engine name must be non-empty lower case, got " + engine);
                 continue;
             }
             if (engine.equals(RESERVED_ENGINE) || engine.startsWith(RESERVED_ENGINE + "/")) {
                 // /hooks/callback/<run id> is where jobs report progress: no provider's webhook may take it.
-                problems.add(f.getClass().getName() + ": engine name \"" + engine + "\" is reserved for job callbacks"
+                problems.add(describe(f) + ": engine name \"" + engine + "\" is reserved for job callbacks"
                         + " (/hooks/callback)");
                 continue;
             }
-            if (made.containsKey(engine)) {
-                problems.add("two providers claim engine \"" + engine + "\": " + made.get(engine).getClass().getName()
-                        + " and " + f.getClass().getName());
+            ProviderFactory first = claimed.putIfAbsent(engine, f);
+            if (first != null) {
+                problems.add("two providers claim engine \"" + engine + "\": " + describe(first)
+                        + " and " + describe(f));
                 continue;
             }
             EnvProviderConfig config = new EnvProviderConfig(engine, env);
             ProviderContext ctx = new Context(engine, config, clock, meters, scheduler, hostname, hooks, runs);
             try {
                 made.put(engine, f.create(ctx));
-                log.info("provider ready: engine {} ({})", engine, f.getClass().getName());
+                log.info("provider ready: engine {} ({})", engine, describe(f));
             } catch (ProviderConfigException e) {
                 problems.addAll(e.problems());
-            } catch (RuntimeException e) {
-                problems.add("engine " + engine + ": " + e);
+            } catch (RuntimeException | LinkageError e) {
+                // A plugin built against another SPI fails here with a LinkageError: its problem, not weft's.
+                problems.add("engine " + engine + " (" + describe(f) + "): " + e);
             }
         }
         if (!problems.isEmpty()) {
+            problems.forEach(p -> log.error("provider set-up: {}", p));
             made.values().forEach(ProviderRegistry::closeQuietly);
             throw new ProviderConfigException(problems);
         }
         return new ProviderRegistry(Map.copyOf(made));
+    }
+
+    private static String describe(ProviderFactory f) {
+        return f.getClass().getName() + ", " + Plugins.origin(f.getClass());
     }
 
     public Optional<Provider> get(String engine) {

@@ -13,6 +13,10 @@ import dev.weft.store.QueueEntry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.function.Function;
@@ -43,9 +47,12 @@ final class Dispatcher {
     private final Duration retryMin;
     private final Duration retryMax;
     private final ConcurrencyGroups groups;
+    private final Clock clock;
+    private final Timer latency;
 
     Dispatcher(Function<String, Optional<Provider>> providers, ActiveRuns active, Deadlines deadlines,
-               Cancellation cancellation, RunThreads threads, RunOptions options, ConcurrencyGroups groups) {
+               Cancellation cancellation, RunThreads threads, RunOptions options, ConcurrencyGroups groups,
+               Clock clock, MeterRegistry meters) {
         this.groups = groups;
         this.providers = providers;
         this.active = active;
@@ -54,6 +61,10 @@ final class Dispatcher {
         this.threads = threads;
         this.retryMin = options.retryMin();
         this.retryMax = options.retryMax();
+        this.clock = clock;
+        this.latency = Timer.builder("weft.dispatch.latency")
+                .description("from a run's creation to its provider's first spawn call")
+                .publishPercentiles(0.5, 0.99).register(meters);
     }
 
     /** Makes {@code h} active and starts its thread; {@code resume} for a run spawned before a restart. */
@@ -141,6 +152,9 @@ final class Dispatcher {
                             }
                         }
                     } else {
+                        if (h.attribute(SPAWNED).isEmpty()) {
+                            latency.record(Duration.between(h.createdAt(), clock.instant()));
+                        }
                         h.attribute(SPAWNED, "true");
                         provider.get().spawn(h);
                     }

@@ -74,7 +74,7 @@ public final class RunManager implements TriggerSink, AutoCloseable {
         this.deadlines = new Deadlines(options, clock, timers, threads);
         this.groups = new ConcurrencyGroups(queues, clock);
         this.cancellation = new Cancellation(store, active, engines, deadlines, threads, groups, clock);
-        Dispatcher dispatcher = new Dispatcher(engines, active, deadlines, cancellation, threads, options, groups);
+        Dispatcher dispatcher = new Dispatcher(engines, active, deadlines, cancellation, threads, options, groups, clock, meters);
         RunHandle.Wiring wiring = new RunHandle.Wiring(store, pacing, clock, deadlines.timeoutMessage(),
                 () -> {
                     publisher.poke();

@@ -359,7 +359,7 @@ class HighAvailabilityTest {
         assertTrue(viewerSide.meters().scrape().contains("weft_instance=\"" + (viewerSide == a ? "a" : "b") + "\""),
                 "metrics of instances sharing a database say which instance they come from");
         String path = "/logs/" + knot.host() + "/" + rkeys.get(0) + "/ci.yml";
-        try (var logs = dev.weft.testkit.WebSocketRecorder.connect(
+        try (var logs = dev.weft.testing.WebSocketRecorder.connect(
                 java.net.URI.create(viewerSide.baseUrl().replace("http://", "ws://") + path))) {
             // Step start and the first line, while the run is still going on the other instance.
             List<String> live = logs.awaitFrames(2, Duration.ofSeconds(5));

@@ -1,6 +1,6 @@
 package dev.weft.server;
 
-import dev.weft.testkit.WebSocketRecorder;
+import dev.weft.testing.WebSocketRecorder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;

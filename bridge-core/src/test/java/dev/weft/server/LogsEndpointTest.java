@@ -1,7 +1,7 @@
 package dev.weft.server;
 
 import dev.weft.model.WorkflowId;
-import dev.weft.testkit.WebSocketRecorder;
+import dev.weft.testing.WebSocketRecorder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.weft.model.LogLine;
 import dev.weft.model.WorkflowId;
-import dev.weft.testkit.WebSocketRecorder;
+import dev.weft.testing.WebSocketRecorder;
 import dev.weft.wire.CiLogFrames;
 import dev.weft.wire.GoJson;
 import org.junit.jupiter.api.AfterEach;

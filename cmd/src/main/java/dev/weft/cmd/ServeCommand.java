@@ -26,7 +26,7 @@ final class ServeCommand {
         try {
             weft = Weft.builder(config).jetstream(true).start();
         } catch (ProviderConfigException e) {
-            err.println("weft: provider configuration invalid:");
+            err.println("weft: providers or plugins invalid (WEFT_<ENGINE>_* settings, WEFT_PLUGINS_DIR):");
             e.problems().forEach(p -> err.println("  " + p));
             return 2;
         } catch (RuntimeException e) {

@@ -2,7 +2,7 @@ package dev.weft.e2e;
 
 import dev.weft.model.RunState;
 import dev.weft.model.Status;
-import dev.weft.testkit.WebSocketRecorder;
+import dev.weft.testing.WebSocketRecorder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;

@@ -5,7 +5,7 @@ import dev.weft.knot.UpgradedKnot;
 import dev.weft.model.RunState;
 import dev.weft.model.Status;
 import dev.weft.model.WorkflowId;
-import dev.weft.testkit.WebSocketRecorder;
+import dev.weft.testing.WebSocketRecorder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;

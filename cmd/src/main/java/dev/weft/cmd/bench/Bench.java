@@ -66,9 +66,7 @@ public final class Bench {
         }
         if (chosen.isEmpty()) chosen.addAll(SCENARIOS);
         // weft logs one info line per trigger and status; thousands of them would time the console.
-        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
-            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
-        }
+        dev.weft.cmd.LogSetup.defaultLevel("warn", System.getenv());
         Path shared = sharedDir();
         BenchContext ctx = new BenchContext(quick,
                 vectors != null ? vectors : shared.resolve("wire").resolve("vectors.jsonl"),

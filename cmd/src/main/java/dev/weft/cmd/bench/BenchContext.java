@@ -18,7 +18,7 @@ import java.util.List;
 record BenchContext(boolean quick, Path vectors, Path goEncode, PrintStream out) {
 
     /** Log level handed to child JVMs: the bench keeps weft's per-status info lines off the console. */
-    static final String QUIET_LOGS = "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn";
+    static final String QUIET_LOGS = "-D" + dev.weft.cmd.LogSetup.LEVEL_PROPERTY + "=warn";
 
     void say(String scenario, String line) {
         out.println(scenario + ": " + line);

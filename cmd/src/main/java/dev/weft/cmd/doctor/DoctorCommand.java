@@ -4,7 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.weft.config.WeftConfig;
-import dev.weft.providers.ProviderRegistry;
+import dev.weft.providers.Plugins;
+import dev.weft.spi.ProviderConfigException;
 import dev.weft.spi.Check;
 import dev.weft.spi.GoDuration;
 
@@ -55,8 +56,25 @@ public final class DoctorCommand {
             err.println("usage: weft doctor [--json] [--timeout 5s] [the flags weft serve takes]");
             return 2;
         }
-        List<Check> checks = new Doctor(env, ProviderRegistry.discover(DoctorCommand.class.getClassLoader()), timeout,
-                Clock.systemUTC()).run();
+        // The providers serve would have: built in, and the plugin jars of WEFT_PLUGINS_DIR.
+        ClassLoader here = DoctorCommand.class.getClassLoader();
+        Check pluginCheck = null;
+        Plugins plugins;
+        try {
+            plugins = Plugins.load(WeftConfig.from(env).pluginsDir(), here);
+            pluginCheck = Check.ok("plugins", plugins.jars().isEmpty() ? "no plugin jar" : plugins.jars().size() + " jar(s) loaded");
+        } catch (WeftConfig.InvalidConfigException e) {
+            plugins = Plugins.builtIn(here); // the configuration check says what is wrong
+        } catch (ProviderConfigException e) {
+            plugins = Plugins.builtIn(here);
+            pluginCheck = Check.fail("plugins", String.join("; ", e.problems()),
+                    "remove or rebuild the jar named in WEFT_PLUGINS_DIR; weft serve refuses to start with it");
+        }
+        List<Check> checks = new ArrayList<>();
+        try (Plugins loaded = plugins) {
+            if (pluginCheck != null) checks.add(pluginCheck);
+            checks.addAll(new Doctor(env, loaded.providerFactories(), timeout, Clock.systemUTC()).run());
+        }
         if (json) out.println(json(checks));
         else print(checks, out);
         return Doctor.ok(checks) ? 0 : 1;

@@ -5,7 +5,9 @@ import dev.weft.provider.github.rest.JobLogFetcher;
 import dev.weft.provider.github.rest.RateLimiter;
 import dev.weft.provider.github.rest.Sleeper;
 import dev.weft.provider.github.rest.TokenSource;
+import dev.weft.model.Status;
 import dev.weft.spi.LogFetch;
+import dev.weft.testkit.FakeRun;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 import org.junit.jupiter.api.AfterEach;
@@ -54,10 +56,9 @@ class FetchLogsTest {
                 new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
     }
 
-    MemoryRun finishedRun(long ghRunId) {
-        MemoryRun run = new MemoryRun(5, GitHubEndToEndTest.YAML);
+    FakeRun finishedRun(long ghRunId) {
+        FakeRun run = FakeRun.of(5, GitHubEndToEndTest.YAML).ended(new Status.Success());
         run.attach(Long.toString(ghRunId), "https://github.test/x");
-        run.state = dev.weft.model.RunState.SUCCESS;
         return run;
     }
 
@@ -70,13 +71,13 @@ class FetchLogsTest {
         job.step("Run make", t).complete("success", t.plusSeconds(1));
         job.complete("success", t.plusSeconds(1), "2026-02-03T10:00:00.5000000Z built\n");
         gr.status("completed", "success");
-        MemoryRun run = finishedRun(gr.id);
+        FakeRun run = finishedRun(gr.id);
         try (GitHubProvider p = provider(gh.api.url("/"))) {
             assertEquals(LogFetch.COMPLETE, p.fetchLogs(run));
         }
-        assertEquals(List.of("GitHub Actions", "build › Run make"), run.steps.stream().map(s -> s.name).toList());
+        assertEquals(List.of("GitHub Actions", "build › Run make"), run.stepNames());
         assertEquals(List.of(gr.htmlUrl(), "built"), run.texts());
-        assertEquals(List.of(), run.statuses, "no status from fetchLogs");
+        assertEquals(List.of(), run.statuses(), "no status from fetchLogs");
     }
 
     @Test

@@ -518,7 +518,7 @@ class GitHubEndToEndTest {
         run.rerun();
         run.status("in_progress", null);
         await().atMost(Duration.ofSeconds(10)).until(() -> r.run().attribute("attempt").equals(java.util.Optional.of("2")));
-        assertFalse(r.record().state().isTerminal());
+        assertFalse(r.state().isTerminal());
         run.status("completed", "success");
         assertEquals(RunState.SUCCESS, r.awaitTerminal().state());
         assertTrue(r.logFrames().stream().anyMatch(f -> f.contains("attempt 2")));

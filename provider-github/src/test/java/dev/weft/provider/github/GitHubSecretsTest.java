@@ -66,12 +66,11 @@ class GitHubSecretsTest {
     }
 
     void addSecret(String key, String value) {
-        assertTrue(h.weft().secrets().add(ProviderHarness.DID, ProviderHarness.REPO,
-                "at://" + ProviderHarness.DID + "/sh.tangled.repo/3krepo", key, value, ProviderHarness.DID));
+        assertTrue(h.addSecret(key, value));
     }
 
     void removeSecret(String key) {
-        assertTrue(h.weft().secrets().remove(ProviderHarness.DID, ProviderHarness.REPO, key));
+        assertTrue(h.removeSecret(key));
     }
 
     GhRun awaitRun(int count) {

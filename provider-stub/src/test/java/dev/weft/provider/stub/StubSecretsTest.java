@@ -21,8 +21,7 @@ class StubSecretsTest {
     void expandedAndMasked() {
         assertEquals(SecretSupport.SECURE, new StubProvider().secretSupport());
         try (ProviderHarness h = ProviderHarness.builder(new StubProviderFactory()).start()) {
-            h.weft().secrets().add(ProviderHarness.DID, ProviderHarness.REPO,
-                    "at://" + ProviderHarness.DID + "/sh.tangled.repo/3kstub", "TOKEN", VALUE, ProviderHarness.DID);
+            assertTrue(h.addSecret("TOKEN", VALUE));
             ProviderHarness.TestRun r = h.push("ci.yml", """
                     engine: stub
                     stub:

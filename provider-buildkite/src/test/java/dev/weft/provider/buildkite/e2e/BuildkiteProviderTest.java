@@ -122,7 +122,7 @@ class BuildkiteProviderTest {
     }
 
     double rejectedWebhooks(String reason) {
-        var c = h.weft().meters().find("weft.buildkite.webhooks.rejected").tag("reason", reason).counter();
+        var c = h.meters().find("weft.buildkite.webhooks.rejected").tag("reason", reason).counter();
         return c == null ? 0 : c.count();
     }
 

@@ -1,5 +1,6 @@
 package dev.weft.provider.buildkite.fake;
 
+import dev.weft.testkit.FakeRun;
 import dev.weft.spi.ProviderConfig;
 import dev.weft.spi.ProviderContext;
 import dev.weft.spi.Run;

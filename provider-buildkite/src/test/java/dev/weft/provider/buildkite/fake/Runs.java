@@ -1,5 +1,6 @@
 package dev.weft.provider.buildkite.fake;
 
+import dev.weft.testkit.FakeRun;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;

@@ -3,7 +3,7 @@ package dev.weft.provider.buildkite.internal;
 import dev.weft.provider.buildkite.BuildkiteProviderFactory;
 import dev.weft.provider.buildkite.fake.FakeBuildkite;
 import dev.weft.provider.buildkite.fake.FakeContext;
-import dev.weft.provider.buildkite.fake.FakeRun;
+import dev.weft.testkit.FakeRun;
 import dev.weft.provider.buildkite.fake.Runs;
 import dev.weft.spi.LogFetch;
 import dev.weft.spi.Provider;

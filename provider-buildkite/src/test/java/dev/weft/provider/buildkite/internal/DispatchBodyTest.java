@@ -2,7 +2,7 @@ package dev.weft.provider.buildkite.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.weft.provider.buildkite.fake.FakeRun;
+import dev.weft.testkit.FakeRun;
 import dev.weft.provider.buildkite.fake.Runs;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;

@@ -2,7 +2,7 @@ package dev.weft.provider.buildkite.internal;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.weft.provider.buildkite.fake.FakeBuildkite;
-import dev.weft.provider.buildkite.fake.FakeRun;
+import dev.weft.testkit.FakeRun;
 import dev.weft.provider.buildkite.fake.Runs;
 import okhttp3.HttpUrl;
 import org.junit.jupiter.api.AfterEach;

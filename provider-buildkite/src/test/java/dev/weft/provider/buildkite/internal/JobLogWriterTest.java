@@ -1,7 +1,7 @@
 package dev.weft.provider.buildkite.internal;
 
 import dev.weft.provider.buildkite.fake.Runs;
-import dev.weft.provider.buildkite.fake.FakeRun;
+import dev.weft.testkit.FakeRun;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 

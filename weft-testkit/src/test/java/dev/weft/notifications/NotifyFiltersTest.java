@@ -2,6 +2,7 @@ package dev.weft.notifications;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.weft.testkit.Internals;
 import dev.weft.testkit.ProviderHarness;
 import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
@@ -64,7 +65,7 @@ class NotifyFiltersTest {
     }
 
     private void start(Notifications.Options o, String... env) {
-        ProviderHarness.Builder b = ProviderHarness.builder(new ScriptEngine()).dataDir(dir).notifyOptions(o)
+        ProviderHarness.Builder b = Internals.notifyOptions(ProviderHarness.builder(new ScriptEngine()).dataDir(dir), o)
                 .env("WEFT_NOTIFY_WEBHOOK_URL", receiver.url("/hook").toString());
         for (int i = 0; i < env.length; i += 2) b.env(env[i], env[i + 1]);
         h = b.start();
@@ -116,10 +117,10 @@ class NotifyFiltersTest {
         List<ProviderHarness.TestRun> runs = new ArrayList<>();
         for (int i = 0; i < 8; i++) runs.add(h.push("wf" + i + ".yml", FAILING, "refs/heads/main", Integer.toHexString(i).repeat(40)));
         for (ProviderHarness.TestRun r : runs) r.awaitTerminal();
-        await().atMost(Duration.ofSeconds(10)).until(() -> h.weft().meters()
+        await().atMost(Duration.ofSeconds(10)).until(() -> h.meters()
                 .counter("weft.notify.deliveries", "notifier", "webhook", "outcome", "dropped").count() >= 5);
-        assertTrue(h.weft().store().notifications().queued("webhook") <= 3);
-        assertTrue(h.weft().notifications().failingNotifiers().containsKey("webhook"));
+        assertTrue(Internals.weft(h).store().notifications().queued("webhook") <= 3);
+        assertTrue(Internals.weft(h).notifications().failingNotifiers().containsKey("webhook"));
         var healthz = java.net.http.HttpClient.newHttpClient().send(
                 java.net.http.HttpRequest.newBuilder(java.net.URI.create(h.baseUrl() + "/healthz")).build(),
                 java.net.http.HttpResponse.BodyHandlers.ofString());

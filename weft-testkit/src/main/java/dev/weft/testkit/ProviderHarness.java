@@ -10,6 +10,7 @@ import dev.weft.model.Trigger;
 import dev.weft.model.TriggerKind;
 import dev.weft.model.Workflow;
 import dev.weft.model.WorkflowId;
+import dev.weft.notifications.Notifications;
 import dev.weft.runs.RunManager;
 import dev.weft.runs.RunOptions;
 import dev.weft.server.ServerOptions;
@@ -19,6 +20,7 @@ import dev.weft.spi.ProviderFactory;
 import dev.weft.spi.Run;
 import dev.weft.store.RunRecord;
 import dev.weft.wire.Tid;
+import io.micrometer.core.instrument.MeterRegistry;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -40,6 +42,10 @@ import static org.awaitility.Awaitility.await;
  * the Netty server on an ephemeral loopback port with the providers' webhook routes mounted, and
  * zero status delays. Triggers are submitted directly (no knot); statuses and log frames are read
  * back from the store exactly as {@code /events} and {@code /logs} serve them.
+ *
+ * <p>Its API speaks only the SPI's and the domain model's types ({@code dev.weft.spi},
+ * {@code dev.weft.model}, Micrometer): weft's runtime classes behind it may change in any release
+ * without breaking a provider's tests.
  *
  * <pre>{@code
  * try (ProviderHarness h = ProviderHarness.builder(new MyProviderFactory())
@@ -74,7 +80,29 @@ public final class ProviderHarness implements AutoCloseable {
         return weft.baseUrl();
     }
 
-    public Weft weft() {
+    /** The metrics registry providers register their meters in (what {@code /metrics} serves). */
+    public MeterRegistry meters() {
+        return weft.meters();
+    }
+
+    /**
+     * Adds a repository secret to the harness's repository ({@link #DID}/{@link #REPO}), as the
+     * appview's secret settings do; runs started afterwards see it in {@link Run#variables()}.
+     *
+     * @return false when the repository already has {@code key} (nothing changes: remove it first)
+     * @throws IllegalArgumentException when weft refuses the key or value, as the appview would be refused
+     */
+    public boolean addSecret(String key, String value) {
+        return weft.secrets().add(DID, REPO, "at://" + DID + "/sh.tangled.repo/3kharness", key, value, DID);
+    }
+
+    /** Removes a repository secret; returns whether there was one. */
+    public boolean removeSecret(String key) {
+        return weft.secrets().remove(DID, REPO, key);
+    }
+
+    /** The runtime, for weft's own tests (in this package's test tree); not part of the kit's API. */
+    Weft weft() {
         return weft;
     }
 
@@ -152,12 +180,24 @@ public final class ProviderHarness implements AutoCloseable {
             return id;
         }
 
-        public RunRecord record() {
+        /** The store's row, for weft's own tests (in this package's test tree); not part of the kit's API. */
+        RunRecord record() {
             return weft.store().runs().run(id).orElseThrow(() -> new AssertionError("no run for " + id));
         }
 
+        /** The run's id, {@link Run#id()}. */
         public long runId() {
             return record().id();
+        }
+
+        /** The run's current state, published or not yet. */
+        public RunState state() {
+            return record().state();
+        }
+
+        /** Whether the run's log is complete (its terminal status is in, and the provider's last lines). */
+        public boolean logComplete() {
+            return record().logComplete();
         }
 
         /** The provider-facing run (externalId, attributes, ...). */
@@ -190,7 +230,7 @@ public final class ProviderHarness implements AutoCloseable {
                     .untilAsserted(() -> {
                         if (!states().contains(state)) {
                             throw new AssertionError(id + " never published " + state.wireName() + "; published "
-                                    + states() + ", current " + record().state());
+                                    + states() + ", current " + state());
                         }
                     });
             return this;
@@ -203,7 +243,7 @@ public final class ProviderHarness implements AutoCloseable {
 
         public Status awaitTerminal(Duration timeout) {
             await().atMost(timeout).pollInterval(Duration.ofMillis(20)).untilAsserted(() -> {
-                if (!(lastStatusOrNull() != null && lastStatusOrNull().state().isTerminal() && record().logComplete())) {
+                if (!(lastStatusOrNull() != null && lastStatusOrNull().state().isTerminal() && logComplete())) {
                     throw new AssertionError(id + " not terminal; published " + states());
                 }
             });
@@ -223,9 +263,15 @@ public final class ProviderHarness implements AutoCloseable {
             return out;
         }
 
-        /** Cancels as the appview's cancel button does. */
-        public RunManager.CancelOutcome cancel() {
-            return weft.runs().cancel(id, CancelReason.REQUESTED);
+        /**
+         * Cancels as the appview's cancel button does.
+         *
+         * @return true when the cancel was requested, false when the run had already ended
+         */
+        public boolean cancel() {
+            RunManager.CancelOutcome outcome = weft.runs().cancel(id, CancelReason.REQUESTED);
+            if (outcome == RunManager.CancelOutcome.NOT_FOUND) throw new AssertionError("no run for " + id);
+            return outcome == RunManager.CancelOutcome.REQUESTED;
         }
     }
 
@@ -240,8 +286,7 @@ public final class ProviderHarness implements AutoCloseable {
         private Duration firstStatusDelay = Duration.ZERO;
         private Duration statusGap = Duration.ZERO;
         private Duration stopWait = RunOptions.defaults().stopWait();
-        private dev.weft.notifications.Notifications.Options notifyOptions =
-                dev.weft.notifications.Notifications.Options.defaults();
+        private Notifications.Options notifyOptions = Notifications.Options.defaults();
 
         Builder(List<ProviderFactory> factories) {
             this.factories = factories;
@@ -282,8 +327,8 @@ public final class ProviderHarness implements AutoCloseable {
             return this;
         }
 
-        /** Notification delivery tunables (notifiers themselves are configured with {@link #env}). */
-        public Builder notifyOptions(dev.weft.notifications.Notifications.Options o) {
+        /** Notification delivery tunables, for weft's own tests; notifiers are configured with {@link #env}. */
+        Builder notifyOptions(Notifications.Options o) {
             this.notifyOptions = o;
             return this;
         }

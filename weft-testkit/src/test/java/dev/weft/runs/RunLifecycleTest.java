@@ -6,6 +6,7 @@ import dev.weft.model.RunState;
 import dev.weft.model.Status;
 import dev.weft.spi.IllegalTransitionException;
 import dev.weft.spi.RetriableProviderException;
+import dev.weft.testkit.Internals;
 import dev.weft.testkit.ProviderHarness;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -61,6 +62,8 @@ class RunLifecycleTest {
                 })).start()) {
             assertEquals(RunState.SUCCESS, h.push("a.yml", "engine: flaky\n").awaitTerminal().state());
             assertEquals(3, calls.get());
+            assertEquals(1, h.meters().get("weft.dispatch.latency").timer().count(),
+                    "dispatch latency is the wait for the first spawn call, not one per retry");
             // Another commit: the same push again would be a replay, claimed already (spec tangled-ci 2.2).
             Status failed = h.push("b.yml", "engine: broken\n", "refs/heads/main", "b".repeat(40)).awaitTerminal();
             assertEquals(new Status.Failed("backend said no", -1), failed);
@@ -106,13 +109,32 @@ class RunLifecycleTest {
             ProviderHarness.TestRun r = h.push("ci.yml", "engine: fast\n");
             r.awaitTerminal();
             assertEquals(List.of(RunState.PENDING, RunState.RUNNING, RunState.SUCCESS), r.states());
-            List<dev.weft.model.StatusEvent> events = h.weft().store().statuses().eventsAfter(0, 10);
-            java.time.Instant received = h.weft().store().runs().trigger(r.workflowId().pipeline()).orElseThrow().receivedAt();
+            List<dev.weft.model.StatusEvent> events = Internals.weft(h).store().statuses().eventsAfter(0, 10);
+            java.time.Instant received = Internals.weft(h).store().runs().trigger(r.workflowId().pipeline()).orElseThrow().receivedAt();
             assertTrue(!events.get(0).createdAt().isBefore(received.plusMillis(400)), "first status waits for the delay");
             for (int i = 1; i < events.size(); i++) {
                 Duration gap = Duration.between(events.get(i - 1).createdAt(), events.get(i).createdAt());
                 assertTrue(gap.compareTo(Duration.ofMillis(300)) >= 0, "gap " + gap + " between statuses " + i);
             }
+        }
+    }
+
+    @Test
+    @DisplayName("weft.log.frames counts every /logs frame written")
+    void logFramesCounted() {
+        try (ProviderHarness h = ProviderHarness.builder(engine("talker", run -> {
+            run.status().running();
+            dev.weft.spi.Step s = run.log().startStep("talk", "say");
+            s.out("one");
+            s.err("two");
+            s.end();
+            run.status().success();
+        })).start()) {
+            ProviderHarness.TestRun r = h.push("ci.yml", "engine: talker\n");
+            r.awaitTerminal();
+            int frames = r.logFrames().size();
+            assertTrue(frames >= 4, r.logFrames().toString());
+            assertEquals(frames, h.meters().get("weft.log.frames").functionCounter().count());
         }
     }
 }

@@ -6,6 +6,7 @@ import dev.weft.model.Status;
 import dev.weft.model.StatusEvent;
 import dev.weft.model.WorkflowId;
 import dev.weft.store.QueueEntry;
+import dev.weft.testkit.Internals;
 import dev.weft.testkit.ProviderHarness;
 import dev.weft.testkit.ProviderHarness.TestRun;
 import org.junit.jupiter.api.AfterEach;
@@ -63,7 +64,7 @@ class ConcurrencyGroupsTest {
     }
 
     private List<QueueEntry> queue() {
-        return new ConcurrencyQueues(h.weft().store().concurrency()).queue(REPO, "deploy-main").entries();
+        return new ConcurrencyQueues(Internals.weft(h).store().concurrency()).queue(REPO, "deploy-main").entries();
     }
 
     private static String logText(TestRun r) {
@@ -81,7 +82,7 @@ class ConcurrencyGroupsTest {
 
     /** When {@code state} of {@code r} was published. */
     private Instant publishedAt(TestRun r, RunState state) {
-        return h.weft().store().statuses().eventsAfter(0, 1000).stream()
+        return Internals.weft(h).store().statuses().eventsAfter(0, 1000).stream()
                 .filter(e -> e.workflow().equals(r.workflowId()) && e.status().state() == state)
                 .map(StatusEvent::createdAt).findFirst().orElseThrow(() -> new AssertionError(r.workflowId() + " never " + state));
     }
@@ -233,7 +234,7 @@ class ConcurrencyGroupsTest {
         assertEquals(List.of(RunState.PENDING, RunState.RUNNING, RunState.TIMEOUT), b.states());
         Duration ran = Duration.between(publishedAt(b, RunState.RUNNING), publishedAt(b, RunState.TIMEOUT));
         assertTrue(ran.compareTo(timeout.minusMillis(100)) >= 0, "b ran " + ran + " before its timeout");
-        Instant received = h.weft().store().runs().trigger(b.workflowId().pipeline()).orElseThrow().receivedAt();
+        Instant received = Internals.weft(h).store().runs().trigger(b.workflowId().pipeline()).orElseThrow().receivedAt();
         Duration sinceTrigger = Duration.between(received, publishedAt(b, RunState.TIMEOUT));
         assertTrue(sinceTrigger.compareTo(timeout.multipliedBy(2).minusMillis(200)) >= 0,
                 "b timed out " + sinceTrigger + " after its trigger: its wait was counted");
@@ -277,7 +278,7 @@ class ConcurrencyGroupsTest {
                 new dev.weft.model.RepoRef(ProviderHarness.KNOT, ProviderHarness.DID, "3k" + repoDid.hashCode(), "main", repoDid),
                 new dev.weft.model.TriggerKind.Push("refs/heads/main", String.format("%040x", COMMITS.get()), "0".repeat(40)),
                 List.of(new dev.weft.model.Workflow("deploy.yml", HeldEngine.NAME, null, yaml)), Instant.now());
-        h.weft().runs().accept(t);
+        Internals.weft(h).runs().accept(t);
         return h.run(new WorkflowId(t.pipeline(), "deploy.yml"));
     }
 
@@ -291,7 +292,7 @@ class ConcurrencyGroupsTest {
         other.awaitState(RunState.RUNNING);
         TestRun b = built("did:plc:repoone", GROUPED);
         awaitLog(b, waitingFor(a));
-        ConcurrencyQueues queues = new ConcurrencyQueues(h.weft().store().concurrency());
+        ConcurrencyQueues queues = new ConcurrencyQueues(Internals.weft(h).store().concurrency());
         assertEquals(List.of("did:plc:repoone", "did:plc:repotwo"),
                 queues.named("deploy-main").stream().map(ConcurrencyQueues.GroupQueue::repo).toList());
         assertEquals(List.of(b.runId()), queues.queue("did:plc:repoone", "deploy-main").waiting().stream()

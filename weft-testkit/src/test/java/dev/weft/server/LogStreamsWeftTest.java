@@ -9,8 +9,9 @@ import dev.weft.spi.ProviderContext;
 import dev.weft.spi.ProviderFactory;
 import dev.weft.spi.Run;
 import dev.weft.spi.Step;
+import dev.weft.testkit.Internals;
 import dev.weft.testkit.ProviderHarness;
-import dev.weft.testkit.WebSocketRecorder;
+import dev.weft.testing.WebSocketRecorder;
 import dev.weft.wire.CiLogFrames;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -151,7 +152,7 @@ class LogStreamsWeftTest {
         try (ProviderHarness h = ProviderHarness.builder(lingering).start()) {
             ProviderHarness.TestRun r = h.push("ci.yml", "engine: lingering\n");
             r.awaitTerminal();
-            Instant terminal = Nanos.instant(r.record().updatedAt());
+            Instant terminal = Nanos.instant(Internals.record(r).updatedAt());
             var w = r.workflowId();
 
             try (WebSocketRecorder logs = WebSocketRecorder.connect(ws(h, "/logs/" + w.pipeline().knot() + "/"

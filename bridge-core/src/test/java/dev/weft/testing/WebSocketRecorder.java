@@ -1,4 +1,4 @@
-package dev.weft.testkit;
+package dev.weft.testing;
 
 import org.java_websocket.WebSocket;
 import org.java_websocket.WebSocketImpl;

@@ -5,8 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.weft.model.RunState;
 import dev.weft.model.TriggerKind;
 import dev.weft.notifications.webhook.WebhookNotifier;
+import dev.weft.testkit.Internals;
 import dev.weft.testkit.ProviderHarness;
-import dev.weft.testkit.WebSocketRecorder;
+import dev.weft.testing.WebSocketRecorder;
 import dev.weft.wire.CiLogFrames;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
@@ -68,7 +69,7 @@ class NotificationsEndToEndTest {
     }
 
     private ProviderHarness start(String... env) throws IOException {
-        ProviderHarness.Builder b = ProviderHarness.builder(new ScriptEngine()).dataDir(dir).notifyOptions(FAST)
+        ProviderHarness.Builder b = Internals.notifyOptions(ProviderHarness.builder(new ScriptEngine()).dataDir(dir), FAST)
                 .env("WEFT_NOTIFY_WEBHOOK_URL", receiver.url("/hook").toString())
                 .env("WEFT_NOTIFY_WEBHOOK_SECRET", SECRET)
                 .env("WEFT_APPVIEW_URL", "https://appview.test/");
@@ -107,7 +108,7 @@ class NotificationsEndToEndTest {
 
     /** The document with the fields that depend on the run (ids, times, TIDs) replaced by what they must be. */
     private static String expected(ProviderHarness.TestRun run, String template) {
-        var rec = run.record();
+        var rec = Internals.record(run);
         return template.replace("$ID", NotificationBuilder.idOf(rec, rec.state()))
                 .replace("$TID", rec.workflow().pipeline().rkey())
                 .replace("$RUN", Long.toString(rec.id()))
@@ -290,10 +291,10 @@ class NotificationsEndToEndTest {
         assertEquals(id, again.getHeaders().get("X-Weft-Delivery"));
         assertEquals(WebhookNotifier.signature(SECRET.getBytes(StandardCharsets.UTF_8), body(again)),
                 again.getHeaders().get(WebhookNotifier.SIGNATURE_HEADER));
-        assertEquals(RunState.FAILED, h.run(run.workflowId()).record().state());
+        assertEquals(RunState.FAILED, h.run(run.workflowId()).state());
         // Delivered now: nothing more arrives, and the notifier reads healthy again.
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
-                .until(() -> h.weft().notifications().failingNotifiers().isEmpty());
+                .until(() -> Internals.weft(h).notifications().failingNotifiers().isEmpty());
         assertNull(receiver.takeRequest(300, TimeUnit.MILLISECONDS));
     }
 
@@ -321,13 +322,13 @@ class NotificationsEndToEndTest {
             assertEquals(RunState.SUCCESS, h.push("ok" + i + ".yml", PASSING).awaitTerminal().state());
         }
         // The timeout counted as a failed attempt (a counter: the streak may already be over).
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> h.weft().meters()
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> h.meters()
                 .counter("weft.notify.deliveries", "notifier", "webhook", "outcome", "retry").count() >= 1);
         release.countDown();
         // Attempt 2 (the failure again, answered with garbage, which is still a 2xx) and the
         // successes follow; the 404 is given up and never retried.
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> receiver.getRequestCount() >= 5);
-        double rejected = h.weft().meters().counter("weft.notify.deliveries", "notifier", "webhook", "outcome", "rejected").count();
+        double rejected = h.meters().counter("weft.notify.deliveries", "notifier", "webhook", "outcome", "rejected").count();
         assertEquals(1.0, rejected);
     }
 

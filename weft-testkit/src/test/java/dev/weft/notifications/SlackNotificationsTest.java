@@ -3,6 +3,7 @@ package dev.weft.notifications;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.weft.model.RunState;
+import dev.weft.testkit.Internals;
 import dev.weft.testkit.ProviderHarness;
 import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
@@ -30,6 +31,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 /** Slack in both modes, with MockWebServer as Slack on loopback. */
 class SlackNotificationsTest {
     private static final ObjectMapper JSON = new ObjectMapper();
+    // Fast polls and backoffs, but a request timeout a loaded machine's loopback Slack answers well
+    // within: at 500 ms a slow answer read as an empty one made the bot post its message twice.
     private static final Notifications.Options FAST =
             new Notifications.Options(Duration.ofMillis(20), Duration.ofMillis(50), Duration.ofSeconds(2), 5, 10_000,
                     Duration.ofSeconds(5)); // a cold JVM's first request may take over 500 ms: a timeout would re-post
@@ -101,7 +104,7 @@ class SlackNotificationsTest {
                 [people]
                 "did:plc:testowner" = "U024BE7LH"
                 """);
-        h = ProviderHarness.builder(new ScriptEngine()).dataDir(dir).notifyOptions(FAST)
+        h = Internals.notifyOptions(ProviderHarness.builder(new ScriptEngine()).dataDir(dir), FAST)
                 .env("WEFT_NOTIFY_SLACK_WEBHOOK_URL", slack.url("/services/T0/B0/x").toString())
                 .env("WEFT_ADVICE_FILE", advice.toString()).env("WEFT_APPVIEW_URL", "https://appview.test").start();
         ProviderHarness.TestRun run = h.push("ci.yml", FAILING);
@@ -125,7 +128,7 @@ class SlackNotificationsTest {
     @Test
     @DisplayName("bot: the message shows the pipeline, and is updated (same ts) as its other workflows finish")
     void botPipeline() throws Exception {
-        h = ProviderHarness.builder(new ScriptEngine()).dataDir(dir).notifyOptions(FAST)
+        h = Internals.notifyOptions(ProviderHarness.builder(new ScriptEngine()).dataDir(dir), FAST)
                 .env("WEFT_NOTIFY_SLACK_TOKEN", "xoxb-test-token").env("WEFT_NOTIFY_SLACK_CHANNEL", "#ci")
                 .env("WEFT_NOTIFY_SLACK_API", slack.url("/api").toString()).start();
         java.util.Map<String, String> wfs = new java.util.LinkedHashMap<>();
@@ -154,7 +157,7 @@ class SlackNotificationsTest {
     @Test
     @DisplayName("bot: a second workflow failing in the same pipeline updates the pipeline's message; both fixes go to it too")
     void botSecondFailureSameMessage() throws Exception {
-        h = ProviderHarness.builder(new ScriptEngine()).dataDir(dir).notifyOptions(FAST)
+        h = Internals.notifyOptions(ProviderHarness.builder(new ScriptEngine()).dataDir(dir), FAST)
                 .env("WEFT_NOTIFY_SLACK_TOKEN", "xoxb-test-token").env("WEFT_NOTIFY_SLACK_CHANNEL", "#ci")
                 .env("WEFT_NOTIFY_SLACK_API", slack.url("/api").toString()).start();
         java.util.Map<String, String> wfs = new java.util.LinkedHashMap<>();
@@ -196,7 +199,7 @@ class SlackNotificationsTest {
     @Test
     @DisplayName("bot: chat.postMessage on the first failure, chat.update of that ts after, and a thread reply on the fix")
     void bot() throws Exception {
-        h = ProviderHarness.builder(new ScriptEngine()).dataDir(dir).notifyOptions(FAST)
+        h = Internals.notifyOptions(ProviderHarness.builder(new ScriptEngine()).dataDir(dir), FAST)
                 .env("WEFT_NOTIFY_SLACK_TOKEN", "xoxb-test-token").env("WEFT_NOTIFY_SLACK_CHANNEL", "#ci")
                 .env("WEFT_NOTIFY_SLACK_API", slack.url("/api").toString()).start();
         h.push("ci.yml", FAILING, "refs/heads/main", "a".repeat(40)).awaitTerminal();
