@@ -36,6 +36,11 @@ import java.util.Set;
  *                 null: the console is read-only
  * @param pluginsDir {@code WEFT_PLUGINS_DIR}: every jar in it is loaded for provider and notifier
  *                 lookups (see {@link dev.weft.providers.Plugins}); a missing directory loads none
+ * @param leaseTtl {@code WEFT_LEASE_TTL}: how long a lease (a knot stream, the publisher, this
+ *                 instance's liveness) lasts unrenewed on a shared database; a killed instance's work
+ *                 moves within about this plus one renewal interval
+ * @param leaseRenew {@code WEFT_LEASE_RENEW}: how often leases are renewed and free ones sought;
+ *                 at most a third of {@code leaseTtl}, so two renewals can fail before expiry
  * @param env      the merged environment (flags applied), handed on to providers for their own keys
  */
 public record WeftConfig(String hostname, String ownerDid, InetSocketAddress listen, DatabaseLocation db, boolean dev,
@@ -44,7 +49,7 @@ public record WeftConfig(String hostname, String ownerDid, InetSocketAddress lis
                          Duration replayWindow, Duration eventsSkew, Duration firstStatusDelay, Duration statusGap,
                          String jetstream, String plcUrl, Path secretsKeyFile, Duration workflowFetchTimeout,
                          Path gitCacheDir, String publicUrl, boolean console, Path adminTokenFile, Path pluginsDir,
-                         Map<String, String> env, Map<String, String> sources) {
+                         Duration leaseTtl, Duration leaseRenew, Map<String, String> env, Map<String, String> sources) {
 
     /** The stock spindle's Jetstream, weft's default ({@code WEFT_JETSTREAM}). */
     /** The shortest {@code WEFT_REPLAY_WINDOW} accepted; see {@link #replayWindow()}. */
@@ -97,6 +102,10 @@ public record WeftConfig(String hostname, String ownerDid, InetSocketAddress lis
                     List.of("SPINDLE_SERVER_PLC_URL")),
             new Setting("WEFT_SECRETS_KEY_FILE", "", "AES-256 key of the repo secrets; generated (0600) when absent; "
                     + "default: weft-secrets.key beside a SQLite WEFT_DB; required with PostgreSQL (the same file on every instance)", List.of()),
+            new Setting("WEFT_LEASE_TTL", "15s", "with PostgreSQL: how long a lease (knot stream, publisher, "
+                    + "an instance's liveness) lasts unrenewed; a dead instance's work moves within about this", List.of()),
+            new Setting("WEFT_LEASE_RENEW", "3s", "with PostgreSQL: how often leases are renewed; at most a third of "
+                    + "WEFT_LEASE_TTL", List.of()),
             new Setting("WEFT_WORKFLOW_FETCH_TIMEOUT", "10m", "an upgraded knot's push whose .tangled/workflows cannot be "
                     + "read for this long (knot down, failing) fails with an error in weft repos and the metrics", List.of()),
             new Setting("WEFT_GIT_CACHE_DIR", "", "bounded git cache of upgraded knots' repositories (workflow files only); "
@@ -255,6 +264,12 @@ public record WeftConfig(String hostname, String ownerDid, InetSocketAddress lis
             keyFile = parent == null ? Path.of("weft-secrets.key") : parent.resolve("weft-secrets.key");
         }
         Duration fetchTimeout = parseDuration("WEFT_WORKFLOW_FETCH_TIMEOUT", v.get("WEFT_WORKFLOW_FETCH_TIMEOUT"), problems, true);
+        Duration leaseTtl = parseDuration("WEFT_LEASE_TTL", v.get("WEFT_LEASE_TTL"), problems, true);
+        Duration leaseRenew = parseDuration("WEFT_LEASE_RENEW", v.get("WEFT_LEASE_RENEW"), problems, true);
+        if (leaseTtl != null && leaseRenew != null && leaseRenew.multipliedBy(3).compareTo(leaseTtl) > 0) {
+            problems.add("WEFT_LEASE_RENEW: " + GoDuration.format(leaseRenew) + " is more than a third of WEFT_LEASE_TTL ("
+                    + GoDuration.format(leaseTtl) + "): one failed renewal would let the lease expire");
+        }
         Path gitCache = besideDatabase(v.get("WEFT_GIT_CACHE_DIR"), db, "weft-git");
         Path plugins = besideDatabase(v.get("WEFT_PLUGINS_DIR"), db, "plugins");
         String publicUrl = publicUrl(v.get("WEFT_PUBLIC_URL"), hostname, dev, problems);
@@ -277,7 +292,7 @@ public record WeftConfig(String hostname, String ownerDid, InetSocketAddress lis
         return new WeftConfig(hostname, owner, listen, location, dev, List.copyOf(allKnots), List.copyOf(repos), List.copyOf(repoDids),
                 all, timeout,
                 replay, skew, first, gap, jetstream == null ? "" : jetstream, plc, keyFile, fetchTimeout, gitCache, publicUrl,
-                console, tokenFile, plugins, Map.copyOf(nonNull(env)),
+                console, tokenFile, plugins, leaseTtl, leaseRenew, Map.copyOf(nonNull(env)),
                 Map.copyOf(sources));
     }
 
@@ -456,6 +471,8 @@ public record WeftConfig(String hostname, String ownerDid, InetSocketAddress lis
         shown.put("WEFT_PLC_URL", plcUrl);
         shown.put("WEFT_SECRETS_KEY_FILE", secretsKeyFile.toString());
         shown.put("WEFT_WORKFLOW_FETCH_TIMEOUT", GoDuration.format(workflowFetchTimeout));
+        shown.put("WEFT_LEASE_TTL", GoDuration.format(leaseTtl));
+        shown.put("WEFT_LEASE_RENEW", GoDuration.format(leaseRenew));
         shown.put("WEFT_GIT_CACHE_DIR", gitCacheDir.toString());
         shown.put("WEFT_PUBLIC_URL", publicUrl);
         shown.put("WEFT_CONSOLE", console ? "on" : "off");

@@ -689,12 +689,14 @@ public final class Weft implements AutoCloseable {
         private List<NotifierFactory> notifierFactories;
         private Notifications.Options notifyOptions = Notifications.Options.defaults();
         private InstanceId instance;
-        private Duration leaseTtl = Duration.ofSeconds(15);
-        private Duration leaseEvery = Duration.ofSeconds(3);
+        private Duration leaseTtl;
+        private Duration leaseEvery;
         private Duration followEvery = Duration.ofMillis(100);
 
         private Builder(WeftConfig config) {
             this.config = config;
+            this.leaseTtl = config.leaseTtl();
+            this.leaseEvery = config.leaseRenew();
         }
 
         public Builder clock(Clock c) {
