@@ -44,6 +44,7 @@ class RollingRestartTest {
     private static final String[] NAMES = {"a", "b", "c"};
     /** How long each run works before it succeeds: several are open whenever an instance stops. */
     private static final long RUN_MILLIS = 400;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RollingRestartTest.class);
 
     @TempDir
     Path dir;
@@ -106,6 +107,7 @@ class RollingRestartTest {
     @Test
     @DisplayName("restarting each of three instances in turn while pushes keep coming: one run per push, spawned once, all ended, ids increasing")
     void rollingRestartUnderLoad() throws Exception {
+        long began = System.nanoTime();
         String db = HighAvailabilityTest.db();
         KnotEventServer knot = new KnotEventServer().start();
         closeLater.add(knot);
@@ -131,9 +133,13 @@ class RollingRestartTest {
                 int before = pushed.size();
                 await().atMost(Duration.ofSeconds(10)).until(() -> runsOf(live.get(0), pushed, knot).size() >= before + 2);
                 Weft old = instances[i];
+                long t0 = System.nanoTime();
                 old.close();
                 live.remove(old);
+                long t1 = System.nanoTime();
                 instances[i] = start(NAMES[i], db, knot);
+                LOG.info("measured: restart of {}: close {} ms, start {} ms", NAMES[i], (t1 - t0) / 1_000_000,
+                        (System.nanoTime() - t1) / 1_000_000);
             }
             // Work flows after the last restart too.
             int before = pushed.size();
@@ -143,10 +149,12 @@ class RollingRestartTest {
             pusher.join(5000);
         }
 
+        long drained = System.nanoTime();
         List<String> all = List.copyOf(pushed);
         Weft any = instances[0];
         await().atMost(TTL.plus(Duration.ofSeconds(10))).until(() -> HighAvailabilityTest.allIn(any, all, knot.host(), RunState.SUCCESS));
 
+        LOG.info("measured: {} pushes; every run ended {} ms after the last push", all.size(), (System.nanoTime() - drained) / 1_000_000);
         // One run per push, each spawned exactly once; a run left open by a stop was resumed once, elsewhere.
         List<RunRecord> runs = runsOf(any, all, knot);
         assertEquals(all.size(), runs.size(), "one run per push");
@@ -178,6 +186,7 @@ class RollingRestartTest {
             Set<Long> ids = new HashSet<>();
             for (StatusEvent e : w.events().after(0, 10_000)) assertTrue(ids.add(e.id()));
         }
+        LOG.info("measured: the test's body took {} ms", (System.nanoTime() - began) / 1_000_000);
     }
 
     private static List<RunRecord> runsOf(Weft w, List<String> rkeys, KnotEventServer knot) {
