@@ -109,6 +109,8 @@ public final class Weft implements AutoCloseable {
     private final PipelineBuilder builder;
     private final Notifications notifications;
     private final LeaseKeeper leases;
+    /** How often a shared store is looked at for what its signals should have said (or, without signals, all). */
+    private final Duration storePolling;
 
     /** Lease names: one instance at a time does each of these. */
     public static final String JETSTREAM_LEASE = "jetstream";
@@ -151,8 +153,37 @@ public final class Weft implements AutoCloseable {
         this.registry = new RepoRegistry(store.registry(), clock);
         this.events = new EventLog(store.statuses(), clock);
         this.publisher = new StatusPublisher(store.statuses(), events, clock, meters);
-        if (shared) publisher.shared(b.followEvery);
+        // With the store's signals, polling is only the backstop for a lost one (a reconnect).
+        this.storePolling = b.storePolling != null ? b.storePolling
+                : store.signals().live() ? Duration.ofSeconds(1) : Duration.ofMillis(100);
+        if (shared) publisher.shared(storePolling);
         this.logs = new LogHub(store.runs(), store.logs(), clock);
+        if (shared) {
+            LogHub hub = logs;
+            store.signals().listen(new dev.weft.store.StoreSignals.Listener() {
+                @Override
+                public void eventsAppended() {
+                    publisher.eventsAppended();
+                }
+
+                @Override
+                public void outboxQueued() {
+                    publisher.outboxQueued();
+                }
+
+                @Override
+                public void logAppended(long runId) {
+                    hub.appendedElsewhere(runId);
+                }
+
+                @Override
+                public void missed() {
+                    publisher.eventsAppended();
+                    publisher.outboxQueued();
+                    hub.wakeAllElsewhere();
+                }
+            });
+        }
         RunOptions ro = b.runOptions.withWorkflowTimeout(config.workflowTimeout())
                 .withDelays(config.firstStatusDelay(), config.statusGap()).withDev(config.dev());
         this.runs = new RunManager(store.runs(), store.statuses(), logs, publisher, registry, ro, clock, scheduler, meters);
@@ -354,8 +385,11 @@ public final class Weft implements AutoCloseable {
         if (leases.shared()) {
             long every = leases.every().toMillis();
             scheduler.scheduleWithFixedDelay(this::shareWork, every, every, TimeUnit.MILLISECONDS);
-            // A viewer on this instance of a run another instance drives sees its lines within this.
-            scheduler.scheduleWithFixedDelay(this::pollOtherWriters, 200, 200, TimeUnit.MILLISECONDS);
+            // A viewer on this instance of a run another instance drives is woken by the store's
+            // signal of each line; this look catches what a lost signal would have told (and, on
+            // a database without signals, is how such viewers hear of lines at all).
+            long poll = Math.max(storePolling.toMillis(), 1);
+            scheduler.scheduleWithFixedDelay(this::pollOtherWriters, poll, poll, TimeUnit.MILLISECONDS);
         }
         // From here on, knots registered by the Jetstream are taken up in the keeper's next round.
         leases.opened();
@@ -401,7 +435,7 @@ public final class Weft implements AutoCloseable {
         try {
             logs.pollOtherWriters();
         } catch (RuntimeException e) {
-            log.warn("live logs of other instances' runs (retried in 200 ms): {}", e.toString());
+            log.warn("live logs of other instances' runs (retried in {}): {}", storePolling, e.toString());
         }
     }
 
@@ -597,7 +631,7 @@ public final class Weft implements AutoCloseable {
         private InstanceId instance;
         private Duration leaseTtl = Duration.ofSeconds(15);
         private Duration leaseEvery = Duration.ofSeconds(3);
-        private Duration followEvery = Duration.ofMillis(100);
+        private Duration storePolling;
 
         private Builder(WeftConfig config) {
             this.config = config;
@@ -691,6 +725,17 @@ public final class Weft implements AutoCloseable {
         public Builder leases(Duration ttl, Duration every) {
             this.leaseTtl = ttl;
             this.leaseEvery = every;
+            return this;
+        }
+
+        /**
+         * With a shared database: how often the store is looked at for new events, queued statuses
+         * and other instances' log lines, besides its signals (1 s with PostgreSQL's, which wake
+         * the instance at once; 100 ms when the store sends none). Tests set it long to show that
+         * the signals alone deliver.
+         */
+        public Builder storePolling(Duration every) {
+            this.storePolling = every;
             return this;
         }
 

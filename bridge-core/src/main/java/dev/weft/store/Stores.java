@@ -25,6 +25,9 @@ public interface Stores extends AutoCloseable {
     /** Leases and run ownership, for several instances on one database. */
     LeaseStore leases();
 
+    /** Changes other instances commit to a shared database, as they happen ({@link StoreSignals#NONE} unshared). */
+    StoreSignals signals();
+
     /** A cheap liveness probe for {@code /healthz}: "ok" or the error. */
     String check();
 
