@@ -1,6 +1,8 @@
 package dev.weft.cmd.bench;
 
 import dev.weft.model.PipelineId;
+import dev.weft.model.RunState;
+import dev.weft.model.StatusEvent;
 import dev.weft.model.Trigger;
 import dev.weft.spi.ProviderConfigException;
 import io.netty.buffer.ByteBuf;
@@ -97,6 +99,8 @@ final class PendingScenario {
         final long[] sentNanos;
         final long[] sentWallNanos;
         final long[] seenNanos;
+        /** When the knot's consumer published each trigger's pending (three instances only), else 0. */
+        final long[] publishedNanos;
         final AtomicInteger seen = new AtomicInteger();
         final Map<String, Integer> index = new HashMap<>();
 
@@ -106,6 +110,7 @@ final class PendingScenario {
             sentNanos = new long[total];
             sentWallNanos = new long[total];
             seenNanos = new long[total];
+            publishedNanos = new long[total];
             for (int i = 0; i < total; i++) {
                 rkeys[i] = w.rkey(i);
                 records[i] = w.pushRecord(i, WORKFLOW, YAML);
@@ -126,6 +131,18 @@ final class PendingScenario {
             if (i != null && seenNanos[i] == 0) {
                 seenNanos[i] = nanos;
                 seen.incrementAndGet();
+            }
+        }
+
+        /**
+         * Records when the publishing instance's feed had each trigger's {@code pending}; on its
+         * publisher thread, reading the feed's in-memory tail only.
+         */
+        void onPublished(List<StatusEvent> events, long nanos) {
+            for (StatusEvent e : events) {
+                if (e.status().state() != RunState.PENDING) continue;
+                Integer i = index.get(e.workflow().pipeline().rkey());
+                if (i != null && publishedNanos[i] == 0) publishedNanos[i] = nanos;
             }
         }
 
@@ -194,8 +211,8 @@ final class PendingScenario {
         int total = 0;
         for (Round r : rounds) total += r.warmup(ctx) + r.measured(ctx);
         List<Outcome> outcomes = new ArrayList<>();
-        try (WsClients clients = new WsClients(1)) {
-            Triggers t = new Triggers(w, total);
+        Triggers t = new Triggers(w, total);
+        try (WsClients clients = new WsClients(1); AutoCloseable publications = watchPublisher(w, t)) {
             clients.connect(URI.create(w.wsBase() + "/events"), t::onFrame).get(10, TimeUnit.SECONDS);
             int from = 0;
             for (Round r : rounds) {
@@ -204,6 +221,25 @@ final class PendingScenario {
             }
         }
         return outcomes;
+    }
+
+    /**
+     * With several instances, timestamps each {@code pending} as the publishing instance's feed
+     * gets it, so the hop to the client's instance can be told from the rest; with one, nothing.
+     */
+    private static AutoCloseable watchPublisher(WeftUnderTest w, Triggers t) {
+        if (w.viewer == w.weft) return () -> { };
+        dev.weft.events.EventFeed feed = w.weft.events();
+        long[] last = {feed.lastId()};
+        return feed.subscribe(() -> {
+            long now = System.nanoTime();
+            synchronized (last) {
+                List<StatusEvent> got = feed.after(last[0], 4096);
+                if (got.isEmpty()) return;
+                last[0] = got.get(got.size() - 1).id();
+                t.onPublished(got, now);
+            }
+        });
     }
 
     /**
@@ -354,6 +390,18 @@ final class PendingScenario {
                     + new Percentiles(toArray(toRead)).summary());
             ctx.say(NAME, "    frame read -> pending on /events: " + new Percentiles(toArray(readToSeen)).summary());
         }
+        String hopFigure = "";
+        List<Long> hop = new ArrayList<>();
+        for (int i = warmEnd; i < end; i++) {
+            if (t.seenNanos[i] != 0 && t.publishedNanos[i] != 0) hop.add(t.seenNanos[i] - t.publishedNanos[i]);
+        }
+        if (!hop.isEmpty()) {
+            Percentiles h = new Percentiles(toArray(hop));
+            ctx.say(NAME, "    published on " + WeftUnderTest.name(w.weft) + " -> pending at the client of "
+                    + WeftUnderTest.name(w.viewer) + " (the cross-instance hop): " + h.summary() + ", p95 "
+                    + Fmt.millis(h.at(95)) + " (" + hop.size() + " triggers)");
+            hopFigure = "; hop p95 " + Fmt.millis(h.at(95));
+        }
         ctx.say(NAME, "    p50 by " + WINDOW_SECONDS + " s of the measured phase: " + trend(t, warmEnd, end, begin));
         int last = end - 1;
         long lastLatency = t.seenNanos[last] != 0 ? t.seenNanos[last] - t.sentNanos[last] : -1;
@@ -378,7 +426,7 @@ final class PendingScenario {
                 : "p99 <= " + Fmt.fixed(r.targetP99Ms(), 0) + " ms" + (r.lastCounts() ? ", last <= 1 s" : "")
                 + ": " + Fmt.millis(p.at(99)) + (r.lastCounts() ? ", " + lastFigure : "");
         return new Outcome(name, "p50 " + Fmt.millis(p.at(50)) + ", p99 " + Fmt.millis(p.at(99)) + ", max "
-                + Fmt.millis(p.max()) + (missing > 0 ? " (" + missing + " late)" : ""), "-", target, v);
+                + Fmt.millis(p.max()) + (missing > 0 ? " (" + missing + " late)" : "") + hopFigure, "-", target, v);
     }
 
     /** Publishes triggers {@code from} (inclusive) to {@code to} at {@code perSecond}; returns the pacer's worst lateness. */
