@@ -158,32 +158,6 @@ public final class Weft implements AutoCloseable {
                 : store.signals().live() ? Duration.ofSeconds(1) : Duration.ofMillis(100);
         if (shared) publisher.shared(storePolling);
         this.logs = new LogHub(store.runs(), store.logs(), clock);
-        if (shared) {
-            LogHub hub = logs;
-            store.signals().listen(new dev.weft.store.StoreSignals.Listener() {
-                @Override
-                public void eventsAppended() {
-                    publisher.eventsAppended();
-                }
-
-                @Override
-                public void outboxQueued() {
-                    publisher.outboxQueued();
-                }
-
-                @Override
-                public void logAppended(long runId) {
-                    hub.appendedElsewhere(runId);
-                }
-
-                @Override
-                public void missed() {
-                    publisher.eventsAppended();
-                    publisher.outboxQueued();
-                    hub.wakeAllElsewhere();
-                }
-            });
-        }
         RunOptions ro = b.runOptions.withWorkflowTimeout(config.workflowTimeout())
                 .withDelays(config.firstStatusDelay(), config.statusGap()).withDev(config.dev());
         this.runs = new RunManager(store.runs(), store.statuses(), logs, publisher, registry, ro, clock, scheduler, meters);
@@ -319,6 +293,33 @@ public final class Weft implements AutoCloseable {
     public Weft start() {
         leases.onLivenessLost(why -> Thread.ofPlatform().name("weft-fence").start(() -> fence(why)));
         leases.start();
+        if (leases.shared()) {
+            // Before the publisher's first look at the store, so nothing falls between the two;
+            // the store's thread that delivers these ends when the store closes (close()).
+            store.signals().listen(new dev.weft.store.StoreSignals.Listener() {
+                @Override
+                public void eventsAppended() {
+                    publisher.eventsAppended();
+                }
+
+                @Override
+                public void outboxQueued() {
+                    publisher.outboxQueued();
+                }
+
+                @Override
+                public void logAppended(long runId) {
+                    logs.appendedElsewhere(runId);
+                }
+
+                @Override
+                public void missed() {
+                    publisher.eventsAppended();
+                    publisher.outboxQueued();
+                    logs.wakeAllElsewhere();
+                }
+            });
+        }
         publisher.start();
         // Before recovery: statuses of recovered runs are queued for notification like any other.
         notifications.start();
