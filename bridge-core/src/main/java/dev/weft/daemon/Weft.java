@@ -114,6 +114,8 @@ public final class Weft implements AutoCloseable {
     private final Notifications notifications;
     private final LeaseKeeper leases;
     private final Plugins plugins;
+    /** How often a shared store is looked at for what its signals should have said (or, without signals, all). */
+    private final Duration storePolling;
 
     /** Lease names: one instance at a time does each of these. */
     public static final String JETSTREAM_LEASE = "jetstream";
@@ -162,7 +164,10 @@ public final class Weft implements AutoCloseable {
         this.registry = new RepoRegistry(store.registry(), clock);
         this.events = new EventLog(store.statuses(), clock);
         this.publisher = new StatusPublisher(store.statuses(), events, clock, meters);
-        if (shared) publisher.shared(b.followEvery);
+        // With the store's signals, polling is only the backstop for a lost one (a reconnect).
+        this.storePolling = b.storePolling != null ? b.storePolling
+                : store.signals().live() ? Duration.ofSeconds(1) : Duration.ofMillis(100);
+        if (shared) publisher.shared(storePolling);
         this.logs = new LogHub(store.runs(), store.logs(), clock);
         io.micrometer.core.instrument.FunctionCounter.builder("weft.log.frames", logs, LogHub::framesWritten)
                 .description("/logs frames written (step starts and ends, output lines)").register(meters);
@@ -369,6 +374,33 @@ public final class Weft implements AutoCloseable {
     public Weft start() {
         leases.onLivenessLost(why -> Thread.ofPlatform().name("weft-fence").start(() -> fence(why)));
         leases.start();
+        if (leases.shared()) {
+            // Before the publisher's first look at the store, so nothing falls between the two;
+            // the store's thread that delivers these ends when the store closes (close()).
+            store.signals().listen(new dev.weft.store.StoreSignals.Listener() {
+                @Override
+                public void eventsAppended() {
+                    publisher.eventsAppended();
+                }
+
+                @Override
+                public void outboxQueued() {
+                    publisher.outboxQueued();
+                }
+
+                @Override
+                public void logAppended(long runId) {
+                    logs.appendedElsewhere(runId);
+                }
+
+                @Override
+                public void missed() {
+                    publisher.eventsAppended();
+                    publisher.outboxQueued();
+                    logs.wakeAllElsewhere();
+                }
+            });
+        }
         publisher.start();
         // Before recovery: statuses of recovered runs are queued for notification like any other.
         notifications.start();
@@ -435,8 +467,11 @@ public final class Weft implements AutoCloseable {
         if (leases.shared()) {
             long every = leases.every().toMillis();
             scheduler.scheduleWithFixedDelay(this::shareWork, every, every, TimeUnit.MILLISECONDS);
-            // A viewer on this instance of a run another instance drives sees its lines within this.
-            scheduler.scheduleWithFixedDelay(this::pollOtherWriters, 200, 200, TimeUnit.MILLISECONDS);
+            // A viewer on this instance of a run another instance drives is woken by the store's
+            // signal of each line; this look catches what a lost signal would have told (and, on
+            // a database without signals, is how such viewers hear of lines at all).
+            long poll = Math.max(storePolling.toMillis(), 1);
+            scheduler.scheduleWithFixedDelay(this::pollOtherWriters, poll, poll, TimeUnit.MILLISECONDS);
         }
         // From here on, knots registered by the Jetstream are taken up in the keeper's next round.
         leases.opened();
@@ -482,7 +517,7 @@ public final class Weft implements AutoCloseable {
         try {
             logs.pollOtherWriters();
         } catch (RuntimeException e) {
-            log.warn("live logs of other instances' runs (retried in 200 ms): {}", e.toString());
+            log.warn("live logs of other instances' runs (retried in {}): {}", storePolling, e.toString());
         }
     }
 
@@ -691,7 +726,7 @@ public final class Weft implements AutoCloseable {
         private InstanceId instance;
         private Duration leaseTtl;
         private Duration leaseEvery;
-        private Duration followEvery = Duration.ofMillis(100);
+        private Duration storePolling;
 
         private Builder(WeftConfig config) {
             this.config = config;
@@ -787,6 +822,17 @@ public final class Weft implements AutoCloseable {
         public Builder leases(Duration ttl, Duration every) {
             this.leaseTtl = ttl;
             this.leaseEvery = every;
+            return this;
+        }
+
+        /**
+         * With a shared database: how often the store is looked at for new events, queued statuses
+         * and other instances' log lines, besides its signals (1 s with PostgreSQL's, which wake
+         * the instance at once; 100 ms when the store sends none). Tests set it long to show that
+         * the signals alone deliver.
+         */
+        public Builder storePolling(Duration every) {
+            this.storePolling = every;
             return this;
         }
 

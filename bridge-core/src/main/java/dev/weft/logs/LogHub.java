@@ -133,6 +133,20 @@ public final class LogHub implements LogFeed {
         }
     }
 
+    /**
+     * The store says run {@code runId}'s log got a line or was completed (several instances on one
+     * database): its viewers here re-read the store now, unless a writer here wrote it (and woke
+     * them already). Cheap and non-blocking: no store call, viewers read on their own threads.
+     */
+    public void appendedElsewhere(long runId) {
+        if (!writers.containsKey(runId)) appended(runId);
+    }
+
+    /** Wakes the viewers of every watched run that no writer here writes (signals may have been lost). */
+    public void wakeAllElsewhere() {
+        for (Long id : subscribers.keySet()) appendedElsewhere(id);
+    }
+
     @Override
     public List<WorkflowId> workflows(String rkey) {
         // Every knot's runs of this TID (see LogFeed#workflows): a TID clash is not worth a refusal.

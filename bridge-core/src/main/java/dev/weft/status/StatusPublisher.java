@@ -85,6 +85,22 @@ public final class StatusPublisher implements AutoCloseable {
         return leading;
     }
 
+    /**
+     * The store says the event log grew (any instance's publication): a follower takes the new
+     * frames in now rather than at its next look; the leader, which wrote them, ignores it.
+     */
+    public void eventsAppended() {
+        if (!leading) poke();
+    }
+
+    /**
+     * The store says an entry was queued, perhaps on another instance, whose poke does not reach
+     * here: the leader looks at the outbox now; a follower ignores it.
+     */
+    public void outboxQueued() {
+        if (leading) poke();
+    }
+
     /** Tells the publisher an entry was queued; cheap, callable from any thread. */
     public void poke() {
         lock.lock();

@@ -28,6 +28,9 @@ public interface Stores extends AutoCloseable {
     /** The concurrency groups' queues. */
     ConcurrencyStore concurrency();
 
+    /** Changes other instances commit to a shared database, as they happen ({@link StoreSignals#NONE} unshared). */
+    StoreSignals signals();
+
     /** A cheap liveness probe for {@code /healthz}: "ok" or the error. */
     String check();
 

@@ -44,8 +44,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class HighAvailabilityTest {
     private static final String DID = "did:plc:haowner";
     private static final String REPO = "hello";
-    private static final Duration TTL = Duration.ofSeconds(2);
-    private static final Duration EVERY = Duration.ofMillis(200);
+    static final Duration TTL = Duration.ofSeconds(2);
+    static final Duration EVERY = Duration.ofMillis(200);
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HighAvailabilityTest.class);
 
     @TempDir
@@ -112,6 +112,14 @@ class HighAvailabilityTest {
     }
 
     private Weft start(String name, String db, KnotEventServer knot, java.time.Clock clock) throws Exception {
+        Weft w = Weft.builder(WeftConfig.from(env(name, db, knot, dir))).providers(List.of(engine(name))).instance(InstanceId.of(name)).clock(clock)
+                .leases(TTL, EVERY).stopWait(Duration.ofSeconds(2)).start();
+        closeLater.add(w);
+        return w;
+    }
+
+    /** The settings of instance {@code name} on database {@code db}, fed by {@code knot}; files under {@code dir}. */
+    static Map<String, String> env(String name, String db, KnotEventServer knot, Path dir) {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("WEFT_HOSTNAME", "ci.example.com");
         env.put("WEFT_OWNER_DID", "did:plc:spindleoperator");
@@ -125,10 +133,7 @@ class HighAvailabilityTest {
         env.put("WEFT_STATUS_GAP", "0s");
         env.put("WEFT_SECRETS_KEY_FILE", dir.resolve("secrets.key").toString());
         env.put("WEFT_GIT_CACHE_DIR", dir.resolve("git-" + name).toString());
-        Weft w = Weft.builder(WeftConfig.from(env)).providers(List.of(engine(name))).instance(InstanceId.of(name)).clock(clock)
-                .leases(TTL, EVERY).stopWait(Duration.ofSeconds(2)).start();
-        closeLater.add(w);
-        return w;
+        return env;
     }
 
     private static String healthz(Weft w) throws Exception {
@@ -144,13 +149,13 @@ class HighAvailabilityTest {
         return k;
     }
 
-    private static String db() {
+    static String db() {
         String jdbc = EmbeddedPostgresFixture.freshDatabase();
         String database = jdbc.substring(jdbc.lastIndexOf('/') + 1).replaceAll("\\?.*", "");
         return "postgresql://" + EmbeddedPostgresFixture.USER + "@localhost:" + EmbeddedPostgresFixture.port() + "/" + database;
     }
 
-    private static String push(KnotEventServer knot, int i) {
+    static String push(KnotEventServer knot, int i) {
         // TIDs far apart in time, one per pipeline.
         String rkey = dev.weft.wire.Tid.fromEventId(1_700_000_000_000_000_000L + i * 1_000_000_000L);
         knot.publishPipeline(rkey, PipelineRecordJson.push(knot.host(), DID, REPO, "refs/heads/main",
@@ -158,13 +163,13 @@ class HighAvailabilityTest {
         return rkey;
     }
 
-    private static List<RunRecord> runs(Weft w, List<String> rkeys, String knot) {
+    static List<RunRecord> runs(Weft w, List<String> rkeys, String knot) {
         List<RunRecord> out = new ArrayList<>();
         for (String r : rkeys) out.addAll(w.store().runs().runs(new dev.weft.model.PipelineId(knot, r)));
         return out;
     }
 
-    private static boolean allIn(Weft w, List<String> rkeys, String knot, RunState state) {
+    static boolean allIn(Weft w, List<String> rkeys, String knot, RunState state) {
         List<RunRecord> rs = runs(w, rkeys, knot);
         return rs.size() == rkeys.size() && rs.stream().allMatch(r -> r.state() == state);
     }

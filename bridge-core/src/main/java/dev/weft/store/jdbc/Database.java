@@ -40,6 +40,19 @@ public interface Database extends AutoCloseable {
      */
     String jsonStrings();
 
+    /**
+     * Sends {@code payload} ({@link dev.weft.store.StoreSignals}) to the instances listening, as
+     * part of the transaction {@code s} is in: delivered once it commits, never if it rolls back.
+     * A database one instance has to itself does nothing.
+     */
+    default void signal(Session s, String payload) throws java.sql.SQLException {
+    }
+
+    /** The signals of changes to this database ({@link dev.weft.store.StoreSignals#NONE} when unshared). */
+    default dev.weft.store.StoreSignals signals() {
+        return dev.weft.store.StoreSignals.NONE;
+    }
+
     /** The schema version the migrations brought the database to. */
     String schemaVersion();
 

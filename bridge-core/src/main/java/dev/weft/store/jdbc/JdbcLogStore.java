@@ -2,6 +2,7 @@ package dev.weft.store.jdbc;
 
 import dev.weft.store.LogStore;
 import dev.weft.store.StepRecord;
+import dev.weft.store.StoreSignals;
 import dev.weft.store.StoredFrame;
 import dev.weft.store.jdbc.Database.Lane;
 
@@ -36,7 +37,12 @@ final class JdbcLogStore implements LogStore {
 
     @Override
     public void append(long runId, long seq, byte[] frame) {
-        db.write(Lane.BULK, s -> s.update("INSERT INTO log_lines (run_id, seq, frame) VALUES (?,?,?)", runId, seq, frame));
+        db.write(Lane.BULK, s -> {
+            s.update("INSERT INTO log_lines (run_id, seq, frame) VALUES (?,?,?)", runId, seq, frame);
+            // Live viewers of this run on other instances re-read the store when told.
+            db.signal(s, StoreSignals.LOG + runId);
+            return null;
+        });
     }
 
     @Override
@@ -54,6 +60,10 @@ final class JdbcLogStore implements LogStore {
     public void markComplete(long runId) {
         // Each append returned only once committed, so every line of the run is durable before
         // this flag is: a viewer told "complete" finds them all.
-        db.write(Lane.BULK, s -> s.update("UPDATE runs SET log_complete=1 WHERE id=?", runId));
+        db.write(Lane.BULK, s -> {
+            s.update("UPDATE runs SET log_complete=1 WHERE id=?", runId);
+            db.signal(s, StoreSignals.LOG + runId);
+            return null;
+        });
     }
 }

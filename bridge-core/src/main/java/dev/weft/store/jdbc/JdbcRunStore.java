@@ -10,6 +10,7 @@ import dev.weft.model.WorkflowId;
 import dev.weft.store.CancelRequest;
 import dev.weft.store.RunRecord;
 import dev.weft.store.RunStore;
+import dev.weft.store.StoreSignals;
 import dev.weft.store.TriggerJson;
 import dev.weft.store.jdbc.Database.Lane;
 
@@ -83,6 +84,8 @@ final class JdbcRunStore implements RunStore {
                 runs.add(new RunRecord(id, new WorkflowId(t.pipeline(), w.name()), w.engine(), RunState.PENDING,
                         received, received, null, null, null, null, null, false));
             }
+            // The publisher may be another instance: it hears of the queued entries at the commit.
+            if (!runs.isEmpty()) db.signal(s, StoreSignals.OUTBOX);
             return Optional.of(List.copyOf(runs));
         });
     }
@@ -164,6 +167,7 @@ final class JdbcRunStore implements RunStore {
             }
             s.update("INSERT INTO status_outbox (run_id, state, error, exit_code, not_before) VALUES (?,?,?,?,?)",
                     runId, status.state().wireName(), error, exit, notBefore);
+            db.signal(s, StoreSignals.OUTBOX);
             // Considered for a notification if and only if stored: same transaction (issue 13).
             if (status.state() != RunState.PENDING) {
                 s.update("INSERT INTO notify_pending (run_id, state) VALUES (?,?)", runId, status.state().wireName());

@@ -7,6 +7,7 @@ import dev.weft.model.StatusEvent;
 import dev.weft.model.WorkflowId;
 import dev.weft.store.OutboxEntry;
 import dev.weft.store.StatusStore;
+import dev.weft.store.StoreSignals;
 import dev.weft.store.StoredFrame;
 import dev.weft.store.TriggerJson;
 import dev.weft.store.jdbc.Database.Lane;
@@ -77,6 +78,8 @@ final class JdbcStatusStore implements StatusStore {
                             RunState.PENDING.wireName(), Nanos.of(p.createdAt()), p.frame(), JdbcRunStore.PIPELINE_NSID);
                 }
             }
+            // Viewers on the other instances follow the log: their instances hear of it at the commit.
+            if (!publications.isEmpty()) db.signal(s, StoreSignals.EVENTS);
             return null;
         });
     }

@@ -103,6 +103,11 @@ public abstract class JdbcStores implements Stores {
     }
 
     @Override
+    public dev.weft.store.StoreSignals signals() {
+        return db.signals();
+    }
+
+    @Override
     public String check() {
         try {
             db.read(s -> s.queryLong("SELECT 1"));

@@ -46,10 +46,14 @@ final class PostgresDatabase implements Database {
     private final ExecutorService writers;
     private final String schemaVersion;
     private final String description;
+    /** Changes other instances commit, heard on a connection of its own (made only when listened to). */
+    private final PostgresSignals signals;
 
-    private PostgresDatabase(HikariDataSource pool, String description) throws SQLException {
+    private PostgresDatabase(HikariDataSource pool, String description, PostgresSignals.Connector listening)
+            throws SQLException {
         this.pool = pool;
         this.description = description;
+        this.signals = new PostgresSignals(listening);
         this.writers = Executors.newFixedThreadPool(pool.getMaximumPoolSize(),
                 Thread.ofPlatform().name("weft-db-write-", 0).daemon(true).factory());
         this.schemaVersion = Migrations.migrate(Flyway.configure()
@@ -79,7 +83,17 @@ final class PostgresDatabase implements Database {
         try {
             HikariDataSource pool = new HikariDataSource(c);
             try {
-                return new PostgresDatabase(pool, description);
+                return new PostgresDatabase(pool, description, () -> {
+                    java.util.Properties p = new java.util.Properties();
+                    if (user != null) p.setProperty("user", user);
+                    if (password != null) p.setProperty("password", password);
+                    // A connection that only waits hears nothing of a dead server or a cut network
+                    // on its own: keep-alives and a read timeout (the loop's check reads) end it.
+                    p.setProperty("tcpKeepAlive", "true");
+                    p.setProperty("socketTimeout", "30");
+                    p.setProperty("ApplicationName", "weft-listen");
+                    return java.sql.DriverManager.getConnection(jdbcUrl, p);
+                });
             } catch (SQLException | RuntimeException e) {
                 pool.close();
                 throw e;
@@ -104,6 +118,18 @@ final class PostgresDatabase implements Database {
     @Override
     public String jsonStrings() {
         return "json_array_elements_text(CAST(? AS json)) AS strings(value)";
+    }
+
+    @Override
+    public void signal(Session s, String payload) throws SQLException {
+        try (java.sql.ResultSet rs = s.cached(PostgresSignals.notifySql(), payload).executeQuery()) {
+            // pg_notify returns void: one row, nothing to read.
+        }
+    }
+
+    @Override
+    public dev.weft.store.StoreSignals signals() {
+        return signals;
     }
 
     @Override
@@ -183,6 +209,7 @@ final class PostgresDatabase implements Database {
 
     @Override
     public void close() {
+        signals.close();
         // Writes already running finish (their callers are waiting for them); then the pool.
         writers.shutdown();
         try {

@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * {@code weft bench [scenario...] [--quick] [--vectors FILE] [--go-encode DIR]}: runs the
+ * {@code weft bench [scenario...] [--quick] [--pg | --db URL] [--vectors FILE] [--go-encode DIR]}: runs the
  * benchmark scenarios of docs/performance.md in order, each printing its figures and, where there
  * is one, the reference measured in the same run, then a summary against the targets.
  *
@@ -31,11 +31,21 @@ public final class Bench {
         boolean quick = false;
         Path vectors = null;
         Path goEncode = null;
+        BenchContext.Postgres postgres = null;
         Set<String> chosen = new LinkedHashSet<>();
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
             switch (a) {
                 case "--quick" -> quick = true;
+                case "--pg" -> postgres = new BenchContext.Postgres.Throwaway();
+                case "--db" -> {
+                    if (i + 1 >= args.size()) {
+                        err.println("weft bench: --db needs a postgresql:// URL");
+                        return 2;
+                    }
+                    postgres = given(args.get(++i), err);
+                    if (postgres == null) return 2;
+                }
                 case "--vectors", "--go-encode" -> {
                     if (i + 1 >= args.size()) {
                         err.println("weft bench: " + a + " needs a value");
@@ -52,6 +62,9 @@ public final class Bench {
                 default -> {
                     if (a.startsWith("--vectors=")) {
                         vectors = Path.of(a.substring("--vectors=".length()));
+                    } else if (a.startsWith("--db=")) {
+                        postgres = given(a.substring("--db=".length()), err);
+                        if (postgres == null) return 2;
                     } else if (a.startsWith("--go-encode=")) {
                         goEncode = Path.of(a.substring("--go-encode=".length()));
                     } else if (SCENARIOS.contains(a)) {
@@ -65,12 +78,16 @@ public final class Bench {
             }
         }
         if (chosen.isEmpty()) chosen.addAll(SCENARIOS);
+        if (postgres != null && !chosen.contains(PendingScenario.NAME)) {
+            err.println("weft bench: --pg and --db apply to the pending scenario only");
+            return 2;
+        }
         // weft logs one info line per trigger and status; thousands of them would time the console.
         dev.weft.cmd.LogSetup.defaultLevel("warn", System.getenv());
         Path shared = sharedDir();
         BenchContext ctx = new BenchContext(quick,
                 vectors != null ? vectors : shared.resolve("wire").resolve("vectors.jsonl"),
-                goEncode != null ? goEncode : shared.resolve("bench").resolve("go-encode"), out);
+                goEncode != null ? goEncode : shared.resolve("bench").resolve("go-encode"), out, postgres);
 
         Instant start = Instant.now();
         out.println("weft bench" + (quick ? " --quick" : "") + ": " + String.join(", ", chosen) + " on "
@@ -125,18 +142,28 @@ public final class Bench {
                 + ctx.load() + " at the end; figures count when the load was below " + Fmt.fixed(Load.IDLE_BELOW, 1)
                 + " as their scenario started and other processes kept less than " + Fmt.fixed(Load.OTHERS_BELOW, 2)
                 + " cores busy while it ran) ==");
-        out.println(String.format("%-15s %-42s %-30s %-50s %-5s %s", "scenario", "weft", "reference (same run)", "target",
+        out.println(String.format("%-20s %-42s %-30s %-50s %-5s %s", "scenario", "weft", "reference (same run)", "target",
                 "load", "verdict"));
         boolean failed = false;
         for (Row r : rows) {
             Outcome o = r.outcome();
-            out.println(String.format("%-15s %-42s %-30s %-50s %-5s %s", o.scenario(), o.figure(), o.reference(),
+            out.println(String.format("%-20s %-42s %-30s %-50s %-5s %s", o.scenario(), o.figure(), o.reference(),
                     o.target(), Double.isNaN(r.gate().before()) ? "?" : Fmt.fixed(r.gate().before(), 2),
                     verdict(o, r.gate(), r.others())));
             failed |= o.verdict() == Outcome.Verdict.FAILED;
         }
         out.flush();
         return failed ? 1 : 0;
+    }
+
+    /** {@code --db}'s value, or null (with the reason printed) when it is not a PostgreSQL URL. */
+    private static BenchContext.Postgres given(String url, PrintStream err) {
+        if (url.startsWith("postgresql://") || url.startsWith("postgres://") || url.startsWith("jdbc:postgresql:")) {
+            return new BenchContext.Postgres.Given(url);
+        }
+        err.println("weft bench: --db takes a PostgreSQL URL (postgresql://user@host:port/database), got " + url
+                + "; the SQLite figures need no flag");
+        return null;
     }
 
     /** One summary row: what a scenario measured, the load it started at, the cores others took meanwhile. */
@@ -158,7 +185,7 @@ public final class Bench {
 
     static void usage(PrintStream out) {
         out.println("""
-                usage: weft bench [scenario...] [--quick] [--vectors FILE] [--go-encode DIR]
+                usage: weft bench [scenario...] [--quick] [--pg | --db URL] [--vectors FILE] [--go-encode DIR]
 
                 scenarios (default: all, in this order):
                   wire      LogLine and status records encoded per second (JMH) vs Go's encoding/json
@@ -179,6 +206,12 @@ public final class Bench {
                 kept 0.25 cores or more busy, are marked "not counted".
 
                 --quick       smaller sizes and shorter timings (about 2 minutes in all)
+                --pg          pending also runs its 500/s round on PostgreSQL, with one instance and with three
+                              (the /events client on an instance that does not consume the knot), on a throw-away
+                              server started from the machine's PostgreSQL binaries (initdb, pg_ctl, postgres on
+                              PATH, /usr/local/bin or /usr/lib/postgresql/*/bin) and removed at the end
+                --db URL      as --pg, on an existing database (postgresql://user[:password]@host[:port]/database);
+                              the bench's rows stay in it; WEFT_SECRETS_KEY_FILE and WEFT_DB_PASSWORD_FILE are passed on
                 --vectors     golden vector file (default ../shared/wire/vectors.jsonl beside the repository)
                 --go-encode   directory of the Go reference encoder (default ../shared/bench/go-encode)
                 """);

@@ -14,8 +14,24 @@ import java.util.List;
  * @param vectors  the golden vector file for {@code wire}
  * @param goEncode the directory of the Go reference encoder
  * @param out      where figures are printed
+ * @param postgres where {@code pending} also measures PostgreSQL ({@code --pg}, {@code --db}), or null
  */
-record BenchContext(boolean quick, Path vectors, Path goEncode, PrintStream out) {
+record BenchContext(boolean quick, Path vectors, Path goEncode, PrintStream out, Postgres postgres) {
+
+    BenchContext(boolean quick, Path vectors, Path goEncode, PrintStream out) {
+        this(quick, vectors, goEncode, out, null);
+    }
+
+    /** The PostgreSQL {@code pending} runs on besides SQLite. */
+    sealed interface Postgres {
+        /** {@code --pg}: a server the bench starts from the machine's binaries and removes. */
+        record Throwaway() implements Postgres {
+        }
+
+        /** {@code --db URL}: the operator's database, used as it is (the bench's rows stay in it). */
+        record Given(String url) implements Postgres {
+        }
+    }
 
     /** Log level handed to child JVMs: the bench keeps weft's per-status info lines off the console. */
     static final String QUIET_LOGS = "-D" + dev.weft.cmd.LogSetup.LEVEL_PROPERTY + "=warn";

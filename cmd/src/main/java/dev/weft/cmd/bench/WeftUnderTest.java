@@ -32,13 +32,24 @@ final class WeftUnderTest implements AutoCloseable {
     private static final String ZEROS = "0".repeat(40);
 
     final KnotEventServer knot;
+    /** The instance that consumes the knot (with one instance, the only one). */
     final Weft weft;
+    /** The instance the bench's clients connect to: with several, one that does not hold the knot. */
+    final Weft viewer;
+    /** Every instance, the knot's consumer last: closed after the others, so none of them takes the knot over. */
+    private final List<Weft> instances;
     private final Path dir;
     private final long rkeyBase = Instant.now().toEpochMilli() * 1000;
 
     private WeftUnderTest(KnotEventServer knot, Weft weft, Path dir) {
+        this(knot, weft, weft, List.of(weft), dir);
+    }
+
+    private WeftUnderTest(KnotEventServer knot, Weft weft, Weft viewer, List<Weft> instances, Path dir) {
         this.knot = knot;
         this.weft = weft;
+        this.viewer = viewer;
+        this.instances = instances;
         this.dir = dir;
     }
 
@@ -79,6 +90,81 @@ final class WeftUnderTest implements AutoCloseable {
         }
     }
 
+    /**
+     * {@code count} instances in this process on one PostgreSQL database ({@code WEFT_DB} URL), as
+     * {@code weft serve} runs them on several machines (instance ids {@code bench-1}..., one
+     * secrets key file), fed by one in-process knot. The first started takes the knot's and the
+     * publisher's leases; {@link #viewer} is another instance, which holds neither, so what its
+     * clients see crossed from one instance to another through the database.
+     *
+     * @param keyFile the secrets key the database recorded or will record (created when absent)
+     */
+    static WeftUnderTest cluster(int count, String db, Path keyFile, Map<String, String> env)
+            throws IOException, ProviderConfigException, InterruptedException {
+        Path dir = Files.createTempDirectory("weft-bench");
+        KnotEventServer knot = new KnotEventServer().start();
+        List<Weft> started = new java.util.ArrayList<>();
+        try {
+            for (int i = 1; i <= count; i++) {
+                Map<String, String> cfg = new LinkedHashMap<>();
+                cfg.put("WEFT_HOSTNAME", "weft-bench.localhost");
+                cfg.put("WEFT_OWNER_DID", DID);
+                cfg.put("WEFT_LISTEN", "127.0.0.1:0");
+                cfg.put("WEFT_DB", db);
+                cfg.put("WEFT_DEV", "true");
+                cfg.put("WEFT_REPOS", knot.host() + "/" + DID + "/" + REPO);
+                cfg.put("WEFT_INSTANCE_ID", "bench-" + i);
+                cfg.put("WEFT_SECRETS_KEY_FILE", keyFile.toString());
+                cfg.put("WEFT_GIT_CACHE_DIR", dir.resolve("git-" + i).toString());
+                String password = System.getenv("WEFT_DB_PASSWORD_FILE");
+                if (password != null && !password.isEmpty()) cfg.put("WEFT_DB_PASSWORD_FILE", password);
+                cfg.putAll(env);
+                started.add(Weft.builder(WeftConfig.from(cfg)).providers(List.of(new StubProviderFactory())).start());
+            }
+            String lease = Weft.knotLease(knot.host());
+            Instant deadline = Instant.now().plusSeconds(30);
+            Weft holder;
+            while ((holder = started.stream().filter(w -> w.leases().holds(lease)).findFirst().orElse(null)) == null) {
+                if (Instant.now().isAfter(deadline)) throw new IllegalStateException("no instance took the knot's lease");
+                Thread.sleep(20);
+            }
+            Weft h = holder;
+            Weft viewer = started.stream().filter(w -> w != h && !w.leases().holds(Weft.PUBLISHER_LEASE)).findFirst()
+                    .orElse(started.stream().filter(w -> w != h).findFirst().orElse(h));
+            List<Weft> order = new java.util.ArrayList<>(started);
+            order.remove(h);
+            order.add(h);
+            WeftUnderTest w = new WeftUnderTest(knot, h, viewer, List.copyOf(order), dir);
+            w.awaitKnotConnected(Duration.ofSeconds(20));
+            return w;
+        } catch (WeftConfig.InvalidConfigException e) {
+            closeAll(started);
+            knot.close();
+            deleteTree(dir);
+            throw new IllegalStateException("bench configuration refused: " + e.getMessage(), e);
+        } catch (ProviderConfigException | InterruptedException | RuntimeException e) {
+            closeAll(started);
+            knot.close();
+            deleteTree(dir);
+            throw e;
+        }
+    }
+
+    private static void closeAll(List<Weft> instances) {
+        for (Weft w : instances) {
+            try {
+                w.close();
+            } catch (RuntimeException e) {
+                // closing the others matters more than this one's failure
+            }
+        }
+    }
+
+    /** The name of an instance ({@code WEFT_INSTANCE_ID}). */
+    static String name(Weft w) {
+        return w.leases().instance().name();
+    }
+
     private void awaitKnotConnected(Duration limit) throws InterruptedException {
         Instant deadline = Instant.now().plus(limit);
         while (!weft.knots().isConnected(knot.host())) {
@@ -107,14 +193,15 @@ final class WeftUnderTest implements AutoCloseable {
         return "at://did:web:" + knot.host() + "/sh.tangled.pipeline/" + rkey;
     }
 
+    /** Where the bench's clients connect: {@link #viewer}. */
     String wsBase() {
-        return "ws://127.0.0.1:" + weft.port();
+        return "ws://127.0.0.1:" + viewer.port();
     }
 
     @Override
     public void close() {
         try {
-            weft.close();
+            closeAll(instances);
         } finally {
             if (knot != null) knot.close();
             deleteTree(dir);
