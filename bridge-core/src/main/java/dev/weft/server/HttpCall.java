@@ -32,6 +32,15 @@ record HttpCall(HttpVersion version, HttpMethod method, String uri, String rawPa
                 Map<String, List<String>> query, Map<String, List<String>> headers,
                 HttpHeaders nettyHeaders, byte[] body, boolean keepAlive) {
 
+    /**
+     * The first value of a multi-valued map (query parameters, or headers by lower-case name), as
+     * the request records handed to XRPC and page handlers answer it.
+     */
+    static java.util.Optional<String> first(Map<String, List<String>> values, String name) {
+        List<String> v = values.get(name);
+        return v == null || v.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(v.get(0));
+    }
+
     static HttpCall of(FullHttpRequest req) {
         QueryStringDecoder qs = new QueryStringDecoder(req.uri());
         Map<String, List<String>> query;

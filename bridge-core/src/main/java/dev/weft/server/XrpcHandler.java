@@ -40,14 +40,12 @@ public interface XrpcHandler {
 
         /** The first value of a query parameter. */
         public Optional<String> param(String name) {
-            List<String> v = query.get(name);
-            return v == null || v.isEmpty() ? Optional.empty() : Optional.of(v.get(0));
+            return HttpCall.first(query, name);
         }
 
         /** The first value of a header, matched case-insensitively. */
         public Optional<String> header(String name) {
-            List<String> v = headers.get(name.toLowerCase(Locale.ROOT));
-            return v == null || v.isEmpty() ? Optional.empty() : Optional.of(v.get(0));
+            return HttpCall.first(headers, name.toLowerCase(Locale.ROOT));
         }
     }
 
