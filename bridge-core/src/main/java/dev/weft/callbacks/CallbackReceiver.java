@@ -8,6 +8,7 @@ import dev.weft.spi.WebhookHandler;
 import dev.weft.spi.WebhookRequest;
 import dev.weft.spi.WebhookResponse;
 import dev.weft.store.RunRecord;
+import dev.weft.store.QueuedCallback;
 import dev.weft.store.RunStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,12 +35,17 @@ import java.util.function.LongFunction;
  * <p>Statuses: 200 accepted, or acknowledged and ignored (a repeated or older {@code seq}; a run
  * that ended less than {@link Callbacks#GRACE} ago, whose log is closed); 400 a body that is not
  * what {@link CallbackBody} reads, or events that do not fit the open steps; 401 a missing or wrong
- * token; 404 not a callback URL; 410 the run ended more than {@link Callbacks#GRACE} ago; 413 too
+ * token; 202 parked for the instance that drives the run (below); 404 not a callback URL; 410 the run ended more than {@link Callbacks#GRACE} ago; 413 too
  * many events (bodies over the byte limit never get here). Nothing is written unless the whole body
  * is accepted.
  *
  * <p>Deliveries of one run are applied one at a time; the last accepted {@code seq} is kept with the
  * run, so a delivery repeated after a restart is still recognised. Thread-safe.
+ *
+ * <p>With several instances on one database, a body that reaches an instance which does not drive
+ * the run is checked the same way, then parked in the store and answered 202: the driving instance
+ * applies parked bodies ({@link #applyQueued}) in seq order, so a run's log is numbered by one
+ * writer only.
  */
 final class CallbackReceiver implements WebhookHandler {
     private static final Logger log = LoggerFactory.getLogger(CallbackReceiver.class);
@@ -55,13 +61,16 @@ final class CallbackReceiver implements WebhookHandler {
     private final Duration grace;
     /** Striped per-run locks: bounded, and nothing to clean up when runs end. */
     private final ReentrantLock[] locks = new ReentrantLock[64];
+    /** Whether this instance drives a run (always, alone on a database). */
+    private final java.util.function.LongPredicate drivenHere;
 
-    CallbackReceiver(CallbackTokens tokens, RunStore runs, LongFunction<Optional<RunLog>> logs, Clock clock, Duration grace) {
+    CallbackReceiver(CallbackTokens tokens, RunStore runs, LongFunction<Optional<RunLog>> logs, Clock clock, Duration grace, java.util.function.LongPredicate drivenHere) {
         this.tokens = tokens;
         this.runs = runs;
         this.logs = logs;
         this.clock = clock;
         this.grace = grace;
+        this.drivenHere = drivenHere;
         for (int i = 0; i < locks.length; i++) locks[i] = new ReentrantLock();
     }
 
@@ -100,12 +109,52 @@ final class CallbackReceiver implements WebhookHandler {
                 return error(400, b.reason());
             }
         }
+        if (!drivenHere.test(runId)) return park(run, body, request.body());
         ReentrantLock lock = locks[(int) Long.remainderUnsigned(runId, locks.length)];
         lock.lock();
         try {
             return apply(run, body);
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** Another instance drives the run: the body waits in the store for it. */
+    private WebhookResponse park(RunRecord run, CallbackBody body, byte[] raw) {
+        long last = runs.attribute(run.id(), SEQ_ATTRIBUTE).map(Long::parseLong).orElse(-1L);
+        if (body.seq() <= last) {
+            return json(200, JSON.createObjectNode().put("status", "duplicate").put("seq", body.seq()).put("last_seq", last));
+        }
+        runs.queueCallback(run.id(), body.seq(), new String(raw, java.nio.charset.StandardCharsets.UTF_8), clock.instant());
+        log.debug("callback for run {}: seq {} parked for the instance that drives it", run.id(), body.seq());
+        return json(202, JSON.createObjectNode().put("status", "queued").put("seq", body.seq()));
+    }
+
+    /**
+     * Applies the bodies other instances parked for runs this instance drives, in seq order, and
+     * removes them (also those of runs that ended meanwhile). The job was already answered 202, so
+     * a body that no longer fits (a line for a step since closed) is logged and dropped.
+     */
+    void applyQueued() {
+        for (QueuedCallback q : runs.queuedCallbacks(500)) {
+            if (!drivenHere.test(q.runId())) continue;
+            Optional<RunRecord> run = runs.run(q.runId());
+            if (run.isPresent() && !run.get().state().isTerminal()
+                    && CallbackBody.parse(q.body().getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                    instanceof CallbackBody.Parsed.Ok ok) {
+                ReentrantLock lock = locks[(int) Long.remainderUnsigned(q.runId(), locks.length)];
+                lock.lock();
+                try {
+                    WebhookResponse r = apply(run.get(), ok.body());
+                    if (r.status() != 200) {
+                        log.info("parked callback for run {} seq {} dropped: {}", q.runId(), q.seq(),
+                                new String(r.body(), java.nio.charset.StandardCharsets.UTF_8));
+                    }
+                } finally {
+                    lock.unlock();
+                }
+            }
+            runs.dropCallback(q.runId(), q.seq());
         }
     }
 

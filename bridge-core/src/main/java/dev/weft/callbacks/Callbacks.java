@@ -35,12 +35,15 @@ public final class Callbacks {
      *                  ({@code SecretCipher#derivedKey("callback-token")})
      * @param runs      the runs' states and their last accepted seq
      * @param logs      a run's log as the job writes it ({@code RunManager#callbackLog})
+     * @param drivenHere whether this instance drives a run ({@code RunManager#drives}; always true
+     *                  alone on a database): bodies for runs driven elsewhere are parked in the store
      */
-    public Callbacks(String publicUrl, byte[] key, RunStore runs, LongFunction<Optional<RunLog>> logs, Clock clock) {
+    public Callbacks(String publicUrl, byte[] key, RunStore runs, LongFunction<Optional<RunLog>> logs, Clock clock,
+                     java.util.function.LongPredicate drivenHere) {
         Objects.requireNonNull(publicUrl, "publicUrl");
         this.publicUrl = publicUrl.endsWith("/") ? publicUrl.substring(0, publicUrl.length() - 1) : publicUrl;
         this.tokens = new CallbackTokens(key);
-        this.receiver = new CallbackReceiver(tokens, runs, logs, clock, GRACE);
+        this.receiver = new CallbackReceiver(tokens, runs, logs, clock, GRACE, drivenHere);
     }
 
     /** What {@code SecretCipher#derivedKey} derives the token key for. */
@@ -54,6 +57,14 @@ public final class Callbacks {
         v.put(Variables.CALLBACK_URL, publicUrl + WebhookRoutes.CALLBACK_PREFIX + runId);
         v.put(Variables.CALLBACK_TOKEN, tokens.tokenFor(runId));
         return v;
+    }
+
+    /**
+     * Applies the callback bodies other instances parked for runs this one drives (several
+     * instances on one database); called periodically by the daemon.
+     */
+    public void applyQueued() {
+        receiver.applyQueued();
     }
 
     /** Mounts the receiver at {@code /hooks/callback/}. */

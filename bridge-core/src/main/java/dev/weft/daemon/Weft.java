@@ -94,6 +94,7 @@ public final class Weft implements AutoCloseable {
     private final WeftServer server;
     private final KnotSupervisor knots;
     private final ScheduledExecutorService scheduler;
+    private final Callbacks callbacks;
     private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
     private final java.util.concurrent.CompletableFuture<String> fenced = new java.util.concurrent.CompletableFuture<>();
     private final PrometheusMeterRegistry meters;
@@ -184,8 +185,10 @@ public final class Weft implements AutoCloseable {
         runs.secrets(repo -> secrets.values(repo.did(), repo.name()));
         // Each run's callback URL and token: the token key is derived from the secrets key, so every
         // instance sharing the key file accepts every run's token and nothing is stored.
-        Callbacks callbacks = new Callbacks(config.publicUrl(), cipher.derivedKey(Callbacks.keyPurpose()), store.runs(),
-                runs::callbackLog, clock);
+        // Alone on a database this instance drives every run; shared, a body for a run another
+        // instance drives is parked in the store for it (applyQueued, below).
+        this.callbacks = new Callbacks(config.publicUrl(), cipher.derivedKey(Callbacks.keyPurpose()), store.runs(),
+                runs::callbackLog, clock, shared ? runs::drives : id -> true);
         runs.addedVariables(callbacks::variables, Callbacks.CREDENTIALS);
         try {
             this.notifications = notifications(b, config, store, clock, meters, plugins);
@@ -472,6 +475,7 @@ public final class Weft implements AutoCloseable {
             // a database without signals, is how such viewers hear of lines at all).
             long poll = Math.max(storePolling.toMillis(), 1);
             scheduler.scheduleWithFixedDelay(this::pollOtherWriters, poll, poll, TimeUnit.MILLISECONDS);
+            scheduler.scheduleWithFixedDelay(this::applyParkedCallbacks, 200, 200, TimeUnit.MILLISECONDS);
         }
         // From here on, knots registered by the Jetstream are taken up in the keeper's next round.
         leases.opened();
@@ -510,6 +514,14 @@ public final class Weft implements AutoCloseable {
             runs.adopt(adopted);
         } catch (RuntimeException e) {
             log.warn("sharing work with other instances failed (retried in {}): {}", leases.every(), e.toString());
+        }
+    }
+
+    private void applyParkedCallbacks() {
+        try {
+            callbacks.applyQueued();
+        } catch (RuntimeException e) {
+            log.warn("callbacks parked by other instances (retried in 200 ms): {}", e.toString());
         }
     }
 

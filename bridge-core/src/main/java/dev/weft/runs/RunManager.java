@@ -210,6 +210,11 @@ public final class RunManager implements TriggerSink, AutoCloseable {
         return cancellation.cancelHere(workflow, reason);
     }
 
+    /** Whether this instance drives the run now (holds its handle, not terminal). */
+    public boolean drives(long runId) {
+        return active.get(runId).filter(h -> !h.state().isTerminal()).isPresent();
+    }
+
     public Optional<Run> byId(long id) {
         return lookup.byId(id).map(Run.class::cast);
     }

@@ -92,4 +92,12 @@ public interface RunStore {
     Optional<CancelRequest> cancelRequest(long id);
 
     void finishCancelRequest(long id, String outcome, Instant at);
+
+    /** Parks a callback body for the instance that drives its run; a second body of one seq is dropped. */
+    void queueCallback(long runId, long seq, String body, Instant at);
+
+    /** Parked callback bodies, by run and then seq, at most {@code limit}. */
+    List<QueuedCallback> queuedCallbacks(int limit);
+
+    void dropCallback(long runId, long seq);
 }

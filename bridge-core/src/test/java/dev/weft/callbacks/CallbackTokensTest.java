@@ -37,7 +37,7 @@ class CallbackTokensTest {
     @Test
     @DisplayName("a run's variables: the URL under WEFT_PUBLIC_URL and the token, read back through the SPI's accessors")
     void variables() {
-        Callbacks c = new Callbacks("https://ci.example.com/", key(1), null, id -> Optional.empty(), Clock.systemUTC());
+        Callbacks c = new Callbacks("https://ci.example.com/", key(1), null, id -> Optional.empty(), Clock.systemUTC(), id -> true);
         Map<String, String> v = c.variables(42);
         assertEquals(Optional.of("https://ci.example.com/hooks/callback/42"), Variables.callbackUrl(v));
         assertEquals(Optional.of(new CallbackTokens(key(1)).tokenFor(42)), Variables.callbackToken(v));

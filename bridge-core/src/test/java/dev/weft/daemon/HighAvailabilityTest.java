@@ -56,6 +56,7 @@ class HighAvailabilityTest {
     /** Which instance spawned and which resumed each run (by workflow rkey), to count doubles. */
     private final Map<String, List<String>> spawnedBy = new ConcurrentHashMap<>();
     private final Map<String, List<String>> resumedBy = new ConcurrentHashMap<>();
+    private final Map<String, Map<String, String>> variablesOf = new ConcurrentHashMap<>();
 
     @AfterEach
     void tearDown() throws Exception {
@@ -77,6 +78,7 @@ class HighAvailabilityTest {
                     @Override
                     public void spawn(Run run) throws Exception {
                         spawnedBy.computeIfAbsent(run.workflowId().pipeline().rkey(), k -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(instance);
+                        variablesOf.put(run.workflowId().pipeline().rkey(), run.variables());
                         run.status().running();
                         dev.weft.spi.Step step = run.log().startStep("build", "make");
                         step.out("hello from " + instance);
@@ -328,6 +330,43 @@ class HighAvailabilityTest {
         await().atMost(Duration.ofSeconds(5)).until(() -> allIn(b, rkeys, knot.host(), RunState.SUCCESS));
         assertEquals(List.of("b"), resumedBy.get(rkeys.get(0)));
         assertEquals(List.of("a"), spawnedBy.get(rkeys.get(0)));
+    }
+
+    @Test
+    @DisplayName("a job's callback landing on an instance that does not drive the run is applied by the one that does (202, then live)")
+    void callbackOnNonOwner() throws Exception {
+        OneRun c = oneRunOnTwo();
+        Map<String, String> vars = variablesOf.get(c.rkey());
+        String url = dev.weft.spi.Variables.callbackUrl(vars).orElseThrow();
+        String token = dev.weft.spi.Variables.callbackToken(vars).orElseThrow();
+        String path = url.substring(url.indexOf("/hooks/callback/"));
+        long runId = Long.parseLong(path.substring(path.lastIndexOf('/') + 1));
+        String body = """
+                {"seq": 1, "events": [{"type": "step", "name": "deploy", "command": "./deploy.sh", "status": "start"},
+                 {"type": "line", "text": "uploading 3 files", "stream": "stdout"}]}""";
+        try (var http = java.net.http.HttpClient.newHttpClient()) {
+            var post = java.net.http.HttpRequest.newBuilder(java.net.URI.create(c.other().baseUrl() + path))
+                    .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build();
+            var answer = http.send(post, java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(202, answer.statusCode(), answer.body());
+            assertTrue(answer.body().contains("\"queued\""), answer.body());
+            // Lines written by the driving instance only: the log numbering has one writer.
+            await().atMost(Duration.ofSeconds(5)).until(() -> c.driver().store().logs().after(runId, 0, 100).stream()
+                    .anyMatch(f -> new String(f.frame(), java.nio.charset.StandardCharsets.UTF_8).contains("uploading 3 files")));
+            await().atMost(Duration.ofSeconds(5)).until(() -> c.driver().store().runs().queuedCallbacks(10).isEmpty());
+            // The same seq again, on either instance: acknowledged, not written twice.
+            for (Weft w : List.of(c.other(), c.driver())) {
+                var again = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(w.baseUrl() + path))
+                        .header("Authorization", "Bearer " + token)
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, again.statusCode(), again.body());
+                assertTrue(again.body().contains("\"duplicate\""), again.body());
+            }
+        }
+        assertEquals(1, c.driver().store().logs().after(runId, 0, 100).stream()
+                .filter(f -> new String(f.frame(), java.nio.charset.StandardCharsets.UTF_8).contains("uploading 3 files")).count());
     }
 
     /** Two instances on one database, one push, its run going on the instance that drives it. */

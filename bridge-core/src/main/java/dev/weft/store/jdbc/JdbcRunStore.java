@@ -8,6 +8,7 @@ import dev.weft.model.Trigger;
 import dev.weft.model.Workflow;
 import dev.weft.model.WorkflowId;
 import dev.weft.store.CancelRequest;
+import dev.weft.store.QueuedCallback;
 import dev.weft.store.RunRecord;
 import dev.weft.store.RunStore;
 import dev.weft.store.StoreSignals;
@@ -225,6 +226,23 @@ final class JdbcRunStore implements RunStore {
     public Optional<CancelRequest> cancelRequest(long id) {
         return db.read(s -> s.queryOne("SELECT " + CANCEL_COLUMNS + " FROM cancel_requests WHERE id=?",
                 JdbcRunStore::cancelRequest, id));
+    }
+
+    @Override
+    public void queueCallback(long runId, long seq, String body, Instant at) {
+        db.write(Lane.URGENT, s -> s.update("INSERT INTO callback_inbox (run_id, seq, body, received_at) VALUES (?,?,?,?) "
+                + "ON CONFLICT (run_id, seq) DO NOTHING", runId, seq, body, at.toEpochMilli()));
+    }
+
+    @Override
+    public List<QueuedCallback> queuedCallbacks(int limit) {
+        return db.read(s -> s.query("SELECT run_id, seq, body FROM callback_inbox ORDER BY run_id, seq LIMIT ?",
+                rs -> new QueuedCallback(rs.getLong(1), rs.getLong(2), rs.getString(3)), limit));
+    }
+
+    @Override
+    public void dropCallback(long runId, long seq) {
+        db.write(Lane.URGENT, s -> s.update("DELETE FROM callback_inbox WHERE run_id=? AND seq=?", runId, seq));
     }
 
     @Override
