@@ -18,11 +18,17 @@ final class CallbackTokens {
     /** The purpose the key is derived for ({@code SecretCipher#derivedKey}). */
     static final String PURPOSE = "callback-token";
 
-    private final SecretKeySpec key;
+    /** Initialised once and cloned per token: looking up and keying a Mac each time costs more than the HMAC. */
+    private final Mac prototype;
 
     CallbackTokens(byte[] key) {
         if (key.length < 32) throw new IllegalArgumentException("a callback key has at least 32 bytes");
-        this.key = new SecretKeySpec(key.clone(), "HmacSHA256");
+        try {
+            this.prototype = Mac.getInstance("HmacSHA256");
+            prototype.init(new SecretKeySpec(key.clone(), "HmacSHA256"));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 unavailable: " + e, e);
+        }
     }
 
     String tokenFor(long runId) {
@@ -37,11 +43,10 @@ final class CallbackTokens {
 
     private byte[] mac(long runId) {
         try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(key);
+            Mac mac = (Mac) prototype.clone();
             return mac.doFinal(("weft-callback-run:" + runId).getBytes(StandardCharsets.US_ASCII));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 unavailable: " + e, e);
+        } catch (CloneNotSupportedException e) {
+            throw new IllegalStateException("HmacSHA256 cannot be cloned: " + e, e);
         }
     }
 }

@@ -98,13 +98,13 @@ final class RunLoader {
      * provider as repository secrets stay as they are.
      */
     private RunHandle.Secrets withCredentials(RunHandle.Secrets secrets, Map<String, String> extra) {
-        List<String> masked = new ArrayList<>(secrets.values().values());
+        List<String> masked = new ArrayList<>();
         for (String name : credentials) {
             String v = extra.get(name);
             if (v != null) masked.add(v);
         }
-        if (masked.size() == secrets.values().size()) return secrets;
-        return new RunHandle.Secrets(secrets.values(), SecretMask.of(masked), secrets.error());
+        if (masked.isEmpty()) return secrets;
+        return new RunHandle.Secrets(secrets.values(), secrets.mask().plusLiterals(masked), secrets.error());
     }
 
     /** The workflow's YAML, parsed by whoever first asks (the run's thread), once; missing when it does not parse. */

@@ -37,14 +37,28 @@ public final class SecretMask implements UnaryOperator<String> {
     public static final String MASK = "***";
     /** Shortest embedded-base64 form that is masked. */
     public static final int MIN_EMBEDDED = 6;
-    private static final SecretMask NONE = new SecretMask(null, List.of());
+    private static final SecretMask NONE = new SecretMask(null, List.of(), List.of());
 
     private final Pattern pattern;
     private final List<String> forms;
+    /** Values replaced as they are, after the pattern (see {@link #plusLiterals}). */
+    private final List<String> literals;
 
-    private SecretMask(Pattern pattern, List<String> forms) {
+    private SecretMask(Pattern pattern, List<String> forms, List<String> literals) {
         this.pattern = pattern;
         this.forms = forms;
+        this.literals = literals;
+    }
+
+    /**
+     * This mask, and also {@code values} replaced as they are (no encoded forms): for credentials
+     * weft mints for each run (its callback token), where compiling a pattern per run on the
+     * intake's path would cost far more than a plain search for one random string.
+     */
+    public SecretMask plusLiterals(Collection<String> values) {
+        List<String> more = new ArrayList<>(literals);
+        for (String v : values) if (v != null && !v.isEmpty() && !more.contains(v)) more.add(v);
+        return more.size() == literals.size() ? this : new SecretMask(pattern, forms, List.copyOf(more));
     }
 
     public static SecretMask none() {
@@ -77,7 +91,7 @@ public final class SecretMask implements UnaryOperator<String> {
             if (!re.isEmpty()) re.append('|');
             re.append(Pattern.quote(f));
         }
-        return new SecretMask(Pattern.compile(re.toString()), List.copyOf(sorted));
+        return new SecretMask(Pattern.compile(re.toString()), List.copyOf(sorted), List.of());
     }
 
     private static void addBase64(Set<String> forms, String std) {
@@ -103,7 +117,7 @@ public final class SecretMask implements UnaryOperator<String> {
     }
 
     public boolean isEmpty() {
-        return pattern == null;
+        return pattern == null && literals.isEmpty();
     }
 
     /** The strings this mask replaces, longest first (for tests and diagnostics; they are secret). */
@@ -114,7 +128,11 @@ public final class SecretMask implements UnaryOperator<String> {
     /** The text with every form replaced by {@code ***}; null stays null. */
     @Override
     public String apply(String text) {
-        if (pattern == null || text == null || text.isEmpty()) return text;
+        if (text == null || text.isEmpty()) return text;
+        for (String l : literals) {
+            if (text.contains(l)) text = text.replace(l, MASK);
+        }
+        if (pattern == null) return text;
         Matcher m = pattern.matcher(text);
         if (!m.find()) return text;
         StringBuilder b = new StringBuilder(text.length());

@@ -22,6 +22,17 @@ class SecretMaskTest {
     }
 
     @Test
+    @DisplayName("literals added to a mask are replaced as they are, beside the mask's own forms; none added is the same mask")
+    void plusLiterals() {
+        SecretMask base = SecretMask.of(List.of("hunter2"));
+        SecretMask both = base.plusLiterals(List.of("tok_ABC-123_xyz"));
+        assertEquals("*** and *** and *** again", both.apply("hunter2 and tok_ABC-123_xyz and tok_ABC-123_xyz again"));
+        assertEquals("***", SecretMask.none().plusLiterals(List.of("tok")).apply("tok"));
+        assertFalse(SecretMask.none().plusLiterals(List.of("tok")).isEmpty());
+        assertSame(base, base.plusLiterals(List.of("")));
+    }
+
+    @Test
     @DisplayName("masks the value and its base64 forms, padded, unpadded and URL-safe")
     void forms() {
         SecretMask m = SecretMask.of(List.of(S));
