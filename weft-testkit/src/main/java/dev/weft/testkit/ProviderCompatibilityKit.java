@@ -72,7 +72,10 @@ public abstract class ProviderCompatibilityKit {
     /** A workflow YAML that keeps running until cancelled. */
     protected abstract String longRunningWorkflow();
 
-    /** Environment for the provider's configuration (fake backend URLs, tokens). */
+    /**
+     * Environment for the provider's configuration (fake backend URLs, tokens). A {@code WEFT_DB}
+     * here (a PostgreSQL URL, say) runs the kit against that database instead of a SQLite file.
+     */
     protected Map<String, String> env() {
         return Map.of();
     }

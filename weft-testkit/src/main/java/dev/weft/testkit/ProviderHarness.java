@@ -360,7 +360,10 @@ public final class ProviderHarness implements AutoCloseable {
             all.put("WEFT_HOSTNAME", "weft.test");
             all.put("WEFT_OWNER_DID", DID);
             all.put("WEFT_LISTEN", "127.0.0.1:0");
-            all.put("WEFT_DB", dir.resolve("weft.db").toString());
+            // The kit runs on SQLite in the data directory unless the environment names another
+            // database (a PostgreSQL URL: the kit then runs against it, with a key file beside).
+            all.putIfAbsent("WEFT_DB", dir.resolve("weft.db").toString());
+            all.putIfAbsent("WEFT_SECRETS_KEY_FILE", dir.resolve("weft-secrets.key").toString());
             all.put("WEFT_REPOS", KNOT + "/" + DID + "/" + REPO);
             all.put("WEFT_WORKFLOW_TIMEOUT", workflowTimeout.toMillis() + "ms");
             all.put("WEFT_FIRST_STATUS_DELAY", firstStatusDelay.toMillis() + "ms");
