@@ -112,6 +112,36 @@ class UpgradedKnotFlowTest {
     }
 
     @Test
+    @DisplayName("pushes whose workflow names a concurrency group run one at a time: the second waits, saying for which pipeline")
+    void concurrencyGroupOverGit() {
+        String deploy = """
+                engine: stub
+                concurrency: deploy-${TANGLED_REF_NAME}
+                stub:
+                  steps:
+                    - name: deploy
+                      output: ["deploying"]
+                  hang: true
+                """;
+        UpgradedKnot.Push first = f.pushCommit(Map.of("deploy.yml", deploy), List.of());
+        WorkflowId a = upgraded(awaitPipeline(first.newSha()), "deploy.yml");
+        await().atMost(Duration.ofSeconds(20)).until(() -> f.weft.store().runs().run(a).orElseThrow().state() == RunState.RUNNING);
+        UpgradedKnot.Push second = f.pushCommit(Map.of("deploy.yml", deploy), List.of());
+        WorkflowId b = upgraded(awaitPipeline(second.newSha()), "deploy.yml");
+        // The waiting run says so in its log, naming the pipeline that holds the group.
+        await().atMost(Duration.ofSeconds(20)).until(() -> f.storedFrames(b).stream()
+                .anyMatch(l -> l.contains("waiting for pipeline " + a.pipeline().rkey())));
+        assertEquals(RunState.PENDING, f.weft.store().runs().run(b).orElseThrow().state(), "the second waits its turn");
+        assertTrue(f.storedFrames(b).stream().anyMatch(l -> l.contains("deploy-main")), f.storedFrames(b).toString());
+
+        f.weft.cancel(a);
+        assertEquals(RunState.CANCELLED, f.awaitTerminal(a).state());
+        await().atMost(Duration.ofSeconds(20)).until(() -> f.weft.store().runs().run(b).orElseThrow().state() == RunState.RUNNING);
+        f.weft.cancel(b);
+        assertEquals(RunState.CANCELLED, f.awaitTerminal(b).state());
+    }
+
+    @Test
     @DisplayName("a push with skip-ci creates nothing: the next push's pipeline is the only one")
     void skipCi() {
         UpgradedKnot.Push skipped = f.pushCommit(Map.of("ci.yml", QUICK), List.of("skip-ci"));
