@@ -4,11 +4,7 @@ import dev.weft.config.WeftConfig;
 import dev.weft.knot.KnotEventServer;
 import dev.weft.lease.InstanceId;
 import dev.weft.model.RunState;
-import dev.weft.spi.Provider;
-import dev.weft.spi.ProviderContext;
 import dev.weft.spi.ProviderFactory;
-import dev.weft.spi.Run;
-import dev.weft.spi.Step;
 import dev.weft.testing.WebSocketRecorder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
@@ -57,38 +53,7 @@ class CrossInstanceSignalsTest {
 
     /** Runs that go running, print a line, wait for {@link #finish}, print another and succeed. */
     private ProviderFactory engine(String instance) {
-        return new ProviderFactory() {
-            @Override
-            public String engine() {
-                return "ha";
-            }
-
-            @Override
-            public Provider create(ProviderContext context) {
-                return new Provider() {
-                    @Override
-                    public void spawn(Run run) throws Exception {
-                        run.status().running();
-                        Step step = run.log().startStep("build", "make");
-                        step.out("hello from " + instance);
-                        finish.await();
-                        step.out("bye from " + instance);
-                        step.end();
-                        run.status().success();
-                    }
-
-                    @Override
-                    public boolean resume(Run run) {
-                        run.status().success();
-                        return true;
-                    }
-
-                    @Override
-                    public void close() {
-                    }
-                };
-            }
-        };
+        return HaEngine.of(run -> HaEngine.helloBye(run, instance, finish), run -> { });
     }
 
     private Weft start(String name, String db, KnotEventServer knot) throws Exception {

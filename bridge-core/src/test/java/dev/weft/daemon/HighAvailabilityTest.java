@@ -6,10 +6,7 @@ import dev.weft.knot.PipelineRecordJson;
 import dev.weft.lease.InstanceId;
 import dev.weft.model.RunState;
 import dev.weft.model.StatusEvent;
-import dev.weft.spi.Provider;
-import dev.weft.spi.ProviderContext;
 import dev.weft.spi.ProviderFactory;
-import dev.weft.spi.Run;
 import dev.weft.store.RunRecord;
 import dev.weft.store.postgres.EmbeddedPostgresFixture;
 import org.junit.jupiter.api.AfterEach;
@@ -66,47 +63,11 @@ class HighAvailabilityTest {
 
     /** An engine whose runs go running and then wait for {@link #finish}; resume finishes them. */
     private ProviderFactory engine(String instance) {
-        return new ProviderFactory() {
-            @Override
-            public String engine() {
-                return "ha";
-            }
-
-            @Override
-            public Provider create(ProviderContext context) {
-                return new Provider() {
-                    @Override
-                    public void spawn(Run run) throws Exception {
-                        spawnedBy.computeIfAbsent(run.workflowId().pipeline().rkey(), k -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(instance);
-                        variablesOf.put(run.workflowId().pipeline().rkey(), run.variables());
-                        run.status().running();
-                        dev.weft.spi.Step step = run.log().startStep("build", "make");
-                        step.out("hello from " + instance);
-                        // Interrupted when this instance dies: the run stays open for adoption.
-                        finish.await();
-                        step.out("bye from " + instance);
-                        step.end();
-                        run.status().success();
-                    }
-
-                    @Override
-                    public boolean resume(Run run) {
-                        resumedBy.computeIfAbsent(run.workflowId().pipeline().rkey(), k -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(instance);
-                        run.status().success();
-                        return true;
-                    }
-
-                    @Override
-                    public void cancel(Run run, dev.weft.spi.CancelReason reason) {
-                        run.status().cancelled("cancelled by request");
-                    }
-
-                    @Override
-                    public void close() {
-                    }
-                };
-            }
-        };
+        return HaEngine.of(run -> {
+            spawnedBy.computeIfAbsent(run.workflowId().pipeline().rkey(), k -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(instance);
+            variablesOf.put(run.workflowId().pipeline().rkey(), run.variables());
+            HaEngine.helloBye(run, instance, finish);
+        }, run -> resumedBy.computeIfAbsent(run.workflowId().pipeline().rkey(), k -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(instance));
     }
 
     private Weft start(String name, String db, KnotEventServer knot) throws Exception {

@@ -6,10 +6,7 @@ import dev.weft.lease.InstanceId;
 import dev.weft.model.RunState;
 import dev.weft.model.Status;
 import dev.weft.model.StatusEvent;
-import dev.weft.spi.Provider;
-import dev.weft.spi.ProviderContext;
 import dev.weft.spi.ProviderFactory;
-import dev.weft.spi.Run;
 import dev.weft.store.RunRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
@@ -66,36 +63,12 @@ class RollingRestartTest {
      * stays open (the stop leaves it for another instance), whose {@code resume} ends it.
      */
     private ProviderFactory engine(String instance) {
-        return new ProviderFactory() {
-            @Override
-            public String engine() {
-                return "ha";
-            }
-
-            @Override
-            public Provider create(ProviderContext context) {
-                return new Provider() {
-                    @Override
-                    public void spawn(Run run) throws Exception {
-                        spawnedBy.computeIfAbsent(run.workflowId().pipeline().rkey(), k -> new CopyOnWriteArrayList<>()).add(instance);
-                        run.status().running();
-                        Thread.sleep(RUN_MILLIS);
-                        run.status().success();
-                    }
-
-                    @Override
-                    public boolean resume(Run run) {
-                        resumedBy.computeIfAbsent(run.workflowId().pipeline().rkey(), k -> new CopyOnWriteArrayList<>()).add(instance);
-                        run.status().success();
-                        return true;
-                    }
-
-                    @Override
-                    public void close() {
-                    }
-                };
-            }
-        };
+        return HaEngine.of(run -> {
+            spawnedBy.computeIfAbsent(run.workflowId().pipeline().rkey(), k -> new CopyOnWriteArrayList<>()).add(instance);
+            run.status().running();
+            Thread.sleep(RUN_MILLIS);
+            run.status().success();
+        }, run -> resumedBy.computeIfAbsent(run.workflowId().pipeline().rkey(), k -> new CopyOnWriteArrayList<>()).add(instance));
     }
 
     private Weft start(String name, String db, KnotEventServer knot) throws Exception {
