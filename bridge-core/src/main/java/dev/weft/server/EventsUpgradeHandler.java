@@ -24,15 +24,13 @@ final class EventsUpgradeHandler extends SimpleChannelInboundHandler<Route.Event
     private final EventFeed feed;
     private final ServerOptions options;
     private final ServerMetrics metrics;
-    private final IdlePingHandler ping;
     private final WebSocketControlHandler control;
 
-    EventsUpgradeHandler(EventFeed feed, ServerOptions options, ServerMetrics metrics, IdlePingHandler ping,
+    EventsUpgradeHandler(EventFeed feed, ServerOptions options, ServerMetrics metrics,
                          WebSocketControlHandler control) {
         this.feed = feed;
         this.options = options;
         this.metrics = metrics;
-        this.ping = ping;
         this.control = control;
     }
 
@@ -49,6 +47,6 @@ final class EventsUpgradeHandler extends SimpleChannelInboundHandler<Route.Event
         log.debug("/events from {}: cursor {} streams after id {}", who, route.cursor(), start);
         FrameStreamHandler stream = new FrameStreamHandler(ServerMetrics.EVENTS, "from " + who,
                 new EventFrames(feed), start, options, metrics);
-        WebSocketUpgrade.upgrade(ctx, route.call(), stream, options, ping, control);
+        WebSocketUpgrade.upgrade(ctx, route.call(), stream, options, control);
     }
 }

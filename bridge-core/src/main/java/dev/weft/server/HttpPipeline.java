@@ -52,12 +52,11 @@ final class HttpPipeline extends ChannelInitializer<Channel> {
         this.webhooks = deps.webhooks();
         this.metrics = deps.metrics();
         this.channels = channels;
-        IdlePingHandler ping = new IdlePingHandler();
         WebSocketControlHandler control = new WebSocketControlHandler();
         this.router = new Router(deps.webhooks(), deps.xrpc(), deps.pages());
-        this.events = new EventsUpgradeHandler(deps.events(), options, metrics, ping, control);
-        this.logs = new LogsUpgradeHandler(deps.logs(), deps.blocking(), options, metrics, ping, control);
-        this.pipelineLogs = new PipelineLogsUpgradeHandler(deps.logs(), deps.blocking(), options, metrics, ping, control);
+        this.events = new EventsUpgradeHandler(deps.events(), options, metrics, control);
+        this.logs = new LogsUpgradeHandler(deps.logs(), deps.blocking(), options, metrics, control);
+        this.pipelineLogs = new PipelineLogsUpgradeHandler(deps.logs(), deps.blocking(), options, metrics, control);
         this.xrpc = new XrpcDispatcher(deps.blocking());
         this.webhookDispatcher = new WebhookDispatcher(deps.blocking(), metrics);
         this.pages = new PageDispatcher(deps.blocking());

@@ -23,16 +23,14 @@ final class LogsUpgradeHandler extends SimpleChannelInboundHandler<Route.Logs> {
     private final Blocking blocking;
     private final ServerOptions options;
     private final ServerMetrics metrics;
-    private final IdlePingHandler ping;
     private final WebSocketControlHandler control;
 
     LogsUpgradeHandler(LogFeed feed, Blocking blocking, ServerOptions options, ServerMetrics metrics,
-                       IdlePingHandler ping, WebSocketControlHandler control) {
+                       WebSocketControlHandler control) {
         this.feed = feed;
         this.blocking = blocking;
         this.options = options;
         this.metrics = metrics;
-        this.ping = ping;
         this.control = control;
     }
 
@@ -54,7 +52,7 @@ final class LogsUpgradeHandler extends SimpleChannelInboundHandler<Route.Logs> {
             } else {
                 FrameStreamHandler stream = new FrameStreamHandler(ServerMetrics.LOGS, route.workflow().toString(),
                         new LogFrames(opened.get()), 0, options, metrics);
-                WebSocketUpgrade.upgrade(ctx, call, stream, options, ping, control);
+                WebSocketUpgrade.upgrade(ctx, call, stream, options, control);
             }
         });
     }

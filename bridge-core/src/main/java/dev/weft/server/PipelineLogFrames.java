@@ -5,10 +5,7 @@ import dev.weft.wire.CiLogFrames;
 
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
-import java.util.Map;
-import java.util.WeakHashMap;
 
 /**
  * {@code sh.tangled.ci.subscribePipelineLogs} frames: the logs of several workflows of one
@@ -25,8 +22,12 @@ import java.util.WeakHashMap;
  */
 final class PipelineLogFrames implements FrameSource {
 
-    /** One requested workflow: the name its frames carry and its log. */
-    record Workflow(String name, LogFeed.WorkflowLog log) {
+    /**
+     * One requested workflow: the name its frames carry, its log, and a number that tells its
+     * lines apart from other workflows' lines of the same sequence in the conversion cache (the
+     * workflow id's hash).
+     */
+    record Workflow(String name, LogFeed.WorkflowLog log, int salt) {
     }
 
     private final List<Workflow> workflows;
@@ -94,7 +95,7 @@ final class PipelineLogFrames implements FrameSource {
             }
             for (LogFeed.EncodedLine l : lines) {
                 handed.add(new long[]{i, l.seq()});
-                frames.add(new Frame(base + handed.size(), converted(l.frame(), w.name(), now)));
+                frames.add(new Frame(base + handed.size(), converted(l, w, now)));
             }
         }
         boolean finished = frames.isEmpty();
@@ -105,18 +106,27 @@ final class PipelineLogFrames implements FrameSource {
     /**
      * Stored lines converted to the subscription's CBOR, shared by every subscriber: a live
      * workflow's tail hands all of them the same array, so one conversion serves a thousand
-     * viewers instead of a thousand conversions. Keyed by the array's identity (arrays do not
-     * override equals), weakly: an entry goes when the tail lets go of its line. A line belongs to
-     * one run, so to one workflow name.
+     * viewers instead of a thousand conversions. A direct-mapped cache: the slot is the line's
+     * sequence offset by its workflow's salt, so a workflow's consecutive lines never evict each
+     * other, and a hit is the very array (arrays do not override equals). A lookup is one read of a
+     * slot and no lock, which matters because every frame of every subscriber passes here on the
+     * event loops; a collision only costs a conversion. Entries are immutable, so a racing read
+     * sees a whole entry or none. Bounded: {@value #CACHE_SLOTS} entries, a few MiB of recent
+     * lines at most. A line belongs to one run, so to one workflow name.
      */
-    private static final Map<byte[], byte[]> CONVERTED = Collections.synchronizedMap(new WeakHashMap<>());
+    private static final int CACHE_SLOTS = 1 << 13;
+    private static final Converted[] CONVERTED = new Converted[CACHE_SLOTS];
 
-    private static byte[] converted(byte[] stored, String workflow, Instant now) {
-        byte[] cbor = CONVERTED.get(stored);
-        if (cbor == null) {
-            cbor = CiLogFrames.stored(stored, workflow, now);
-            CONVERTED.put(stored, cbor);
-        }
+    private record Converted(byte[] stored, byte[] cbor) {
+    }
+
+    private static byte[] converted(LogFeed.EncodedLine line, Workflow workflow, Instant now) {
+        byte[] stored = line.frame();
+        int slot = (int) (line.seq() + workflow.salt() * 0x9E3779B9L) & (CACHE_SLOTS - 1);
+        Converted c = CONVERTED[slot];
+        if (c != null && c.stored() == stored) return c.cbor();
+        byte[] cbor = CiLogFrames.stored(stored, workflow.name(), now);
+        CONVERTED[slot] = new Converted(stored, cbor);
         return cbor;
     }
 

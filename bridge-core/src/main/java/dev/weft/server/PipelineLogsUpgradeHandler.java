@@ -34,16 +34,14 @@ final class PipelineLogsUpgradeHandler extends SimpleChannelInboundHandler<Route
     private final Blocking blocking;
     private final ServerOptions options;
     private final ServerMetrics metrics;
-    private final IdlePingHandler ping;
     private final WebSocketControlHandler control;
 
     PipelineLogsUpgradeHandler(LogFeed feed, Blocking blocking, ServerOptions options, ServerMetrics metrics,
-                               IdlePingHandler ping, WebSocketControlHandler control) {
+                               WebSocketControlHandler control) {
         this.feed = feed;
         this.blocking = blocking;
         this.options = options;
         this.metrics = metrics;
-        this.ping = ping;
         this.control = control;
     }
 
@@ -77,7 +75,7 @@ final class PipelineLogsUpgradeHandler extends SimpleChannelInboundHandler<Route
                 if (ready.unavailable() != null) log.warn("{}: log backend failed: {}", what, ready.unavailable());
                 FrameStreamHandler stream = new FrameStreamHandler(ServerMetrics.PIPELINE_LOGS, what,
                         new PipelineLogFrames(ready.workflows(), ready.unavailable()), 0, options, metrics);
-                WebSocketUpgrade.upgrade(ctx, call, stream, options, ping, control);
+                WebSocketUpgrade.upgrade(ctx, call, stream, options, control);
             }
         });
     }
@@ -114,7 +112,7 @@ final class PipelineLogsUpgradeHandler extends SimpleChannelInboundHandler<Route
                 // Listed a moment ago; runs are never deleted, so this is a store gone wrong.
                 throw new IllegalStateException("workflow " + w + " was listed but cannot be opened");
             }
-            logs.add(new PipelineLogFrames.Workflow(w.name(), opened.get()));
+            logs.add(new PipelineLogFrames.Workflow(w.name(), opened.get(), w.hashCode()));
         }
         return new Opened.Ready(logs, null);
     }

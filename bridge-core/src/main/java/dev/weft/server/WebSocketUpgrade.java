@@ -9,11 +9,9 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketHandshakeException;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
-import io.netty.handler.timeout.IdleStateHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.concurrent.TimeUnit;
 
 /**
  * Turns an HTTP connection into a server-push WebSocket: completes the handshake, takes the HTTP
@@ -30,7 +28,7 @@ final class WebSocketUpgrade {
     }
 
     static void upgrade(ChannelHandlerContext ctx, HttpCall call, FrameStreamHandler stream, ServerOptions options,
-                        IdlePingHandler ping, WebSocketControlHandler control) {
+                        WebSocketControlHandler control) {
         String host = call.nettyHeaders().get(HttpHeaderNames.HOST, "localhost");
         FullHttpRequest req = call.toUpgradeRequest();
         try {
@@ -56,9 +54,7 @@ final class WebSocketUpgrade {
         for (String name : HttpPipeline.HTTP_ONLY) {
             if (p.get(name) != null) p.remove(name);
         }
-        p.addBefore(HttpPipeline.ERRORS, "wsIdle",
-                new IdleStateHandler(0, options.pingIdle().toMillis(), 0, TimeUnit.MILLISECONDS));
-        p.addBefore(HttpPipeline.ERRORS, "wsPing", ping);
+        p.addBefore(HttpPipeline.ERRORS, "wsPing", new IdlePingHandler(options.pingIdle()));
         p.addBefore(HttpPipeline.ERRORS, "wsControl", control);
         p.addBefore(HttpPipeline.ERRORS, "stream", stream);
     }

@@ -9,7 +9,11 @@ import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
-import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.concurrent.MockTicker;
+import io.netty.util.concurrent.Ticker;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -102,16 +106,40 @@ class WebSocketControlHandlerTest {
     }
 
     @Test
-    @DisplayName("writer idle sends a ping; other idle events pass on")
+    @DisplayName("a ping after the interval with nothing written; every write, a ping too, starts the interval again")
     void idlePing() {
-        Events events = new Events();
-        EmbeddedChannel ch = new EmbeddedChannel(new IdlePingHandler(), events);
-        ch.pipeline().fireUserEventTriggered(IdleStateEvent.FIRST_WRITER_IDLE_STATE_EVENT);
+        MockTicker ticker = Ticker.newMockTicker();
+        EmbeddedChannel ch = EmbeddedChannel.builder().ticker(ticker)
+                .handlers(new IdlePingHandler(Duration.ofSeconds(30))).build();
+        ticker.advance(29, TimeUnit.SECONDS);
+        ch.runScheduledPendingTasks();
+        assertNull(ch.readOutbound(), "not idle for 30 s yet");
+        ticker.advance(1, TimeUnit.SECONDS);
+        ch.runScheduledPendingTasks();
         assertInstanceOf(PingWebSocketFrame.class, ch.<Object>readOutbound());
-        ch.pipeline().fireUserEventTriggered(IdleStateEvent.FIRST_READER_IDLE_STATE_EVENT);
-        assertEquals(List.of(IdleStateEvent.FIRST_READER_IDLE_STATE_EVENT), events.seen);
-        ByteBuf none = ch.readOutbound();
-        assertNull(none);
+
+        ticker.advance(20, TimeUnit.SECONDS);
+        ch.writeOutbound(new BinaryWebSocketFrame());
+        assertInstanceOf(BinaryWebSocketFrame.class, ch.<Object>readOutbound());
+        ticker.advance(10, TimeUnit.SECONDS); // 30 s after the ping, 10 s after the frame
+        ch.runScheduledPendingTasks();
+        assertNull(ch.readOutbound(), "the frame reset the interval");
+        ticker.advance(20, TimeUnit.SECONDS);
+        ch.runScheduledPendingTasks();
+        assertInstanceOf(PingWebSocketFrame.class, ch.<Object>readOutbound());
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    @DisplayName("no ping once the channel is closed: the timer goes with it")
+    void idlePingStopsWithChannel() {
+        MockTicker ticker = Ticker.newMockTicker();
+        EmbeddedChannel ch = EmbeddedChannel.builder().ticker(ticker)
+                .handlers(new IdlePingHandler(Duration.ofSeconds(30))).build();
+        ch.close();
+        ticker.advance(60, TimeUnit.SECONDS);
+        ch.runScheduledPendingTasks();
+        assertNull(ch.readOutbound());
         ch.finishAndReleaseAll();
     }
 }
