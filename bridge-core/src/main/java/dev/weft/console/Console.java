@@ -44,7 +44,7 @@ public final class Console implements PageHandler {
      */
     public Console(ConsoleSources sources, String adminToken, Clock clock) {
         Objects.requireNonNull(sources, "sources");
-        this.sessions = new Sessions(adminToken, SESSION_LIFETIME, clock);
+        this.sessions = new Sessions(adminToken, SESSION_LIFETIME, clock, sources.sessions());
         this.list = new ListPage(sources, clock);
         this.pipeline = new PipelinePage(sources, clock);
         this.logPage = new LogPage(sources);

@@ -6,6 +6,7 @@ import dev.weft.model.Trigger;
 import dev.weft.model.WorkflowId;
 import dev.weft.notifications.Notifications.FailureSummary;
 import dev.weft.runs.RunManager.CancelOutcome;
+import dev.weft.store.OperatorSessionStore;
 import dev.weft.store.PipelineQueries;
 import dev.weft.store.RunRecord;
 import dev.weft.store.RunStore;
@@ -19,11 +20,12 @@ import java.util.function.Supplier;
 /**
  * What the console reads and what its actions call, each the runtime's own: the store's queries,
  * the notifications' failure summaries and appview links, the daemon's state, the run runtime's
- * cancel and the manual-run path's re-run.
+ * cancel and the manual-run path's re-run, and the store's operator sessions.
  */
 public record ConsoleSources(PipelineQueries pipelines, RunStore runs, Failures failures, AppviewLinks appview,
-                             Supplier<SystemStatus> system, Operations operations) {
+                             Supplier<SystemStatus> system, Operations operations, OperatorSessionStore sessions) {
     public ConsoleSources {
+        Objects.requireNonNull(sessions, "sessions");
         Objects.requireNonNull(pipelines, "pipelines");
         Objects.requireNonNull(runs, "runs");
         Objects.requireNonNull(failures, "failures");

@@ -1,6 +1,11 @@
 package dev.weft.console;
 
+import dev.weft.store.OperatorSessionStore;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
@@ -9,17 +14,18 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.HexFormat;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
- * The console's operator sessions, in memory: the operator token ({@code WEFT_ADMIN_TOKEN_FILE})
- * is exchanged once for a random session id, which is all the cookie holds; each session has its
- * own CSRF token and an absolute expiry. At most {@link #MAX} sessions live at once (the oldest is
- * dropped first), so repeated logins cannot grow memory. A restart logs everyone out, which for an
- * operator's console is a fair price for keeping no session secret on disk. Thread-safe.
+ * The console's operator sessions: the operator token ({@code WEFT_ADMIN_TOKEN_FILE}) is exchanged
+ * once for a random session id, which is all the cookie holds; each session has its own CSRF token
+ * and an absolute expiry. Sessions live in the database ({@link OperatorSessionStore}), known by
+ * the id's SHA-256 only, so that behind one address every instance accepts a login made on
+ * another and a logout ends it on all of them; the CSRF token is derived from the id (an HMAC), so
+ * any instance can check it and the database holds no secret of a session. At most {@link #MAX}
+ * sessions live at once (the oldest is dropped first), so repeated logins cannot grow the table.
+ * Thread-safe.
  */
 final class Sessions {
     static final String COOKIE = "weft_session";
@@ -29,7 +35,7 @@ final class Sessions {
      * One operator session.
      *
      * @param id   the cookie value: 32 random bytes, base64url
-     * @param csrf the token every action of this session carries: 32 other random bytes
+     * @param csrf the token every action of this session carries, derived from the id
      */
     record Session(String id, String csrf, Instant expires) {
         /** What logs show instead of the id: the first 12 hex digits of its SHA-256. */
@@ -42,14 +48,14 @@ final class Sessions {
     private final byte[] token;
     private final Duration lifetime;
     private final Clock clock;
-    /** Insertion order is age order: the eldest is the first to go when full. */
-    private final Map<String, Session> byId = new LinkedHashMap<>();
+    private final OperatorSessionStore store;
 
     /** @param token the operator token, or null: nobody can log in (the console is read-only) */
-    Sessions(String token, Duration lifetime, Clock clock) {
+    Sessions(String token, Duration lifetime, Clock clock, OperatorSessionStore store) {
         this.token = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
         this.lifetime = lifetime;
         this.clock = clock;
+        this.store = store;
     }
 
     /** Whether an operator token is configured at all. */
@@ -65,37 +71,39 @@ final class Sessions {
         if (token == null || offered == null) return Optional.empty();
         boolean ok = MessageDigest.isEqual(digest(offered.strip().getBytes(StandardCharsets.UTF_8)), digest(token));
         if (!ok) return Optional.empty();
-        Session s = new Session(randomToken(), randomToken(), clock.instant().plus(lifetime));
-        synchronized (byId) {
-            expire();
-            while (byId.size() >= MAX) {
-                Iterator<String> eldest = byId.keySet().iterator();
-                eldest.next();
-                eldest.remove();
-            }
-            byId.put(s.id(), s);
-        }
-        return Optional.of(s);
+        String id = randomToken();
+        Instant now = clock.instant();
+        Instant expires = now.plus(lifetime);
+        store.open(sha256(id), now.toEpochMilli(), expires.toEpochMilli(), MAX, now.toEpochMilli());
+        return Optional.of(new Session(id, csrfOf(id), expires));
     }
 
     /** The live session whose id the request's cookie holds. */
     Optional<Session> find(String cookieHeader) {
         String id = cookie(cookieHeader, COOKIE);
         if (id == null || id.isEmpty()) return Optional.empty();
-        synchronized (byId) {
-            Session s = byId.get(id);
-            if (s == null) return Optional.empty();
-            if (!clock.instant().isBefore(s.expires())) {
-                byId.remove(id);
-                return Optional.empty();
-            }
-            return Optional.of(s);
-        }
+        OptionalLong expires = store.expiry(sha256(id), clock.millis());
+        if (expires.isEmpty()) return Optional.empty();
+        return Optional.of(new Session(id, csrfOf(id), Instant.ofEpochMilli(expires.getAsLong())));
     }
 
     void logout(Session s) {
-        synchronized (byId) {
-            byId.remove(s.id());
+        store.close(sha256(s.id()));
+    }
+
+    /**
+     * A session's CSRF token: an HMAC of a fixed label under the session id. Unguessable without
+     * the id (which only the cookie holds, and SameSite keeps from other sites), and the same on
+     * every instance without being stored.
+     */
+    static String csrfOf(String id) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(id.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(
+                    mac.doFinal("weft console csrf v1".getBytes(StandardCharsets.UTF_8)));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e); // every JDK has HmacSHA256
         }
     }
 
@@ -114,11 +122,6 @@ final class Sessions {
 
     static String clearCookie(boolean secure) {
         return COOKIE + "=; Path=/console; Max-Age=0; HttpOnly; SameSite=Strict" + (secure ? "; Secure" : "");
-    }
-
-    private void expire() {
-        Instant now = clock.instant();
-        byId.values().removeIf(x -> !now.isBefore(x.expires()));
     }
 
     private String randomToken() {

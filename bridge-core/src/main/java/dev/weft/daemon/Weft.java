@@ -275,7 +275,7 @@ public final class Weft implements AutoCloseable {
             }
         };
         ConsoleSources sources = new ConsoleSources(store.pipelines(), store.runs(), notifications::failure,
-                notifications::appviewLink, this::systemStatus, operations);
+                notifications::appviewLink, this::systemStatus, operations, store.operatorSessions());
         server.pageRoutes().mount(Console.PREFIX, new Console(sources, token, clock));
         log.info("console at /console ({})", token == null ? "read-only: no WEFT_ADMIN_TOKEN_FILE" : "operator actions need a login");
     }

@@ -28,6 +28,9 @@ public interface Stores extends AutoCloseable {
     /** The concurrency groups' queues. */
     ConcurrencyStore concurrency();
 
+    /** The console's operator sessions. */
+    OperatorSessionStore operatorSessions();
+
     /** Changes other instances commit to a shared database, as they happen ({@link StoreSignals#NONE} unshared). */
     StoreSignals signals();
 

@@ -1,6 +1,11 @@
 package dev.weft.console;
 
+import dev.weft.store.sqlite.SqliteStores;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.io.TempDir;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 import java.time.Clock;
@@ -19,6 +24,24 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @DisplayName("console sessions and HTML escaping")
 class SessionsTest {
     static final String TOKEN = "0123456789abcdef-token";
+
+    @TempDir
+    Path dir;
+    SqliteStores stores;
+
+    @BeforeEach
+    void open() {
+        stores = SqliteStores.open(dir.resolve("weft.db"));
+    }
+
+    @AfterEach
+    void close() {
+        stores.close();
+    }
+
+    Sessions sessions(String token, Duration lifetime, Clock clock) {
+        return new Sessions(token, lifetime, clock, stores.operatorSessions());
+    }
 
     /** A clock the test moves. */
     static final class Tick extends Clock {
@@ -43,7 +66,7 @@ class SessionsTest {
     @Test
     @DisplayName("the token opens a session whose cookie is a random id, not the token; wrong tokens open none")
     void login() {
-        Sessions s = new Sessions(TOKEN, Duration.ofHours(1), new Tick());
+        Sessions s = sessions(TOKEN, Duration.ofHours(1), new Tick());
         assertTrue(s.login(TOKEN + "x").isEmpty());
         assertTrue(s.login("").isEmpty());
         assertTrue(s.login(null).isEmpty());
@@ -65,7 +88,7 @@ class SessionsTest {
     @Test
     @DisplayName("without a token nobody logs in")
     void readOnly() {
-        Sessions s = new Sessions(null, Duration.ofHours(1), new Tick());
+        Sessions s = sessions(null, Duration.ofHours(1), new Tick());
         assertFalse(s.loginPossible());
         assertTrue(s.login("anything").isEmpty());
     }
@@ -74,15 +97,51 @@ class SessionsTest {
     @DisplayName("sessions expire, and at most MAX live at once, the oldest dropped first")
     void expiryAndBound() {
         Tick clock = new Tick();
-        Sessions s = new Sessions(TOKEN, Duration.ofMinutes(10), clock);
+        Sessions s = sessions(TOKEN, Duration.ofMinutes(10), clock);
         Sessions.Session first = s.login(TOKEN).orElseThrow();
         clock.now.set(clock.now.get().plus(Duration.ofMinutes(10)));
         assertTrue(s.find(Sessions.COOKIE + "=" + first.id()).isEmpty(), "expired");
         Set<String> ids = new HashSet<>();
         Sessions.Session oldest = s.login(TOKEN).orElseThrow();
-        for (int i = 0; i < Sessions.MAX; i++) ids.add(s.login(TOKEN).orElseThrow().id());
+        for (int i = 0; i < Sessions.MAX; i++) {
+            clock.now.set(clock.now.get().plusMillis(1)); // age is by login time
+            ids.add(s.login(TOKEN).orElseThrow().id());
+        }
         assertTrue(s.find(Sessions.COOKIE + "=" + oldest.id()).isEmpty(), "dropped when full");
         assertEquals(Sessions.MAX, ids.size());
+    }
+
+    @Test
+    @DisplayName("instances on one database share sessions: a login on one holds on the other, a logout on either ends it")
+    void sharedAcrossInstances() {
+        Tick clock = new Tick();
+        Sessions a = sessions(TOKEN, Duration.ofHours(1), clock);
+        Sessions b = sessions(TOKEN, Duration.ofHours(1), clock);
+        Sessions.Session s = a.login(TOKEN).orElseThrow();
+        Sessions.Session seen = b.find(Sessions.COOKIE + "=" + s.id()).orElseThrow();
+        assertEquals(s, seen, "same id, same CSRF token, same expiry");
+        assertTrue(Sessions.csrfMatches(seen, s.csrf()));
+        b.logout(seen);
+        assertTrue(a.find(Sessions.COOKIE + "=" + s.id()).isEmpty(), "logged out everywhere");
+    }
+
+    @Test
+    @DisplayName("the database holds no session: only hashes of ids, and nothing a CSRF token comes from")
+    void nothingSecretStored() throws Exception {
+        Sessions s = sessions(TOKEN, Duration.ofHours(1), new Tick());
+        Sessions.Session a = s.login(TOKEN).orElseThrow();
+        stores.close();
+        try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("weft.db"));
+             var st = c.createStatement(); var rs = st.executeQuery("SELECT * FROM operator_sessions")) {
+            assertTrue(rs.next());
+            for (int i = 1; i <= rs.getMetaData().getColumnCount(); i++) {
+                String v = rs.getString(i);
+                assertFalse(v.contains(a.id()) || v.contains(a.csrf()), rs.getMetaData().getColumnName(i) + " = " + v);
+            }
+            assertEquals(Sessions.sha256(a.id()), rs.getString("id_hash"));
+            assertFalse(rs.next());
+        }
+        stores = SqliteStores.open(dir.resolve("weft.db"));
     }
 
     @Test

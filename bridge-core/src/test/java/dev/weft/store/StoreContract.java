@@ -741,4 +741,26 @@ public abstract class StoreContract {
         assertEquals(dev.weft.model.QueueState.RUNNING, q.take(c, t0.plusSeconds(7)).orElseThrow().state());
         assertEquals(List.of(c, other), q.all().stream().map(QueueEntry::runId).toList());
     }
+
+    @Test
+    @DisplayName("operator sessions: found until they expire or close; at most max live, the oldest dropped first")
+    void operatorSessions() {
+        OperatorSessionStore o = s.operatorSessions();
+        o.open("h1", 1_000, 5_000, 2, 1_000);
+        o.open("h2", 2_000, 9_000, 2, 2_000);
+        assertEquals(java.util.OptionalLong.of(5_000), o.expiry("h1", 4_999));
+        assertTrue(o.expiry("h1", 5_000).isEmpty(), "expired at its expiry");
+        assertTrue(o.expiry("nope", 0).isEmpty());
+        o.open("h3", 3_000, 30_000, 2, 3_000);
+        assertTrue(o.expiry("h1", 3_000).isEmpty(), "the oldest went to make room");
+        assertTrue(o.expiry("h2", 3_000).isPresent());
+        o.close("h2");
+        assertTrue(o.expiry("h2", 3_000).isEmpty(), "closed");
+        o.close("h2");
+        o.open("h4", 10_000, 20_000, 2, 10_000);
+        assertTrue(o.expiry("h3", 8_000).isPresent() && o.expiry("h4", 10_000).isPresent());
+        s.close();
+        s = reopen();
+        assertEquals(java.util.OptionalLong.of(20_000), s.operatorSessions().expiry("h4", 10_000), "durable");
+    }
 }

@@ -5,6 +5,7 @@ import dev.weft.store.ConcurrencyStore;
 import dev.weft.store.LeaseStore;
 import dev.weft.store.LogStore;
 import dev.weft.store.NotificationStore;
+import dev.weft.store.OperatorSessionStore;
 import dev.weft.store.PipelineQueries;
 import dev.weft.store.RegistryStore;
 import dev.weft.store.RunStore;
@@ -29,6 +30,7 @@ public abstract class JdbcStores implements Stores {
     private final NotificationStore notifications;
     private final LeaseStore leases;
     private final ConcurrencyStore concurrency;
+    private final OperatorSessionStore operatorSessions;
 
     protected JdbcStores(Database db) {
         this(db, null);
@@ -50,6 +52,7 @@ public abstract class JdbcStores implements Stores {
         this.pipelines = new JdbcPipelineQueries(db);
         this.notifications = new JdbcNotificationStore(db);
         this.concurrency = new JdbcConcurrencyStore(db);
+        this.operatorSessions = new JdbcOperatorSessionStore(db);
     }
 
     @Override
@@ -95,6 +98,11 @@ public abstract class JdbcStores implements Stores {
     @Override
     public ConcurrencyStore concurrency() {
         return concurrency;
+    }
+
+    @Override
+    public OperatorSessionStore operatorSessions() {
+        return operatorSessions;
     }
 
     @Override

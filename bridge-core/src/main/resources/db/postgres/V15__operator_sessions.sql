@@ -1,0 +1,7 @@
+-- SQLite's V15: console operator sessions shared by every instance; only the SHA-256 of each
+-- session id (the cookie) is kept.
+CREATE TABLE operator_sessions (
+    id_hash    TEXT   NOT NULL PRIMARY KEY,
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL
+);
