@@ -105,12 +105,16 @@ class WebSocketControlHandlerTest {
         ch.finishAndReleaseAll();
     }
 
+    /** A channel with a 30 s ping interval on a clock the test moves. */
+    private static EmbeddedChannel pinging(MockTicker ticker) {
+        return EmbeddedChannel.builder().ticker(ticker).handlers(new IdlePingHandler(Duration.ofSeconds(30))).build();
+    }
+
     @Test
     @DisplayName("a ping after the interval with nothing written; every write, a ping too, starts the interval again")
     void idlePing() {
         MockTicker ticker = Ticker.newMockTicker();
-        EmbeddedChannel ch = EmbeddedChannel.builder().ticker(ticker)
-                .handlers(new IdlePingHandler(Duration.ofSeconds(30))).build();
+        EmbeddedChannel ch = pinging(ticker);
         ticker.advance(29, TimeUnit.SECONDS);
         ch.runScheduledPendingTasks();
         assertNull(ch.readOutbound(), "not idle for 30 s yet");
@@ -134,8 +138,7 @@ class WebSocketControlHandlerTest {
     @DisplayName("no ping once the channel is closed: the timer goes with it")
     void idlePingStopsWithChannel() {
         MockTicker ticker = Ticker.newMockTicker();
-        EmbeddedChannel ch = EmbeddedChannel.builder().ticker(ticker)
-                .handlers(new IdlePingHandler(Duration.ofSeconds(30))).build();
+        EmbeddedChannel ch = pinging(ticker);
         ch.close();
         ticker.advance(60, TimeUnit.SECONDS);
         ch.runScheduledPendingTasks();
