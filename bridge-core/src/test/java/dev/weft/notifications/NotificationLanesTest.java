@@ -166,6 +166,28 @@ class NotificationLanesTest {
     }
 
     @Test
+    @DisplayName("a delivery interrupted by close() is made after the restart; rows of a notifier no longer configured are given up")
+    void restart() throws Exception {
+        answer(slack, r -> hang());
+        answer(hook, r -> hang());
+        Notifications.Options options = new Notifications.Options(Duration.ofMillis(20), Duration.ofMillis(50),
+                Duration.ofSeconds(2), 5, 10_000, Duration.ofSeconds(10));
+        start(options, slackNotifier(Duration.ofSeconds(10)), webhookNotifier(Duration.ofSeconds(10)));
+        fail("3kr1", "a.yml");
+        await().atMost(Duration.ofSeconds(5)).until(() -> slack.getRequestCount() == 1 && hook.getRequestCount() == 1);
+        notifications.close();
+
+        answer(slack, r -> ok());
+        start(options, slackNotifier(Duration.ofSeconds(10)));
+        await().atMost(Duration.ofSeconds(5)).until(() -> count("slack", "sent") == 1);
+        assertEquals(2, slack.getRequestCount(), "the interrupted request, then its delivery");
+        assertEquals(0, count("slack", "retry"), "an interrupted delivery is not a failure");
+        await().atMost(Duration.ofSeconds(5)).until(() -> s.notifications().queued("webhook") == 0);
+        assertTrue(s.notifications().queuedNotifiers().isEmpty());
+        assertEquals(1, hook.getRequestCount(), "the webhook's row was given up, not sent");
+    }
+
+    @Test
     @DisplayName("a failing endpoint pauses its lane: the next attempt retries the same oldest message, the rest wait their turn in order")
     void failingLanePauses() throws Exception {
         List<String> slackSaw = Collections.synchronizedList(new ArrayList<>());
