@@ -226,7 +226,7 @@ class NotificationLanesTest {
             while (!Thread.currentThread().isInterrupted()) {
                 maxSeen.accumulateAndGet(s.notifications().queued("webhook"), Math::max);
                 try {
-                    Thread.sleep(5);
+                    Thread.sleep(20);
                 } catch (InterruptedException e) {
                     return;
                 }
@@ -274,5 +274,22 @@ class NotificationLanesTest {
         assertTrue(log.contains("ERROR") && log.contains("notifier webhook: ") && log.contains("notifications dropped, more than 200 waited"),
                 log.lines().limit(20).toList().toString());
         System.err.println("flood: 10,000 failures stored in " + stored.toMillis() + " ms; backlog peak " + maxSeen.get());
+    }
+
+    @Test
+    @DisplayName("the default bound: 10,000 rows per notifier; one more and the oldest is dropped, the newest kept")
+    void defaultBound() {
+        answer(hook, r -> hang());
+        Notifications.Options defaults = Notifications.Options.defaults();
+        String body = dev.weft.notify.NotificationJson.write(SlackNotifierTest.failed());
+        List<NotificationStore.NewNotice> backlog = new ArrayList<>();
+        for (int i = 0; i < defaults.maxQueued(); i++) backlog.add(new NotificationStore.NewNotice("old" + i, "webhook", body));
+        s.notifications().queue(0, new NotificationStore.IncidentChange.None(), id -> backlog, 0);
+        start(defaults, webhookNotifier(defaults.requestTimeout()));
+        fail("3kd1", "a.yml");
+        await().atMost(Duration.ofSeconds(10)).until(() -> count("webhook", "dropped") == 1);
+        assertEquals(10_000, s.notifications().queued("webhook"));
+        assertEquals(List.of("old1"), s.notifications().due("webhook", Long.MAX_VALUE, 1).stream()
+                .map(NotificationStore.OutboxNotice::id).toList(), "old0 was the one dropped");
     }
 }
