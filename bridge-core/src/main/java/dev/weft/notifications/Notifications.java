@@ -85,6 +85,32 @@ public final class Notifications implements RunNotices, AutoCloseable {
     private volatile Thread intake;
     private volatile boolean stopping;
 
+    /** Per notifier, what the intake dropped and has not logged yet (intake thread only). */
+    private final Map<String, DropLog> drops = new java.util.HashMap<>();
+
+    /**
+     * A flood drops rows after every batch of statuses: the first drop is logged at once, later
+     * ones at most once a minute with their sum, so the operator is told without a log flood
+     * (the {@code dropped} counter has every one).
+     */
+    private final class DropLog {
+        private static final long EVERY = Duration.ofMinutes(1).toNanos();
+        private long unlogged;
+        private long loggedAt;
+        private boolean logged;
+
+        void add(String notifier, int dropped) {
+            unlogged += dropped;
+            long now = System.nanoTime();
+            if (logged && now - loggedAt < EVERY) return;
+            log.error("notifier {}: {} notifications dropped, more than {} waited for delivery", notifier, unlogged,
+                    options.maxQueued());
+            unlogged = 0;
+            loggedAt = now;
+            logged = true;
+        }
+    }
+
     /** Rows one lane takes per pass: few enough that a pass is short when the endpoint answers. */
     private static final int BATCH = 50;
     /** How long {@link #close} waits for all of its threads together. */
@@ -229,8 +255,8 @@ public final class Notifications implements RunNotices, AutoCloseable {
         for (String n : notifiers.keySet()) {
             int dropped = store.trim(n, options.maxQueued(), "dropped: more than " + options.maxQueued() + " queued");
             if (dropped > 0) {
-                log.error("notifier {}: {} notifications dropped, more than {} waited for delivery", n, dropped, options.maxQueued());
                 meters.counter("weft.notify.deliveries", "notifier", n, "outcome", "dropped").increment(dropped);
+                drops.computeIfAbsent(n, k -> new DropLog()).add(n, dropped);
             }
         }
         for (Lane l : lanes.values()) l.wake();
