@@ -34,12 +34,17 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The notification runtime: one platform thread, {@code weft-notify}, that turns the statuses the
- * run store queued ({@code notify_pending}) into outbox rows, atomically with their incident, and
- * delivers due rows to the notifiers with retries and backoff. It owns the thread ({@link #start},
- * {@link #close}), every retry and every failure: a notifier that hangs, throws or keeps failing
- * delays only notifications, is counted in {@code weft.notify.*} metrics and logged, and never
- * touches a run.
+ * The notification runtime. One platform thread, {@code weft-notify} (the intake), turns the
+ * statuses the run store queued ({@code notify_pending}) into outbox rows, atomically with their
+ * incident, and keeps each notifier's backlog within {@link Options#maxQueued}. One more platform
+ * thread per notifier, {@code weft-notify-<name>} (its delivery lane), delivers only that
+ * notifier's due rows, with retries and backoff. Separate lanes because a notifier is an HTTP
+ * endpoint someone else runs: one that hangs costs its own lane a request timeout per attempt, and
+ * must cost neither the other notifiers' deliveries nor the intake of new statuses.
+ *
+ * <p>It owns every thread ({@link #start}, {@link #close}), every retry and every failure: a
+ * notifier that hangs, throws or keeps failing delays only its own notifications, is counted in
+ * {@code weft.notify.*} metrics and logged, and never touches a run.
  */
 public final class Notifications implements RunNotices, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Notifications.class);
@@ -47,9 +52,10 @@ public final class Notifications implements RunNotices, AutoCloseable {
     /**
      * Tunables; {@link #defaults()} for {@code weft serve}.
      *
-     * @param poll        how often the worker looks for work when nobody woke it
+     * @param poll        how often the intake and each lane look for work when nobody woke them
      * @param minBackoff  the first retry's delay, doubled per attempt
-     * @param maxBackoff  the longest delay between attempts (also caps {@code Retry-After})
+     * @param maxBackoff  the longest delay between attempts (also caps {@code Retry-After}), and the
+     *                    longest a failing notifier's lane pauses
      * @param maxAttempts attempts before a notification is given up (and logged)
      * @param maxQueued   queued rows per notifier beyond which the oldest are given up: a flood of
      *                    failures costs bounded disk and delivery time
@@ -75,8 +81,40 @@ public final class Notifications implements RunNotices, AutoCloseable {
     private final Options options;
     private final MeterRegistry meters;
     private final Map<String, AtomicInteger> failing = new ConcurrentHashMap<>();
-    private volatile Thread thread;
+    private final Map<String, Lane> lanes = new LinkedHashMap<>();
+    private volatile Thread intake;
     private volatile boolean stopping;
+
+    /** Per notifier, what the intake dropped and has not logged yet (intake thread only). */
+    private final Map<String, DropLog> drops = new java.util.HashMap<>();
+
+    /**
+     * A flood drops rows after every batch of statuses: the first drop is logged at once, later
+     * ones at most once a minute with their sum, so the operator is told without a log flood
+     * (the {@code dropped} counter has every one).
+     */
+    private final class DropLog {
+        private static final long EVERY = Duration.ofMinutes(1).toNanos();
+        private long unlogged;
+        private long loggedAt;
+        private boolean logged;
+
+        void add(String notifier, int dropped) {
+            unlogged += dropped;
+            long now = System.nanoTime();
+            if (logged && now - loggedAt < EVERY) return;
+            log.error("notifier {}: {} notifications dropped, more than {} waited for delivery", notifier, unlogged,
+                    options.maxQueued());
+            unlogged = 0;
+            loggedAt = now;
+            logged = true;
+        }
+    }
+
+    /** Rows one lane takes per pass: few enough that a pass is short when the endpoint answers. */
+    private static final int BATCH = 50;
+    /** How long {@link #close} waits for all of its threads together. */
+    private static final Duration STOP_WAIT = Duration.ofSeconds(10);
 
     public Notifications(RunStore runs, LogStore logs, NotificationStore store, NotifyOptions notifyOptions,
                          AdviceFile advice, List<Notifier> notifiers, Clock clock, Options options, MeterRegistry meters) {
@@ -93,6 +131,7 @@ public final class Notifications implements RunNotices, AutoCloseable {
         for (Notifier n : notifiers) {
             AtomicInteger f = new AtomicInteger();
             failing.put(n.name(), f);
+            lanes.put(n.name(), new Lane(n, f));
             Gauge.builder("weft.notify.failing", f, AtomicInteger::get).tag("notifier", n.name())
                     .description("consecutive failed deliveries of a notifier (0 = healthy)").register(meters);
             Gauge.builder("weft.notify.queued", store, s -> s.queued(n.name())).tag("notifier", n.name())
@@ -147,14 +186,16 @@ public final class Notifications implements RunNotices, AutoCloseable {
         return Optional.of(new FailureSummary(failure.step().name(), failure.texts(), text, since));
     }
 
+    /** Starts the intake and one delivery lane per notifier; {@link #close} ends them. */
     public Notifications start() {
-        thread = Thread.ofPlatform().name("weft-notify").daemon().start(this::loop);
+        intake = Thread.ofPlatform().name("weft-notify").daemon().start(this::intakeLoop);
+        for (Lane l : lanes.values()) l.start();
         return this;
     }
 
     @Override
     public void statusStored() {
-        Thread t = thread;
+        Thread t = intake;
         if (t != null) LockSupport.unpark(t);
     }
 
@@ -169,11 +210,16 @@ public final class Notifications implements RunNotices, AutoCloseable {
                 ? List.of(a.text()) : List.of(a.text(), "See " + a.link()));
     }
 
-    private void loop() {
+    private void intakeLoop() {
+        try {
+            giveUpUnconfigured();
+        } catch (RuntimeException e) {
+            log.error("notifications: {}", e.toString());
+        }
         while (!stopping) {
             boolean busy;
             try {
-                busy = pendingOnce() | deliverOnce();
+                busy = pendingOnce();
             } catch (RuntimeException e) {
                 // The store is failing (disk full, closing): wait and try again, never die silently.
                 if (stopping) return;
@@ -184,7 +230,19 @@ public final class Notifications implements RunNotices, AutoCloseable {
         }
     }
 
-    /** Turns queued statuses into outbox rows; true when it did any. */
+    /** Rows of a notifier removed from the configuration have no lane: they are given up, once, here. */
+    private void giveUpUnconfigured() {
+        for (String n : store.queuedNotifiers()) {
+            if (lanes.containsKey(n)) continue;
+            int dropped = store.trim(n, 0, "notifier " + n + " is not configured any more");
+            log.warn("{} notifications for {} dropped: that notifier is not configured any more", dropped, n);
+        }
+    }
+
+    /**
+     * Turns queued statuses into outbox rows, keeps every notifier's backlog within
+     * {@link Options#maxQueued} and wakes the lanes; true when it did any.
+     */
     boolean pendingOnce() {
         List<PendingNotice> batch = store.pending(100);
         if (batch.isEmpty()) return false;
@@ -193,13 +251,15 @@ public final class Notifications implements RunNotices, AutoCloseable {
             if (stopping) return true;
             handle(p, rules);
         }
+        // Here, not in the lanes: a lane stuck in a hung request must not stop its backlog's bound.
         for (String n : notifiers.keySet()) {
             int dropped = store.trim(n, options.maxQueued(), "dropped: more than " + options.maxQueued() + " queued");
             if (dropped > 0) {
-                log.error("notifier {}: {} notifications dropped, more than {} waited for delivery", n, dropped, options.maxQueued());
                 meters.counter("weft.notify.deliveries", "notifier", n, "outcome", "dropped").increment(dropped);
+                drops.computeIfAbsent(n, k -> new DropLog()).add(n, dropped);
             }
         }
+        for (Lane l : lanes.values()) l.wake();
         return true;
     }
 
@@ -293,69 +353,125 @@ public final class Notifications implements RunNotices, AutoCloseable {
         return Optional.empty();
     }
 
-    /** Delivers due outbox rows; true when it tried any. */
-    boolean deliverOnce() {
-        List<OutboxNotice> due = store.due(clock.millis(), 50);
-        for (OutboxNotice o : due) {
-            if (stopping) return true;
-            deliver(o);
-        }
-        return !due.isEmpty();
-    }
+    /**
+     * One notifier's delivery lane: its due rows, oldest first, one at a time. After a retryable
+     * failure the lane pauses as a whole (doubling per failure in a row, or the receiver's
+     * {@code Retry-After}) rather than trying the rest of its batch: against an endpoint that just
+     * timed out, each of them would wait out its own timeout too.
+     */
+    private final class Lane {
+        private final Notifier notifier;
+        private final AtomicInteger failing;
+        private volatile Thread thread;
 
-    private void deliver(OutboxNotice o) {
-        Notifier n = notifiers.get(o.notifier());
-        if (n == null) {
-            store.giveUp(o.id(), o.notifier(), "notifier " + o.notifier() + " is not configured any more");
-            log.warn("notification {} for {} dropped: that notifier is not configured any more", o.id(), o.notifier());
-            return;
+        Lane(Notifier notifier, AtomicInteger failing) {
+            this.notifier = notifier;
+            this.failing = failing;
         }
-        Notification notification;
-        try {
-            notification = NotificationJson.read(o.body());
-        } catch (IllegalArgumentException e) {
-            store.giveUp(o.id(), o.notifier(), e.getMessage());
-            log.error("notification {} unreadable, dropped: {}", o.id(), e.getMessage());
-            return;
+
+        void start() {
+            thread = Thread.ofPlatform().name("weft-notify-" + notifier.name()).daemon().start(this::loop);
         }
-        Optional<String> ref = o.incidentId() == null ? Optional.empty() : store.incidentRef(o.incidentId(), o.notifier());
-        if (ref.isEmpty() && o.incidentId() != null && n.updatesInPlace()) ref = pipelineMessage(o, notification);
-        Delivery d;
-        try {
-            d = n.deliver(notification, ref);
-            if (d == null) d = new Delivery.Retry("notifier returned no outcome");
-        } catch (RuntimeException e) {
-            d = new Delivery.Retry(e.toString());
+
+        /** New rows may be due; a lane pausing after a failure keeps pausing. */
+        void wake() {
+            Thread t = thread;
+            if (t != null) LockSupport.unpark(t);
         }
-        AtomicInteger f = failing.get(n.name());
-        switch (d) {
-            case Delivery.Sent s -> {
-                store.delivered(o.id(), o.notifier(), o.incidentId(), s.ref());
-                if (f.getAndSet(0) > 0) log.info("notifier {} delivers again", n.name());
-                count(n, "sent");
-                log.debug("notification {} ({}) sent to {}", o.id(), notification.event().wireName(), n.name());
+
+        void interrupt() {
+            Thread t = thread;
+            if (t != null) t.interrupt();
+        }
+
+        Thread thread() {
+            return thread;
+        }
+
+        private void loop() {
+            while (!stopping) {
+                Duration pause = null;
+                boolean busy;
+                try {
+                    List<OutboxNotice> due = store.due(notifier.name(), clock.millis(), BATCH);
+                    for (OutboxNotice o : due) {
+                        if (stopping) return;
+                        pause = deliver(o);
+                        if (pause != null) break;
+                    }
+                    busy = !due.isEmpty();
+                } catch (RuntimeException e) {
+                    if (stopping) return;
+                    log.error("notifier {}: {}", notifier.name(), e.toString());
+                    busy = false;
+                }
+                if (pause != null) {
+                    // A wake-up (a new row) does not end the pause: only the time or close() does.
+                    long until = System.nanoTime() + pause.toNanos();
+                    for (long left; !stopping && (left = until - System.nanoTime()) > 0; ) LockSupport.parkNanos(left);
+                } else if (!busy) {
+                    LockSupport.parkNanos(options.poll().toNanos());
+                }
             }
-            case Delivery.Retry r -> {
-                int failures = f.incrementAndGet();
-                count(n, "retry");
-                int attempt = o.attempts() + 1;
-                if (attempt >= options.maxAttempts()) {
+        }
+
+        /** Delivers one row; returns how long the lane pauses after it, or null to go on. */
+        private Duration deliver(OutboxNotice o) {
+            Notifier n = notifier;
+            Notification notification;
+            try {
+                notification = NotificationJson.read(o.body());
+            } catch (IllegalArgumentException e) {
+                store.giveUp(o.id(), o.notifier(), e.getMessage());
+                log.error("notification {} unreadable, dropped: {}", o.id(), e.getMessage());
+                return null;
+            }
+            Optional<String> ref = o.incidentId() == null ? Optional.empty() : store.incidentRef(o.incidentId(), o.notifier());
+            if (ref.isEmpty() && o.incidentId() != null && n.updatesInPlace()) ref = pipelineMessage(o, notification);
+            Delivery d;
+            try {
+                d = n.deliver(notification, ref);
+                if (d == null) d = new Delivery.Retry("notifier returned no outcome");
+            } catch (RuntimeException e) {
+                d = new Delivery.Retry(e.toString());
+            }
+            AtomicInteger f = failing;
+            switch (d) {
+                case Delivery.Sent s -> {
+                    store.delivered(o.id(), o.notifier(), o.incidentId(), s.ref());
+                    if (f.getAndSet(0) > 0) log.info("notifier {} delivers again", n.name());
+                    count(n, "sent");
+                    log.debug("notification {} ({}) sent to {}", o.id(), notification.event().wireName(), n.name());
+                    return null;
+                }
+                case Delivery.Retry r -> {
+                    // Interrupted by close(): the row stays as it was, due again at the next start.
+                    if (stopping) return null;
+                    int failures = f.incrementAndGet();
+                    count(n, "retry");
+                    Duration pause = backoff(failures, r.after());
+                    int attempt = o.attempts() + 1;
+                    if (attempt >= options.maxAttempts()) {
+                        store.giveUp(o.id(), o.notifier(), r.why());
+                        log.error("notifier {}: notification {} given up after {} attempts: {}", n.name(), o.id(), attempt, r.why());
+                        return pause;
+                    }
+                    Duration wait = backoff(attempt, r.after());
+                    store.retryLater(o.id(), o.notifier(), clock.millis() + wait.toMillis(), r.why());
+                    // Told once per streak and then every tenth failure, so a dead endpoint is loud but not a flood.
+                    if (failures == 1 || failures % 10 == 0) {
+                        log.warn("notifier {} failing ({} in a row): {}; retrying in {}", n.name(), failures, r.why(), pause);
+                    }
+                    return pause;
+                }
+                case Delivery.Rejected r -> {
+                    // This message is refused; the next one may not be: no pause.
+                    f.incrementAndGet();
                     store.giveUp(o.id(), o.notifier(), r.why());
-                    log.error("notifier {}: notification {} given up after {} attempts: {}", n.name(), o.id(), attempt, r.why());
-                    return;
+                    count(n, "rejected");
+                    log.error("notifier {} rejected notification {}: {}", n.name(), o.id(), r.why());
+                    return null;
                 }
-                Duration wait = backoff(attempt, r.after());
-                store.retryLater(o.id(), o.notifier(), clock.millis() + wait.toMillis(), r.why());
-                // Told once per streak and then every tenth failure, so a dead endpoint is loud but not a flood.
-                if (failures == 1 || failures % 10 == 0) {
-                    log.warn("notifier {} failing ({} in a row): {}; retrying in {}", n.name(), failures, r.why(), wait);
-                }
-            }
-            case Delivery.Rejected r -> {
-                f.incrementAndGet();
-                store.giveUp(o.id(), o.notifier(), r.why());
-                count(n, "rejected");
-                log.error("notifier {} rejected notification {}: {}", n.name(), o.id(), r.why());
             }
         }
     }
@@ -374,20 +490,32 @@ public final class Notifications implements RunNotices, AutoCloseable {
         return Duration.ofMillis(Math.min(ms, options.maxBackoff().toMillis()));
     }
 
-    /** Stops the worker (interrupting a delivery in progress: it is retried on the next start), then closes the notifiers. */
+    /**
+     * Stops the intake and every lane (interrupting a delivery in progress: it is retried on the
+     * next start), waiting {@link #STOP_WAIT} for all of them together, then closes the notifiers.
+     */
     @Override
     public void close() {
         stopping = true;
-        Thread t = thread;
-        if (t != null) {
-            t.interrupt();
-            LockSupport.unpark(t);
+        List<Thread> threads = new ArrayList<>();
+        Thread t = intake;
+        if (t != null) threads.add(t);
+        for (Lane l : lanes.values()) {
+            l.interrupt();
+            if (l.thread() != null) threads.add(l.thread());
+        }
+        if (t != null) t.interrupt();
+        threads.forEach(LockSupport::unpark);
+        long deadline = System.nanoTime() + STOP_WAIT.toNanos();
+        for (Thread x : threads) {
             try {
-                t.join(Duration.ofSeconds(10));
+                long left = deadline - System.nanoTime();
+                if (left > 0) x.join(Duration.ofNanos(left));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+                break;
             }
-            if (t.isAlive()) log.warn("weft-notify did not stop within 10 s");
+            if (x.isAlive()) log.warn("{} did not stop within {}", x.getName(), STOP_WAIT);
         }
         for (Notifier n : notifiers.values()) {
             try {

@@ -5,10 +5,14 @@ import java.util.Optional;
 /**
  * Sends notifications to one destination. Made by its {@link NotifierFactory}.
  *
- * <p>{@link #deliver} is called by the runtime's single delivery thread, never concurrently, and
- * may block, but should bound its own I/O (a few seconds): a hung endpoint delays later
- * notifications, never a run. Delivery is at least once: a crash after the receiver accepted but
- * before the outcome was stored sends the same {@link Notification#id()} again.
+ * <p>{@link #deliver} is called from this notifier's own delivery thread (one lane per notifier),
+ * never concurrently, and may block, but should bound its own I/O (a few seconds) and return when
+ * interrupted ({@link #close} of the runtime interrupts a delivery in progress; it is retried at the
+ * next start). A hung endpoint delays only this notifier's later notifications: never another
+ * notifier's, never a run. After a {@link Delivery.Retry} the runtime pauses this notifier's lane
+ * (backoff, or the {@code Retry-After} it was given) rather than trying its other notifications.
+ * Delivery is at least once: a crash after the receiver accepted but before the outcome was stored
+ * sends the same {@link Notification#id()} again.
  */
 public interface Notifier extends AutoCloseable {
     /** A short stable name ({@code webhook}, {@code slack}), used in the outbox, logs and metrics. */

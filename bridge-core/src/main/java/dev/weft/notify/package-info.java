@@ -7,8 +7,8 @@
  *       {@link java.util.ServiceLoader} ({@code META-INF/services/dev.weft.notify.NotifierFactory}).</li>
  *   <li>Initialization: {@link dev.weft.notify.NotifierFactory#create} reads its own {@code WEFT_NOTIFY_*}
  *       variables from the {@link dev.weft.notify.NotifierContext}; empty means "not configured".</li>
- *   <li>Processing: {@link dev.weft.notify.Notifier#deliver} on the runtime's single delivery thread,
- *       once per outbox row and attempt; the runtime owns the outbox, retries, backoff, the
+ *   <li>Processing: {@link dev.weft.notify.Notifier#deliver} on the notifier's own delivery thread
+ *       (its lane: one per notifier), once per outbox row and attempt; the runtime owns the outbox, retries, backoff, the
  *       {@code id} a receiver deduplicates on, and failure isolation.</li>
  *   <li>Shutdown: {@link dev.weft.notify.Notifier#close}.</li>
  * </ol>

@@ -65,8 +65,16 @@ public interface NotificationStore {
      */
     long queue(long seq, IncidentChange change, LongFunction<List<NewNotice>> notices, long nowMillis);
 
-    /** Queued rows whose next attempt is due at {@code nowMillis}, oldest first. */
-    List<OutboxNotice> due(long nowMillis, int limit);
+    /**
+     * Up to {@code limit} queued rows of {@code notifier} whose next attempt is due at
+     * {@code nowMillis}, oldest first, leaving out any row with an older row of the same incident
+     * still queued (an update never overtakes the message it updates, nor a fix the failure it
+     * ends). Per notifier, so that one notifier's delivery lane never waits for another's.
+     */
+    List<OutboxNotice> due(String notifier, long nowMillis, int limit);
+
+    /** The notifiers that have rows still queued (to find rows of a notifier no longer configured). */
+    List<String> queuedNotifiers();
 
     /** Delivered; {@code ref} (when not null) is remembered for the incident and notifier. */
     void delivered(String id, String notifier, Long incidentId, String ref);
@@ -89,6 +97,9 @@ public interface NotificationStore {
     /** Rows still queued, per notifier (the backlog gauge). */
     long queued(String notifier);
 
-    /** Oldest rows beyond {@code keep} queued rows of a notifier are given up (memory and disk bound). */
+    /**
+     * Oldest rows beyond {@code keep} queued rows of a notifier are given up (memory and disk
+     * bound); returns how many.
+     */
     int trim(String notifier, int keep, String reason);
 }

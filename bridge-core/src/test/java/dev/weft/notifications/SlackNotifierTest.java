@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The Slack bot against a Slack that misbehaves: what each answer means for delivery. */
 class SlackNotifierTest {
@@ -41,7 +42,7 @@ class SlackNotifierTest {
         slack.close();
     }
 
-    private static Notification failed() {
+    static Notification failed() {
         return new Notification("id1", Event.FAILED, "at://did:web:k/sh.tangled.pipeline/3k", "ci.yml", "script",
                 new Notification.Repo("k", "did:plc:o", "r", ""),
                 new Notification.Trigger("push", "refs/heads/main", "main", "", "a".repeat(40), "aaaaaaa", "did:plc:o", "",
@@ -57,10 +58,8 @@ class SlackNotifierTest {
     }
 
     @Test
-    @DisplayName("garbage is retried; ok:false with a fatal error is rejected; other errors are retried")
+    @DisplayName("ok:false with a fatal error is rejected; other errors, 5xx and 429 are retried")
     void answers() {
-        answer(200, "<html>proxy error</html>");
-        assertInstanceOf(Delivery.Retry.class, bot.deliver(failed(), Optional.empty()));
         answer(200, "{\"ok\":false,\"error\":\"invalid_auth\"}");
         Delivery.Rejected rejected = assertInstanceOf(Delivery.Rejected.class, bot.deliver(failed(), Optional.empty()));
         assertEquals("Slack chat.postMessage: invalid_auth", rejected.why());
@@ -68,6 +67,29 @@ class SlackNotifierTest {
         assertInstanceOf(Delivery.Retry.class, bot.deliver(failed(), Optional.empty()));
         answer(500, "");
         assertInstanceOf(Delivery.Retry.class, bot.deliver(failed(), Optional.empty()));
+    }
+
+    @Test
+    @DisplayName("a 2xx Slack answers with garbage, or never finishes, counts as posted without a ts: "
+            + "the incident's next notification posts anew instead of this one appearing twice")
+    void unreadableSuccess() throws Exception {
+        answer(200, "<html>proxy error</html>");
+        assertEquals(new Delivery.Sent(null), bot.deliver(failed(), Optional.empty()));
+        answer(200, "{\"ok\":true,\"channel\":\"C9\"}");
+        assertEquals(new Delivery.Sent(null), bot.deliver(failed(), Optional.empty()), "ok but no ts: nothing to update later");
+        // Headers at once, then a body slower than the request timeout (500 ms).
+        slack.enqueue(new MockResponse.Builder().code(200).body("{\"ok\":true,\"channel\":\"C9\",\"ts\":\"9.0\"}")
+                .bodyDelay(5, TimeUnit.SECONDS).build());
+        long t0 = System.nanoTime();
+        assertEquals(new Delivery.Sent(null), bot.deliver(failed(), Optional.empty()));
+        assertTrue(Duration.ofNanos(System.nanoTime() - t0).compareTo(Duration.ofSeconds(3)) < 0,
+                "the timeout bounds the body too, not only the headers");
+        // An update answered with garbage keeps the message it updated.
+        answer(200, "");
+        assertEquals(new Delivery.Sent("C1 1.0"), bot.deliver(failed(), Optional.of("C1 1.0")));
+        for (int i = 0; i < 4; i++) assertEquals(i == 3 ? "/api/chat.update" : "/api/chat.postMessage",
+                slack.takeRequest(5, TimeUnit.SECONDS).getUrl().encodedPath());
+        assertEquals(4, slack.getRequestCount(), "one request each: nothing retried");
     }
 
     @Test

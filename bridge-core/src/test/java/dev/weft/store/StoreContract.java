@@ -192,23 +192,58 @@ public abstract class StoreContract {
         assertEquals(1, n.queued("webhook"));
         assertEquals(List.of(incident), n.openIncidentsOfPipeline("at://p1"));
         assertEquals(Optional.of("{}"), n.lastBody(incident, "slack"));
-        assertEquals("{\"incident\":" + incident + "}", n.due(5, 10).get(0).body());
+        assertEquals("{\"incident\":" + incident + "}", n.due("webhook", 5, 10).get(0).body());
 
         n.retryLater("n1", "webhook", 100, "HTTP 500");
-        assertEquals(List.of("slack"), n.due(50, 10).stream().map(NotificationStore.OutboxNotice::notifier).toList());
+        assertTrue(n.due("webhook", 50, 10).isEmpty(), "not before its next attempt");
+        assertEquals(List.of("slack"), n.due("slack", 50, 10).stream().map(NotificationStore.OutboxNotice::notifier).toList());
+        assertEquals(List.of("slack", "webhook"), n.queuedNotifiers());
         restart();
         n = s.notifications();
-        NotificationStore.OutboxNotice later = n.due(100, 10).stream().filter(o -> o.notifier().equals("webhook")).findFirst().orElseThrow();
+        NotificationStore.OutboxNotice later = n.due("webhook", 100, 10).get(0);
         assertEquals(1, later.attempts());
         n.delivered("n1", "slack", incident, "1700000000.000100");
         assertEquals(Optional.of("1700000000.000100"), n.incidentRef(incident, "slack"));
         n.giveUp("n1", "webhook", "HTTP 404");
-        assertTrue(n.due(Long.MAX_VALUE, 10).isEmpty());
+        assertTrue(n.due("webhook", Long.MAX_VALUE, 10).isEmpty());
+        assertTrue(n.due("slack", Long.MAX_VALUE, 10).isEmpty());
+        assertTrue(n.queuedNotifiers().isEmpty());
 
         n.queue(0, new NotificationStore.IncidentChange.Close(incident, 9), id -> List.of(), 9);
         assertTrue(n.openIncident("repo|a.yml|main").isEmpty());
         long next = n.queue(0, new NotificationStore.IncidentChange.Open("repo|a.yml|main", 10, "test", 3L, "at://p3"), id -> List.of(), 10);
         assertTrue(next > incident, "a failure after the fix opens a new incident");
+    }
+
+    @Test
+    @DisplayName("notification lanes: due rows per notifier, in order per incident; the bound gives up the oldest")
+    void notificationLanes() {
+        NotificationStore n = s.notifications();
+        long incident = n.queue(0, new NotificationStore.IncidentChange.Open("repo|a.yml|main", 1, "test", 1L, "at://p1"),
+                id -> List.of(new NotificationStore.NewNotice("post", "slack", "{}"), new NotificationStore.NewNotice("post", "webhook", "{}")), 1);
+        n.queue(0, new NotificationStore.IncidentChange.Update(incident, "test", 2L, "at://p1"),
+                id -> List.of(new NotificationStore.NewNotice("update", "slack", "{}")), 2);
+        n.queue(0, new NotificationStore.IncidentChange.None(), id -> List.of(new NotificationStore.NewNotice("started", "slack", "{}")), 3);
+        assertEquals(List.of("post", "started"), n.due("slack", 10, 10).stream().map(NotificationStore.OutboxNotice::id).toList(),
+                "the update waits for the post it updates; a row of no incident does not");
+        assertEquals(List.of("post"), n.due("webhook", 10, 10).stream().map(NotificationStore.OutboxNotice::id).toList());
+        n.retryLater("post", "slack", 50, "HTTP 503");
+        assertEquals(List.of("started"), n.due("slack", 10, 10).stream().map(NotificationStore.OutboxNotice::id).toList(),
+                "a post waiting for its retry still holds back its update");
+        n.delivered("post", "slack", incident, "C1 1.0");
+        assertEquals(List.of("update", "started"), n.due("slack", 10, 10).stream().map(NotificationStore.OutboxNotice::id).toList());
+        assertEquals(List.of("update"), n.due("slack", 10, 1).stream().map(NotificationStore.OutboxNotice::id).toList());
+
+        for (int i = 0; i < 5; i++) {
+            String id = "flood" + i;
+            n.queue(0, new NotificationStore.IncidentChange.None(), x -> List.of(new NotificationStore.NewNotice(id, "slack", "{}")), 4);
+        }
+        assertEquals(7, n.queued("slack"));
+        assertEquals(4, n.trim("slack", 3, "dropped"));
+        assertEquals(List.of("flood2", "flood3", "flood4"), n.due("slack", 10, 10).stream().map(NotificationStore.OutboxNotice::id).toList(),
+                "the newest stay, by insertion order (all were queued within one millisecond)");
+        assertEquals(0, n.trim("slack", 3, "dropped"));
+        assertEquals(1, n.queued("webhook"), "another notifier's rows are not its bound's business");
     }
 
     @Test

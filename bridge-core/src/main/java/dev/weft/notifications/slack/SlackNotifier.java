@@ -8,6 +8,8 @@ import dev.weft.notify.Delivery;
 import dev.weft.notify.Event;
 import dev.weft.notify.Notification;
 import dev.weft.notify.Notifier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.URI;
@@ -26,6 +28,7 @@ import java.util.Set;
  * </ul>
  */
 public final class SlackNotifier implements Notifier {
+    private static final Logger log = LoggerFactory.getLogger(SlackNotifier.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Slack API errors that no retry will fix: the operator must change the token or the channel. */
     private static final Set<String> FATAL = Set.of("invalid_auth", "not_authed", "account_inactive", "token_revoked",
@@ -82,7 +85,7 @@ public final class SlackNotifier implements Notifier {
                 update.put("ts", parts[1]);
                 Call c = call(b, "chat.update", update);
                 if (c instanceof Call.Failed f && !"message_not_found".equals(f.slackError())) return f.outcome();
-                if (c instanceof Call.Ok) {
+                if (!(c instanceof Call.Failed)) {
                     if (n.event() == Event.FIXED) {
                         ObjectNode reply = SlackMessage.fixedReply(n);
                         reply.put("channel", parts[0]);
@@ -96,7 +99,16 @@ public final class SlackNotifier implements Notifier {
         }
         msg.put("channel", b.channel());
         return switch (call(b, "chat.postMessage", msg)) {
-            case Call.Ok ok -> new Delivery.Sent(ok.answer().path("channel").asText(b.channel()) + " " + ok.answer().path("ts").asText());
+            case Call.Ok ok when !ok.answer().path("ts").asText("").isEmpty() ->
+                    new Delivery.Sent(ok.answer().path("channel").asText(b.channel()) + " " + ok.answer().path("ts").asText());
+            case Call.Ok ok -> {
+                log.warn("Slack chat.postMessage answered ok without a ts: counted as sent; "
+                        + "this incident's next notification posts a new message");
+                yield new Delivery.Sent(null);
+            }
+            // Without a ts there is no message to update: the incident's next notification posts a
+            // new one, which beats posting this one twice now.
+            case Call.Unreadable u -> new Delivery.Sent(null);
             case Call.Failed f -> f.outcome();
         };
     }
@@ -108,21 +120,33 @@ public final class SlackNotifier implements Notifier {
 
         record Failed(Delivery outcome, String slackError) implements Call {
         }
+
+        /**
+         * A 2xx whose body is not Slack's JSON (cut short, a proxy's page): Slack most likely did
+         * what was asked, so the call is not retried (a retried post would appear twice).
+         */
+        record Unreadable() implements Call {
+        }
     }
 
     private Call call(Mode.Bot b, String method, ObjectNode body) {
         HttpDelivery.Result r = http.post(URI.create(b.api() + "/" + method), "application/json; charset=utf-8",
                 body.toString(), Map.of("Authorization", "Bearer " + b.token()));
         if (r instanceof HttpDelivery.Result.Failed f) return new Call.Failed(f.outcome(), "");
-        String text = ((HttpDelivery.Result.Ok) r).answer().body();
+        HttpDelivery.Answer ok = ((HttpDelivery.Result.Ok) r).answer();
         JsonNode answer;
         try {
-            answer = JSON.readTree(text);
+            answer = JSON.readTree(ok.body());
         } catch (IOException e) {
-            return new Call.Failed(new Delivery.Retry("Slack " + method + " answered something that is not JSON"), "");
+            answer = null;
         }
-        if (answer != null && answer.path("ok").asBoolean(false)) return new Call.Ok(answer);
-        String error = answer == null ? "" : answer.path("error").asText("");
+        if (answer == null || !answer.isObject()) {
+            log.warn("Slack {} answered HTTP {} with a body that is not Slack's JSON ({}): counted as done, not retried, "
+                    + "since Slack most likely did it", method, ok.status(), HttpDelivery.abbreviate(ok.body()));
+            return new Call.Unreadable();
+        }
+        if (answer.path("ok").asBoolean(false)) return new Call.Ok(answer);
+        String error = answer.path("error").asText("");
         String why = "Slack " + method + ": " + (error.isEmpty() ? "not ok" : error);
         if (FATAL.contains(error)) return new Call.Failed(new Delivery.Rejected(why), error);
         return new Call.Failed(new Delivery.Retry(why), error);

@@ -63,16 +63,23 @@ final class JdbcNotificationStore implements NotificationStore {
     }
 
     @Override
-    public List<OutboxNotice> due(long nowMillis, int limit) {
+    public List<OutboxNotice> due(String notifier, long nowMillis, int limit) {
+        // Both lookups use V14's partial indexes on queued rows, whatever the sent history.
         return db.read(s -> s.query("SELECT id, notifier, incident_id, body, attempts, created_at FROM notify_outbox "
-                        + "WHERE state='queued' AND next_at<=? "
-                        // In order per incident and notifier: an update must not overtake the post
-                        // that created the message it updates (nor a fix the failure it ends).
+                        + "WHERE state='queued' AND notifier=? AND next_at<=? "
+                        // In order per incident: an update must not overtake the post that created
+                        // the message it updates (nor a fix the failure it ends).
                         + "AND NOT EXISTS (SELECT 1 FROM notify_outbox e WHERE e.state='queued' AND e.notifier=notify_outbox.notifier "
                         + "AND e.incident_id=notify_outbox.incident_id AND e.rowid<notify_outbox.rowid) "
                         + "ORDER BY rowid LIMIT ?",
                 rs -> new OutboxNotice(rs.getString(1), rs.getString(2), Session.nullableLong(rs, 3), rs.getString(4),
-                        rs.getInt(5), rs.getLong(6)), nowMillis, limit));
+                        rs.getInt(5), rs.getLong(6)), notifier, nowMillis, limit));
+    }
+
+    @Override
+    public List<String> queuedNotifiers() {
+        return db.read(s -> s.query("SELECT DISTINCT notifier FROM notify_outbox WHERE state='queued' ORDER BY notifier",
+                rs -> rs.getString(1)));
     }
 
     @Override
@@ -125,9 +132,10 @@ final class JdbcNotificationStore implements NotificationStore {
 
     @Override
     public int trim(String notifier, int keep, String reason) {
-        // Every queued row but the newest {@code keep}, in SQL both databases speak.
+        // Every queued row but the newest {@code keep}, in SQL both databases speak. Newest by
+        // insertion order (rowid): a flood queues thousands of rows within one millisecond.
         return db.write(Lane.URGENT, s -> s.update("UPDATE notify_outbox SET state='dead', last_error=? "
-                + "WHERE state='queued' AND notifier=? AND id NOT IN (SELECT id FROM notify_outbox WHERE state='queued' "
-                + "AND notifier=? ORDER BY created_at DESC, id DESC LIMIT ?)", reason, notifier, notifier, keep));
+                + "WHERE state='queued' AND notifier=? AND rowid NOT IN (SELECT rowid FROM notify_outbox WHERE state='queued' "
+                + "AND notifier=? ORDER BY rowid DESC LIMIT ?)", reason, notifier, notifier, keep));
     }
 }
