@@ -29,6 +29,11 @@ public final class KnotEvents implements TriggerSink {
     }
 
     @Override
+    public java.util.concurrent.CompletableFuture<Accepted> acceptLater(Trigger trigger) {
+        return runs.acceptLater(trigger);
+    }
+
+    @Override
     public Outcome push(RefUpdate update) {
         return builder.push(update);
     }

@@ -18,8 +18,11 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.Objects;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.function.LongSupplier;
 
 /**
@@ -78,6 +81,11 @@ import java.util.function.LongSupplier;
 public final class KnotConsumer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(KnotConsumer.class);
+    /**
+     * Triggers handed to the sink whose outcome is not known yet, at most: enough for the store to
+     * commit a burst together, few enough that a stalled store stops the reading soon.
+     */
+    static final int MAX_IN_FLIGHT = 256;
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
@@ -196,6 +204,13 @@ public final class KnotConsumer implements AutoCloseable {
         }
     }
 
+    /**
+     * A frame whose checkpoint waits: {@code result} completes when its trigger's outcome is durable
+     * (null for a frame with nothing to wait for), {@code rkey} names it in logs.
+     */
+    private record Handed(CompletableFuture<TriggerSink.Accepted> result, String rkey, Runnable checkpoint) {
+    }
+
     /** Which clock this knot's checkpoints are on, as far as its frames have said. */
     private enum StreamClock { UNKNOWN, LEGACY, KNOT }
 
@@ -203,6 +218,14 @@ public final class KnotConsumer implements AutoCloseable {
     private final class Stream extends ReconnectingStream<OptionalLong> {
         /** Processing thread only. */
         private StreamClock clock = StreamClock.UNKNOWN;
+        /**
+         * Frames whose checkpoint waits for their own outcome or an earlier frame's, in stream
+         * order: triggers go to the sink pipelined ({@link TriggerSink#acceptLater}), and a
+         * checkpoint never passes a trigger that is not durable yet. Processing thread only.
+         */
+        private final ArrayDeque<Handed> handed = new ArrayDeque<>();
+        /** A handed trigger failed on this connection: nothing more is checkpointed until it ends. */
+        private boolean failed;
 
         Stream(Settings settings) {
             super(settings);
@@ -385,7 +408,7 @@ public final class KnotConsumer implements AutoCloseable {
                     checkpoint(mark);
                     yield null;
                 }
-                case PipelineRecords.Parsed.Ok ok -> hand(mark, rkey, () -> sink.accept(ok.trigger()));
+                case PipelineRecords.Parsed.Ok ok -> handLater(mark, rkey, ok);
             };
         }
 
@@ -411,6 +434,76 @@ public final class KnotConsumer implements AutoCloseable {
             return null;
         }
 
+        /**
+         * Hands a well-formed trigger to the sink pipelined: the store commits it (with the others
+         * in flight) while the next frames are read; its runs are dispatched and its frame is
+         * checkpointed when it and every frame before it are durable ({@link #settle}). At most
+         * {@link #MAX_IN_FLIGHT} wait; then this waits for the oldest.
+         */
+        private String handLater(Mark mark, String rkey, PipelineRecords.Parsed.Ok ok) {
+            received.increment();
+            CompletableFuture<TriggerSink.Accepted> result;
+            try {
+                result = sink.acceptLater(ok.trigger());
+            } catch (RuntimeException e) {
+                log.error("trigger sink failed on {} rkey {}; reconnecting to have it re-delivered", knot, rkey, e);
+                return "trigger sink failed on rkey " + rkey + ": " + e;
+            }
+            handed.add(new Handed(result, rkey, () -> checkpointNow(mark)));
+            if (!result.isDone()) result.whenComplete((a, e) -> wakeProcessing());
+            return settle(MAX_IN_FLIGHT - 1);
+        }
+
+        @Override
+        protected End onWake() {
+            String failure = settle(Integer.MAX_VALUE);
+            return failure == null ? null : End.drop(failure);
+        }
+
+        @Override
+        protected void connectionEnded() {
+            // Runs written for triggers still in flight are dispatched whatever ended the
+            // connection; checkpoints stop at the first failure (its frame comes back with the rewind).
+            settle(0);
+            handed.clear(); // only left when interrupted (closing): the next start recovers those runs
+            failed = false;
+        }
+
+        /**
+         * Settles handed frames in stream order: for each whose outcome is known, runs what must
+         * follow (dispatching a new trigger's runs) and then its checkpoint; waits for the oldest
+         * while more than {@code keep} are outstanding. After a failure no more checkpoints are
+         * saved on this connection, but every later trigger is still settled, so runs that were
+         * written get dispatched. Returns null, or why the connection must be dropped.
+         */
+        private String settle(int keep) {
+            String failure = null;
+            while (!handed.isEmpty()) {
+                Handed h = handed.peek();
+                if (h.result() != null && !h.result().isDone() && handed.size() <= keep) break;
+                try {
+                    if (h.result() != null) {
+                        TriggerSink.Accepted a = h.result().get();
+                        a.then().run();
+                        log.debug("trigger {} rkey {}: {}", knot, h.rkey(), a.outcome());
+                    }
+                    handed.poll();
+                    if (!failed) h.checkpoint().run();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return "consumer closed";
+                } catch (ExecutionException | RuntimeException e) {
+                    handed.poll();
+                    Throwable cause = e instanceof ExecutionException x && x.getCause() != null ? x.getCause() : e;
+                    log.error("trigger sink failed on {} rkey {}; reconnecting to have it re-delivered", knot, h.rkey(), cause);
+                    if (failure == null) failure = "trigger sink failed on rkey " + h.rkey() + ": " + cause;
+                    failed = true;
+                    keep = 0;
+                }
+            }
+            return failure;
+        }
+
         private void malformed(String reason) {
             rejectedMalformed.increment();
             log.warn("malformed frame from knot {} skipped: {}", knot, reason);
@@ -423,6 +516,10 @@ public final class KnotConsumer implements AutoCloseable {
          * checkpoint left in the future would skip events.
          */
         private void checkpoint(Mark mark) {
+            inOrder(() -> checkpointNow(mark));
+        }
+
+        private void checkpointNow(Mark mark) {
             StreamClock now = mark instanceof Mark.KnotTime ? StreamClock.KNOT : StreamClock.LEGACY;
             if (now != clock) {
                 log.info("knot {} {}", knot, now == StreamClock.KNOT
@@ -442,7 +539,16 @@ public final class KnotConsumer implements AutoCloseable {
          * receive time among the knot's times could jump past events not yet read.
          */
         private void checkpointUnread(Instant receivedAt) {
-            if (clock == StreamClock.LEGACY) save(unixNanos(receivedAt));
+            inOrder(() -> {
+                if (clock == StreamClock.LEGACY) save(unixNanos(receivedAt));
+            });
+        }
+
+        /** Runs a checkpoint now, or after the handed triggers before it are settled. */
+        private void inOrder(Runnable checkpoint) {
+            if (failed) return;
+            if (handed.isEmpty()) checkpoint.run();
+            else handed.add(new Handed(null, null, checkpoint));
         }
 
         private void save(long cursor) {

@@ -2,6 +2,8 @@ package dev.weft.knot;
 
 import dev.weft.model.Trigger;
 
+import java.util.concurrent.CompletableFuture;
+
 /**
  * Where a knot consumer hands well-formed pipeline triggers. {@link #accept} returns only once the
  * trigger's outcome is durable (its runs written, or its duplicate/unregistered status known), so
@@ -22,6 +24,33 @@ public interface TriggerSink {
 
     /** A legacy knot's {@code sh.tangled.pipeline} record. */
     Outcome accept(Trigger trigger);
+
+    /**
+     * {@link #accept}, pipelined: returns at once with a future that completes when the outcome is
+     * durable, so the consumer can read and hand on the next frames while the store commits
+     * several triggers together. The future's {@link Accepted#then} is what must follow a new
+     * trigger (dispatching its runs); the consumer runs it on its own thread, in stream order,
+     * before it checkpoints past the frame. A failed future means "not durable", as an exception
+     * from {@link #accept} does. The default is {@link #accept}, completed before it returns.
+     */
+    default CompletableFuture<Accepted> acceptLater(Trigger trigger) {
+        try {
+            return CompletableFuture.completedFuture(new Accepted(accept(trigger), Accepted.NOTHING));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /**
+     * A durable outcome of {@link #acceptLater} and the work that must follow it.
+     *
+     * @param then run once, by the caller, in stream order (for a new trigger: dispatch its runs)
+     */
+    record Accepted(Outcome outcome, Runnable then) {
+        /** Nothing to follow. */
+        public static final Runnable NOTHING = () -> {
+        };
+    }
 
     /**
      * An upgraded knot's push. Returns once the push is durable as a request to build its

@@ -14,6 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.Optional;
 
 /**
@@ -63,11 +64,71 @@ final class RunIntake implements TriggerSink {
 
     @Override
     public Outcome accept(Trigger trigger) {
+        Intake in = intake(trigger);
+        if (in == null) return Outcome.UNREGISTERED;
+        Accepted a = in.outcome(store.insertTrigger(trigger, in.pendingAt(), in.claim()));
+        a.then().run();
+        return a.outcome();
+    }
+
+    /**
+     * {@link #accept}, pipelined (the knot consumer's path): the insert is queued, and the
+     * publisher is woken on the store's thread as soon as it is durable, so the {@code pending}
+     * statuses go out without waiting for the consumer; dispatching the runs is left to the
+     * consumer's {@link Accepted#then}, in stream order.
+     */
+    @Override
+    public CompletableFuture<Accepted> acceptLater(Trigger trigger) {
+        Intake in = intake(trigger);
+        if (in == null) return CompletableFuture.completedFuture(new Accepted(Outcome.UNREGISTERED, Accepted.NOTHING));
+        return store.insertTriggerLater(trigger, in.pendingAt(), in.claim()).thenApply(in::outcome);
+    }
+
+    /** A trigger of a registered repository, with when its first status may go out and its push claim. */
+    private final class Intake {
+        private final Trigger trigger;
+        private final long pendingAt;
+        private final String claim;
+
+        Intake(Trigger trigger, long pendingAt, String claim) {
+            this.trigger = trigger;
+            this.pendingAt = pendingAt;
+            this.claim = claim;
+        }
+
+        long pendingAt() {
+            return pendingAt;
+        }
+
+        String claim() {
+            return claim;
+        }
+
+        /** What the durable insert means; for a new trigger, wakes the publisher now and dispatches in {@code then}. */
+        Accepted outcome(Optional<List<RunRecord>> runs) {
+            if (runs.isEmpty()) {
+                duplicates.increment();
+                log.info("trigger {} already seen: not spawned again", trigger.pipeline());
+                return new Accepted(Outcome.DUPLICATE, Accepted.NOTHING);
+            }
+            accepted.increment();
+            log.info("trigger accepted: {} {} for {} with {} workflow(s)", trigger.kind().wireName(), trigger.pipeline(),
+                    trigger.repo().key(), runs.get().size());
+            publisher.poke();
+            List<RunRecord> written = runs.get();
+            return new Accepted(Outcome.ACCEPTED, () -> {
+                for (RunHandle h : loader.loadNew(written, trigger, pendingAt)) dispatcher.dispatch(h, false);
+            });
+        }
+    }
+
+    /** The intake of a trigger, or null (counted and logged) when its repository is not registered. */
+    private Intake intake(Trigger trigger) {
         if (!registry.isRegistered(trigger.repo().key()) && !builtByWeft(trigger)) {
             unregistered.increment();
             log.debug("trigger {} dropped: repository {} is not registered to this spindle",
                     trigger.pipeline(), trigger.repo().key());
-            return Outcome.UNREGISTERED;
+            return null;
         }
         long pendingAt = pacing.firstStatusAt(trigger.receivedAt());
         // A legacy knot's push claims the push, so that the same push announced again as a
@@ -80,17 +141,6 @@ final class RunIntake implements TriggerSink {
             RepoRef registered = registered(trigger.repo());
             if (registered.hasRepoDid()) claim = Claims.push(registered, p.ref(), p.oldSha(), p.newSha());
         }
-        Optional<List<RunRecord>> runs = store.insertTrigger(trigger, pendingAt, claim);
-        if (runs.isEmpty()) {
-            duplicates.increment();
-            log.info("trigger {} already seen: not spawned again", trigger.pipeline());
-            return Outcome.DUPLICATE;
-        }
-        accepted.increment();
-        log.info("trigger accepted: {} {} for {} with {} workflow(s)", trigger.kind().wireName(), trigger.pipeline(),
-                trigger.repo().key(), runs.get().size());
-        publisher.poke();
-        for (RunHandle h : loader.loadNew(runs.get(), trigger, pendingAt)) dispatcher.dispatch(h, false);
-        return Outcome.ACCEPTED;
+        return new Intake(trigger, pendingAt, claim);
     }
 }

@@ -163,6 +163,11 @@ public final class RunManager implements TriggerSink, AutoCloseable {
         return intake.accept(trigger);
     }
 
+    @Override
+    public java.util.concurrent.CompletableFuture<Accepted> acceptLater(Trigger trigger) {
+        return intake.acceptLater(trigger);
+    }
+
     /**
      * Picks up every run left unfinished by the previous process: runs never handed to a provider
      * are dispatched now; the others are offered to their provider's {@code resume}.

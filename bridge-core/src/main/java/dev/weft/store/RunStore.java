@@ -37,6 +37,21 @@ public interface RunStore {
      */
     Optional<List<RunRecord>> insertTrigger(Trigger trigger, long pendingNotBefore, String claim);
 
+    /**
+     * {@link #insertTrigger(Trigger, long, String)} without waiting: the future completes once the
+     * transaction is durable (or failed), so a caller with a stream of triggers can queue several
+     * and let the store commit them together. Triggers queued one after another by one thread
+     * commit in that order. The default writes before returning.
+     */
+    default java.util.concurrent.CompletableFuture<Optional<List<RunRecord>>> insertTriggerLater(
+            Trigger trigger, long pendingNotBefore, String claim) {
+        try {
+            return java.util.concurrent.CompletableFuture.completedFuture(insertTrigger(trigger, pendingNotBefore, claim));
+        } catch (RuntimeException e) {
+            return java.util.concurrent.CompletableFuture.failedFuture(e);
+        }
+    }
+
     Optional<Trigger> trigger(PipelineId pipeline);
 
     Optional<RunRecord> run(long id);

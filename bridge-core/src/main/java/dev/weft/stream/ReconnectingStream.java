@@ -210,6 +210,32 @@ public abstract class ReconnectingStream<R> {
     /** Why the connection ended, from its close frame or close code; {@code reason} may be null. */
     protected abstract String closeReason(int code, String reason, boolean remote);
 
+    /**
+     * Called on the processing thread after {@link #wakeProcessing()} and at every idle tick while
+     * connected: a subclass that hands frames on asynchronously settles what completed. Returns
+     * null, or why the connection must end. The default does nothing.
+     */
+    protected End onWake() {
+        return null;
+    }
+
+    /**
+     * Called on the processing thread once a connection's frames are no longer processed (it
+     * ended, failed or the stream is closing), before any reconnect: a subclass settles what it
+     * handed on asynchronously. The default does nothing.
+     */
+    protected void connectionEnded() {
+    }
+
+    /**
+     * Asks the processing thread to call {@link #onWake()} soon. Any thread; never blocks: when
+     * the frame queue is full the wake is dropped, as the thread is busy with frames anyway and
+     * calls {@code onWake} at its next idle tick at the latest.
+     */
+    protected final void wakeProcessing() {
+        queue.offer(Inbound.WAKE);
+    }
+
     /** Logs that the stream went down from {@code why}; the reconnect is in {@code retryIn}. */
     protected abstract void disconnected(String why, Duration retryIn);
 
@@ -362,7 +388,12 @@ public abstract class ReconnectingStream<R> {
                 }
                 long openedAt = System.nanoTime();
                 connected(resume, uri);
-                End end = pump(c);
+                End end;
+                try {
+                    end = pump(c);
+                } finally {
+                    connectionEnded();
+                }
                 c.abandon();
                 connected.set(0);
                 if (closing) {
@@ -403,7 +434,10 @@ public abstract class ReconnectingStream<R> {
             } catch (InterruptedException e) {
                 return CLOSED;
             }
-            if (item == null) {
+            if (item == null || item instanceof Inbound.Wake) {
+                End woken = onWake();
+                if (woken != null) return woken;
+                if (item != null) continue;
                 // A reader blocked on a full queue is our doing, not the server's silence.
                 if (deadAfter != null && c.blockedPuts.get() == 0 && silenceClock.getAsLong() - c.lastInbound > deadNanos) {
                     return End.drop("no frame or ping for " + deadAfter.toMillis() + " ms, stream presumed dead");
@@ -412,6 +446,7 @@ public abstract class ReconnectingStream<R> {
             }
             if (item.gen() != c.gen) continue; // left over from an abandoned connection
             End end = switch (item) {
+                case Inbound.Wake w -> null; // handled above
                 case Inbound.Closed cl -> End.drop(closeReason(cl.code(), cl.reason(), cl.remote()));
                 case Inbound.Oversized o -> {
                     c.delivered = true;
@@ -475,6 +510,12 @@ public abstract class ReconnectingStream<R> {
 
         record Closed(long gen, int code, String reason, boolean remote) implements Inbound {
         }
+
+        /** {@link #wakeProcessing()}: not from a connection, so of no generation. */
+        record Wake(long gen) implements Inbound {
+        }
+
+        Wake WAKE = new Wake(-1);
     }
 
     /**

@@ -20,6 +20,9 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -73,6 +76,10 @@ class KnotConsumerTest {
     }
 
     KnotConsumer consumer(String knot, Clock clock) {
+        return consumer(knot, clock, sink);
+    }
+
+    KnotConsumer consumer(String knot, Clock clock, TriggerSink sink) {
         KnotConsumer c = new KnotConsumer(knot, true, sink, store, options, clock, registry);
         closeLater.add(c);
         if (ticker != null) c.deadAfterTicker(ticker);
@@ -371,6 +378,92 @@ class KnotConsumerTest {
         await().atMost(Duration.ofSeconds(20)).until(() -> sink.accepted.size() == 200);
         assertEquals(List.of(keys), sink.rkeys());
         assertEquals(1, s.connectionsAccepted());
+    }
+
+    /**
+     * A sink that takes triggers pipelined and leaves their outcome to the test: each
+     * {@code acceptLater} returns a future the test completes (or fails); completing one journals
+     * its follow-up work when the consumer runs it.
+     */
+    final class PipelinedSink implements TriggerSink {
+        final Map<String, CompletableFuture<Accepted>> results = new ConcurrentHashMap<>();
+        final Map<String, Trigger> triggers = new ConcurrentHashMap<>();
+
+        @Override
+        public Outcome accept(Trigger trigger) {
+            throw new AssertionError("the consumer takes triggers pipelined");
+        }
+
+        @Override
+        public CompletableFuture<Accepted> acceptLater(Trigger trigger) {
+            String label = TestRkeys.label(trigger.pipeline().rkey());
+            journal.add("submit " + label);
+            CompletableFuture<Accepted> f = new CompletableFuture<>();
+            // Replays of the same rkey get a fresh future: the test completes the latest.
+            results.put(label, f);
+            triggers.put(label, trigger);
+            return f;
+        }
+
+        void complete(String label) {
+            results.get(label).complete(new Accepted(Outcome.ACCEPTED, () -> journal.add("then " + label)));
+        }
+    }
+
+    @Test
+    @DisplayName("pipelined: triggers are handed on without waiting; each is dispatched and checkpointed in stream order once it and those before it are durable")
+    void pipelined_in_order() {
+        KnotEventServer s = server();
+        PipelinedSink pipelined = new PipelinedSink();
+        KnotConsumer c = consumer(s.host(), Clock.systemUTC(), pipelined);
+        await().until(() -> s.connectionCount() == 1 && c.isConnected());
+        publish(s, "p00", "p01", "p02");
+        await().until(() -> journal.size() == 3);
+        assertEquals(List.of("submit p00", "submit p01", "submit p02"), journal, "three in flight at once");
+
+        pipelined.complete("p01");
+        pipelined.complete("p02");
+        // Durable, but behind p00: neither dispatched nor checkpointed. The consumer is woken by
+        // each completion; the journal stays as it was until p00 is durable too.
+        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> journal.size() == 3);
+        assertTrue(store.cursor(s.host()).isEmpty());
+
+        pipelined.complete("p00");
+        await().until(() -> journal.size() == 9);
+        assertEquals(List.of("submit p00", "submit p01", "submit p02", "then p00", "save", "then p01", "save", "then p02", "save"),
+                journal.stream().map(e -> e.startsWith("save ") ? "save" : e).toList());
+        assertEquals(java.util.stream.Stream.of("p00", "p01", "p02")
+                .map(r -> KnotConsumer.unixNanos(pipelined.triggers.get(r).receivedAt())).toList(), saves());
+    }
+
+    @Test
+    @DisplayName("pipelined: a trigger that fails is not checkpointed past, later durable ones are still dispatched, and the rewind re-delivers from it")
+    void pipelined_failure() {
+        KnotEventServer s = server();
+        PipelinedSink pipelined = new PipelinedSink();
+        KnotConsumer c = consumer(s.host(), Clock.systemUTC(), pipelined);
+        await().until(() -> s.connectionCount() == 1 && c.isConnected());
+        publish(s, "p00", "p01", "p02");
+        await().until(() -> journal.size() == 3);
+        pipelined.complete("p00");
+        pipelined.complete("p02");
+        pipelined.results.get("p01").completeExceptionally(new IllegalStateException("disk full"));
+        // p00 is saved; p01 failed; p02's runs exist, so they are dispatched, but not checkpointed.
+        await().until(() -> journal.contains("then p02"));
+        List<String> firstLife = journal.stream().map(e -> e.startsWith("save ") ? "save" : e).toList();
+        assertEquals(List.of("submit p00", "submit p01", "submit p02", "then p00", "save", "then p02"),
+                firstLife.subList(0, 6));
+        // The connection is dropped and the rewind asks for p01 and p02 again (the real sink
+        // answers DUPLICATE for p02, so nothing runs twice).
+        await().until(() -> s.connectionsAccepted() == 2 && journal.contains("submit p01")
+                && journal.lastIndexOf("submit p01") > journal.indexOf("then p02"));
+        assertEquals(1, saves().size(), "nothing checkpointed past the failure");
+        assertTrue(journal.subList(journal.indexOf("then p02"), journal.size()).contains("submit p02"), "p02 re-delivered");
+    }
+
+    /** The checkpoints saved so far, in order. */
+    List<Long> saves() {
+        return journal.stream().filter(e -> e.startsWith("save ")).map(e -> Long.parseLong(e.substring(5))).toList();
     }
 
     @Test

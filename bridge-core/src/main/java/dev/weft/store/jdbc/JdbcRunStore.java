@@ -50,45 +50,54 @@ final class JdbcRunStore implements RunStore {
 
     @Override
     public Optional<List<RunRecord>> insertTrigger(Trigger t, long pendingNotBefore, String claim) {
-        return db.write(Lane.URGENT, s -> {
-            long received = Nanos.of(t.receivedAt());
-            // The repository, kind and commit are columns too, so pipeline queries filter on indexes.
-            if (s.update("INSERT INTO triggers (knot, rkey, received_at, trigger, repo_did, repo_knot, repo_owner, "
-                            + "repo_name, kind, sha) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
-                    t.pipeline().knot(), t.pipeline().rkey(), received, TriggerJson.write(t),
-                    t.repo().hasRepoDid() ? t.repo().repoDid() : null, t.repo().knot(), t.repo().did(), t.repo().name(),
-                    t.kind().wireName(), t.sha()) == 0) {
-                return Optional.empty();
+        return db.write(Lane.URGENT, s -> insertTrigger(s, t, pendingNotBefore, claim));
+    }
+
+    @Override
+    public java.util.concurrent.CompletableFuture<Optional<List<RunRecord>>> insertTriggerLater(
+            Trigger t, long pendingNotBefore, String claim) {
+        return db.writeLater(Lane.URGENT, s -> insertTrigger(s, t, pendingNotBefore, claim));
+    }
+
+    private Optional<List<RunRecord>> insertTrigger(Session s, Trigger t, long pendingNotBefore, String claim)
+            throws java.sql.SQLException {
+        long received = Nanos.of(t.receivedAt());
+        // The repository, kind and commit are columns too, so pipeline queries filter on indexes.
+        if (s.update("INSERT INTO triggers (knot, rkey, received_at, trigger, repo_did, repo_knot, repo_owner, "
+                        + "repo_name, kind, sha) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
+                t.pipeline().knot(), t.pipeline().rkey(), received, TriggerJson.write(t),
+                t.repo().hasRepoDid() ? t.repo().repoDid() : null, t.repo().knot(), t.repo().did(), t.repo().name(),
+                t.kind().wireName(), t.sha()) == 0) {
+            return Optional.empty();
+        }
+        if (claim != null && s.update("INSERT INTO claimed_keys (claim, knot, rkey) VALUES (?,?,?) ON CONFLICT DO NOTHING",
+                claim, t.pipeline().knot(), t.pipeline().rkey()) == 0) {
+            // Claimed by another pipeline of the same push: undo the trigger row of this savepoint.
+            s.update("DELETE FROM triggers WHERE knot=? AND rkey=?", t.pipeline().knot(), t.pipeline().rkey());
+            return Optional.empty();
+        }
+        List<RunRecord> runs = new ArrayList<>();
+        for (Workflow w : t.workflows()) {
+            // Two workflows with one name would collide on the workflow id, which is all the
+            // appview keys on: the first wins.
+            if (runs.stream().anyMatch(r -> r.workflow().name().equals(w.name()))) continue;
+            long id = s.insertReturningKey("INSERT INTO runs (knot, rkey, workflow, engine, state, created_at, updated_at, owner) "
+                            + "VALUES (?,?,?,?,?,?,?,?)", t.pipeline().knot(), t.pipeline().rkey(), w.name(), w.engine(),
+                    RunState.PENDING.wireName(), received, received, owner);
+            if (runs.isEmpty()) {
+                // The pipeline record goes first (lower seq, same not-before): the appview
+                // drops statuses of pipelines it has not stored.
+                s.update("INSERT INTO status_outbox (run_id, state, not_before, nsid) VALUES (?,?,?,?)",
+                        id, RunState.PENDING.wireName(), pendingNotBefore, PIPELINE_NSID);
             }
-            if (claim != null && s.update("INSERT INTO claimed_keys (claim, knot, rkey) VALUES (?,?,?) ON CONFLICT DO NOTHING",
-                    claim, t.pipeline().knot(), t.pipeline().rkey()) == 0) {
-                // Claimed by another pipeline of the same push: undo the trigger row of this savepoint.
-                s.update("DELETE FROM triggers WHERE knot=? AND rkey=?", t.pipeline().knot(), t.pipeline().rkey());
-                return Optional.empty();
-            }
-            List<RunRecord> runs = new ArrayList<>();
-            for (Workflow w : t.workflows()) {
-                // Two workflows with one name would collide on the workflow id, which is all the
-                // appview keys on: the first wins.
-                if (runs.stream().anyMatch(r -> r.workflow().name().equals(w.name()))) continue;
-                long id = s.insertReturningKey("INSERT INTO runs (knot, rkey, workflow, engine, state, created_at, updated_at, owner) "
-                                + "VALUES (?,?,?,?,?,?,?,?)", t.pipeline().knot(), t.pipeline().rkey(), w.name(), w.engine(),
-                        RunState.PENDING.wireName(), received, received, owner);
-                if (runs.isEmpty()) {
-                    // The pipeline record goes first (lower seq, same not-before): the appview
-                    // drops statuses of pipelines it has not stored.
-                    s.update("INSERT INTO status_outbox (run_id, state, not_before, nsid) VALUES (?,?,?,?)",
-                            id, RunState.PENDING.wireName(), pendingNotBefore, PIPELINE_NSID);
-                }
-                s.update("INSERT INTO status_outbox (run_id, state, not_before) VALUES (?,?,?)",
-                        id, RunState.PENDING.wireName(), pendingNotBefore);
-                runs.add(new RunRecord(id, new WorkflowId(t.pipeline(), w.name()), w.engine(), RunState.PENDING,
-                        received, received, null, null, null, null, null, false));
-            }
-            // The publisher may be another instance: it hears of the queued entries at the commit.
-            if (!runs.isEmpty()) db.signal(s, StoreSignals.OUTBOX);
-            return Optional.of(List.copyOf(runs));
-        });
+            s.update("INSERT INTO status_outbox (run_id, state, not_before) VALUES (?,?,?)",
+                    id, RunState.PENDING.wireName(), pendingNotBefore);
+            runs.add(new RunRecord(id, new WorkflowId(t.pipeline(), w.name()), w.engine(), RunState.PENDING,
+                    received, received, null, null, null, null, null, false));
+        }
+        // The publisher may be another instance: it hears of the queued entries at the commit.
+        if (!runs.isEmpty()) db.signal(s, StoreSignals.OUTBOX);
+        return Optional.of(List.copyOf(runs));
     }
 
     @Override
