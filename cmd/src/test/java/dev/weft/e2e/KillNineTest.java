@@ -62,15 +62,18 @@ import static org.junit.jupiter.api.Assertions.fail;
  * the process, so a survivor {@link dev.weft.spi.Provider#resume resumes} it and it succeeds) and
  * {@code stub.yml} on the stub (work inside the process: a run caught by a kill ends {@code failed}
  * "weft restarted during the run", any other succeeds). Leases last 5 s here (15 s by default), so
- * that two takeovers fit in the test's time.
+ * that two takeovers fit in the test's time. The children's logs are kept in {@code target/kill-nine}.
  */
 class KillNineTest {
     private static final String DID = "did:plc:killowner";
     private static final String REPO = "kill";
-    private static final Duration TTL = Duration.ofSeconds(5);
-    private static final Duration RENEW = Duration.ofSeconds(1);
+    // Leases shorter than production's 15 s / 3 s so that two takeovers fit in the test's time; to
+    // measure with production's, run with -Dweft.killtest.ttl=15 -Dweft.killtest.renew=3
+    // -Dweft.killtest.pipelines=80 (the pushes must outlast both takeovers).
+    private static final Duration TTL = Duration.ofSeconds(Integer.getInteger("weft.killtest.ttl", 5));
+    private static final Duration RENEW = Duration.ofSeconds(Integer.getInteger("weft.killtest.renew", 1));
     private static final long RUN_MILLIS = 4000;
-    private static final int PIPELINES = 40;
+    private static final int PIPELINES = Integer.getInteger("weft.killtest.pipelines", 50);
     private static final Duration PUSH_EVERY = Duration.ofMillis(700);
     private static final int KILLS = 2;
     /** The issue's bound for a killed instance's knot and runs to move. */
@@ -99,6 +102,8 @@ class KillNineTest {
         final int port;
         final List<Path> logs = new ArrayList<>();
         Process process;
+        /** An {@code /events} viewer of this life, connected (cursor -1) as soon as it served. */
+        WebSocketRecorder viewer;
 
         Instance(String name, int port) {
             this.name = name;
@@ -119,6 +124,13 @@ class KillNineTest {
             pb.environment().put("WEFT_LISTEN", "127.0.0.1:" + port);
             pb.environment().put("WEFT_GIT_CACHE_DIR", dir.resolve("git-" + name).toString());
             process = pb.start();
+            viewer = null;
+        }
+
+        /** Waits until this life serves, then connects its viewer. */
+        void awaitServing() {
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(300)).until(this::healthy);
+            viewer = WebSocketRecorder.connect(URI.create("ws://127.0.0.1:" + port + "/events?cursor=-1"));
         }
 
         boolean healthy() {
@@ -150,12 +162,13 @@ class KillNineTest {
     }
 
     /** What one kill measured. */
-    record Kill(String victim, String holder, int runsInFlight, long knotTakenOverMs, long runsTerminalMs, String newHolder) {
+    record Kill(String how, String victim, String holder, int runsInFlight, long knotTakenOverMs, long runsTerminalMs, String newHolder) {
     }
 
     @AfterEach
     void tearDown() throws Exception {
         for (Instance i : instances) {
+            if (i.viewer != null) i.viewer.close();
             if (i.process != null && i.process.isAlive()) i.process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }
         if (knot != null) knot.close();
@@ -198,9 +211,7 @@ class KillNineTest {
 
         for (String name : List.of("k1", "k2", "k3")) instances.add(new Instance(name, freePort()));
         for (Instance i : instances) i.start(env);
-        for (Instance i : instances) {
-            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(300)).until(i::healthy);
-        }
+        for (Instance i : instances) i.awaitServing();
         await().atMost(Duration.ofSeconds(20)).until(() -> knotHolder().isPresent() && knot.connectionCount() == 1);
         long startedMs = Duration.between(began, Instant.now()).toMillis();
 
@@ -221,12 +232,11 @@ class KillNineTest {
         try {
             for (int k = 0; k < KILLS; k++) {
                 // Kill while the holder drives runs it spawned itself, so there is something to resume.
-                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() -> {
-                    Optional<String> h = knotHolder();
-                    return h.isPresent() && openRunsOf(h.get(), "disk.yml").size() >= 2;
-                });
+                awaitHolderDriving();
                 kills.add(killHolder(env));
             }
+            awaitHolderDriving();
+            kills.add(freezeHolder(env));
             pusher.join(Duration.ofSeconds(PIPELINES * PUSH_EVERY.toSeconds() + 60));
         } finally {
             stopPushing.set(true);
@@ -303,35 +313,47 @@ class KillNineTest {
         long triggers = Long.parseLong(query("SELECT count(*) FROM triggers").get(0).get(0));
         long runs = Long.parseLong(query("SELECT count(*) FROM runs").get(0).get(0));
 
-        // A viewer of /events on a survivor sees every status, the last of each run terminal.
-        Instance survivor = instances.stream().filter(i -> i.process.isAlive()).findFirst().orElseThrow();
+        // Every surviving life's viewer, live since that life served, saw each status once and
+        // each run's final status last.
         long events = Long.parseLong(query("SELECT count(*) FROM status_events").get(0).get(0));
-        Map<String, String> lastSeen = new LinkedHashMap<>();
-        try (WebSocketRecorder viewer = WebSocketRecorder.connect(URI.create("ws://127.0.0.1:" + survivor.port + "/events?cursor=-1"))) {
-            for (String frame : viewer.awaitFrames((int) events, Duration.ofSeconds(20))) {
+        List<String> viewed = new ArrayList<>();
+        int viewerMismatch = 0;
+        for (Instance i : instances) {
+            if (!i.process.isAlive()) continue;
+            try {
+                await().atMost(Duration.ofSeconds(20)).until(() -> i.viewer.frames().size() >= events);
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                problems.add("viewer on " + i.name + " got " + i.viewer.frames().size() + " of " + events + " events");
+            }
+            Map<String, String> lastSeen = new LinkedHashMap<>();
+            Set<String> eventKeys = new java.util.HashSet<>();
+            for (String frame : i.viewer.frames()) {
                 JsonNode f = JSON.readTree(frame);
+                if (!eventKeys.add(f.path("nsid").asText() + "/" + f.path("rkey").asText())) {
+                    problems.add("viewer on " + i.name + " got an event twice: " + frame);
+                }
                 if (!f.path("nsid").asText().equals("sh.tangled.pipeline.status")) continue;
                 JsonNode e = f.path("event");
                 String pipeline = e.path("pipeline").asText();
                 lastSeen.put(pipeline.substring(pipeline.lastIndexOf('/') + 1) + "/" + e.path("workflow").asText(), e.path("status").asText());
             }
-        }
-        int viewerMismatch = 0;
-        for (List<String> r : query("SELECT rkey, workflow, state FROM runs")) {
-            if (!r.get(2).equals(lastSeen.get(r.get(0) + "/" + r.get(1)))) {
-                viewerMismatch++;
-                problems.add("viewer on " + survivor.name + " saw " + lastSeen.get(r.get(0) + "/" + r.get(1)) + " last for " + r);
+            for (List<String> r : query("SELECT rkey, workflow, state FROM runs")) {
+                if (!r.get(2).equals(lastSeen.get(r.get(0) + "/" + r.get(1)))) {
+                    viewerMismatch++;
+                    problems.add("viewer on " + i.name + " saw " + lastSeen.get(r.get(0) + "/" + r.get(1)) + " last for " + r);
+                }
             }
+            viewed.add(i.name + " " + i.viewer.frames().size());
         }
 
-        System.out.printf("kill -9 test: %d instances up in %d ms; %d pipelines pushed (%d workflows), %d triggers stored, %d runs;"
+        System.out.printf("kill -9 test (lease %d s, renewed every %d s): %d instances up in %d ms; %d pipelines pushed (%d workflows), %d triggers stored, %d runs;"
                         + " lost %d, doubled runs %d, doubled spawns %d, stuck %d; disk runs resumed %d, stub runs failed by a kill %d;"
-                        + " /events on %s: %d frames, %d runs with a wrong last status%n",
-                instances.size(), startedMs, pushed.size(), pushed.size() * 2, triggers, runs, lost, doubledRuns, doubledSpawns, stuck,
-                resumed, stubFailedByKill, survivor.name, events, viewerMismatch);
+                        + " %d events; live /events viewers (frames) %s, %d runs with a wrong last status%n",
+                TTL.toSeconds(), RENEW.toSeconds(), instances.size(), startedMs, pushed.size(), pushed.size() * 2, triggers, runs, lost, doubledRuns, doubledSpawns, stuck,
+                resumed, stubFailedByKill, events, viewed, viewerMismatch);
         for (Kill k : kills) {
-            System.out.printf("kill -9 test: killed %s (%s) with %d runs in flight: knot taken over by %s after %d ms, its runs terminal after %d ms%n",
-                    k.victim(), k.holder(), k.runsInFlight(), k.newHolder(), k.knotTakenOverMs(), k.runsTerminalMs());
+            System.out.printf("kill -9 test: %s %s (%s) with %d runs in flight: knot taken over by %s after %d ms, its runs terminal after %d ms%n",
+                    k.how(), k.victim(), k.holder(), k.runsInFlight(), k.newHolder(), k.knotTakenOverMs(), k.runsTerminalMs());
         }
         assertTrue(problems.isEmpty(), problems.size() + " problem(s):\n" + String.join("\n", problems) + "\n" + allOutput());
         assertEquals(pushed.size(), triggers, "one trigger per push");
@@ -350,37 +372,83 @@ class KillNineTest {
         }
     }
 
-    /** Kills the knot's holder, restarts it at once, and waits for a survivor to take its knot and end its runs. */
+    /** Waits until the knot's holder drives runs it spawned itself, so that a disruption leaves something to resume. */
+    private void awaitHolderDriving() {
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            Optional<String> h = knotHolder();
+            return h.isPresent() && openRunsOf(h.get(), "disk.yml").size() >= 2;
+        });
+    }
+
+    /** Kills the knot's holder with SIGKILL and restarts it at once, as {@code Restart=always} would. */
     private Kill killHolder(Map<String, String> env) throws Exception {
+        return disrupt("killed -9", victim -> {
+            victim.process.destroyForcibly();
+            assertTrue(victim.process.waitFor(10, TimeUnit.SECONDS), victim.name + " did not die on SIGKILL");
+            victim.start(env); // a new life under the same name and port
+        }, victim -> {
+        });
+    }
+
+    /**
+     * Stops the knot's holder with SIGSTOP (a long GC pause, a frozen VM) until the others took over,
+     * then lets it go on (SIGCONT): it must find its liveness lapsed and exit 75 without finishing
+     * anything the others took; then it is restarted as {@code Restart=on-failure} would.
+     */
+    private Kill freezeHolder(Map<String, String> env) throws Exception {
+        return disrupt("froze (SIGSTOP)", victim -> signal(victim, "STOP"), victim -> {
+            signal(victim, "CONT");
+            assertTrue(victim.process.waitFor(30, TimeUnit.SECONDS), victim.name + " did not exit after its lease lapsed\n" + victim.output());
+            assertEquals(75, victim.process.exitValue(), "exit status of a fenced weft serve\n" + victim.output());
+            victim.start(env);
+        });
+    }
+
+    @FunctionalInterface
+    private interface Action {
+        void on(Instance victim) throws Exception;
+    }
+
+    /**
+     * Does {@code disruption} to the knot's holder, waits for another instance to take the knot (a
+     * new connection to it) and for every run the holder drove to end, within the issue's 30 s,
+     * then does {@code after} and waits for the victim's next life to serve.
+     */
+    private Kill disrupt(String how, Action disruption, Action after) throws Exception {
         String holder = knotHolder().orElseThrow();
         Instance victim = instances.stream().filter(i -> holder.startsWith(i.name + "#")).findFirst()
                 .orElseThrow(() -> new AssertionError("no instance holds " + holder));
         List<Long> inFlight = openRunsOf(holder, null);
-        Instant killed = Instant.now();
-        victim.process.destroyForcibly();
-        assertTrue(victim.process.waitFor(10, TimeUnit.SECONDS), victim.name + " did not die on SIGKILL");
-        victim.start(env); // as Restart=always would: a new life under the same name and port
+        long accepted = knot.connectionsAccepted();
+        Instant began = Instant.now();
+        disruption.on(victim);
         String newHolder;
         try {
             await().atMost(TAKEOVER_BOUND).pollInterval(Duration.ofMillis(100)).until(() ->
-                    knotHolder().filter(h -> !h.equals(holder)).isPresent() && knot.connectionCount() == 1);
+                    knotHolder().filter(h -> !h.equals(holder)).isPresent() && knot.connectionsAccepted() > accepted);
             newHolder = knotHolder().orElseThrow();
         } catch (org.awaitility.core.ConditionTimeoutException e) {
-            throw new AssertionError("the knot of " + holder + " was not taken over within " + TAKEOVER_BOUND + ": leases "
-                    + query("SELECT name, holder, expires_at FROM leases") + "\n" + allOutput(), e);
+            throw new AssertionError("the knot of " + holder + " (" + how + ") was not taken over within " + TAKEOVER_BOUND
+                    + ": leases " + query("SELECT name, holder, expires_at FROM leases") + "\n" + allOutput(), e);
         }
-        long knotMs = Duration.between(killed, Instant.now()).toMillis();
+        long knotMs = Duration.between(began, Instant.now()).toMillis();
         String ids = inFlight.isEmpty() ? "0" : String.join(",", inFlight.stream().map(String::valueOf).toList());
         try {
             await().atMost(TAKEOVER_BOUND.minusMillis(knotMs)).pollInterval(Duration.ofMillis(100)).until(() ->
                     query("SELECT id FROM runs WHERE id IN (" + ids + ") AND state NOT IN ('success','failed','timeout','cancelled')").isEmpty());
         } catch (org.awaitility.core.ConditionTimeoutException e) {
-            throw new AssertionError("the runs of " + holder + " did not end within " + TAKEOVER_BOUND + " of the kill: "
+            throw new AssertionError("the runs of " + holder + " (" + how + ") did not end within " + TAKEOVER_BOUND + ": "
                     + query("SELECT id, workflow, state, owner FROM runs WHERE id IN (" + ids + ")") + "\n" + allOutput(), e);
         }
-        long runsMs = Duration.between(killed, Instant.now()).toMillis();
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(300)).until(victim::healthy);
-        return new Kill(victim.name, holder, inFlight.size(), knotMs, runsMs, newHolder);
+        long runsMs = Duration.between(began, Instant.now()).toMillis();
+        after.on(victim);
+        victim.awaitServing();
+        return new Kill(how, victim.name, holder, inFlight.size(), knotMs, runsMs, newHolder);
+    }
+
+    private static void signal(Instance victim, String signal) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(victim.process.pid())).inheritIO().start();
+        assertTrue(kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0, "kill -" + signal + " " + victim.name);
     }
 
     private String push(int n) {
