@@ -262,6 +262,7 @@ class KillNineTest {
         int stuck = 0;
         int resumed = 0;
         int stubFailedByKill = 0;
+        int drivenTwice = 0;
         List<String> problems = new ArrayList<>();
         for (String rkey : pushed) {
             for (String wf : List.of("disk.yml", "stub.yml")) {
@@ -292,7 +293,19 @@ class KillNineTest {
                         doubledSpawns++;
                         problems.add(rkey + "/" + wf + ": calls " + calls + ", " + starts + " first steps");
                     }
-                    if (calls.stream().anyMatch(c -> c.startsWith("resume "))) resumed++;
+                    if (calls.stream().anyMatch(c -> c.startsWith("resume "))) {
+                        resumed++;
+                        // The instance that spawned it must not write on after another resumed it
+                        // (a stalled one waking up): its "done" line would follow the resumer's.
+                        List<String> lines = query("SELECT convert_from(frame, 'UTF8') FROM log_lines WHERE run_id=" + id + " ORDER BY seq")
+                                .stream().map(r -> r.get(0)).toList();
+                        int resumedAt = indexOf(lines, "resumed on ");
+                        int doneAt = indexOf(lines, "done on ");
+                        if (doneAt > resumedAt && resumedAt >= 0) {
+                            drivenTwice++;
+                            problems.add(rkey + "/" + wf + ": written by its old instance after the resume: " + lines);
+                        }
+                    }
                     if (!state.equals("success") || !published.equals(List.of("pending", "running", "success"))) {
                         problems.add(rkey + "/" + wf + ": " + state + " " + rows.get(0).get(2) + ", published " + published + ", calls " + calls);
                     }
@@ -308,6 +321,13 @@ class KillNineTest {
                         problems.add(rkey + "/" + wf + ": " + state + " " + rows.get(0).get(2) + ", published " + published);
                     }
                 }
+            }
+        }
+        // Two instances writing one run's log collide on its line numbers.
+        for (Instance i : instances) {
+            for (Path log : i.logs) {
+                long collisions = Files.readAllLines(log, StandardCharsets.UTF_8).stream().filter(l -> l.contains("duplicate key value")).count();
+                if (collisions > 0) problems.add(log.getFileName() + ": " + collisions + " duplicate-key errors (two instances writing one run)");
             }
         }
         long triggers = Long.parseLong(query("SELECT count(*) FROM triggers").get(0).get(0));
@@ -347,9 +367,9 @@ class KillNineTest {
         }
 
         System.out.printf("kill -9 test (lease %d s, renewed every %d s): %d instances up in %d ms; %d pipelines pushed (%d workflows), %d triggers stored, %d runs;"
-                        + " lost %d, doubled runs %d, doubled spawns %d, stuck %d; disk runs resumed %d, stub runs failed by a kill %d;"
+                        + " lost %d, doubled runs %d, doubled spawns %d, stuck %d, driven by two instances %d; disk runs resumed %d, stub runs failed by a kill %d;"
                         + " %d events; live /events viewers (frames) %s, %d runs with a wrong last status%n",
-                TTL.toSeconds(), RENEW.toSeconds(), instances.size(), startedMs, pushed.size(), pushed.size() * 2, triggers, runs, lost, doubledRuns, doubledSpawns, stuck,
+                TTL.toSeconds(), RENEW.toSeconds(), instances.size(), startedMs, pushed.size(), pushed.size() * 2, triggers, runs, lost, doubledRuns, doubledSpawns, stuck, drivenTwice,
                 resumed, stubFailedByKill, events, viewed, viewerMismatch);
         for (Kill k : kills) {
             System.out.printf("kill -9 test: %s %s (%s) with %d runs in flight: knot taken over by %s after %d ms, its runs terminal after %d ms%n",
@@ -492,6 +512,11 @@ class KillNineTest {
         StringBuilder out = new StringBuilder();
         for (Instance i : instances) out.append(i.output());
         return out.toString();
+    }
+
+    private static int indexOf(List<String> lines, String text) {
+        for (int i = 0; i < lines.size(); i++) if (lines.get(i).contains(text)) return i;
+        return -1;
     }
 
     private static int freePort() throws IOException {
