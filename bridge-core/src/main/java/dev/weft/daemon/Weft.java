@@ -159,6 +159,8 @@ public final class Weft implements AutoCloseable {
         // Alone on a SQLite file this instance holds every lease; on PostgreSQL, instances share work.
         boolean shared = config.db() instanceof DatabaseLocation.Postgres;
         this.leases = new LeaseKeeper(shared ? store.leases() : null, instance, b.leaseTtl, b.leaseEvery, b.clock);
+        // A life whose liveness lapsed writes nothing more: its runs may be driven elsewhere already.
+        if (shared) store.fenceWrites(leases::lapsed);
         ScheduledThreadPoolExecutor pool = new ScheduledThreadPoolExecutor(2, Thread.ofVirtual().name("weft-sched-", 0).factory());
         pool.setRemoveOnCancelPolicy(true);
         this.scheduler = pool;
@@ -669,12 +671,6 @@ public final class Weft implements AutoCloseable {
     }
 
     /**
-     * For tests: dies as a killed process would, as far as other instances can tell. Renewals stop
-     * and nothing is handed back, so its leases and runs wait for expiry; then the process's
-     * resources are freed (its run threads interrupted, its connections closed), which the other
-     * instances cannot tell from a crash.
-     */
-    /**
      * This instance's liveness lease lapsed (see {@link LeaseKeeper#onLivenessLost}): its runs may
      * already be driven elsewhere, so it stops as a killed instance would, handing nothing back
      * (what it held has expired or has new holders), and says so through {@link #fenced()}.
@@ -682,8 +678,12 @@ public final class Weft implements AutoCloseable {
     private void fence(String why) {
         log.error("instance {} stops: {}. Its work continues on the other instances; start it again to rejoin.",
                 leases.instance().name(), why);
-        kill();
-        fenced.complete(why);
+        try {
+            kill();
+        } finally {
+            // Whatever went wrong while stopping, weft serve must exit so that a fresh life starts.
+            fenced.complete(why);
+        }
     }
 
     /**
@@ -694,6 +694,12 @@ public final class Weft implements AutoCloseable {
         return fenced.minimalCompletionStage();
     }
 
+    /**
+     * For tests: dies as a killed process would, as far as other instances can tell. Renewals stop
+     * and nothing is handed back, so its leases and runs wait for expiry; then the process's
+     * resources are freed (its run threads interrupted, its connections closed), which the other
+     * instances cannot tell from a crash.
+     */
     public void kill() {
         leases.abandon();
         close();

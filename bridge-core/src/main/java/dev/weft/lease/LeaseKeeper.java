@@ -79,8 +79,11 @@ public final class LeaseKeeper implements AutoCloseable {
     private final Object threadLock = new Object();
     private Thread thread;
     private boolean closed;
-    /** The last round that renewed the liveness lease; null before the first. Under {@link #work}. */
-    private Instant livenessRenewed;
+    /**
+     * The last round that renewed the liveness lease; null before the first. Written under
+     * {@link #work}; volatile because {@link #lapsed} reads it on any thread.
+     */
+    private volatile Instant livenessRenewed;
     private volatile boolean livenessLost;
     private volatile java.util.function.Consumer<String> onLivenessLost = why -> { };
 
@@ -116,6 +119,22 @@ public final class LeaseKeeper implements AutoCloseable {
     /** Whether this instance found its liveness lease lapsed (see {@link #onLivenessLost}). */
     public boolean livenessLost() {
         return livenessLost;
+    }
+
+    /**
+     * Whether this life's liveness lease has lapsed by now: a round found it so, or a whole lease
+     * time has passed since the last renewal although no round has looked yet. The second case is
+     * a process that was stalled (SIGSTOP, a long pause) and has just woken: its run threads wake
+     * beside the renewal thread and would write to runs that other instances adopted meanwhile
+     * before the next round stops them, so a shared database asks this before each of its writes
+     * ({@link dev.weft.store.Stores#fenceWrites}). Always false without a shared database. Cheap:
+     * no database access, one clock read.
+     */
+    public boolean lapsed() {
+        if (store == null) return false;
+        if (livenessLost) return true;
+        Instant renewed = livenessRenewed;
+        return renewed != null && !clock.instant().isBefore(renewed.plus(ttl));
     }
 
     /** Whether instances share the database (leases are real). */

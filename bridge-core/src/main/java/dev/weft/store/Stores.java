@@ -34,6 +34,16 @@ public interface Stores extends AutoCloseable {
     /** Changes other instances commit to a shared database, as they happen ({@link StoreSignals#NONE} unshared). */
     StoreSignals signals();
 
+    /**
+     * From now on, refuses every write (with a {@link StoreException}) made while {@code fenced}
+     * answers true, asking it as each write begins and again just before it commits. A daemon on
+     * a shared database passes whether its liveness lease has lapsed: once other instances may
+     * have adopted its runs and taken its work, nothing it still does, on whatever thread, may
+     * land in the database beside what they do. A database one instance has to itself ignores it.
+     */
+    default void fenceWrites(java.util.function.BooleanSupplier fenced) {
+    }
+
     /** A cheap liveness probe for {@code /healthz}: "ok" or the error. */
     String check();
 

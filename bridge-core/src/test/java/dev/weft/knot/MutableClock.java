@@ -8,18 +8,18 @@ import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicReference;
 
 /** A clock tests set by hand; shared by a knot server (event ids) and a consumer (checkpoints). */
-final class MutableClock extends Clock {
+public final class MutableClock extends Clock {
     private final AtomicReference<Instant> now;
 
-    MutableClock(Instant start) {
+    public MutableClock(Instant start) {
         this.now = new AtomicReference<>(start);
     }
 
-    void set(Instant t) {
+    public void set(Instant t) {
         now.set(t);
     }
 
-    Instant advance(Duration d) {
+    public Instant advance(Duration d) {
         return now.updateAndGet(t -> t.plus(d));
     }
 

@@ -46,6 +46,8 @@ final class PostgresDatabase implements Database {
     private final ExecutorService writers;
     private final String schemaVersion;
     private final String description;
+    /** Whether writes are refused now ({@link dev.weft.store.Stores#fenceWrites}); never, until set. */
+    private volatile java.util.function.BooleanSupplier fenced = () -> false;
     /** Changes other instances commit, heard on a connection of its own (made only when listened to). */
     private final PostgresSignals signals;
 
@@ -181,12 +183,26 @@ final class PostgresDatabase implements Database {
         return read(work);
     }
 
+    void fenceWrites(java.util.function.BooleanSupplier fenced) {
+        this.fenced = java.util.Objects.requireNonNull(fenced, "fenced");
+    }
+
+    private void checkFence() throws SQLException {
+        if (fenced.getAsBoolean()) {
+            throw new SQLException("write refused: this instance's liveness lease lapsed, so other instances may drive its "
+                    + "runs and hold its leases now");
+        }
+    }
+
     private <T> T inTransaction(SqlWork<T> work) {
         try (Session s = new Session(pool.getConnection())) {
             Connection c = s.connection();
             c.setAutoCommit(false);
             try {
+                checkFence();
                 T result = work.run(s);
+                // Again at the end: the process may have stalled in the middle of the work.
+                checkFence();
                 c.commit();
                 return result;
             } catch (SQLException | RuntimeException e) {

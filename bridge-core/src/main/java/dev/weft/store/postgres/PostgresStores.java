@@ -39,6 +39,11 @@ public final class PostgresStores extends JdbcStores {
         return new PostgresStores(PostgresDatabase.open(jdbcUrl, user, password, PostgresDatabase.DEFAULT_POOL_SIZE), owner);
     }
 
+    @Override
+    public void fenceWrites(java.util.function.BooleanSupplier fenced) {
+        db.fenceWrites(fenced);
+    }
+
     /**
      * Records {@code keyId}, the fingerprint of this instance's repo-secrets key, as the database's
      * when none is recorded yet, and refuses another: every instance on one database must seal
