@@ -22,9 +22,11 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A PostgreSQL database: a HikariCP pool and Flyway migrations from {@code db/postgres}. There is
- * no writer thread: PostgreSQL's MVCC lets writers run side by side, so each store call borrows a
+ * no single writer: PostgreSQL's MVCC lets writers run side by side, so each store call borrows a
  * connection and runs as one transaction of its own, and exactly-once rests on the tables'
- * constraints ({@code ON CONFLICT DO NOTHING}), as with SQLite.
+ * constraints ({@code ON CONFLICT DO NOTHING}), as with SQLite. Deferred writes
+ * ({@link #writeLater}, the knot intake's triggers) are the exception: {@link GroupCommit} commits
+ * what is queued together.
  */
 final class PostgresDatabase implements Database {
     private static final Logger log = LoggerFactory.getLogger(PostgresDatabase.class);
@@ -44,6 +46,8 @@ final class PostgresDatabase implements Database {
      * more threads would only wait for a connection.
      */
     private final ExecutorService writers;
+    /** Commits deferred writes together. */
+    private final GroupCommit groupCommit;
     private final String schemaVersion;
     private final String description;
     /** Whether writes are refused now ({@link dev.weft.store.Stores#fenceWrites}); never, until set. */
@@ -63,6 +67,7 @@ final class PostgresDatabase implements Database {
                 .locations("classpath:db/postgres")
                 .validateMigrationNaming(true)
                 .load(), 0);
+        this.groupCommit = new GroupCommit(pool, this::checkFence); // after the migrations: nothing to stop if they fail
     }
 
     /**
@@ -155,18 +160,12 @@ final class PostgresDatabase implements Database {
         return Uninterruptible.await(done);
     }
 
-    /**
-     * Runs at once, as {@link #write}: without a write queue there is nothing to coalesce behind,
-     * and committing before returning keeps the promise (committed at the latest on close).
-     */
+    /** Queued for {@link GroupCommit}: committed with whatever else is queued, in queue order. */
     @Override
     public <T> CompletableFuture<T> writeLater(Lane lane, SqlWork<T> work) {
-        try {
-            return CompletableFuture.completedFuture(write(lane, work));
-        } catch (RuntimeException e) {
-            log.warn("a deferred database write failed: {}", e.toString());
-            return CompletableFuture.failedFuture(e);
-        }
+        return groupCommit.submit(work).whenComplete((v, e) -> {
+            if (e != null) log.warn("a deferred database write failed: {}", e.toString());
+        });
     }
 
     @Override
@@ -226,6 +225,8 @@ final class PostgresDatabase implements Database {
     @Override
     public void close() {
         signals.close();
+        groupCommit.close(); // commits what is queued first: its callers were promised durability
+
         // Writes already running finish (their callers are waiting for them); then the pool.
         writers.shutdown();
         try {
