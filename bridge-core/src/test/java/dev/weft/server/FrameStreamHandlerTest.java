@@ -4,6 +4,8 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocket08FrameDecoder;
+import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
@@ -50,12 +52,31 @@ class FrameStreamHandlerTest {
         return h;
     }
 
+    /**
+     * Every frame written so far, in order: frame objects as written (close, ping), and the frames
+     * the stream gathers into buffers parsed back by Netty's own client-side decoder, which also
+     * checks their framing.
+     */
+    private List<WebSocketFrame> written() {
+        List<WebSocketFrame> out = new ArrayList<>();
+        Object m;
+        while ((m = ch.readOutbound()) != null) {
+            if (m instanceof WebSocketFrame f) {
+                out.add(f);
+                continue;
+            }
+            EmbeddedChannel client = new EmbeddedChannel(new WebSocket08FrameDecoder(false, false, 1 << 24, false));
+            client.writeInbound(m);
+            for (Object d; (d = client.readInbound()) != null; ) out.add((WebSocketFrame) d);
+            client.finishAndReleaseAll();
+        }
+        return out;
+    }
+
     /** The text of every frame written so far, releasing them; a close frame reads "close <code> <reason>". */
     private List<String> drain() {
         List<String> out = new ArrayList<>();
-        Object m;
-        while ((m = ch.readOutbound()) != null) {
-            WebSocketFrame f = (WebSocketFrame) m;
+        for (WebSocketFrame f : written()) {
             if (f instanceof TextWebSocketFrame t) out.add(t.text());
             else if (f instanceof CloseWebSocketFrame c) out.add("close " + c.statusCode() + " " + c.reasonText());
             else out.add(f.getClass().getSimpleName());
@@ -262,10 +283,29 @@ class FrameStreamHandlerTest {
         byte[] frame = "{\"content\":\"\u00e9\"}".getBytes(StandardCharsets.UTF_8);
         TestLogFeed.TestLog log = new TestLogFeed.TestLog().append(frame);
         install(new FrameStreamHandler(ServerMetrics.LOGS, "test", new LogFrames(log), 0, OPTIONS, metrics));
-        TextWebSocketFrame f = ch.readOutbound();
+        TextWebSocketFrame f = (TextWebSocketFrame) written().getFirst();
         byte[] got = new byte[f.content().readableBytes()];
         f.content().getBytes(0, got);
         f.release();
         assertEquals(new String(frame, StandardCharsets.UTF_8), new String(got, StandardCharsets.UTF_8));
+    }
+
+    @Test
+    @DisplayName("gathered frames use each length encoding at its bounds, as Netty's decoder reads them")
+    void lengthEncodings() {
+        io.netty.buffer.ByteBuf out = io.netty.buffer.Unpooled.buffer();
+        int[] sizes = {0, 125, 126, 65_535, 65_536, 70_000};
+        for (int n : sizes) FrameStreamHandler.appendFrame(out, n % 2 == 0, new byte[n]);
+        EmbeddedChannel client = new EmbeddedChannel(new WebSocket08FrameDecoder(false, false, 1 << 24, false));
+        client.writeInbound(out);
+        for (int n : sizes) {
+            WebSocketFrame f = client.readInbound();
+            assertEquals(n, f.content().readableBytes());
+            assertEquals(n % 2 == 0, f instanceof io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame);
+            assertTrue(f.isFinalFragment());
+            f.release();
+        }
+        assertNull(client.readInbound());
+        client.finishAndReleaseAll();
     }
 }
