@@ -45,6 +45,9 @@ public final class TestJetstream implements AutoCloseable {
     private final CountDownLatch started = new CountDownLatch(1);
     private final Server server;
     private long clock = 1_700_000_000_000_000L;
+    /** The most subscriptions open at once, discovery ones (with wantedDids) and the others. */
+    private int peakDiscovery;
+    private int peakOther;
     private int revs;
 
     public TestJetstream() {
@@ -137,11 +140,11 @@ public final class TestJetstream implements AutoCloseable {
     }
 
     /** The request URIs (path and query) of every subscription so far. */
-    List<String> requests() {
+    public List<String> requests() {
         return List.copyOf(requests);
     }
 
-    static Map<String, List<String>> query(String resource) {
+    public static Map<String, List<String>> query(String resource) {
         Map<String, List<String>> out = new LinkedHashMap<>();
         String q = URI.create(resource).getRawQuery();
         if (q == null) return out;
@@ -152,6 +155,26 @@ public final class TestJetstream implements AutoCloseable {
             out.computeIfAbsent(k, x -> new ArrayList<>()).add(v);
         }
         return out;
+    }
+
+    /** Subscriptions open now: discovery ones (they name wantedDids), or the others (every author). */
+    public int openSubscriptions(boolean discovery) {
+        synchronized (lock) {
+            return open(discovery);
+        }
+    }
+
+    /** The most subscriptions of that kind that were ever open at once. */
+    public int peakSubscriptions(boolean discovery) {
+        synchronized (lock) {
+            return discovery ? peakDiscovery : peakOther;
+        }
+    }
+
+    private int open(boolean discovery) {
+        int n = 0;
+        for (Sub s : subs.values()) if (s.dids().isEmpty() != discovery) n++;
+        return n;
     }
 
     @Override
@@ -178,6 +201,8 @@ public final class TestJetstream implements AutoCloseable {
                     for (Event e : events) if (e.timeUs() >= c && sub.wants(e)) conn.send(e.frame());
                 }
                 subs.put(conn, sub);
+                peakDiscovery = Math.max(peakDiscovery, open(true));
+                peakOther = Math.max(peakOther, open(false));
             }
         }
 
