@@ -21,7 +21,7 @@ import java.util.OptionalLong;
  * The console's operator sessions: the operator token ({@code WEFT_ADMIN_TOKEN_FILE}) is exchanged
  * once for a random session id, which is all the cookie holds; each session has its own CSRF token
  * and an absolute expiry. Sessions live in the database ({@link OperatorSessionStore}), known by
- * the id's SHA-256 only, so that behind one address every instance accepts a login made on
+ * an HMAC of the id under the operator token only (see {@link #stored}), so that behind one address every instance accepts a login made on
  * another and a logout ends it on all of them; the CSRF token is derived from the id (an HMAC), so
  * any instance can check it and the database holds no secret of a session. At most {@link #MAX}
  * sessions live at once (the oldest is dropped first), so repeated logins cannot grow the table.
@@ -74,21 +74,40 @@ final class Sessions {
         String id = randomToken();
         Instant now = clock.instant();
         Instant expires = now.plus(lifetime);
-        store.open(sha256(id), now.toEpochMilli(), expires.toEpochMilli(), MAX, now.toEpochMilli());
+        store.open(stored(id), now.toEpochMilli(), expires.toEpochMilli(), MAX, now.toEpochMilli());
         return Optional.of(new Session(id, csrfOf(id), expires));
     }
 
     /** The live session whose id the request's cookie holds. */
     Optional<Session> find(String cookieHeader) {
         String id = cookie(cookieHeader, COOKIE);
-        if (id == null || id.isEmpty()) return Optional.empty();
-        OptionalLong expires = store.expiry(sha256(id), clock.millis());
+        if (id == null || id.isEmpty() || token == null) return Optional.empty();
+        OptionalLong expires = store.expiry(stored(id), clock.millis());
         if (expires.isEmpty()) return Optional.empty();
         return Optional.of(new Session(id, csrfOf(id), Instant.ofEpochMilli(expires.getAsLong())));
     }
 
     void logout(Session s) {
-        store.close(sha256(s.id()));
+        if (token != null) store.close(stored(s.id()));
+    }
+
+    /**
+     * What the store knows a session by: an HMAC of its id under the operator token. The table
+     * gives nobody a session, and a new operator token (rotated because the old one leaked) ends
+     * every session opened with the old one, on every instance, since their ids no longer match.
+     */
+    private String stored(String id) {
+        return HexFormat.of().formatHex(hmac(token, "weft console session v1:" + id));
+    }
+
+    private static byte[] hmac(byte[] key, String text) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(key, "HmacSHA256"));
+            return mac.doFinal(text.getBytes(StandardCharsets.UTF_8));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e); // every JDK has HmacSHA256
+        }
     }
 
     /**
@@ -97,14 +116,8 @@ final class Sessions {
      * every instance without being stored.
      */
     static String csrfOf(String id) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(id.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-            return Base64.getUrlEncoder().withoutPadding().encodeToString(
-                    mac.doFinal("weft console csrf v1".getBytes(StandardCharsets.UTF_8)));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(e); // every JDK has HmacSHA256
-        }
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(
+                hmac(id.getBytes(StandardCharsets.UTF_8), "weft console csrf v1"));
     }
 
     /** Whether {@code offered} is {@code s}'s CSRF token, compared in constant time. */

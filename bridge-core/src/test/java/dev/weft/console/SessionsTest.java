@@ -138,10 +138,21 @@ class SessionsTest {
                 String v = rs.getString(i);
                 assertFalse(v.contains(a.id()) || v.contains(a.csrf()), rs.getMetaData().getColumnName(i) + " = " + v);
             }
-            assertEquals(Sessions.sha256(a.id()), rs.getString("id_hash"));
+            assertFalse(rs.getString("id_hash").equals(Sessions.sha256(a.id())), "keyed by the token, not a plain hash");
             assertFalse(rs.next());
         }
         stores = SqliteStores.open(dir.resolve("weft.db"));
+    }
+
+    @Test
+    @DisplayName("a new operator token ends every session opened with the old one; a read-only console has none")
+    void tokenRotation() {
+        Tick clock = new Tick();
+        Sessions.Session old = sessions(TOKEN, Duration.ofHours(1), clock).login(TOKEN).orElseThrow();
+        assertTrue(sessions(TOKEN, Duration.ofHours(1), clock).find(Sessions.COOKIE + "=" + old.id()).isPresent(),
+                "same token: another instance, or a restart, accepts it");
+        assertTrue(sessions("a-new-token-after-a-leak", Duration.ofHours(1), clock).find(Sessions.COOKIE + "=" + old.id()).isEmpty());
+        assertTrue(sessions(null, Duration.ofHours(1), clock).find(Sessions.COOKIE + "=" + old.id()).isEmpty());
     }
 
     @Test
