@@ -410,15 +410,21 @@ class KnotConsumerTest {
         }
     }
 
-    @Test
-    @DisplayName("pipelined: triggers are handed on without waiting; each is dispatched and checkpointed in stream order once it and those before it are durable")
-    void pipelined_in_order() {
-        KnotEventServer s = server();
+    /** A consumer of {@code s} with a {@link PipelinedSink}, once p00, p01 and p02 were handed to it. */
+    private PipelinedSink threeInFlight(KnotEventServer s) {
         PipelinedSink pipelined = new PipelinedSink();
         KnotConsumer c = consumer(s.host(), Clock.systemUTC(), pipelined);
         await().until(() -> s.connectionCount() == 1 && c.isConnected());
         publish(s, "p00", "p01", "p02");
         await().until(() -> journal.size() == 3);
+        return pipelined;
+    }
+
+    @Test
+    @DisplayName("pipelined: triggers are handed on without waiting; each is dispatched and checkpointed in stream order once it and those before it are durable")
+    void pipelined_in_order() {
+        KnotEventServer s = server();
+        PipelinedSink pipelined = threeInFlight(s);
         assertEquals(List.of("submit p00", "submit p01", "submit p02"), journal, "three in flight at once");
 
         pipelined.complete("p01");
@@ -440,11 +446,7 @@ class KnotConsumerTest {
     @DisplayName("pipelined: a trigger that fails is not checkpointed past, later durable ones are still dispatched, and the rewind re-delivers from it")
     void pipelined_failure() {
         KnotEventServer s = server();
-        PipelinedSink pipelined = new PipelinedSink();
-        KnotConsumer c = consumer(s.host(), Clock.systemUTC(), pipelined);
-        await().until(() -> s.connectionCount() == 1 && c.isConnected());
-        publish(s, "p00", "p01", "p02");
-        await().until(() -> journal.size() == 3);
+        PipelinedSink pipelined = threeInFlight(s);
         pipelined.complete("p00");
         pipelined.complete("p02");
         pipelined.results.get("p01").completeExceptionally(new IllegalStateException("disk full"));
