@@ -481,19 +481,19 @@ public final class KnotConsumer implements AutoCloseable {
             while (!handed.isEmpty()) {
                 Handed h = handed.peek();
                 if (h.result() != null && !h.result().isDone() && handed.size() <= keep) break;
+                handed.poll();
                 try {
                     if (h.result() != null) {
                         TriggerSink.Accepted a = h.result().get();
                         a.then().run();
                         log.debug("trigger {} rkey {}: {}", knot, h.rkey(), a.outcome());
                     }
-                    handed.poll();
                     if (!failed) h.checkpoint().run();
                 } catch (InterruptedException e) {
+                    // Closing: a run written but not dispatched is picked up by the next start's recovery.
                     Thread.currentThread().interrupt();
                     return "consumer closed";
                 } catch (ExecutionException | RuntimeException e) {
-                    handed.poll();
                     Throwable cause = e instanceof ExecutionException x && x.getCause() != null ? x.getCause() : e;
                     log.error("trigger sink failed on {} rkey {}; reconnecting to have it re-delivered", knot, h.rkey(), cause);
                     if (failure == null) failure = "trigger sink failed on rkey " + h.rkey() + ": " + cause;
