@@ -100,10 +100,17 @@ final class JdbcRegistryStore implements RegistryStore {
         unsavedCursors.merge(knot, unixNanos, Math::max);
         if (flushQueued.compareAndSet(false, true)) {
             Map<String, Long> written = new java.util.HashMap<>();
-            db.writeLater(Lane.URGENT, s -> flushCursors(s, written)).thenRun(() ->
-                    // Forget a value only once it is committed, and only if no newer one came since,
-                    // so that knotCursor never reads an older checkpoint in between.
-                    written.forEach(unsavedCursors::remove));
+            db.writeLater(Lane.URGENT, s -> flushCursors(s, written)).whenComplete((v, e) -> {
+                if (e != null) {
+                    // Not committed (the flush may not even have run): the values stay unsaved,
+                    // and the next checkpoint queues a flush again instead of waiting forever.
+                    flushQueued.set(false);
+                    return;
+                }
+                // Forget a value only once it is committed, and only if no newer one came since,
+                // so that knotCursor never reads an older checkpoint in between.
+                written.forEach(unsavedCursors::remove);
+            });
         }
     }
 

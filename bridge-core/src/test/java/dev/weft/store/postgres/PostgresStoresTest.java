@@ -105,6 +105,32 @@ class PostgresStoresTest {
     }
 
     @Test
+    @DisplayName("a knot checkpoint whose deferred write was refused is flushed by a later checkpoint, not stuck")
+    void checkpointAfterRefusedFlush() throws Exception {
+        String url = EmbeddedPostgresFixture.freshDatabase();
+        java.util.concurrent.atomic.AtomicBoolean fenced = new java.util.concurrent.atomic.AtomicBoolean(true);
+        try (PostgresStores s = PostgresStores.open(url, EmbeddedPostgresFixture.USER, null, "a#1")) {
+            s.fenceWrites(fenced::get);
+            s.registry().saveKnotCursor("knot.example", 5); // its flush is refused: the batch fails
+            org.awaitility.Awaitility.await().during(java.time.Duration.ofMillis(300)).until(() -> stored(url).isEmpty());
+            fenced.set(false);
+            // Checkpoints keep coming, as a consumer's do; one of them must reach the table.
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> {
+                s.registry().saveKnotCursor("knot.example", 6);
+                return stored(url).equals(Optional.of(6L));
+            });
+        }
+    }
+
+    private static Optional<Long> stored(String url) throws java.sql.SQLException {
+        try (Connection c = DriverManager.getConnection(url, EmbeddedPostgresFixture.USER, null);
+             PreparedStatement p = c.prepareStatement("SELECT cursor FROM knot_cursors WHERE knot = 'knot.example'");
+             var rs = p.executeQuery()) {
+            return rs.next() ? Optional.of(rs.getLong(1)) : Optional.empty();
+        }
+    }
+
+    @Test
     @DisplayName("an unreachable server fails the open at once, naming the database without its password")
     void unreachable() {
         StoreException e = assertThrows(StoreException.class, () -> PostgresStores.open(
