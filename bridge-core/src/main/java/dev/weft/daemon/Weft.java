@@ -660,6 +660,7 @@ public final class Weft implements AutoCloseable {
         server.close();
         // After every way in: no push or manual run can queue a build once the lanes stop.
         builder.close();
+        fetcher.close();
         branches.close();
         // After the server: no XRPC request is left to need them, and their HTTP clients' threads end here.
         repoResolver.close();

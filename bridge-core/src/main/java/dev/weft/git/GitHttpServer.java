@@ -28,8 +28,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The git end of the embedded test/demo knot: serves {@code git-upload-pack} (fetch only, protocol
- * v0 stateless HTTP) for repositories registered under a path, usually a repo DID, on loopback.
+ * The git end of the embedded test/demo knot: serves {@code git-upload-pack} (fetch only, stateless
+ * HTTP, protocol v0 and, for a client that sends {@code Git-Protocol: version=2}, v2 as git 2.26
+ * and later do by default) for repositories registered under a path, usually a repo DID, on
+ * loopback. Under v2, as in git's own server, a {@code want} may name any object the repository
+ * holds (gitprotocol-v2: "wants can be anything"), which is how a partial fetch asks for one tree.
  *
  * <p>It lets a client fetch any reachable commit by id (as with git's {@code uploadpack.allowReachableSHA1InWant}), which is what weft asks a real knot for: the
  * pushed sha, not a branch. An unknown id gets git's own answer, {@code ERR want <sha> not valid}. Built on the JDK's HTTP server so tests
@@ -162,13 +165,27 @@ public final class GitHttpServer implements AutoCloseable {
 
     private volatile boolean allowFilter = true;
 
-    private UploadPack uploadPackFor(Repository repo) {
+    /**
+     * Whether to answer protocol v2 requests as v2; on by default. Off, the {@code Git-Protocol}
+     * header is ignored as by a git older than 2.18: a v2 request then gets a v0 server's error.
+     */
+    public GitHttpServer protocolV2(boolean on) {
+        this.protocolV2 = on;
+        return this;
+    }
+
+    private volatile boolean protocolV2 = true;
+
+    private UploadPack uploadPackFor(Repository repo, boolean v2) {
         UploadPack up = new UploadPack(repo);
         Config transfer = new Config(repo.getConfig());
         transfer.setBoolean("uploadpack", null, "allowfilter", allowFilter);
+        if (v2) transfer.setString("protocol", null, "version", "2");
         up.setTransferConfig(new TransferConfig(transfer));
-        // A pushed sha need not be a ref tip by the time weft asks (a later push moved the branch).
-        up.setRequestPolicy(UploadPack.RequestPolicy.REACHABLE_COMMIT);
+        // A pushed sha need not be a ref tip by the time weft asks (a later push moved the branch);
+        // under v2 any object may be asked for, as git's own server allows.
+        up.setRequestPolicy(v2 ? UploadPack.RequestPolicy.ANY : UploadPack.RequestPolicy.REACHABLE_COMMIT);
+        if (v2) up.setExtraParameters(java.util.List.of("version=2"));
         up.setBiDirectionalPipe(false);
         // No UploadPack timeout: JGit implements it with an alarm thread per request, started and
         // joined on every fetch, which made this loopback knot cost more CPU than the weft it
@@ -184,7 +201,7 @@ public final class GitHttpServer implements AutoCloseable {
             PacketLineOut pck = new PacketLineOut(out);
             pck.writeString("# service=git-upload-pack\n");
             pck.end();
-            uploadPackFor(repo).sendAdvertisedRefs(new PacketLineOutRefAdvertiser(pck));
+            uploadPackFor(repo, false).sendAdvertisedRefs(new PacketLineOutRefAdvertiser(pck));
         }
     }
 
@@ -202,6 +219,8 @@ public final class GitHttpServer implements AutoCloseable {
             ex.sendResponseHeaders(413, -1);
             return;
         }
+        String protocol = ex.getRequestHeaders().getFirst("Git-Protocol");
+        boolean v2 = protocolV2 && protocol != null && java.util.Arrays.asList(protocol.split(":")).contains("version=2");
         ex.getResponseHeaders().set("Content-Type", "application/x-git-upload-pack-result");
         ex.getResponseHeaders().set("Cache-Control", "no-cache");
         ex.sendResponseHeaders(200, 0);
@@ -213,13 +232,13 @@ public final class GitHttpServer implements AutoCloseable {
                 new PacketLineOut(out).writeString("ERR upload-pack: not our ref " + missing.name());
                 return;
             }
-            uploadPackFor(repo).upload(new ByteArrayInputStream(request), out, null);
+            uploadPackFor(repo, v2).upload(new ByteArrayInputStream(request), out, null);
         }
     }
 
     private static final int MAX_REQUEST = 1 << 20;
 
-    /** The first {@code want} of a v0 request that the repository does not hold, or null. */
+    /** The first {@code want} of a request (v0 or v2) that the repository does not hold, or null. */
     private static ObjectId firstMissingWant(Repository repo, byte[] request) throws IOException {
         int pos = 0;
         while (pos + 4 <= request.length) {

@@ -67,7 +67,7 @@ import org.slf4j.LoggerFactory;
  * <p>Constructing one makes JGit ignore the user's and system's git configuration process-wide
  * (see {@link IsolatedGitConfig}): fetches behave the same on every machine.
  */
-public final class WorkflowFetcher {
+public final class WorkflowFetcher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(WorkflowFetcher.class);
 
     /** Where workflow files live in a repo (spec 2.5). */
@@ -105,9 +105,11 @@ public final class WorkflowFetcher {
      *     whole seconds, so it is rounded up)
      * @param backoffInitial first wait after a retriable failure (default 1 s)
      * @param backoffMax longest wait between attempts (default 1 min)
+     * @param partialFetch whether to try {@link PartialFetch} (git protocol v2, objects read in
+     *     memory) before a depth-1 fetch into the cached repository (default on)
      */
     public record Options(Path cacheDir, int maxCachedRepos, Limits limits, Duration fetchTimeout,
-                          Duration transportTimeout, Duration backoffInitial, Duration backoffMax) {
+                          Duration transportTimeout, Duration backoffInitial, Duration backoffMax, boolean partialFetch) {
         public Options {
             Objects.requireNonNull(cacheDir, "cacheDir");
             Objects.requireNonNull(limits, "limits");
@@ -119,27 +121,32 @@ public final class WorkflowFetcher {
 
         public static Options defaults(Path cacheDir) {
             return new Options(cacheDir, 200, Limits.DEFAULTS, Duration.ofMinutes(10), Duration.ofSeconds(30),
-                    Duration.ofSeconds(1), Duration.ofMinutes(1));
+                    Duration.ofSeconds(1), Duration.ofMinutes(1), true);
         }
 
         public Options withFetchTimeout(Duration d) {
-            return new Options(cacheDir, maxCachedRepos, limits, d, transportTimeout, backoffInitial, backoffMax);
+            return new Options(cacheDir, maxCachedRepos, limits, d, transportTimeout, backoffInitial, backoffMax, partialFetch);
         }
 
         public Options withBackoff(Duration initial, Duration max) {
-            return new Options(cacheDir, maxCachedRepos, limits, fetchTimeout, transportTimeout, initial, max);
+            return new Options(cacheDir, maxCachedRepos, limits, fetchTimeout, transportTimeout, initial, max, partialFetch);
         }
 
         public Options withLimits(Limits l) {
-            return new Options(cacheDir, maxCachedRepos, l, fetchTimeout, transportTimeout, backoffInitial, backoffMax);
+            return new Options(cacheDir, maxCachedRepos, l, fetchTimeout, transportTimeout, backoffInitial, backoffMax, partialFetch);
         }
 
         public Options withMaxCachedRepos(int n) {
-            return new Options(cacheDir, n, limits, fetchTimeout, transportTimeout, backoffInitial, backoffMax);
+            return new Options(cacheDir, n, limits, fetchTimeout, transportTimeout, backoffInitial, backoffMax, partialFetch);
+        }
+
+        /** Off: every fetch goes into the cached repository, as for a knot without protocol v2. */
+        public Options withPartialFetch(boolean on) {
+            return new Options(cacheDir, maxCachedRepos, limits, fetchTimeout, transportTimeout, backoffInitial, backoffMax, on);
         }
 
         public Options withTransportTimeout(Duration d) {
-            return new Options(cacheDir, maxCachedRepos, limits, fetchTimeout, d, backoffInitial, backoffMax);
+            return new Options(cacheDir, maxCachedRepos, limits, fetchTimeout, d, backoffInitial, backoffMax, partialFetch);
         }
     }
 
@@ -147,6 +154,14 @@ public final class WorkflowFetcher {
     private final RepoCache cache;
     private final MeterRegistry registry;
     private final Counter retries;
+    /** Null when {@link Options#partialFetch()} is off. */
+    private final PartialFetch partial;
+    private final dev.weft.net.BoundedFetch partialHttp;
+    /** Knots (host and port) that do not answer partial fetches, until when ({@link System#nanoTime()}). */
+    private final java.util.concurrent.ConcurrentHashMap<String, Long> noPartial = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** How long a knot that does not speak protocol v2 is fetched from the full way before trying again. */
+    static final Duration PARTIAL_RETRY_AFTER = Duration.ofMinutes(10);
 
     /**
      * @param registry where {@code weft.workflow.fetches{outcome}} and {@code weft.workflow.fetch.retries}
@@ -161,6 +176,19 @@ public final class WorkflowFetcher {
         this.retries = registry == null ? null
                 : Counter.builder("weft.workflow.fetch.retries")
                         .description("Workflow fetch attempts that failed and were retried").register(registry);
+        if (options.partialFetch()) {
+            this.partialHttp = new dev.weft.net.BoundedFetch(options.transportTimeout(), PartialFetch.maxAnswerBytes(options.limits()));
+            this.partial = new PartialFetch(partialHttp, options.limits(), 32L << 20);
+        } else {
+            this.partialHttp = null;
+            this.partial = null;
+        }
+    }
+
+    /** Ends the HTTP client of partial fetches (its selector thread); fetches under way then fail. */
+    @Override
+    public void close() {
+        if (partialHttp != null) partialHttp.close();
     }
 
     /** {@code https://<knot>}, or {@code http://<knot>} in dev mode ({@code WEFT_DEV}). */
@@ -233,7 +261,8 @@ public final class WorkflowFetcher {
                         "another fetch of " + repoDid + " from " + url + " held the repo all along")), null);
             }
             try {
-                WorkflowFiles files = fetchWithRetries(slot.dir, url, repoDid, sha, start, deadline, onRetry);
+                WorkflowFiles files = partially(url, ObjectId.fromString(sha), deadline);
+                if (files == null) files = fetchWithRetries(slot.dir, url, repoDid, sha, start, deadline, onRetry);
                 count("ok");
                 return files;
             } finally {
@@ -246,6 +275,34 @@ public final class WorkflowFetcher {
         } catch (InterruptedException e) {
             count("interrupted");
             throw e;
+        }
+    }
+
+    /**
+     * The files by {@link PartialFetch}, or null when the knot did not answer that way (or the
+     * fetcher does not try it): the caller then fetches into the cached repository, with retries.
+     */
+    private WorkflowFiles partially(URI url, ObjectId id, long deadline)
+            throws WorkflowFetchException, InterruptedException {
+        if (partial == null) return null;
+        String knot = url.getAuthority();
+        Long until = noPartial.get(knot);
+        if (until != null) {
+            if (System.nanoTime() - until < 0) return null;
+            noPartial.remove(knot, until);
+        }
+        try {
+            return new WorkflowFiles(id.name(), partial.files(url, id, deadline));
+        } catch (PartialFetch.Unavailable e) {
+            if (e.protocol) {
+                noPartial.put(knot, System.nanoTime() + PARTIAL_RETRY_AFTER.toNanos());
+                log.info("knot {} does not answer git protocol v2 partial fetches ({}); fetching whole commits from it for {} min",
+                        knot, e.getMessage(), PARTIAL_RETRY_AFTER.toMinutes());
+            } else {
+                log.info("partial fetch of {} from {} failed, fetching the whole commit: {}", id.name(), url, e.getMessage());
+            }
+            count("partial-fallback");
+            return null;
         }
     }
 
@@ -555,49 +612,23 @@ public final class WorkflowFetcher {
                 dirId = dir.getObjectId(0);
             }
             // Sizes first, from the object headers: nothing is loaded until every bound holds.
-            record Entry(String name, ObjectId blob) {}
-            List<Entry> entries = new ArrayList<>();
-            long total = 0;
-            try (TreeWalk tw = new TreeWalk(reader)) {
-                tw.addTree(dirId);
-                tw.setRecursive(false);
-                while (tw.next()) {
-                    FileMode mode = tw.getFileMode(0);
-                    // Regular and executable files; symlinks, submodules (gitlinks) and subdirectories are not workflows.
-                    if (!FileMode.REGULAR_FILE.equals(mode) && !FileMode.EXECUTABLE_FILE.equals(mode)) continue;
-                    String name = tw.getNameString();
-                    if (entries.size() >= limits.maxFiles()) {
-                        throw fail(new Failure.LimitExceeded(Limit.FILE_COUNT, limits.maxFiles(), entries.size() + 1L,
-                                WORKFLOW_DIR + " at " + id.name() + " has more than " + limits.maxFiles() + " files"), null);
-                    }
-                    ObjectId blob = tw.getObjectId(0);
-                    long size;
+            List<WorkflowDirectory.Entry> entries = WorkflowDirectory.entries(
+                    new org.eclipse.jgit.treewalk.CanonicalTreeParser(null, reader, dirId), limits, id.name());
+            List<WorkflowFiles.File> files = WorkflowDirectory.read(entries, limits, id.name(), new WorkflowDirectory.Blobs() {
+                @Override
+                public long size(ObjectId blob) throws IOException {
                     try {
-                        size = reader.getObjectSize(blob, Constants.OBJ_BLOB);
+                        return reader.getObjectSize(blob, Constants.OBJ_BLOB);
                     } catch (MissingObjectException e) {
-                        // Left on the knot by the blob:limit filter, so larger than a file may be.
-                        throw fail(new Failure.LimitExceeded(Limit.FILE_SIZE, limits.maxFileBytes(), -1,
-                                WORKFLOW_DIR + "/" + name + " at " + id.name() + " is larger than "
-                                        + limits.maxFileBytes() + " bytes (not downloaded)"), e);
+                        return -1; // left on the knot by the blob:limit filter, so larger than a file may be
                     }
-                    if (size > limits.maxFileBytes()) {
-                        throw fail(new Failure.LimitExceeded(Limit.FILE_SIZE, limits.maxFileBytes(), size,
-                                WORKFLOW_DIR + "/" + name + " at " + id.name() + " is " + size + " bytes"), null);
-                    }
-                    total += size;
-                    if (total > limits.maxTotalBytes()) {
-                        throw fail(new Failure.LimitExceeded(Limit.TOTAL_SIZE, limits.maxTotalBytes(), total,
-                                WORKFLOW_DIR + " at " + id.name() + " holds more than " + limits.maxTotalBytes()
-                                        + " bytes (reached at " + name + ")"), null);
-                    }
-                    entries.add(new Entry(name, blob));
                 }
-            }
-            List<WorkflowFiles.File> files = new ArrayList<>(entries.size());
-            for (Entry e : entries) {
-                byte[] bytes = reader.open(e.blob(), Constants.OBJ_BLOB).getCachedBytes((int) limits.maxFileBytes());
-                files.add(new WorkflowFiles.File(e.name(), bytes));
-            }
+
+                @Override
+                public byte[] load(ObjectId blob, int maxBytes) throws IOException {
+                    return reader.open(blob, Constants.OBJ_BLOB).getCachedBytes(maxBytes);
+                }
+            });
             return new WorkflowFiles(id.name(), files);
         }
     }

@@ -97,14 +97,42 @@ public final class BoundedFetch implements AutoCloseable {
      */
     public Response get(URI uri, String accept, Deadline deadline) throws FetchException {
         Objects.requireNonNull(uri, "uri");
+        return exchange(uri, deadline, b -> {
+            b.GET();
+            if (accept != null) b.header("Accept", accept);
+        });
+    }
+
+    /**
+     * POSTs {@code body} to {@code uri} with {@code headers}, under the same deadline and cap as
+     * {@link #get(URI, String, Deadline)}: for request-response protocols such as git's smart HTTP.
+     *
+     * @throws FetchException naming the host and what went wrong; the connection is closed by then
+     */
+    public Response post(URI uri, java.util.Map<String, String> headers, byte[] body, Deadline deadline) throws FetchException {
+        Objects.requireNonNull(uri, "uri");
+        Objects.requireNonNull(body, "body");
+        return exchange(uri, deadline, b -> {
+            b.POST(HttpRequest.BodyPublishers.ofByteArray(body));
+            headers.forEach(b::header);
+        });
+    }
+
+    private Response exchange(URI uri, Deadline deadline, java.util.function.Consumer<HttpRequest.Builder> request)
+            throws FetchException {
         Objects.requireNonNull(deadline, "deadline");
         String host = uri.getAuthority() != null ? uri.getAuthority() : String.valueOf(uri);
         Duration limit = deadline.remaining(timeout);
         if (limit.isZero()) {
             throw new FetchException(host, FetchException.Kind.TIMEOUT, "not fetched: the request's time budget is spent");
         }
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(limit).GET();
-        if (accept != null) b.header("Accept", accept);
+        HttpRequest.Builder b;
+        try {
+            b = HttpRequest.newBuilder(uri).timeout(limit);
+            request.accept(b);
+        } catch (IllegalArgumentException e) {
+            throw new FetchException(host, FetchException.Kind.FAILED, "cannot fetch " + uri + ": " + e.getMessage());
+        }
         CappedBody body = new CappedBody(maxBytes);
         CompletableFuture<HttpResponse<byte[]>> future;
         try {

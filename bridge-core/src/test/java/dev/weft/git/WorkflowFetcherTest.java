@@ -66,8 +66,12 @@ class WorkflowFetcherTest {
         repo.close();
     }
 
+    /**
+     * The full fetch into the cached repository, which these tests are about: the partial fetch
+     * tried before it, and the fall back to this one, are {@link PartialFetchTest}'s.
+     */
     private WorkflowFetcher.Options options() {
-        return WorkflowFetcher.Options.defaults(tmp.resolve("cache"))
+        return WorkflowFetcher.Options.defaults(tmp.resolve("cache")).withPartialFetch(false)
                 .withFetchTimeout(Duration.ofSeconds(10))
                 .withBackoff(Duration.ofMillis(20), Duration.ofMillis(100))
                 .withTransportTimeout(Duration.ofSeconds(2));
