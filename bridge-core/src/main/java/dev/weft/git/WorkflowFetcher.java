@@ -160,6 +160,16 @@ public final class WorkflowFetcher implements AutoCloseable {
     /** Knots (host and port) that do not answer partial fetches, until when ({@link System#nanoTime()}). */
     private final java.util.concurrent.ConcurrentHashMap<String, Long> noPartial = new java.util.concurrent.ConcurrentHashMap<>();
 
+    /** Partial fetches in a row that failed, by knot; cleared by a success. */
+    private final java.util.concurrent.ConcurrentHashMap<String, Integer> partialFailures = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * Failures in a row after which a knot is fetched from the full way for a while, whatever they
+     * were: a server that answers a v2 request with an HTTP error rather than a v0 answer would
+     * otherwise cost a wasted request on every push.
+     */
+    static final int PARTIAL_FAILURES_IN_A_ROW = 3;
+
     /** How long a knot that does not speak protocol v2 is fetched from the full way before trying again. */
     static final Duration PARTIAL_RETRY_AFTER = Duration.ofMinutes(10);
 
@@ -292,12 +302,19 @@ public final class WorkflowFetcher implements AutoCloseable {
             noPartial.remove(knot, until);
         }
         try {
-            return new WorkflowFiles(id.name(), partial.files(url, id, deadline));
+            WorkflowFiles files = new WorkflowFiles(id.name(), partial.files(url, id, deadline));
+            partialFailures.remove(knot);
+            return files;
         } catch (PartialFetch.Unavailable e) {
-            if (e.protocol) {
+            // Knot hosts come from registered repositories; the bound only guards against a flood of them.
+            if (partialFailures.size() > 10_000) partialFailures.clear();
+            int inARow = partialFailures.merge(knot, 1, Integer::sum);
+            if (e.protocol || inARow >= PARTIAL_FAILURES_IN_A_ROW) {
+                partialFailures.remove(knot);
                 noPartial.put(knot, System.nanoTime() + PARTIAL_RETRY_AFTER.toNanos());
-                log.info("knot {} does not answer git protocol v2 partial fetches ({}); fetching whole commits from it for {} min",
-                        knot, e.getMessage(), PARTIAL_RETRY_AFTER.toMinutes());
+                log.info("knot {} does not answer git protocol v2 partial fetches ({}{}); fetching whole commits from it for {} min",
+                        knot, e.protocol ? "" : inARow + " failures in a row, the last: ", e.getMessage(),
+                        PARTIAL_RETRY_AFTER.toMinutes());
             } else {
                 log.info("partial fetch of {} from {} failed, fetching the whole commit: {}", id.name(), url, e.getMessage());
             }
