@@ -248,7 +248,7 @@ class LogInboxAcrossInstancesTest {
         List<String> inBuild = linesOf(frames, build);
         assertEquals(driverLines, inBuild.stream().filter(driverLines::contains).toList());
         assertEquals(hookLines("into build", "b"), inBuild.stream().filter(l -> l.startsWith("into build")).toList());
-        assertTrue(driverLines.size() > 20, "the driver wrote while the webhook did: " + driverLines.size());
+        assertTrue(driverLines.stream().anyMatch(l -> l.startsWith("driver ")), "the driver wrote while the webhook did");
 
         // The viewer on b got exactly the stored log, frame for frame.
         List<String> seen = viewer.frames();
