@@ -183,6 +183,9 @@ public final class Weft implements AutoCloseable {
                 .withDelays(config.firstStatusDelay(), config.statusGap()).withDev(config.dev());
         this.runs = new RunManager(store.runs(), store.statuses(), logs, publisher, registry, ro, clock, scheduler, meters,
                 store.concurrency());
+        // Shared, a provider's log writes for a run another instance drives (its webhook landed
+        // here) wait in the store for that instance, which numbers them (applyParked, below).
+        if (shared) runs.parkLogsOfOtherInstances(logs.inbox());
         this.secrets = new RepoSecrets(store.secrets(), cipher, clock);
         runs.secrets(repo -> secrets.values(repo.did(), repo.name()));
         // Each run's callback URL and token: the token key is derived from the secrets key, so every
@@ -477,7 +480,7 @@ public final class Weft implements AutoCloseable {
             // a database without signals, is how such viewers hear of lines at all).
             long poll = Math.max(storePolling.toMillis(), 1);
             scheduler.scheduleWithFixedDelay(this::pollOtherWriters, poll, poll, TimeUnit.MILLISECONDS);
-            scheduler.scheduleWithFixedDelay(this::applyParkedCallbacks, 200, 200, TimeUnit.MILLISECONDS);
+            scheduler.scheduleWithFixedDelay(this::applyParked, 200, 200, TimeUnit.MILLISECONDS);
         }
         // From here on, knots registered by the Jetstream are taken up in the keeper's next round.
         leases.opened();
@@ -519,11 +522,17 @@ public final class Weft implements AutoCloseable {
         }
     }
 
-    private void applyParkedCallbacks() {
+    /** Writes what other instances parked for the runs this one drives: job callbacks, providers' log writes. */
+    private void applyParked() {
         try {
             callbacks.applyQueued();
         } catch (RuntimeException e) {
             log.warn("callbacks parked by other instances (retried in 200 ms): {}", e.toString());
+        }
+        try {
+            runs.applyParkedLogs();
+        } catch (RuntimeException e) {
+            log.warn("log writes parked by other instances (retried in 200 ms): {}", e.toString());
         }
     }
 

@@ -41,10 +41,18 @@ public final class LogHub implements LogFeed {
     /** The last sequence {@link #pollOtherWriters} saw of each watched run written elsewhere. */
     private final ConcurrentHashMap<Long, Long> lastSeen = new ConcurrentHashMap<>();
 
+    private final LogInbox inbox;
+
     public LogHub(RunStore runs, LogStore store, Clock clock) {
         this.runs = runs;
         this.store = store;
         this.clock = clock;
+        this.inbox = new LogInbox(runs, store, clock);
+    }
+
+    /** Where writes for runs another instance drives wait for it (several instances on one database). */
+    public LogInbox inbox() {
+        return inbox;
     }
 
     /** How {@link #open} asks a run's provider to fill in a log (set by the run manager). */

@@ -6,12 +6,14 @@ import dev.weft.model.LogLine.StepStatus;
 import dev.weft.model.LogLine.Stream;
 import dev.weft.spi.RunLog;
 import dev.weft.spi.Step;
+import dev.weft.store.ParkedLogOp;
 import dev.weft.store.StepRecord;
 import dev.weft.model.Nanos;
 
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.UnaryOperator;
 
 /**
@@ -148,6 +150,11 @@ public final class RunLogWriter implements RunLog {
     private void write(LogLine line) {
         byte[] frame = LogHub.encode(line);
         hub.store().append(runId, seq + 1, frame);
+        stored(frame);
+    }
+
+    /** Line {@code seq + 1} is in the store: count it and keep it in the tail. The caller holds the lock. */
+    private void stored(byte[] frame) {
         hub.wrote();
         seq++;
         if (seq - tailFrom >= tail.length && tail.length < TAIL) grow();
@@ -175,6 +182,84 @@ public final class RunLogWriter implements RunLog {
             }
         }
         return hub.stored(runId, afterSeq, limit);
+    }
+
+    /** What became of a parked op handed to {@link #applyParked}. */
+    enum Applied {
+        /** Written here, and gone from the inbox. */
+        WRITTEN,
+        /** Not parked any more: applied or dropped by someone else first. Nothing written. */
+        GONE,
+        /** This log is complete; the op stays parked (the inbox drops it with the log). */
+        CLOSED,
+        /** Its step is not one the provider has here (never applied, or the job's own). */
+        UNKNOWN_STEP,
+        /** Its step has ended (for an end: it ended before; a no-op, as {@link Step#end} is). */
+        STEP_ENDED
+    }
+
+    /**
+     * Writes one log op another instance parked for this run ({@link LogInbox}), numbered like this
+     * writer's own lines, and removes it from the inbox in the same transaction, so it is written
+     * once whoever applies it, also after a crash. {@code started} maps the parked starts applied so
+     * far (start op id to step id) and gains the step a start becomes.
+     */
+    Applied applyParked(ParkedLogOp op, Map<Long, Integer> started) {
+        synchronized (this) {
+            if (complete) return Applied.CLOSED;
+            Applied done = switch (op) {
+                case ParkedLogOp.Start st -> {
+                    int id = steps.size();
+                    StepImpl step = new StepImpl(id, st.name(), st.command(), st.system(), false, false);
+                    Instant t = Nanos.instant(st.at());
+                    byte[] frame = LogHub.encode(LogLine.control(id, StepStatus.START, st.name(),
+                            st.system() ? StepKind.SYSTEM : StepKind.USER, st.command(), LogHub.utc(t)));
+                    if (!hub.store().applyParked(runId, op.id(), new StepRecord(runId, id, st.name(), st.command(), st.system(),
+                            st.at(), null, false), -1, 0, seq + 1, frame)) {
+                        yield Applied.GONE;
+                    }
+                    steps.add(step);
+                    started.put(op.id(), id);
+                    stored(frame);
+                    yield Applied.WRITTEN;
+                }
+                case ParkedLogOp.Line l -> {
+                    StepImpl step = providerStep(l.step(), started);
+                    if (step == null) yield Applied.UNKNOWN_STEP;
+                    if (step.ended) yield Applied.STEP_ENDED;
+                    byte[] frame = LogHub.encode(LogLine.data(step.id, l.stderr() ? Stream.STDERR : Stream.STDOUT,
+                            filter.apply(l.text()), LogHub.utc(Nanos.instant(l.at()))));
+                    if (!hub.store().applyParked(runId, op.id(), null, -1, 0, seq + 1, frame)) yield Applied.GONE;
+                    stored(frame);
+                    yield Applied.WRITTEN;
+                }
+                case ParkedLogOp.End e -> {
+                    StepImpl step = providerStep(e.step(), started);
+                    if (step == null) yield Applied.UNKNOWN_STEP;
+                    if (step.ended) yield Applied.STEP_ENDED;
+                    byte[] frame = LogHub.encode(LogLine.control(step.id, StepStatus.END, step.name,
+                            step.system ? StepKind.SYSTEM : StepKind.USER, step.command, LogHub.utc(Nanos.instant(e.at()))));
+                    if (!hub.store().applyParked(runId, op.id(), null, step.id, e.at(), seq + 1, frame)) yield Applied.GONE;
+                    step.ended = true;
+                    stored(frame);
+                    yield Applied.WRITTEN;
+                }
+            };
+            if (done != Applied.WRITTEN) return done;
+        }
+        hub.appended(runId);
+        return Applied.WRITTEN;
+    }
+
+    /** The provider's step a parked op names, or null; the caller holds the lock. */
+    private StepImpl providerStep(ParkedLogOp.StepRef ref, Map<Long, Integer> started) {
+        Integer id = switch (ref) {
+            case ParkedLogOp.StepRef.Stored st -> st.stepId();
+            case ParkedLogOp.StepRef.Parked p -> started.get(p.startOp());
+        };
+        if (id == null || id < 0 || id >= steps.size()) return null;
+        StepImpl step = steps.get(id);
+        return step.id == id && !step.callback ? step : null;
     }
 
     private void endLocked(StepImpl s, Instant at) {

@@ -48,7 +48,9 @@ final class RunHandle implements Run, StatusReporter {
     /** Parsed on first use, on the run's own thread: the knot consumer that creates the handle must not wait for YAML. */
     private final Supplier<JsonNode> spec;
     private final Map<String, String> variables;
-    private final RunLogWriter writer;
+    /** The log writer on this instance; made on first use when the provider's writes are parked. */
+    private final Supplier<RunLogWriter> writers;
+    private volatile RunLogWriter writer;
     private final RunLog providerLog;
     private final Secrets secrets;
     private final CountDownLatch cancelLatch = new CountDownLatch(1);
@@ -65,7 +67,8 @@ final class RunHandle implements Run, StatusReporter {
     private long lastScheduled;
 
     RunHandle(Wiring wiring, RunRecord record, Trigger trigger, Workflow workflow, Supplier<JsonNode> spec,
-              Map<String, String> variables, RunLogWriter writer, long lastScheduled, Secrets secrets) {
+              Map<String, String> variables, Supplier<RunLogWriter> writer, RunLog parked, long lastScheduled,
+              Secrets secrets) {
         this.wiring = wiring;
         this.id = record.id();
         this.workflowId = record.workflow();
@@ -74,9 +77,12 @@ final class RunHandle implements Run, StatusReporter {
         this.workflow = workflow;
         this.spec = spec;
         this.variables = variables;
-        this.writer = writer;
+        this.writers = writer;
         this.secrets = secrets;
-        this.providerLog = secrets.mask().isEmpty() ? writer : new MaskedLog(writer, secrets.mask());
+        // A run another instance drives: the provider's writes wait in the inbox for that one, and a
+        // writer here is made only if this handle has to close the log (it stores the run's end).
+        RunLog own = parked != null ? parked : writer();
+        this.providerLog = secrets.mask().isEmpty() ? own : new MaskedLog(own, secrets.mask());
         this.state = record.state();
         this.externalId = record.externalId();
         this.webUrl = record.webUrl();
@@ -97,9 +103,22 @@ final class RunHandle implements Run, StatusReporter {
      * @param statusQueued   told after each status was stored (wakes the publisher)
      * @param ended          told once, after the run's terminal status was stored and its log completed
      * @param notices        advice for a failed run's log (read on each use: bound after start-up)
+     * @param beforeLogEnds  told just before a run's log is completed here, with its writer (the
+     *                       parked writes of other instances go in then)
      */
     record Wiring(RunStore store, Pacing pacing, Clock clock, String timeoutMessage, Runnable statusQueued,
-                  Consumer<RunHandle> ended, Supplier<RunNotices> notices) {
+                  Consumer<RunHandle> ended, Supplier<RunNotices> notices,
+                  java.util.function.BiConsumer<Long, RunLogWriter> beforeLogEnds) {
+    }
+
+    /** This run's log writer on this instance, made on first use. */
+    RunLogWriter writer() {
+        RunLogWriter w = writer;
+        if (w != null) return w;
+        synchronized (writers) {
+            if (writer == null) writer = writers.get();
+            return writer;
+        }
     }
 
     String engine() {
@@ -312,7 +331,9 @@ final class RunHandle implements Run, StatusReporter {
      */
     private void settled(Status stored) {
         if (!stored.state().isTerminal()) return;
-        writer.completedElsewhere();
+        // A handle whose provider's writes were parked never had a writer here: nothing to close.
+        RunLogWriter w = writer;
+        if (w != null) w.completedElsewhere();
         // A provider waiting for a cancel (awaitCancel) stops waiting: the run is over.
         cancelLatch.countDown();
         wiring.ended().accept(this);
@@ -334,11 +355,17 @@ final class RunHandle implements Run, StatusReporter {
 
     /** A system step carrying one message, written by the runtime before the provider starts. */
     void systemMessage(String step, String message) {
-        writer.systemMessage(step, message);
+        writer().systemMessage(step, message);
     }
 
     /** Closes the log at the run's end; a run that failed before any step still shows why, as a system step. */
     private void completeLog(Status end) {
+        RunLogWriter writer = writer();
+        try {
+            wiring.beforeLogEnds().accept(id, writer);
+        } catch (RuntimeException e) {
+            log.warn("{}: log writes parked by other instances not written before the log ends: {}", this, e.toString());
+        }
         if (!writer.hasSteps() && end.error().isPresent()) writer.systemMessage("weft", end.error().get());
         adviceStep(end);
         writer.complete(wiring.clock().instant());
@@ -353,7 +380,7 @@ final class RunHandle implements Run, StatusReporter {
         if (end.state() != RunState.FAILED && end.state() != RunState.TIMEOUT) return;
         try {
             wiring.notices().get().advice(id, engine, trigger, workflowId, end).ifPresent(lines -> {
-                Step s = writer.startStep("advice", "", true, null);
+                Step s = writer().startStep("advice", "", true, null);
                 for (String l : lines) s.line(false, l, null);
                 s.end(null);
             });
@@ -394,7 +421,7 @@ final class RunHandle implements Run, StatusReporter {
      * numbered with the provider's, masked like everything else.
      */
     RunLog callbackLog() {
-        RunLog own = writer.callbackLog();
+        RunLog own = writer().callbackLog();
         return secrets.mask().isEmpty() ? own : new MaskedLog(own, secrets.mask());
     }
 

@@ -4,10 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.weft.logs.LogHub;
+import dev.weft.logs.LogInbox;
 import dev.weft.logs.RunLogWriter;
 import dev.weft.model.Trigger;
 import dev.weft.model.Workflow;
 import dev.weft.secrets.SecretMask;
+import dev.weft.spi.RunLog;
 import dev.weft.store.RunRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,6 +42,8 @@ final class RunLoader {
     private volatile RunManager.SecretSource secretSource = repo -> Map.of();
     private volatile LongFunction<Map<String, String>> added = id -> Map.of();
     private volatile Set<String> credentials = Set.of();
+    /** Set when several instances share the store: where writes for runs driven elsewhere wait. */
+    private volatile LogInbox inbox;
 
     RunLoader(LogHub logs, RunOptions options, RunHandle.Wiring wiring) {
         this.logs = logs;
@@ -60,9 +64,23 @@ final class RunLoader {
         this.credentials = Set.copyOf(credentials);
     }
 
+    /** Several instances share the store: {@link #loadFound} parks log writes in {@code inbox}. */
+    void parkLogs(LogInbox inbox) {
+        this.inbox = inbox;
+    }
+
     /** A handle for stored run {@code r} of trigger {@code t}; {@code lastScheduled} paces its next status. */
     RunHandle load(RunRecord r, Trigger t, long lastScheduled) {
-        return load(r, t, lastScheduled, secretsOf(t), false);
+        return load(r, t, lastScheduled, secretsOf(t), false, false);
+    }
+
+    /**
+     * A handle for a run this instance does not hold (a webhook's, a poller's, a viewer's): as
+     * {@link #load}, but when the store is shared and the run is open, so another instance drives
+     * it (or will, adopting it), its provider's log writes are parked for that instance.
+     */
+    RunHandle loadFound(RunRecord r, Trigger t, long lastScheduled) {
+        return load(r, t, lastScheduled, secretsOf(t), false, inbox != null && !r.state().isTerminal());
     }
 
     /**
@@ -72,11 +90,12 @@ final class RunLoader {
     List<RunHandle> loadNew(List<RunRecord> runs, Trigger t, long lastScheduled) {
         RunHandle.Secrets secrets = secretsOf(t);
         List<RunHandle> out = new ArrayList<>(runs.size());
-        for (RunRecord r : runs) out.add(load(r, t, lastScheduled, secrets, true));
+        for (RunRecord r : runs) out.add(load(r, t, lastScheduled, secrets, true, false));
         return out;
     }
 
-    private RunHandle load(RunRecord r, Trigger t, long lastScheduled, RunHandle.Secrets secrets, boolean fresh) {
+    private RunHandle load(RunRecord r, Trigger t, long lastScheduled, RunHandle.Secrets secrets, boolean fresh,
+                           boolean park) {
         Workflow wf = t.workflows().stream().filter(w -> w.name().equals(r.workflow().name())).findFirst()
                 .orElseThrow(() -> new IllegalStateException("workflow " + r.workflow() + " not in its trigger"));
         Map<String, String> extra = added.apply(r.id());
@@ -88,8 +107,9 @@ final class RunLoader {
             secrets = withCredentials(secrets, extra);
         }
         UnaryOperator<String> filter = filter(r.id(), secrets);
-        RunLogWriter writer = fresh ? logs.newWriter(r.id(), filter) : logs.writer(r.id(), filter);
-        return new RunHandle(wiring, r, t, wf, parsedOnce(wf.raw()), variables, writer, lastScheduled, secrets);
+        Supplier<RunLogWriter> writer = fresh ? () -> logs.newWriter(r.id(), filter) : () -> logs.writer(r.id(), filter);
+        RunLog parked = park ? inbox.parked(r.id(), filter) : null;
+        return new RunHandle(wiring, r, t, wf, parsedOnce(wf.raw()), variables, writer, parked, lastScheduled, secrets);
     }
 
     /**

@@ -9,7 +9,8 @@ import java.util.Optional;
 /**
  * Finds a run for a provider's webhook or poller, or for a {@code /logs} viewer: the active handle
  * when the run is in memory, otherwise a handle loaded from the store (terminal runs, say), which
- * is not dispatched.
+ * is not dispatched; for an open run, which another instance drives when the store is shared, its
+ * provider's log writes are parked for that instance ({@link RunLoader#loadFound}).
  */
 final class RunLookup {
     private final RunStore store;
@@ -37,7 +38,7 @@ final class RunLookup {
     }
 
     private RunHandle load(RunRecord r) {
-        return active.get(r.id()).orElseGet(() -> loader.load(r,
+        return active.get(r.id()).orElseGet(() -> loader.loadFound(r,
                 store.trigger(r.workflow().pipeline()).orElseThrow(), statuses.lastScheduled(r.id())));
     }
 }

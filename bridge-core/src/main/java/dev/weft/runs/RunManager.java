@@ -4,6 +4,7 @@ import dev.weft.concurrency.ConcurrencyGroups;
 import dev.weft.discovery.RepoRegistry;
 import dev.weft.knot.TriggerSink;
 import dev.weft.logs.LogHub;
+import dev.weft.logs.LogInbox;
 import dev.weft.model.RepoRef.RepoKey;
 import dev.weft.model.RunState;
 import dev.weft.model.Trigger;
@@ -64,6 +65,8 @@ public final class RunManager implements TriggerSink, AutoCloseable {
     private volatile RunNotices notices = RunNotices.NONE;
     private final ConcurrencyGroups groups;
     private final ScheduledFuture<?> supersede;
+    /** Set when several instances share the store ({@link #parkLogsOfOtherInstances}). */
+    private volatile LogInbox inbox;
 
     public RunManager(RunStore store, StatusStore statuses, LogHub logs, StatusPublisher publisher, RepoRegistry registry, RunOptions options,
                       Clock clock, ScheduledExecutorService timers, MeterRegistry meters, ConcurrencyStore queues) {
@@ -85,7 +88,11 @@ public final class RunManager implements TriggerSink, AutoCloseable {
                     active.remove(h);
                     // Its group entry left with its end (same transaction): the next may start.
                     groups.changed();
-                }, () -> notices);
+                }, () -> notices, (id, writer) -> {
+                    // The writes other instances parked for this run go in before its log closes.
+                    LogInbox parked = inbox;
+                    if (parked != null) parked.apply(id, writer);
+                });
         this.loader = new RunLoader(logs, options, wiring);
         this.lookup = new RunLookup(store, statuses, active, loader);
         this.intake = new RunIntake(registry, store, pacing, publisher, loader, dispatcher, meters);
@@ -213,6 +220,28 @@ public final class RunManager implements TriggerSink, AutoCloseable {
      */
     public Optional<CancelOutcome> cancelIfDrivenHere(WorkflowId workflow, CancelReason reason) {
         return cancellation.cancelHere(workflow, reason);
+    }
+
+    /**
+     * Several instances share the store: a provider's log writes for a run another instance drives
+     * (its webhook landed here) are parked in {@code inbox} for that instance, and
+     * {@link #applyParkedLogs} writes those other instances parked for the runs driven here.
+     * Called once, before providers are bound.
+     */
+    public void parkLogsOfOtherInstances(LogInbox inbox) {
+        this.inbox = inbox;
+        loader.parkLogs(inbox);
+    }
+
+    /**
+     * Writes the log ops other instances parked for runs this instance drives, through their
+     * writers, and drops those of runs whose log closed first; called periodically by the daemon
+     * (never concurrently with itself), only when {@link #parkLogsOfOtherInstances} was.
+     */
+    public void applyParkedLogs() {
+        LogInbox parked = inbox;
+        if (parked == null) return;
+        parked.sweep(id -> active.get(id).filter(h -> !h.state().isTerminal()).map(RunHandle::writer));
     }
 
     /** Whether this instance drives the run now (holds its handle, not terminal). */

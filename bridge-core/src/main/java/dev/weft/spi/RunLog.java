@@ -9,6 +9,15 @@ import java.util.Optional;
  * viewers. The runtime numbers steps (0-based over all steps, system steps and the steps the job
  * reports itself through its callback URL included, see {@link Variables}), writes the control lines, and ends any step still open when the run reaches a terminal status, so the
  * appview always sees a start and an end for each step.
+ *
+ * <p>Several weft instances on one database: a run's log is numbered by the instance that drives
+ * the run. A webhook may land on another instance; the log its handler gets there parks every
+ * write in the database, in call order, and the driving instance writes them within a fraction of
+ * a second, beside its own lines (into the steps they name: one this handler started, or one found
+ * through {@link #steps} or {@link #openStep}). The calls return once the write is parked, not
+ * written; a step started there has {@link Step#id} -1. A run holds at most 10,000 parked writes
+ * (16 MiB); beyond that they are refused and logged. Writes still parked when the run's log is
+ * complete are dropped (logged).
  */
 public interface RunLog {
 

@@ -9,7 +9,11 @@ import java.time.Instant;
  */
 public interface Step {
 
-    /** The step's {@code step_id}. */
+    /**
+     * The step's {@code step_id}; -1 for a step started on an instance that does not drive the run
+     * (several instances on one database: its writes wait for the driving instance, which numbers
+     * the step when it writes them, see {@link RunLog}).
+     */
     int id();
 
     String name();

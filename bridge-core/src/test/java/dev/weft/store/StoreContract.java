@@ -353,6 +353,60 @@ public abstract class StoreContract {
     }
 
     @Test
+    @DisplayName("log inbox: ops parked in order, bounded per run, each applied once with its step, dropped on demand")
+    void logInbox() {
+        RunRecord r = s.runs().insertTrigger(trigger("3k1", "a.yml"), 0).orElseThrow().get(0);
+        RunRecord other = s.runs().insertTrigger(trigger("3k2", "b.yml"), 0).orElseThrow().get(0);
+        LogStore logs = s.logs();
+        logs.insertStep(new StepRecord(r.id(), 0, "build", "make", false, 10, null));
+        logs.append(r.id(), 1, "start build".getBytes());
+        long start = logs.park(new ParkedLogOp.Start(0, r.id(), "hook", "deploy", false, 20), 10, 1000).orElseThrow();
+        long line = logs.park(new ParkedLogOp.Line(0, r.id(), new ParkedLogOp.StepRef.Parked(start), true, "héllo", 21), 10, 1000)
+                .orElseThrow();
+        long intoStored = logs.park(new ParkedLogOp.Line(0, r.id(), new ParkedLogOp.StepRef.Stored(0), false, "x", 22), 10, 1000)
+                .orElseThrow();
+        long end = logs.park(new ParkedLogOp.End(0, r.id(), new ParkedLogOp.StepRef.Parked(start), 23), 10, 1000).orElseThrow();
+        logs.park(new ParkedLogOp.Start(0, other.id(), "o", "", true, 5), 10, 1000).orElseThrow();
+        assertTrue(start < line && line < intoStored && intoStored < end, "ids in the order parked");
+        assertEquals(List.of(r.id(), other.id()), logs.runsWithParkedOps(10));
+        assertEquals(List.of(
+                        new ParkedLogOp.Start(start, r.id(), "hook", "deploy", false, 20),
+                        new ParkedLogOp.Line(line, r.id(), new ParkedLogOp.StepRef.Parked(start), true, "héllo", 21),
+                        new ParkedLogOp.Line(intoStored, r.id(), new ParkedLogOp.StepRef.Stored(0), false, "x", 22),
+                        new ParkedLogOp.End(end, r.id(), new ParkedLogOp.StepRef.Parked(start), 23)),
+                logs.parked(r.id(), 0, 10));
+        assertEquals(List.of(line, intoStored), logs.parked(r.id(), start, 2).stream().map(ParkedLogOp::id).toList(), "paged");
+        assertEquals(List.of(start, end), logs.parkedSteps(r.id()).stream().map(ParkedLogOp::id).toList(), "starts and ends only");
+
+        // Bounded: by the number of ops (4 parked), then by bytes ("hook" + "deploy" + "héllo" + "x" = 17).
+        assertTrue(logs.park(new ParkedLogOp.Line(0, r.id(), new ParkedLogOp.StepRef.Stored(0), false, "y", 24), 4, 1000).isEmpty());
+        assertTrue(logs.park(new ParkedLogOp.Line(0, r.id(), new ParkedLogOp.StepRef.Stored(0), false, "1234", 24), 10, 20).isEmpty());
+        assertEquals(4, logs.parked(r.id(), 0, 10).size(), "a refused op writes nothing");
+
+        // The start becomes step 1 and line 2; applying it again (a retry, another instance) writes nothing.
+        StepRecord step = new StepRecord(r.id(), 1, "hook", "deploy", false, 20, null);
+        assertTrue(logs.applyParked(r.id(), start, step, -1, 0, 2, "start hook".getBytes()));
+        assertFalse(logs.applyParked(r.id(), start, step, -1, 0, 3, "again".getBytes()));
+        assertEquals(2, logs.lastSeq(r.id()));
+        assertEquals(step, logs.steps(r.id()).get(1));
+        assertEquals(Map.of(start, 1), logs.parkedStepIds(r.id()));
+        assertTrue(logs.applyParked(r.id(), line, null, -1, 0, 3, "line".getBytes()));
+        assertTrue(logs.applyParked(r.id(), end, null, 1, 30, 4, "end hook".getBytes()));
+        assertEquals(30L, logs.steps(r.id()).get(1).endedAt());
+        assertArrayEquals("end hook".getBytes(), logs.after(r.id(), 3, 1).get(0).frame());
+        // A failing write (a sequence taken) keeps the op parked: nothing is lost.
+        assertThrows(StoreException.class, () -> logs.applyParked(r.id(), intoStored, null, -1, 0, 4, "dup".getBytes()));
+        assertEquals(List.of(intoStored), logs.parked(r.id(), 0, 10).stream().map(ParkedLogOp::id).toList());
+        assertTrue(logs.dropParked(r.id(), intoStored));
+        assertFalse(logs.dropParked(r.id(), intoStored));
+        assertEquals(List.of(other.id()), logs.runsWithParkedOps(10));
+        logs.markComplete(r.id());
+        assertEquals(Map.of(), logs.parkedStepIds(r.id()), "forgotten with the complete log");
+        assertEquals(1, logs.dropParked(other.id()));
+        assertEquals(List.of(), logs.runsWithParkedOps(10));
+    }
+
+    @Test
     @DisplayName("a failing write fails alone: writes around it still commit")
     void failingWriteIsIsolated() throws Exception {
         RunRecord r = s.runs().insertTrigger(trigger("3k1", "a.yml"), 0).orElseThrow().get(0);
