@@ -248,7 +248,7 @@ public final class GitHttpServer implements AutoCloseable {
             } catch (NumberFormatException e) {
                 return null; // not pkt-lines: let UploadPack report it
             }
-            if (len == 0) {
+            if (len <= 2) { // flush, and v2's delim and response-end
                 pos += 4;
                 continue;
             }

@@ -9,6 +9,7 @@ import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -42,10 +43,17 @@ final class PartialFetch {
     /** The knot did not answer this way; {@link #protocol} when it does not speak it at all. */
     static final class Unavailable extends Exception {
         final boolean protocol;
+        /** The knot said it does not have a wanted object. */
+        final boolean notOurs;
 
         Unavailable(String message, boolean protocol) {
+            this(message, protocol, false);
+        }
+
+        Unavailable(String message, boolean protocol, boolean notOurs) {
             super(message);
             this.protocol = protocol;
+            this.notOurs = notOurs;
         }
     }
 
@@ -78,60 +86,70 @@ final class PartialFetch {
 
     List<WorkflowFiles.File> files(URI repoUrl, ObjectId commit, long deadline)
             throws Unavailable, WorkflowFetchException, InterruptedException {
+        // Everything the knot sent during this call: git's server sends an asked-for tree's
+        // entries along with it under tree:1 (JGit's does not), so a later step may find its
+        // object already here and skip its request.
+        Map<ObjectId, GitObject> have = new HashMap<>();
         Optional<ObjectId> tangled = commits.get(commit);
         if (tangled == null) {
-            // tree:1 keeps the objects at depth 0: the commit's root tree comes with it.
-            Map<ObjectId, GitObject> got;
+            // tree:1 keeps what is at depth 0: the commit's root tree comes with it.
             try {
-                got = fetch(repoUrl, List.of(commit), true, "tree:1", deadline);
+                have.putAll(fetch(repoUrl, List.of(commit), true, "tree:1", deadline));
             } catch (Unavailable e) {
+                if (e.notOurs) {
+                    // Asked for alone, so it is the commit the knot lacks: definite, unlike the
+                    // full fetch, which sees only a cut answer from git for a missing commit.
+                    throw new WorkflowFetchException(new Failure.CommitNotFound(commit.name(),
+                            "the knot at " + repoUrl + " does not have it (" + e.getMessage() + ")"), null);
+                }
                 // A server asked to deepen from a tree or a blob refuses ("no commits selected for
                 // shallow request"); asked without depth it says what the id names.
                 if (!e.getMessage().contains("shallow")) throw e;
-                got = fetch(repoUrl, List.of(commit), false, "tree:1", deadline);
+                have.putAll(fetch(repoUrl, List.of(commit), false, "tree:1", deadline));
             }
-            GitObject c = got.get(commit);
+            GitObject c = have.get(commit);
             if (c == null) throw new Unavailable("the knot's answer lacks " + commit.name(), false);
             if (c.type() != Constants.OBJ_COMMIT) {
                 throw new WorkflowFetchException(new Failure.CommitNotFound(commit.name(), "it names a "
                         + Constants.typeString(c.type()) + ", not a commit"), null);
             }
-            ObjectId root = treeOf(c.data(), commit);
-            GitObject rootTree = got.get(root);
-            tangled = entry(rootTree != null ? rootTree : one(repoUrl, root, deadline), ".tangled");
+            tangled = entry(object(repoUrl, treeOf(c.data(), commit), have, deadline), ".tangled");
             commits.put(commit, tangled);
         }
         if (tangled.isEmpty()) return List.of();
         List<WorkflowFiles.File> files = dirs.get(tangled.get());
         if (files != null) return files;
-        Optional<ObjectId> dir = entry(one(repoUrl, tangled.get(), deadline), "workflows");
-        files = dir.isEmpty() ? List.of() : read(repoUrl, commit, dir.get(), deadline);
+        Optional<ObjectId> dir = entry(object(repoUrl, tangled.get(), have, deadline), "workflows");
+        files = dir.isEmpty() ? List.of() : read(repoUrl, commit, dir.get(), have, deadline);
         dirs.put(tangled.get(), files);
         return files;
     }
 
-    private List<WorkflowFiles.File> read(URI repoUrl, ObjectId commit, ObjectId dirId, long deadline)
+    private List<WorkflowFiles.File> read(URI repoUrl, ObjectId commit, ObjectId dirId, Map<ObjectId, GitObject> have,
+                                          long deadline)
             throws Unavailable, WorkflowFetchException, InterruptedException {
-        GitObject dir = one(repoUrl, dirId, deadline);
-        List<WorkflowDirectory.Entry> entries = WorkflowDirectory.entries(parser(dir), limits, commit.name());
-        if (entries.isEmpty()) return List.of();
-        LinkedHashSet<ObjectId> wanted = new LinkedHashSet<>();
-        for (WorkflowDirectory.Entry e : entries) wanted.add(e.blob());
-        // The size filter keeps a file over the limit on the knot, as the full fetch does; a knot
-        // that sends it anyway is stopped by the answer's byte cap.
-        Map<ObjectId, GitObject> blobs = fetch(repoUrl, List.copyOf(wanted), false,
-                "blob:limit=" + (limits.maxFileBytes() + 1), deadline);
+        List<WorkflowDirectory.Entry> entries = WorkflowDirectory.entries(
+                parser(object(repoUrl, dirId, have, deadline)), limits, commit.name());
+        LinkedHashSet<ObjectId> missing = new LinkedHashSet<>();
+        for (WorkflowDirectory.Entry e : entries) {
+            if (!have.containsKey(e.blob())) missing.add(e.blob());
+        }
+        if (!missing.isEmpty()) {
+            // Servers send a blob asked for by id whatever its size (the filter is for blobs met on
+            // the way); the answer's byte cap is what keeps a huge one out of memory.
+            have.putAll(fetch(repoUrl, List.copyOf(missing), false, "blob:limit=" + (limits.maxFileBytes() + 1), deadline));
+        }
         try {
             return List.copyOf(WorkflowDirectory.read(entries, limits, commit.name(), new WorkflowDirectory.Blobs() {
                 @Override
                 public long size(ObjectId blob) {
-                    GitObject o = blobs.get(blob);
+                    GitObject o = have.get(blob);
                     return o == null || o.type() != Constants.OBJ_BLOB ? -1 : o.data().length;
                 }
 
                 @Override
                 public byte[] load(ObjectId blob, int maxBytes) {
-                    return blobs.get(blob).data();
+                    return have.get(blob).data();
                 }
             }));
         } catch (java.io.IOException e) {
@@ -140,11 +158,16 @@ final class PartialFetch {
     }
 
     /**
-     * One tree, asked for alone with everything below it filtered out: {@code tree:1} keeps only
-     * depth 0, the wanted tree itself (git's {@code tree:0} would too, JGit's drops it).
+     * A tree: from what this call already has, else asked for with {@code tree:1}, which keeps the
+     * wanted tree (JGit's server drops an asked-for tree under {@code tree:0}; git's sends its
+     * entries too, which later steps then find in {@code have}).
      */
-    private GitObject one(URI repoUrl, ObjectId id, long deadline) throws Unavailable, InterruptedException {
-        GitObject o = fetch(repoUrl, List.of(id), false, "tree:1", deadline).get(id);
+    private GitObject object(URI repoUrl, ObjectId id, Map<ObjectId, GitObject> have, long deadline)
+            throws Unavailable, InterruptedException {
+        GitObject o = have.get(id);
+        if (o != null) return o;
+        have.putAll(fetch(repoUrl, List.of(id), false, "tree:1", deadline));
+        o = have.get(id);
         if (o == null) throw new Unavailable("the knot's answer lacks " + id.name(), false);
         return o;
     }
@@ -203,7 +226,12 @@ final class PartialFetch {
         boolean first = true;
         boolean inPack = false;
         while (true) {
-            if (pos + 4 > body.length) throw new Unavailable("answer from " + repoUrl + " ends early", false);
+            if (pos + 4 > body.length) {
+                // Nothing at all: git's upload-pack dies on a line it does not know (a filter
+                // without uploadpack.allowFilter, say) before writing anything.
+                throw new Unavailable(body.length == 0 ? "empty answer from " + repoUrl + " (filters or protocol v2 refused?)"
+                        : "answer from " + repoUrl + " ends early", body.length == 0);
+            }
             int len = hex4(body, pos);
             if (len < 0) throw new Unavailable("not a git protocol v2 answer from " + repoUrl, first);
             if (len == 0) break; // flush: the end
@@ -226,6 +254,10 @@ final class PartialFetch {
                 continue; // band 2: progress
             }
             String line = new String(body, from, n, StandardCharsets.UTF_8);
+            if (line.startsWith("ERR ") && line.contains("not our ref")) {
+                // git's answer for an object it does not have (protocol v2 lets any object be asked for).
+                throw new Unavailable("the knot at " + repoUrl + " answered " + abbreviate(line), false, true);
+            }
             if (line.startsWith("ERR ")) {
                 // A knot that refuses filters or v2's commands will refuse them on every push.
                 boolean protocol = line.contains("filter") || line.contains("command") || line.contains("unexpected");

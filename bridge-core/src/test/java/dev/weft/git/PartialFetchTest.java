@@ -180,7 +180,7 @@ class PartialFetchTest {
     }
 
     @Test
-    @DisplayName("a commit the knot lacks falls back to the full fetch, which reports it not found")
+    @DisplayName("a commit the knot lacks is reported not found from the partial fetch's answer, without a fall back")
     void missingCommit() throws Exception {
         TestRepos.commit(repo, null, Map.of(WF + "ci.yml", text("engine: x\n")));
         try (WorkflowFetcher f = fetcher()) {
@@ -188,7 +188,8 @@ class PartialFetchTest {
                     () -> f.fetch(server.baseUri(), DID, "1234567890abcdef1234567890abcdef12345678"));
             assertInstanceOf(Failure.CommitNotFound.class, e.failure(), e.getMessage());
         }
-        assertEquals(1, fallbacks());
+        assertEquals(0, fallbacks());
+        assertEquals(1, server.uploadPackCount());
     }
 
     @Test
