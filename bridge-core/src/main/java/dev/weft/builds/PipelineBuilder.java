@@ -146,6 +146,9 @@ public final class PipelineBuilder implements AutoCloseable {
         List<BuildRecord> left = holder == null ? store.waitingRequests() : store.buildableRequests(holder, clock.instant());
         int resumed = 0;
         for (BuildRecord r : left) {
+            // This life's own requests are in its lanes already (it accepted or took them there):
+            // listed again just as a lane finishes one, it would be queued a second time for nothing.
+            if (holder != null && holder.equals(r.builder())) continue;
             if (enqueue(r)) resumed++;
         }
         if (resumed > 0) log.info("resuming {} pipeline build(s) left waiting", resumed);
@@ -356,11 +359,15 @@ public final class PipelineBuilder implements AutoCloseable {
         if (holder == null || store.takeRequest(record.id(), holder, clock.instant())) return Optional.empty();
         Optional<BuildRecord> now = store.request(record.pipeline());
         String builder = now.map(BuildRecord::builder).filter(b -> !b.isEmpty()).orElse("another instance");
-        String why = now.isPresent() && now.get().state() == BuildRecord.State.WAITING
-                ? "pipeline " + record.pipeline() + " is being built by " + builder
-                : "pipeline " + record.pipeline() + " was finished already ("
-                + now.map(r -> r.state().wireName()).orElse("gone") + "), by " + builder;
-        count("elsewhere");
+        String why;
+        if (now.isPresent() && now.get().state() == BuildRecord.State.WAITING) {
+            why = "pipeline " + record.pipeline() + " is being built by " + builder;
+            count("elsewhere");
+        } else {
+            // Resumed from a listing read just before its builder finished it.
+            why = "pipeline " + record.pipeline() + " was finished already ("
+                    + now.map(r -> r.state().wireName()).orElse("gone") + "), by " + builder;
+        }
         log.info("{}: not built here ({})", why, holder);
         return Optional.of(why);
     }
