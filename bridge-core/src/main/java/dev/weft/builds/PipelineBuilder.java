@@ -49,6 +49,14 @@ import java.util.function.Function;
  * workflow files are read at the commit, compiled, and the pipeline handed to the run runtime,
  * which announces it on {@code /events} before its first status.
  *
+ * <p>Several instances on one database ({@code holder} given): a request is built by one instance
+ * at a time. The instance that accepts a request records itself as its builder; before a lane
+ * builds a request it takes it with one guarded update ({@link BuildStore#takeRequest}), which
+ * only succeeds while nobody else builds it or its builder's liveness lease is gone, and a request
+ * it could not take is left to its builder. {@link #start} resumes only requests nobody live
+ * builds. Alone on the database (no holder) nothing is taken: every waiting request is this
+ * instance's.
+ *
  * <p>Threads: one virtual thread per repository with requests waiting (a "lane"), started here
  * and ended by {@link #close} (interrupted, then joined, bounded). A request interrupted by the
  * close stays waiting in the store for the next start. {@link #push} and {@link #submit} are
@@ -65,10 +73,14 @@ public final class PipelineBuilder implements AutoCloseable {
     private final Clock clock;
     private final boolean dev;
     private final Duration stopWait;
+    /** This instance's lease holder on a shared database; null when it has the database to itself. */
+    private final String holder;
     private final int clockId = ThreadLocalRandom.current().nextInt(Tid.MAX_CLOCK_ID + 1);
     private long lastMinted;
 
     private final Map<String, Lane> lanes = new ConcurrentHashMap<>();
+    /** Ids of the requests in the lanes: a request resumed twice (two looks, a lease regained) is queued once. */
+    private final java.util.Set<Long> queued = ConcurrentHashMap.newKeySet();
     private final Map<PipelineId, CompletableFuture<Result>> waiters = new ConcurrentHashMap<>();
     private final AtomicInteger waiting = new AtomicInteger();
     private volatile boolean closed;
@@ -94,6 +106,18 @@ public final class PipelineBuilder implements AutoCloseable {
 
     public PipelineBuilder(BuildStore store, RepoDirectory repos, WorkflowFetcher fetcher, DefaultBranches branches,
                            Function<Trigger, Outcome> runs, Clock clock, boolean dev, MeterRegistry meters) {
+        this(store, repos, fetcher, branches, runs, clock, dev, meters, null);
+    }
+
+    /**
+     * @param holder this instance's lease holder when instances share the database (requests are
+     *               then taken before they are built, see the class comment); null when alone
+     */
+    public PipelineBuilder(BuildStore store, RepoDirectory repos, WorkflowFetcher fetcher, DefaultBranches branches,
+                           Function<Trigger, Outcome> runs, Clock clock, boolean dev, MeterRegistry meters,
+                           String holder) {
+        if (holder != null && holder.isEmpty()) throw new IllegalArgumentException("an empty holder");
+        this.holder = holder;
         this.store = store;
         this.repos = repos;
         this.fetcher = fetcher;
@@ -111,11 +135,24 @@ public final class PipelineBuilder implements AutoCloseable {
                 .description("build requests accepted and not built yet").register(meters);
     }
 
-    /** Resumes the requests a previous run left waiting (a crash or stop mid-fetch). */
-    public void start() {
-        List<BuildRecord> left = store.waitingRequests();
-        if (!left.isEmpty()) log.info("resuming {} pipeline build(s) left waiting", left.size());
-        for (BuildRecord r : left) enqueue(r);
+    /**
+     * Resumes the requests left waiting (a crash or stop mid-fetch): alone on the database, every
+     * one; sharing it, those no live instance builds (none, or a builder that died or stopped),
+     * which the lanes then take before building. Called when this instance gains the builds lease
+     * and again at every lease round while it holds it; a request already in a lane is not queued
+     * again. Returns how many requests it queued.
+     */
+    public int start() {
+        List<BuildRecord> left = holder == null ? store.waitingRequests() : store.buildableRequests(holder, clock.instant());
+        int resumed = 0;
+        for (BuildRecord r : left) {
+            // This life's own requests are in its lanes already (it accepted or took them there):
+            // listed again just as a lane finishes one, it would be queued a second time for nothing.
+            if (holder != null && holder.equals(r.builder())) continue;
+            if (enqueue(r)) resumed++;
+        }
+        if (resumed > 0) log.info("resuming {} pipeline build(s) left waiting", resumed);
+        return resumed;
     }
 
     /**
@@ -187,7 +224,7 @@ public final class PipelineBuilder implements AutoCloseable {
      */
     public Optional<PipelineId> submit(String claim, BuildRequest request) {
         Optional<BuildRecord> stored = store.insertRequest(claim, request.pipeline(), laneKey(request.repo()),
-                BuildRequestJson.write(request), request.receivedAt());
+                BuildRequestJson.write(request), request.receivedAt(), holder == null ? "" : holder);
         if (stored.isEmpty()) {
             count("duplicate");
             log.info("{} already seen ({}): not built again", claim, request.repo());
@@ -246,7 +283,9 @@ public final class PipelineBuilder implements AutoCloseable {
         }
     }
 
-    private void enqueue(BuildRecord r) {
+    /** Queues {@code r} in its repository's lane unless it is there already; whether it was queued. */
+    private boolean enqueue(BuildRecord r) {
+        if (!queued.add(r.id())) return false;
         waiting.incrementAndGet();
         Lane lane = lanes.computeIfAbsent(r.repo(), Lane::new);
         synchronized (lane) {
@@ -255,6 +294,16 @@ public final class PipelineBuilder implements AutoCloseable {
                 lane.thread = Thread.ofVirtual().name("weft-build-" + r.repo()).start(() -> drain(lane));
             }
         }
+        return true;
+    }
+
+    /** Takes {@code next} off its lane's head, done with (built, given up, or left to its builder). */
+    private void dequeue(Lane lane, BuildRecord next) {
+        synchronized (lane) {
+            lane.queue.poll();
+        }
+        queued.remove(next.id());
+        waiting.decrementAndGet();
     }
 
     private void drain(Lane lane) {
@@ -268,11 +317,15 @@ public final class PipelineBuilder implements AutoCloseable {
                 }
             }
             try {
-                Result result = build(next);
-                synchronized (lane) {
-                    lane.queue.poll();
+                Optional<String> other = take(next);
+                if (other.isPresent()) {
+                    dequeue(lane, next);
+                    CompletableFuture<Result> w = waiters.get(next.pipeline());
+                    if (w != null) w.complete(new Result.Failed(other.get()));
+                    continue;
                 }
-                waiting.decrementAndGet();
+                Result result = build(next);
+                dequeue(lane, next);
                 CompletableFuture<Result> w = waiters.get(next.pipeline());
                 if (w != null) w.complete(result);
             } catch (InterruptedException e) {
@@ -295,6 +348,28 @@ public final class PipelineBuilder implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * Takes {@code record} for this instance before it is built (one guarded update; nothing
+     * without a shared database). Empty when this instance builds it; else why it does not: it
+     * is finished, or another live instance builds it.
+     */
+    private Optional<String> take(BuildRecord record) {
+        if (holder == null || store.takeRequest(record.id(), holder, clock.instant())) return Optional.empty();
+        Optional<BuildRecord> now = store.request(record.pipeline());
+        String builder = now.map(BuildRecord::builder).filter(b -> !b.isEmpty()).orElse("another instance");
+        String why;
+        if (now.isPresent() && now.get().state() == BuildRecord.State.WAITING) {
+            why = "pipeline " + record.pipeline() + " is being built by " + builder;
+            count("elsewhere");
+        } else {
+            // Resumed from a listing read just before its builder finished it.
+            why = "pipeline " + record.pipeline() + " was finished already ("
+                    + now.map(r -> r.state().wireName()).orElse("gone") + "), by " + builder;
+        }
+        log.info("{}: not built here ({})", why, holder);
+        return Optional.of(why);
     }
 
     /** Reads, compiles and hands over one request, and records how it ended. */

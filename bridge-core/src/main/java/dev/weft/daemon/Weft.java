@@ -245,8 +245,9 @@ public final class Weft implements AutoCloseable {
             throw new UncheckedIOException("git cache " + config.gitCacheDir() + ": " + e.getMessage(), e);
         }
         this.branches = new DefaultBranches(config.dev(), clock);
+        // Sharing the database, each request is built by the instance recorded as its builder.
         this.builder = new PipelineBuilder(store.builds(), directory(registry), fetcher, branches, runs::accept, clock,
-                config.dev(), meters);
+                config.dev(), meters, shared ? instance.holder() : null);
         this.patches = new PdsPatchSource(dids, config.dev(), PdsPatchSource.Limits.defaults());
         CiXrpc ci = new CiXrpc(serviceAuth, repoResolver, registry, builder, fetcher, config.dev(), clock);
         ci.mount(server.xrpcRoutes());
@@ -420,8 +421,8 @@ public final class Weft implements AutoCloseable {
         } else {
             runs.recover();
         }
-        // Resuming waiting build requests is done by one instance (new requests run their lane
-        // where they came in).
+        // Resuming waiting build requests that no live instance builds is done by one instance, on
+        // gaining the lease and then in every round (new requests run their lane where they came in).
         leases.want(BUILDS_LEASE, new LeaseKeeper.Work(builder::start, () -> { }));
         server.start();
         if (consumeKnots) registry.addListener(new RepoRegistry.KnotListener() {
@@ -503,8 +504,9 @@ public final class Weft implements AutoCloseable {
 
     /**
      * Takes over the open runs of instances whose liveness lease expired (killed, cut off) or was
-     * handed back (stopped), and resumes them here through their providers; and ends the handles
-     * of this instance's runs that were ended through another instance.
+     * handed back (stopped), and resumes them here through their providers; ends the handles of
+     * this instance's runs that were ended through another instance; and, holding the builds
+     * lease, resumes the build requests whose builder is gone.
      */
     private void shareWork() {
         try {
@@ -514,9 +516,12 @@ public final class Weft implements AutoCloseable {
             // Registrations another instance made (from the Jetstream): their knots are wanted here
             // too, so a survivor consumes them when that instance dies.
             registry.refresh();
-            if (adopted.isEmpty()) return;
-            log.info("instance {}: adopting {} run(s) of instances that are gone", leases.instance().name(), adopted.size());
-            runs.adopt(adopted);
+            if (!adopted.isEmpty()) {
+                log.info("instance {}: adopting {} run(s) of instances that are gone", leases.instance().name(), adopted.size());
+                runs.adopt(adopted);
+            }
+            // Build requests whose builder died (or stopped) since the lease was gained.
+            if (leases.holds(BUILDS_LEASE)) builder.start();
         } catch (RuntimeException e) {
             log.warn("sharing work with other instances failed (retried in {}): {}", leases.every(), e.toString());
         }

@@ -13,11 +13,14 @@ import java.util.Objects;
  * @param repo     the key requests are serialised on (the repo DID)
  * @param request  the builder's JSON
  * @param error    the last attempt's error, or the final one; null when none
+ * @param builder  the lease holder of the instance that builds (or built) it, empty when none took
+ *                 it (a single instance, or a request written before builders were recorded)
  */
 public record BuildRecord(long id, PipelineId pipeline, String repo, String request, State state, int attempts,
-                          String error, Instant receivedAt, Instant updatedAt) {
+                          String error, Instant receivedAt, Instant updatedAt, String builder) {
     public BuildRecord {
         Objects.requireNonNull(pipeline, "pipeline");
+        builder = builder == null ? "" : builder;
         Objects.requireNonNull(repo, "repo");
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(state, "state");

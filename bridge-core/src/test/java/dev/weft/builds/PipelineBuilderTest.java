@@ -5,10 +5,12 @@ import dev.weft.git.TestRepos;
 import dev.weft.git.WorkflowFetcher;
 import dev.weft.knot.RefUpdate;
 import dev.weft.knot.TriggerSink.Outcome;
+import dev.weft.model.PipelineId;
 import dev.weft.model.RepoRef;
 import dev.weft.model.Trigger;
 import dev.weft.model.TriggerKind;
 import dev.weft.model.Workflow;
+import dev.weft.pipelines.WorkflowTrigger;
 import dev.weft.store.BuildRecord;
 import dev.weft.store.sqlite.SqliteStores;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -79,6 +81,10 @@ class PipelineBuilderTest {
     }
 
     private PipelineBuilder builder(Duration fetchTimeout) throws IOException {
+        return builder(fetchTimeout, null);
+    }
+
+    private PipelineBuilder builder(Duration fetchTimeout, String holder) throws IOException {
         fetcher = new WorkflowFetcher(WorkflowFetcher.Options.defaults(tmp.resolve("cache")).withFetchTimeout(fetchTimeout)
                 .withBackoff(Duration.ofMillis(20), Duration.ofMillis(200)).withTransportTimeout(Duration.ofSeconds(2)), meters);
         RepoDirectory dir = new RepoDirectory() {
@@ -99,7 +105,7 @@ class PipelineBuilderTest {
         return new PipelineBuilder(store.builds(), dir, fetcher, new DefaultBranches(true, Clock.systemUTC()), t -> {
             handed.add(t);
             return Outcome.ACCEPTED;
-        }, Clock.systemUTC(), true, meters);
+        }, Clock.systemUTC(), true, meters, holder);
     }
 
     private ObjectId commit(Map<String, String> workflows) throws IOException {
@@ -170,6 +176,58 @@ class PipelineBuilderTest {
         assertTrue(done.get(0).error().contains("1234567890123456789012345678901234567890"), done.get(0).error());
         assertEquals(BuildRecord.State.NOTHING, done.get(1).state());
         assertTrue(handed.isEmpty());
+    }
+
+    /** A push request of {@code sha} stored as another instance ({@code builder}) would have stored it. */
+    private BuildRecord requestOf(String rkey, ObjectId sha, String builder) {
+        BuildRequest r = new BuildRequest(new PipelineId(host(), rkey), registered(),
+                WorkflowTrigger.Push.of("refs/heads/main", ZEROS, sha.name(), null), sha.name(), host(), REPO_DID, "",
+                Instant.now());
+        return store.builds().insertRequest("push:" + rkey, r.pipeline(), REPO_DID, BuildRequestJson.write(r),
+                r.receivedAt(), builder).orElseThrow();
+    }
+
+    private double counted(String outcome) {
+        var c = meters.find("weft.builds").tag("outcome", outcome).counter();
+        return c == null ? 0 : c.count();
+    }
+
+    @Test
+    @DisplayName("sharing the database: requests a live instance builds are left to it, in the resume and in the lane; a dead builder's are taken")
+    void sharedBuilders() throws Exception {
+        builder.close();
+        builder = builder(Duration.ofSeconds(20), "a#1");
+        assertTrue(store.leases().acquire("instance:b#1", "b#1", Instant.now(), Duration.ofMinutes(5)), "b is alive");
+        ObjectId sha = commit(Map.of("ci.yml", "engine: stub\n"));
+        BuildRecord bs = requestOf("3kaaaaaaaaaa2", sha, "b#1");
+        BuildRecord dead = requestOf("3kaaaaaaaaaa3", sha, "dead#1");
+        assertEquals(1, builder.start(), "only the dead builder's request is resumed");
+        await().atMost(Duration.ofSeconds(20)).until(() -> handed.size() == 1);
+        assertEquals(dead.pipeline(), handed.get(0).pipeline());
+        assertEquals("a#1", store.builds().request(dead.pipeline()).orElseThrow().builder());
+        assertEquals(BuildRecord.State.WAITING, store.builds().request(bs.pipeline()).orElseThrow().state(), "b's is b's");
+
+        // The lane is busy with a push of its own (the knot is down) while a dead builder's request
+        // waits behind it; b takes that one meanwhile, so the lane must leave it to b.
+        int port = knot.port();
+        knot.close();
+        ObjectId sha2 = commit(Map.of("ci.yml", "engine: stub\n", "other.yml", "engine: stub\n"));
+        assertEquals(Outcome.ACCEPTED, builder.push(push("3kaaaaaaaaaa4", sha2, List.of())));
+        BuildRecord own = store.builds().recentRequests(REPO_DID, 1).get(0);
+        assertEquals("a#1", own.builder(), "the receiving instance builds its push");
+        BuildRecord behind = requestOf("3kaaaaaaaaaa5", sha2, "dead#2");
+        assertEquals(1, builder.start(), "the dead builder's request; a's own is queued already");
+        assertEquals(0, builder.start(), "a second look queues nothing twice");
+        await().atMost(Duration.ofSeconds(10)).until(() -> store.builds().request(own.pipeline()).orElseThrow().attempts() > 0);
+        assertTrue(store.builds().takeRequest(behind.id(), "b#1", Instant.now()));
+        knot = GitHttpServer.start(port).serve(REPO_DID, repo);
+        await().atMost(Duration.ofSeconds(20)).until(() -> counted("elsewhere") == 1);
+        assertEquals(List.of(dead.pipeline(), own.pipeline()), handed.stream().map(Trigger::pipeline).toList(),
+                "a built its own push; b's requests were not built here");
+        assertEquals(BuildRecord.State.BUILT, store.builds().request(own.pipeline()).orElseThrow().state());
+        BuildRecord left = store.builds().request(behind.pipeline()).orElseThrow();
+        assertEquals(BuildRecord.State.WAITING, left.state(), "left waiting for b");
+        assertEquals("b#1", left.builder());
     }
 
     @Test

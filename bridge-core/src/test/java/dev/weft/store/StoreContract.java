@@ -779,6 +779,76 @@ public abstract class StoreContract {
     }
 
     @Test
+    @DisplayName("a waiting build request is taken by its builder, by anyone when it has none, and from a builder that is no longer live")
+    void takeBuildRequests() {
+        BuildStore b = s.builds();
+        LeaseStore l = s.leases();
+        Instant t0 = Instant.ofEpochMilli(1_000_000);
+        java.time.Duration ttl = java.time.Duration.ofSeconds(10);
+        BuildRecord old = b.insertRequest("push:old", new PipelineId("knot", "3k1"), "did:plc:r", "{}", t0).orElseThrow();
+        BuildRecord mine = b.insertRequest("push:mine", new PipelineId("knot", "3k2"), "did:plc:r", "{}", t0, "a#1").orElseThrow();
+        assertEquals("", old.builder(), "a request written without a builder");
+        assertEquals("a#1", b.request(new PipelineId("knot", "3k2")).orElseThrow().builder());
+        assertTrue(l.acquire("instance:a#1", "a#1", t0, ttl));
+
+        assertEquals(List.of(old.id()), ids(b.buildableRequests("b#1", t0.plusSeconds(1))), "a is alive: its request is not b's to take");
+        assertEquals(List.of(old.id(), mine.id()), ids(b.buildableRequests("a#1", t0.plusSeconds(1))));
+        assertFalse(b.takeRequest(mine.id(), "b#1", t0.plusSeconds(1)), "a live builder keeps its request");
+        assertEquals("a#1", b.request(mine.pipeline()).orElseThrow().builder(), "a refused take writes nothing");
+        assertTrue(b.takeRequest(mine.id(), "a#1", t0.plusSeconds(1)), "its builder takes it");
+        assertTrue(b.takeRequest(old.id(), "b#1", t0.plusSeconds(1)), "nobody built it: anyone takes it");
+        assertTrue(l.acquire("instance:b#1", "b#1", t0.plusSeconds(1), ttl));
+        assertFalse(b.takeRequest(old.id(), "a#1", t0.plusSeconds(2)), "now b's, and b is alive");
+
+        assertEquals(List.of(old.id(), mine.id()), ids(b.buildableRequests("b#1", t0.plusSeconds(10))),
+                "its own, and a's now that a's lease expired");
+        assertTrue(b.takeRequest(mine.id(), "b#1", t0.plusSeconds(10)), "a died: b takes its request");
+        assertFalse(b.takeRequest(mine.id(), "a#1", t0.plusSeconds(10)));
+        assertTrue(l.release("instance:b#1", "b#1"));
+        assertEquals(List.of(old.id(), mine.id()), ids(b.buildableRequests("c#1", t0.plusSeconds(11))),
+                "b handed its liveness back (a clean stop): at once");
+        assertTrue(b.takeRequest(old.id(), "c#1", t0.plusSeconds(11)));
+
+        b.finishRequest(old.id(), BuildRecord.State.BUILT, null, t0.plusSeconds(12));
+        assertFalse(b.takeRequest(old.id(), "c#1", t0.plusSeconds(12)), "a finished request is taken by nobody");
+        assertFalse(b.takeRequest(old.id(), "d#1", t0.plusSeconds(12)));
+        assertEquals("c#1", b.request(old.pipeline()).orElseThrow().builder(), "its builder stays, for the record");
+        assertEquals(List.of(mine.id()), ids(b.buildableRequests("d#1", t0.plusSeconds(12))));
+    }
+
+    @Test
+    @DisplayName("live instances racing to take a dead builder's request: exactly one takes it")
+    void takeBuildRequestRace() throws Exception {
+        Instant t0 = Instant.ofEpochMilli(1_000_000);
+        java.time.Duration ttl = java.time.Duration.ofSeconds(10);
+        for (int i = 0; i < 4; i++) assertTrue(s.leases().acquire("instance:h" + i, "h" + i, t0, ttl));
+        for (int round = 0; round < 20; round++) {
+            BuildRecord r = s.builds().insertRequest("push:race-" + round, new PipelineId("knot", "3kr" + round),
+                    "did:plc:r", "{}", t0, "dead#" + round).orElseThrow();
+            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+            Map<String, java.util.concurrent.Future<Boolean>> got = new java.util.LinkedHashMap<>();
+            try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+                for (int i = 0; i < 4; i++) {
+                    String holder = "h" + i;
+                    got.put(holder, pool.submit(() -> {
+                        go.await();
+                        return s.builds().takeRequest(r.id(), holder, t0.plusSeconds(1));
+                    }));
+                }
+                go.countDown();
+                List<String> winners = new ArrayList<>();
+                for (var e : got.entrySet()) if (e.getValue().get()) winners.add(e.getKey());
+                assertEquals(1, winners.size(), "round " + round + ": " + winners);
+                assertEquals(winners.get(0), s.builds().request(r.pipeline()).orElseThrow().builder());
+            }
+        }
+    }
+
+    private static List<Long> ids(List<BuildRecord> requests) {
+        return requests.stream().map(BuildRecord::id).toList();
+    }
+
+    @Test
     @DisplayName("a transition the stored state does not allow (another instance moved the run first) changes and queues nothing")
     void guardedTransition() {
         RunRecord r = s.runs().insertTrigger(trigger("3k1", "a.yml"), 0).orElseThrow().get(0);
