@@ -185,7 +185,7 @@ public final class Weft implements AutoCloseable {
                 store.concurrency());
         // Shared, a provider's log writes for a run another instance drives (its webhook landed
         // here) wait in the store for that instance, which numbers them (applyParked, below).
-        if (shared) runs.parkLogsOfOtherInstances(logs.inbox());
+        if (shared) runs.parkLogsOfOtherInstances(logs.inbox(), store.leases(), instance.holder());
         this.secrets = new RepoSecrets(store.secrets(), cipher, clock);
         runs.secrets(repo -> secrets.values(repo.did(), repo.name()));
         // Each run's callback URL and token: the token key is derived from the secrets key, so every

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.function.LongFunction;
+import java.util.function.LongPredicate;
 import java.util.function.UnaryOperator;
 
 /**
@@ -31,6 +32,10 @@ import java.util.function.UnaryOperator;
  * in all (a line longer than {@link dev.weft.spi.LineAssembler#MAX_LINE} characters is parked in
  * pieces of that size); beyond that a write is refused and logged. Ops still parked when the run's
  * log is complete can no longer go in: the next sweep drops them and logs how many.
+ *
+ * <p>A run that ended keeps its parked ops until its log is completed by the instance it falls to
+ * (its owner, or one that takes it when the owner died: {@code dev.weft.runs.LogEnds}), which
+ * writes them first; only a log nobody completed {@link #ABANDONED} after the end loses them.
  */
 public final class LogInbox {
     private static final Logger log = LoggerFactory.getLogger(LogInbox.class);
@@ -40,9 +45,10 @@ public final class LogInbox {
     public static final long MAX_BYTES = 16L << 20;
     /**
      * How long after a run's end its parked ops wait for the log to be completed before they are
-     * dropped anyway (the instance that stored the end died before completing it), as viewers wait.
+     * dropped anyway: far beyond a lease's expiry, after which a survivor completes the log of a
+     * dead owner, so only a log that no instance could complete (the store failing all along) gets here.
      */
-    static final Duration ORPHANED = LogFeed.TERMINAL_GRACE;
+    static final Duration ABANDONED = Duration.ofMinutes(10);
     private static final int PAGE = 200;
     private static final int RUNS_PER_SWEEP = 1000;
 
@@ -119,14 +125,21 @@ public final class LogInbox {
         return written;
     }
 
+    /** {@link #sweep(LongFunction, LongPredicate)} on an instance that completes no ended run's log. */
+    public void sweep(LongFunction<Optional<RunLogWriter>> drivenHere) {
+        sweep(drivenHere, id -> false);
+    }
+
     /**
      * One look at the inbox: the runs this instance drives get their parked ops written through
      * their writer ({@code drivenHere}: empty for a run driven elsewhere, whose own instance does
-     * it); the ops of runs whose log is complete (or that ended more than {@link #ORPHANED} ago
-     * without it) are dropped, with a log line. Called periodically by the daemon; never
-     * concurrently with itself.
+     * it); an ended run whose log is still open is offered to {@code completeEnded}, which
+     * completes the log here, its parked ops first, when it falls to this instance (its owner
+     * died), and returns whether it did; the ops of runs whose log is complete (or that ended more
+     * than {@link #ABANDONED} ago without it) are dropped, with a log line. Called periodically by
+     * the daemon; never concurrently with itself.
      */
-    public void sweep(LongFunction<Optional<RunLogWriter>> drivenHere) {
+    public void sweep(LongFunction<Optional<RunLogWriter>> drivenHere, LongPredicate completeEnded) {
         for (long runId : store.runsWithParkedOps(RUNS_PER_SWEEP)) {
             Optional<RunLogWriter> writer = drivenHere.apply(runId);
             if (writer.isPresent() && !writer.get().isComplete()) {
@@ -134,8 +147,13 @@ public final class LogInbox {
                 continue;
             }
             Optional<RunRecord> run = runs.run(runId);
+            if (run.isPresent() && !run.get().logComplete() && run.get().state().isTerminal()
+                    && completeEnded.test(runId)) {
+                // Completed here: what is left was parked after the end, dropped by the next look.
+                continue;
+            }
             boolean over = run.map(r -> r.logComplete() || r.state().isTerminal()
-                    && Nanos.of(clock.instant()) >= r.updatedAt() + ORPHANED.toNanos()).orElse(true);
+                    && Nanos.of(clock.instant()) >= r.updatedAt() + ABANDONED.toNanos()).orElse(true);
             if (!over) continue;
             int dropped = store.dropParked(runId);
             if (dropped > 0) {

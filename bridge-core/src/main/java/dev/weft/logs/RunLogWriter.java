@@ -126,9 +126,10 @@ public final class RunLogWriter implements RunLog {
     }
 
     /**
-     * The run ended on another instance, whose handle closes the log in the store: this writer
-     * closes without writing (its numbering would collide with that instance's lines), its open
-     * steps refuse further lines as ended ones do, and viewers here read the store from now on.
+     * The run's log is completed by another writer (the handle that stored the end on this
+     * instance alone on its store, or the instance the log fell to when several share it): this
+     * writer closes without writing (its numbering would collide with that writer's lines), its
+     * open steps refuse further lines as ended ones do, and viewers here read the store from now on.
      */
     public void completedElsewhere() {
         synchronized (this) {

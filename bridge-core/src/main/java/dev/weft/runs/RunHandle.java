@@ -52,6 +52,8 @@ final class RunHandle implements Run, StatusReporter {
     private final Supplier<RunLogWriter> writers;
     private volatile RunLogWriter writer;
     private final RunLog providerLog;
+    /** Another instance drives the run: this handle's log writes are parked, and it writes the log only if the log falls to it. */
+    private final boolean drivenElsewhere;
     private final Secrets secrets;
     private final CountDownLatch cancelLatch = new CountDownLatch(1);
 
@@ -81,6 +83,7 @@ final class RunHandle implements Run, StatusReporter {
         this.secrets = secrets;
         // A run another instance drives: the provider's writes wait in the inbox for that one, and a
         // writer here is made only if this handle has to close the log (it stores the run's end).
+        this.drivenElsewhere = parked != null;
         RunLog own = parked != null ? parked : writer();
         this.providerLog = secrets.mask().isEmpty() ? own : new MaskedLog(own, secrets.mask());
         this.state = record.state();
@@ -105,10 +108,11 @@ final class RunHandle implements Run, StatusReporter {
      * @param notices        advice for a failed run's log (read on each use: bound after start-up)
      * @param beforeLogEnds  told just before a run's log is completed here, with its writer (the
      *                       parked writes of other instances go in then)
+     * @param logEnds        which instance completes an ended run's log (several instances)
      */
     record Wiring(RunStore store, Pacing pacing, Clock clock, String timeoutMessage, Runnable statusQueued,
                   Consumer<RunHandle> ended, Supplier<RunNotices> notices,
-                  java.util.function.BiConsumer<Long, RunLogWriter> beforeLogEnds) {
+                  java.util.function.BiConsumer<Long, RunLogWriter> beforeLogEnds, LogEnds logEnds) {
     }
 
     /** This run's log writer on this instance, made on first use. */
@@ -312,7 +316,12 @@ final class RunHandle implements Run, StatusReporter {
         wiring.statusQueued().run();
         log.info("{} -> {}{}", this, status.state().wireName(), status.error().map(m -> ": " + m).orElse(""));
         if (status.state().isTerminal()) {
-            completeLog(status);
+            // Stored here for a run another instance drives: its log is that instance's to
+            // complete (it numbers the lines), unless it is gone; see LogEnds.
+            if (!drivenElsewhere) completeLog(status);
+            else if (!wiring.logEnds().completeIfMine(id, () -> completeLog(status))) {
+                log.info("{}: its log is left to the instance that drives it", this);
+            }
             wiring.ended().accept(this);
         }
         return true;
@@ -325,15 +334,19 @@ final class RunHandle implements Run, StatusReporter {
     }
 
     /**
-     * After {@link #take}, outside the lock: a run ended elsewhere ends here too. Its log is not
-     * written here: the handle that stored the end closes it (every terminal status is stored by a
-     * handle that then completes its log), and two writers would number lines twice.
+     * After {@link #take}, outside the lock: a run ended elsewhere ends here too. Several instances
+     * sharing the store, the instance that drives the run completes its log with the stored end
+     * (the instance that stored it left the log to this one's writer, the only one numbering its
+     * lines), unless the log is not this instance's any more (see {@link LogEnds}). Alone on the
+     * store, the handle that stored the end completed the log: this one closes without writing.
      */
     private void settled(Status stored) {
         if (!stored.state().isTerminal()) return;
-        // A handle whose provider's writes were parked never had a writer here: nothing to close.
-        RunLogWriter w = writer;
-        if (w != null) w.completedElsewhere();
+        if (drivenElsewhere || !wiring.logEnds().shared() || !wiring.logEnds().completeIfMine(id, () -> completeLog(stored))) {
+            // A handle whose provider's writes were parked never had a writer here: nothing to close.
+            RunLogWriter w = writer;
+            if (w != null) w.completedElsewhere();
+        }
         // A provider waiting for a cancel (awaitCancel) stops waiting: the run is over.
         cancelLatch.countDown();
         wiring.ended().accept(this);
@@ -358,9 +371,18 @@ final class RunHandle implements Run, StatusReporter {
         writer().systemMessage(step, message);
     }
 
+    /**
+     * Completes the log of a run that ended before this handle was made (loaded from the store to
+     * complete a log that fell to this instance), with the end as stored.
+     */
+    void completeEnded(RunRecord stored) {
+        completeLog(Status.of(stored.state(), stored.error(), stored.exitCode()));
+    }
+
     /** Closes the log at the run's end; a run that failed before any step still shows why, as a system step. */
     private void completeLog(Status end) {
         RunLogWriter writer = writer();
+        if (writer.isComplete()) return;
         try {
             wiring.beforeLogEnds().accept(id, writer);
         } catch (RuntimeException e) {

@@ -67,6 +67,7 @@ public final class RunManager implements TriggerSink, AutoCloseable {
     private final ScheduledFuture<?> supersede;
     /** Set when several instances share the store ({@link #parkLogsOfOtherInstances}). */
     private volatile LogInbox inbox;
+    private final LogEnds logEnds;
 
     public RunManager(RunStore store, StatusStore statuses, LogHub logs, StatusPublisher publisher, RepoRegistry registry, RunOptions options,
                       Clock clock, ScheduledExecutorService timers, MeterRegistry meters, ConcurrencyStore queues) {
@@ -74,6 +75,7 @@ public final class RunManager implements TriggerSink, AutoCloseable {
         this.store = store;
         Function<String, Optional<Provider>> engines = engine -> providers.apply(engine);
         Pacing pacing = new Pacing(options, clock);
+        this.logEnds = new LogEnds(clock);
         this.deadlines = new Deadlines(options, clock, timers, threads);
         this.groups = new ConcurrencyGroups(queues, clock);
         this.cancellation = new Cancellation(store, active, engines, deadlines, threads, groups, clock);
@@ -92,7 +94,7 @@ public final class RunManager implements TriggerSink, AutoCloseable {
                     // The writes other instances parked for this run go in before its log closes.
                     LogInbox parked = inbox;
                     if (parked != null) parked.apply(id, writer);
-                });
+                }, logEnds);
         this.loader = new RunLoader(logs, options, wiring);
         this.lookup = new RunLookup(store, statuses, active, loader);
         this.intake = new RunIntake(registry, store, pacing, publisher, loader, dispatcher, meters);
@@ -189,13 +191,18 @@ public final class RunManager implements TriggerSink, AutoCloseable {
      * dead instance never handed it over. Ids no longer open are skipped.
      */
     public void adopt(List<Long> runIds) {
-        recovery.recover(runIds.stream().map(store::run).flatMap(Optional::stream)
-                .filter(r -> !r.state().isTerminal()).toList());
+        List<dev.weft.store.RunRecord> adopted = runIds.stream().map(store::run).flatMap(Optional::stream).toList();
+        // One that ended meanwhile (a webhook on another instance, which left the log to its
+        // owner, now this instance) has its log completed here in the next round.
+        adopted.stream().filter(r -> r.state().isTerminal() && !r.logComplete()).forEach(r -> logEnds.watch(r.id()));
+        recovery.recover(adopted.stream().filter(r -> !r.state().isTerminal()).toList());
     }
 
     /**
      * Ends the in-memory handles of runs another instance ended in the store (a webhook applied
-     * on an instance that does not drive the run): one read of the open runs.
+     * on an instance that does not drive the run): one read of the open runs. Each such handle
+     * completes its run's log. Then completes the logs this instance left to another that died
+     * before completing them (and retries those it failed to complete).
      */
     public void catchUp() {
         java.util.Set<Long> open = new java.util.HashSet<>();
@@ -204,6 +211,28 @@ public final class RunManager implements TriggerSink, AutoCloseable {
             if (open.contains(h.id())) continue;
             store.run(h.id()).ifPresent(h::catchUp);
         }
+        if (!logEnds.shared()) return;
+        for (long id : logEnds.waiting()) {
+            Optional<dev.weft.store.RunRecord> r = store.run(id);
+            if (r.isEmpty() || r.get().logComplete()) logEnds.done(id);
+            else completeEndedLog(id);
+        }
+    }
+
+    /**
+     * Completes the log of ended run {@code runId} here when it falls to this instance (its owner
+     * is this instance without a handle for it, absent, or dead: {@link LogEnds}), writing the
+     * ops parked for it first, then the end-of-run system steps from the stored end. A run whose
+     * handle is still in memory here is left to it. Returns whether it completed the log.
+     */
+    private boolean completeEndedLog(long runId) {
+        if (active.get(runId).isPresent()) return false;
+        return logEnds.completeIfMine(runId, () -> {
+            dev.weft.store.RunRecord r = store.run(runId).orElseThrow();
+            RunHandle h = loader.load(r, store.trigger(r.workflow().pipeline()).orElseThrow(), 0);
+            log.info("{}: completing the log of the run, ended as {} (its owner did not)", h, r.state().wireName());
+            h.completeEnded(r);
+        });
     }
 
     /** The result of a cancel request. */
@@ -225,10 +254,14 @@ public final class RunManager implements TriggerSink, AutoCloseable {
     /**
      * Several instances share the store: a provider's log writes for a run another instance drives
      * (its webhook landed here) are parked in {@code inbox} for that instance, and
-     * {@link #applyParkedLogs} writes those other instances parked for the runs driven here.
+     * {@link #applyParkedLogs} writes those other instances parked for the runs driven here. The
+     * log of a run that ends here but is driven by another live instance ({@code holder} is this
+     * process life's, as in {@code leases}) is left to that instance, which completes it, or to
+     * whichever instance takes it when that one dies first ({@link LogEnds}).
      * Called once, before providers are bound.
      */
-    public void parkLogsOfOtherInstances(LogInbox inbox) {
+    public void parkLogsOfOtherInstances(LogInbox inbox, dev.weft.store.LeaseStore leases, String holder) {
+        logEnds.share(leases, holder);
         this.inbox = inbox;
         loader.parkLogs(inbox);
     }
@@ -241,7 +274,7 @@ public final class RunManager implements TriggerSink, AutoCloseable {
     public void applyParkedLogs() {
         LogInbox parked = inbox;
         if (parked == null) return;
-        parked.sweep(id -> active.get(id).filter(h -> !h.state().isTerminal()).map(RunHandle::writer));
+        parked.sweep(id -> active.get(id).filter(h -> !h.state().isTerminal()).map(RunHandle::writer), this::completeEndedLog);
     }
 
     /** Whether this instance drives the run now (holds its handle, not terminal). */

@@ -42,6 +42,15 @@ public interface LeaseStore {
      */
     List<Long> adoptRuns(String newOwner, Instant now);
 
+    /**
+     * Takes the completion of an ended run's log for {@code holder}: when the run is terminal, its
+     * log is not complete, and its owner is absent, {@code holder} itself, or holds no live lease
+     * {@code "instance:" + owner} at {@code now}, makes {@code holder} its owner and returns true.
+     * False, writing nothing, otherwise (a live owner completes it, or it is complete). Of several
+     * instances taking one log at once, exactly one gets it: a run's log has one writer.
+     */
+    boolean takeLog(long runId, String holder, Instant now);
+
     /** The open runs {@code owner} drives, oldest first. */
     List<Long> ownedRuns(String owner);
 }

@@ -74,6 +74,17 @@ final class JdbcLeaseStore implements LeaseStore {
     }
 
     @Override
+    public boolean takeLog(long runId, String holder, Instant now) {
+        if (holder == null || holder.isEmpty()) throw new IllegalArgumentException("taking a log for no holder");
+        // One statement, as a build request's take: the row lock serialises two takers, and the
+        // loser re-evaluates the guard against the winner, now the (live) owner.
+        return db.write(Lane.URGENT, s -> s.update("UPDATE runs SET owner=? WHERE id=? AND NOT (" + OPEN
+                        + ") AND log_complete=0 AND (owner IS NULL OR owner='' OR owner=? OR NOT EXISTS (SELECT 1 FROM leases l "
+                        + "WHERE l.name = 'instance:' || runs.owner AND l.expires_at > ?))",
+                holder, runId, holder, now.toEpochMilli()) == 1);
+    }
+
+    @Override
     public List<Long> ownedRuns(String owner) {
         return db.read(s -> ids(s, owner));
     }
