@@ -844,6 +844,61 @@ public abstract class StoreContract {
         }
     }
 
+    @Test
+    @DisplayName("an ended run's open log is taken by its owner, or by anyone once the owner is dead; never an open run's or a complete one")
+    void takeLog() {
+        LeaseStore l = s.leases();
+        Instant t0 = Instant.ofEpochMilli(1_000_000);
+        java.time.Duration ttl = java.time.Duration.ofSeconds(10);
+        List<RunRecord> runs = s.runs().insertTrigger(trigger("3k1", "a.yml", "b.yml"), 0).orElseThrow();
+        long open = runs.get(0).id();
+        long ended = runs.get(1).id();
+        assertEquals(List.of(open, ended), l.adoptRuns("a#1", t0));
+        assertTrue(l.acquire("instance:a#1", "a#1", t0, ttl));
+        assertTrue(s.runs().transition(ended, new Status.Failed("boom", 1), 0, 0));
+
+        assertFalse(l.takeLog(open, "a#1", t0.plusSeconds(1)), "an open run's log is not taken");
+        assertFalse(l.takeLog(ended, "b#1", t0.plusSeconds(1)), "its owner a is alive: its log is a's");
+        assertTrue(l.takeLog(ended, "a#1", t0.plusSeconds(1)), "its owner takes it");
+        assertFalse(l.takeLog(ended, "b#1", t0.plusSeconds(9)));
+        assertTrue(l.takeLog(ended, "b#1", t0.plusSeconds(10)), "a's lease expired: b takes it");
+        assertTrue(l.acquire("instance:b#1", "b#1", t0.plusSeconds(10), ttl));
+        assertFalse(l.takeLog(ended, "a#1", t0.plusSeconds(11)), "now b's, and b is alive");
+        assertTrue(l.release("instance:b#1", "b#1"));
+        assertTrue(l.takeLog(ended, "c#1", t0.plusSeconds(11)), "b handed its liveness back: at once");
+        s.logs().markComplete(ended);
+        assertFalse(l.takeLog(ended, "c#1", t0.plusSeconds(12)), "a complete log is taken by nobody");
+        assertEquals(List.of(open), l.ownedRuns("a#1"), "the open run stays a's");
+    }
+
+    @Test
+    @DisplayName("live instances racing to take the log of a dead owner's ended run: exactly one takes it")
+    void takeLogRace() throws Exception {
+        Instant t0 = Instant.ofEpochMilli(1_000_000);
+        java.time.Duration ttl = java.time.Duration.ofSeconds(10);
+        for (int i = 0; i < 4; i++) assertTrue(s.leases().acquire("instance:h" + i, "h" + i, t0, ttl));
+        for (int round = 0; round < 20; round++) {
+            RunRecord r = s.runs().insertTrigger(trigger("3kr" + round, "a.yml"), 0).orElseThrow().get(0);
+            assertEquals(List.of(r.id()), s.leases().adoptRuns("dead#" + round, t0));
+            assertTrue(s.runs().transition(r.id(), new Status.Failed("boom", 1), 0, 0));
+            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+            Map<String, java.util.concurrent.Future<Boolean>> got = new java.util.LinkedHashMap<>();
+            try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+                for (int i = 0; i < 4; i++) {
+                    String holder = "h" + i;
+                    got.put(holder, pool.submit(() -> {
+                        go.await();
+                        return s.leases().takeLog(r.id(), holder, t0.plusSeconds(1));
+                    }));
+                }
+                go.countDown();
+                List<String> winners = new ArrayList<>();
+                for (var e : got.entrySet()) if (e.getValue().get()) winners.add(e.getKey());
+                assertEquals(1, winners.size(), "round " + round + ": " + winners);
+            }
+        }
+    }
+
     private static List<Long> ids(List<BuildRecord> requests) {
         return requests.stream().map(BuildRecord::id).toList();
     }
