@@ -1,0 +1,298 @@
+package dev.weft.daemon;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.weft.config.WeftConfig;
+import dev.weft.knot.KnotEventServer;
+import dev.weft.lease.InstanceId;
+import dev.weft.model.RunState;
+import dev.weft.spi.CancelReason;
+import dev.weft.spi.Provider;
+import dev.weft.spi.ProviderContext;
+import dev.weft.spi.ProviderFactory;
+import dev.weft.spi.Run;
+import dev.weft.spi.Step;
+import dev.weft.spi.WebhookResponse;
+import dev.weft.store.RunRecord;
+import dev.weft.store.StoredFrame;
+import dev.weft.testing.WebSocketRecorder;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static dev.weft.daemon.HighAvailabilityTest.EVERY;
+import static dev.weft.daemon.HighAvailabilityTest.TTL;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A run ended by a provider's webhook on an instance that does not drive it (issue 12): its log
+ * keeps one writer. The instance that stores the end leaves the log to the driving instance, which
+ * goes on writing until it learns of the end and then completes the log itself (the parked lines,
+ * the end-of-run steps from the stored end); when the driver is dead, a survivor completes it once
+ * the driver's lease expired. Two instances on one PostgreSQL; {@code a} takes the knot and drives
+ * the run, the webhook is posted to {@code b}.
+ */
+class LogEndAcrossInstancesTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration WAIT = Duration.ofSeconds(15);
+    /** Lines the webhook writes into the driver's step (parked) before it reports the end. */
+    private static final int HOOK_LINES = 10;
+    private static final String ERROR = "disk full on the runner";
+    private static final String ADVICE = "Free some space on the runner, then run it again.";
+
+    @TempDir
+    Path dir;
+    private final List<AutoCloseable> closeLater = new ArrayList<>();
+    private final CountDownLatch started = new CountDownLatch(1);
+    /** The driver's provider stopped writing: its step or log refused a line. */
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    /** Every line the driving instance's provider wrote successfully, in order. */
+    private final List<String> written = new CopyOnWriteArrayList<>();
+    /** What made the driver's provider stop writing. */
+    private final AtomicReference<RuntimeException> refusal = new AtomicReference<>();
+
+    @AfterEach
+    void tearDown() throws Exception {
+        for (AutoCloseable c : closeLater.reversed()) c.close();
+    }
+
+    /**
+     * The {@code ha} engine: a spawned run starts step {@code build} and writes a line into it
+     * every millisecond or so until a write is refused (noted in {@link #refusal}), and never
+     * reports an end itself. The webhook ({@code POST /hooks/ha} with a run id) writes
+     * {@link #HOOK_LINES} lines into {@code build}, found by name, and reports the run failed.
+     */
+    private ProviderFactory engine(String instance) {
+        return new ProviderFactory() {
+            @Override
+            public String engine() {
+                return HaEngine.NAME;
+            }
+
+            @Override
+            public Provider create(ProviderContext context) {
+                context.webhooks().mount(request -> {
+                    Run run = context.runs().byId(Long.parseLong(request.bodyText().strip())).orElseThrow();
+                    Step build = run.log().openStep("build").orElseThrow();
+                    for (int i = 0; i < HOOK_LINES; i++) build.err("hook " + i + " on " + instance);
+                    run.status().failed(ERROR, 1);
+                    return WebhookResponse.ok();
+                });
+                return new Provider() {
+                    @Override
+                    public void spawn(Run run) throws Exception {
+                        run.status().running();
+                        Step build = run.log().startStep("build", "make");
+                        started.countDown();
+                        try {
+                            for (int i = 0; ; i++) {
+                                String line = "driver " + i + " on " + instance;
+                                build.out(line);
+                                written.add(line);
+                                Thread.sleep(1);
+                            }
+                        } catch (RuntimeException e) {
+                            refusal.set(e);
+                            stopped.countDown();
+                        }
+                    }
+
+                    @Override
+                    public boolean resume(Run run) {
+                        return false;
+                    }
+
+                    @Override
+                    public void cancel(Run run, CancelReason reason) {
+                        run.status().cancelled("cancelled by request");
+                    }
+
+                    @Override
+                    public void close() {
+                    }
+                };
+            }
+        };
+    }
+
+    private Weft start(String name, String db, KnotEventServer knot) throws Exception {
+        Path advice = dir.resolve("advice.toml");
+        Files.writeString(advice, """
+                [[rule]]
+                match = 'disk full'
+                advice = "%s"
+                """.formatted(ADVICE));
+        Map<String, String> env = HighAvailabilityTest.env(name, db, knot, dir);
+        env.put("WEFT_ADVICE_FILE", advice.toString());
+        Weft w = Weft.builder(WeftConfig.from(env)).providers(List.of(engine(name))).instance(InstanceId.of(name))
+                .leases(TTL, EVERY).stopWait(Duration.ofSeconds(2)).start();
+        closeLater.add(w);
+        return w;
+    }
+
+    private KnotEventServer knot() {
+        KnotEventServer k = new KnotEventServer().start();
+        closeLater.add(k);
+        return k;
+    }
+
+    private static int postHook(Weft w, long runId) throws Exception {
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            return http.send(HttpRequest.newBuilder(URI.create(w.baseUrl() + "/hooks/" + HaEngine.NAME))
+                            .POST(HttpRequest.BodyPublishers.ofString(Long.toString(runId))).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode();
+        }
+    }
+
+    private static List<JsonNode> stored(Weft w, long runId) throws Exception {
+        List<JsonNode> out = new ArrayList<>();
+        for (StoredFrame f : w.store().logs().after(runId, 0, 100_000)) out.add(JSON.readTree(f.frame()));
+        return out;
+    }
+
+    private static boolean control(JsonNode f, String name, String status) {
+        return f.path("kind").asText().equals("control") && f.path("content").asText().equals(name)
+                && f.path("step_status").asText().equals(status);
+    }
+
+    /** The step id of the step started under {@code name}, checked to be started once and ended once. */
+    private static int stepOf(List<JsonNode> frames, String name) {
+        List<Integer> starts = new ArrayList<>();
+        List<Integer> ends = new ArrayList<>();
+        for (JsonNode f : frames) {
+            if (control(f, name, "start")) starts.add(f.path("step_id").asInt());
+            if (control(f, name, "end")) ends.add(f.path("step_id").asInt());
+        }
+        assertEquals(1, starts.size(), name + " started once: " + starts);
+        assertEquals(starts, ends, name + " ended once");
+        return starts.get(0);
+    }
+
+    /**
+     * The checks both tests share on the completed log: sequences 1.. without a gap, every line
+     * the driver's provider wrote and every line the webhook parked stored once, in {@code build},
+     * before its end, each source's in its order, nothing else there, the advice from the stored
+     * error as the last system step, and nothing left parked. Returns the raw frames.
+     */
+    private List<StoredFrame> checkLog(Weft w, long id) throws Exception {
+        RunRecord run = w.store().runs().run(id).orElseThrow();
+        assertEquals(RunState.FAILED, run.state());
+        assertEquals(ERROR, run.error());
+        assertTrue(run.logComplete());
+        List<StoredFrame> raw = w.store().logs().after(id, 0, 100_000);
+        for (int i = 0; i < raw.size(); i++) assertEquals(i + 1, raw.get(i).position(), "sequences 1.. without a gap");
+        List<JsonNode> frames = stored(w, id);
+        int build = stepOf(frames, "build");
+        int advice = stepOf(frames, "advice");
+        List<String> inBuild = new ArrayList<>();
+        List<String> inAdvice = new ArrayList<>();
+        int buildEnd = -1;
+        for (int i = 0; i < frames.size(); i++) {
+            JsonNode f = frames.get(i);
+            if (control(f, "build", "end")) buildEnd = i;
+            if (!f.path("kind").asText().equals("data")) continue;
+            assertEquals(-1, buildEnd, "no line after build's end: " + f);
+            int step = f.path("step_id").asInt();
+            if (step == build) inBuild.add(f.path("content").asText());
+            else if (step == advice) inAdvice.add(f.path("content").asText());
+            else throw new AssertionError("a line in no expected step: " + f);
+        }
+        Map<String, Integer> counts = new HashMap<>();
+        for (String l : inBuild) counts.merge(l, 1, Integer::sum);
+        counts.forEach((l, n) -> assertEquals(1, n, l + " stored once"));
+        List<String> hook = new ArrayList<>();
+        for (int i = 0; i < HOOK_LINES; i++) hook.add("hook " + i + " on b");
+        assertEquals(written, inBuild.stream().filter(l -> l.startsWith("driver ")).toList(),
+                "every line the driver wrote, once, in order");
+        assertEquals(hook, inBuild.stream().filter(l -> l.startsWith("hook ")).toList(), "the parked lines, in order");
+        assertEquals(written.size() + HOOK_LINES, inBuild.size(), "nothing else in build");
+        assertEquals(List.of(ADVICE), inAdvice, "the advice of the stored error");
+        assertEquals(List.of(), w.store().logs().runsWithParkedOps(10), "nothing left parked");
+        return raw;
+    }
+
+    @Test
+    @DisplayName("an end stored on the other instance while the driver writes: the driver completes the log, every line once")
+    void driverCompletesTheLog() throws Exception {
+        String db = HighAvailabilityTest.db();
+        KnotEventServer knot = knot();
+        Weft a = start("a", db, knot);
+        Weft b = start("b", db, knot);
+        await().atMost(Duration.ofSeconds(10)).until(() -> a.knots().isConnected(knot.host()));
+        List<String> rkeys = List.of(HighAvailabilityTest.push(knot, 0));
+        assertTrue(started.await(WAIT.toSeconds(), TimeUnit.SECONDS), "the run started on a");
+        long id = HighAvailabilityTest.runs(a, rkeys, knot.host()).get(0).id();
+        assertTrue(a.runs().drives(id) && !b.runs().drives(id), "a drives the run");
+        String path = "/logs/" + knot.host() + "/" + rkeys.get(0) + "/ci.yml";
+        WebSocketRecorder viewer = WebSocketRecorder.connect(URI.create(b.baseUrl().replace("http://", "ws://") + path));
+        closeLater.add(viewer);
+        await().atMost(WAIT).until(() -> written.size() >= 50);
+
+        // b stores the end while a writes a line every millisecond or so.
+        assertEquals(200, postHook(b, id));
+        int atEnd = written.size();
+        assertTrue(stopped.await(WAIT.toSeconds(), TimeUnit.SECONDS), "a's provider was stopped by its log's end");
+        assertInstanceOf(IllegalStateException.class, refusal.get(),
+                "a's lines were refused only because the log had ended, never by the store");
+        assertTrue(written.size() > atEnd, "a wrote lines after b had stored the end (" + atEnd + " then " + written.size() + ")");
+        await().atMost(WAIT).until(() -> a.store().runs().run(id).orElseThrow().logComplete());
+        List<StoredFrame> raw = checkLog(a, id);
+
+        assertEquals(1000, viewer.awaitClose(WAIT), "b's viewer saw the log to its end");
+        List<String> expected = new ArrayList<>();
+        for (StoredFrame f : raw) expected.add(new String(f.frame(), StandardCharsets.UTF_8));
+        assertEquals(expected, viewer.frames(), "b's viewer got exactly the stored log");
+    }
+
+    @Test
+    @DisplayName("the driver dies after the other instance stored the end: the survivor completes the log once the lease expired")
+    void survivorCompletesTheLogOfADeadDriver() throws Exception {
+        String db = HighAvailabilityTest.db();
+        KnotEventServer knot = knot();
+        Weft a = start("a", db, knot);
+        Weft b = start("b", db, knot);
+        await().atMost(Duration.ofSeconds(10)).until(() -> a.knots().isConnected(knot.host()));
+        List<String> rkeys = List.of(HighAvailabilityTest.push(knot, 0));
+        assertTrue(started.await(WAIT.toSeconds(), TimeUnit.SECONDS), "the run started on a");
+        long id = HighAvailabilityTest.runs(a, rkeys, knot.host()).get(0).id();
+        await().atMost(WAIT).until(() -> written.size() >= 20);
+
+        // a dies (its run thread interrupted: it never learns of the end); its lease lives on
+        // until it expires, so b, storing the end, leaves the log to a.
+        long killed = System.nanoTime();
+        a.kill();
+        assertEquals(200, postHook(b, id));
+        RunRecord ended = b.store().runs().run(id).orElseThrow();
+        assertEquals(RunState.FAILED, ended.state());
+        if (Duration.ofNanos(System.nanoTime() - killed).compareTo(TTL.minusMillis(800)) < 0) {
+            assertFalse(ended.logComplete(), "a's lease is live: b left the log to a");
+        }
+
+        await().atMost(TTL.plus(WAIT)).until(() -> b.store().runs().run(id).orElseThrow().logComplete());
+        assertTrue(Duration.ofNanos(System.nanoTime() - killed).compareTo(TTL.plusSeconds(5)) < 0,
+                "completed within a few seconds of a's lease expiring");
+        checkLog(b, id);
+    }
+}
