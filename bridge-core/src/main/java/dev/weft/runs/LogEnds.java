@@ -48,7 +48,7 @@ final class LogEnds {
      * (the run is terminal, its log open, and its owner this instance, absent or dead). Returns
      * whether it did; when not (a live owner completes it, or it failed here), the run is looked
      * at again each round ({@link #waiting}) until its log is complete, so a log whose owner dies
-     * meanwhile is still completed.
+     * meanwhile is still completed. Only when {@link #shared()}.
      */
     boolean completeIfMine(long runId, Runnable complete) {
         if (!completing.add(runId)) return false;

@@ -82,7 +82,8 @@ final class RunHandle implements Run, StatusReporter {
         this.writers = writer;
         this.secrets = secrets;
         // A run another instance drives: the provider's writes wait in the inbox for that one, and a
-        // writer here is made only if this handle has to close the log (it stores the run's end).
+        // writer here is made only if the log falls to this handle (it stores the run's end, and
+        // that instance is gone: LogEnds).
         this.drivenElsewhere = parked != null;
         RunLog own = parked != null ? parked : writer();
         this.providerLog = secrets.mask().isEmpty() ? own : new MaskedLog(own, secrets.mask());
