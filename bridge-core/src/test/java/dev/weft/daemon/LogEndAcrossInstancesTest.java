@@ -36,6 +36,7 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static dev.weft.daemon.HighAvailabilityTest.EVERY;
@@ -72,6 +73,8 @@ class LogEndAcrossInstancesTest {
     private final List<String> written = new CopyOnWriteArrayList<>();
     /** What made the driver's provider stop writing. */
     private final AtomicReference<RuntimeException> refusal = new AtomicReference<>();
+    /** How many lines the driver had written when the webhook's end was stored. */
+    private final AtomicInteger atEnd = new AtomicInteger(-1);
 
     @AfterEach
     void tearDown() throws Exception {
@@ -98,6 +101,7 @@ class LogEndAcrossInstancesTest {
                     Step build = run.log().openStep("build").orElseThrow();
                     for (int i = 0; i < HOOK_LINES; i++) build.err("hook " + i + " on " + instance);
                     run.status().failed(ERROR, 1);
+                    atEnd.set(written.size());
                     return WebhookResponse.ok();
                 });
                 return new Provider() {
@@ -138,6 +142,10 @@ class LogEndAcrossInstancesTest {
     }
 
     private Weft start(String name, String db, KnotEventServer knot) throws Exception {
+        return start(name, db, knot, EVERY);
+    }
+
+    private Weft start(String name, String db, KnotEventServer knot, Duration renew) throws Exception {
         Path advice = dir.resolve("advice.toml");
         Files.writeString(advice, """
                 [[rule]]
@@ -147,7 +155,7 @@ class LogEndAcrossInstancesTest {
         Map<String, String> env = HighAvailabilityTest.env(name, db, knot, dir);
         env.put("WEFT_ADVICE_FILE", advice.toString());
         Weft w = Weft.builder(WeftConfig.from(env)).providers(List.of(engine(name))).instance(InstanceId.of(name))
-                .leases(TTL, EVERY).stopWait(Duration.ofSeconds(2)).start();
+                .leases(TTL, renew).stopWait(Duration.ofSeconds(2)).start();
         closeLater.add(w);
         return w;
     }
@@ -238,7 +246,9 @@ class LogEndAcrossInstancesTest {
     void driverCompletesTheLog() throws Exception {
         String db = HighAvailabilityTest.db();
         KnotEventServer knot = knot();
-        Weft a = start("a", db, knot);
+        // a looks for runs ended elsewhere every 600 ms (its lease round): the window in which it
+        // writes on after the end was stored is that long at most, and rarely under a millisecond.
+        Weft a = start("a", db, knot, Duration.ofMillis(600));
         Weft b = start("b", db, knot);
         await().atMost(Duration.ofSeconds(10)).until(() -> a.knots().isConnected(knot.host()));
         List<String> rkeys = List.of(HighAvailabilityTest.push(knot, 0));
@@ -252,11 +262,11 @@ class LogEndAcrossInstancesTest {
 
         // b stores the end while a writes a line every millisecond or so.
         assertEquals(200, postHook(b, id));
-        int atEnd = written.size();
         assertTrue(stopped.await(WAIT.toSeconds(), TimeUnit.SECONDS), "a's provider was stopped by its log's end");
         assertInstanceOf(IllegalStateException.class, refusal.get(),
                 "a's lines were refused only because the log had ended, never by the store");
-        assertTrue(written.size() > atEnd, "a wrote lines after b had stored the end (" + atEnd + " then " + written.size() + ")");
+        assertTrue(written.size() > atEnd.get(), "a wrote lines after b had stored the end (" + atEnd.get() + " then "
+                + written.size() + ")");
         await().atMost(WAIT).until(() -> a.store().runs().run(id).orElseThrow().logComplete());
         List<StoredFrame> raw = checkLog(a, id);
 
