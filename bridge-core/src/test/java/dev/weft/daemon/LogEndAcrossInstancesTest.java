@@ -1,7 +1,6 @@
 package dev.weft.daemon;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.weft.config.WeftConfig;
 import dev.weft.knot.KnotEventServer;
 import dev.weft.lease.InstanceId;
@@ -22,9 +21,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,6 +37,10 @@ import java.util.concurrent.atomic.AtomicReference;
 
 import static dev.weft.daemon.HighAvailabilityTest.EVERY;
 import static dev.weft.daemon.HighAvailabilityTest.TTL;
+import static dev.weft.daemon.StoredLogs.control;
+import static dev.weft.daemon.StoredLogs.postHook;
+import static dev.weft.daemon.StoredLogs.stepOf;
+import static dev.weft.daemon.StoredLogs.stored;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -56,7 +56,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the run, the webhook is posted to {@code b}.
  */
 class LogEndAcrossInstancesTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration WAIT = Duration.ofSeconds(15);
     /** Lines the webhook writes into the driver's step (parked) before it reports the end. */
     private static final int HOOK_LINES = 10;
@@ -166,39 +165,7 @@ class LogEndAcrossInstancesTest {
         return k;
     }
 
-    private static int postHook(Weft w, long runId) throws Exception {
-        try (HttpClient http = HttpClient.newHttpClient()) {
-            return http.send(HttpRequest.newBuilder(URI.create(w.baseUrl() + "/hooks/" + HaEngine.NAME))
-                            .POST(HttpRequest.BodyPublishers.ofString(Long.toString(runId))).build(),
-                    HttpResponse.BodyHandlers.ofString()).statusCode();
-        }
-    }
-
-    private static List<JsonNode> stored(Weft w, long runId) throws Exception {
-        List<JsonNode> out = new ArrayList<>();
-        for (StoredFrame f : w.store().logs().after(runId, 0, 100_000)) out.add(JSON.readTree(f.frame()));
-        return out;
-    }
-
-    private static boolean control(JsonNode f, String name, String status) {
-        return f.path("kind").asText().equals("control") && f.path("content").asText().equals(name)
-                && f.path("step_status").asText().equals(status);
-    }
-
-    /** The step id of the step started under {@code name}, checked to be started once and ended once. */
-    private static int stepOf(List<JsonNode> frames, String name) {
-        List<Integer> starts = new ArrayList<>();
-        List<Integer> ends = new ArrayList<>();
-        for (JsonNode f : frames) {
-            if (control(f, name, "start")) starts.add(f.path("step_id").asInt());
-            if (control(f, name, "end")) ends.add(f.path("step_id").asInt());
-        }
-        assertEquals(1, starts.size(), name + " started once: " + starts);
-        assertEquals(starts, ends, name + " ended once");
-        return starts.get(0);
-    }
-
-    /**
+                /**
      * The checks both tests share on the completed log: sequences 1.. without a gap, every line
      * the driver's provider wrote and every line the webhook parked stored once, in {@code build},
      * before its end, each source's in its order, nothing else there, the advice from the stored

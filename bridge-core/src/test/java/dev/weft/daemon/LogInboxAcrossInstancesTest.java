@@ -1,7 +1,6 @@
 package dev.weft.daemon;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.weft.config.WeftConfig;
 import dev.weft.knot.KnotEventServer;
 import dev.weft.lease.InstanceId;
@@ -21,9 +20,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,6 +33,10 @@ import java.util.concurrent.TimeUnit;
 
 import static dev.weft.daemon.HighAvailabilityTest.EVERY;
 import static dev.weft.daemon.HighAvailabilityTest.TTL;
+import static dev.weft.daemon.StoredLogs.linesOf;
+import static dev.weft.daemon.StoredLogs.postHook;
+import static dev.weft.daemon.StoredLogs.stepOf;
+import static dev.weft.daemon.StoredLogs.stored;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -49,7 +49,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * posted to {@code b}.
  */
 class LogInboxAcrossInstancesTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
     /** Lines the webhook writes into its own step, and as many into the driver's step. */
     private static final int HOOK_LINES = 150;
     private static final Duration WAIT = Duration.ofSeconds(15);
@@ -152,50 +151,13 @@ class LogInboxAcrossInstancesTest {
         return k;
     }
 
-    private static int postHook(Weft w, long runId) throws Exception {
-        try (HttpClient http = HttpClient.newHttpClient()) {
-            return http.send(HttpRequest.newBuilder(URI.create(w.baseUrl() + "/hooks/" + HaEngine.NAME))
-                            .POST(HttpRequest.BodyPublishers.ofString(Long.toString(runId))).build(),
-                    HttpResponse.BodyHandlers.ofString()).statusCode();
-        }
-    }
-
-    /** A run's stored log, frame by frame. */
-    private static List<JsonNode> stored(Weft w, long runId) throws Exception {
-        List<JsonNode> out = new ArrayList<>();
-        for (StoredFrame f : w.store().logs().after(runId, 0, 100_000)) out.add(JSON.readTree(f.frame()));
-        return out;
-    }
-
-    /** The data lines of a log by text, each mapped to its step ids (one per time it occurs). */
+        /** The data lines of a log by text, each mapped to its step ids (one per time it occurs). */
     private static Map<String, List<Integer>> dataLines(List<JsonNode> frames) {
         Map<String, List<Integer>> out = new HashMap<>();
         for (JsonNode f : frames) {
             if (f.path("kind").asText().equals("data")) {
                 out.computeIfAbsent(f.path("content").asText(), k -> new ArrayList<>()).add(f.path("step_id").asInt());
             }
-        }
-        return out;
-    }
-
-    /** The step id of the step started under {@code name}, checked to be started once and ended once. */
-    private static int stepOf(List<JsonNode> frames, String name) {
-        List<Integer> starts = new ArrayList<>();
-        List<Integer> ends = new ArrayList<>();
-        for (JsonNode f : frames) {
-            if (!f.path("kind").asText().equals("control") || !f.path("content").asText().equals(name)) continue;
-            (f.path("step_status").asText().equals("start") ? starts : ends).add(f.path("step_id").asInt());
-        }
-        assertEquals(1, starts.size(), name + " started once: " + starts);
-        assertEquals(starts, ends, name + " ended once");
-        return starts.get(0);
-    }
-
-    /** The data lines of one step, in log order. */
-    private static List<String> linesOf(List<JsonNode> frames, int step) {
-        List<String> out = new ArrayList<>();
-        for (JsonNode f : frames) {
-            if (f.path("kind").asText().equals("data") && f.path("step_id").asInt() == step) out.add(f.path("content").asText());
         }
         return out;
     }
