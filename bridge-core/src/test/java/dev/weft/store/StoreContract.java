@@ -738,21 +738,7 @@ public abstract class StoreContract {
         Instant t0 = Instant.ofEpochMilli(1_000_000);
         for (int round = 0; round < 20; round++) {
             String name = "race-" + round;
-            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
-            List<java.util.concurrent.Future<Boolean>> got = new ArrayList<>();
-            try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
-                for (int i = 0; i < 4; i++) {
-                    String holder = "h" + i;
-                    got.add(pool.submit(() -> {
-                        go.await();
-                        return s.leases().acquire(name, holder, t0, java.time.Duration.ofSeconds(5));
-                    }));
-                }
-                go.countDown();
-                int winners = 0;
-                for (var f : got) winners += f.get() ? 1 : 0;
-                assertEquals(1, winners, name);
-            }
+            assertEquals(1, raceOfFour(holder -> s.leases().acquire(name, holder, t0, java.time.Duration.ofSeconds(5))).size(), name);
         }
     }
 
@@ -825,22 +811,28 @@ public abstract class StoreContract {
         for (int round = 0; round < 20; round++) {
             BuildRecord r = s.builds().insertRequest("push:race-" + round, new PipelineId("knot", "3kr" + round),
                     "did:plc:r", "{}", t0, "dead#" + round).orElseThrow();
-            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
-            Map<String, java.util.concurrent.Future<Boolean>> got = new java.util.LinkedHashMap<>();
-            try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
-                for (int i = 0; i < 4; i++) {
-                    String holder = "h" + i;
-                    got.put(holder, pool.submit(() -> {
-                        go.await();
-                        return s.builds().takeRequest(r.id(), holder, t0.plusSeconds(1));
-                    }));
-                }
-                go.countDown();
-                List<String> winners = new ArrayList<>();
-                for (var e : got.entrySet()) if (e.getValue().get()) winners.add(e.getKey());
-                assertEquals(1, winners.size(), "round " + round + ": " + winners);
-                assertEquals(winners.get(0), s.builds().request(r.pipeline()).orElseThrow().builder());
+            List<String> winners = raceOfFour(holder -> s.builds().takeRequest(r.id(), holder, t0.plusSeconds(1)));
+            assertEquals(1, winners.size(), "round " + round + ": " + winners);
+            assertEquals(winners.get(0), s.builds().request(r.pipeline()).orElseThrow().builder());
+        }
+    }
+
+    /** Live holders {@code h0}..{@code h3} call {@code take} at the same moment: those for whom it returned true. */
+    private static List<String> raceOfFour(java.util.function.Predicate<String> take) throws Exception {
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        Map<String, java.util.concurrent.Future<Boolean>> got = new java.util.LinkedHashMap<>();
+        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < 4; i++) {
+                String holder = "h" + i;
+                got.put(holder, pool.submit(() -> {
+                    go.await();
+                    return take.test(holder);
+                }));
             }
+            go.countDown();
+            List<String> winners = new ArrayList<>();
+            for (var e : got.entrySet()) if (e.getValue().get()) winners.add(e.getKey());
+            return winners;
         }
     }
 
@@ -881,21 +873,8 @@ public abstract class StoreContract {
             RunRecord r = s.runs().insertTrigger(trigger("3kr" + round, "a.yml"), 0).orElseThrow().get(0);
             assertEquals(List.of(r.id()), s.leases().adoptRuns("dead#" + round, t0));
             assertTrue(s.runs().transition(r.id(), new Status.Failed("boom", 1), 0, 0));
-            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
-            Map<String, java.util.concurrent.Future<Boolean>> got = new java.util.LinkedHashMap<>();
-            try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
-                for (int i = 0; i < 4; i++) {
-                    String holder = "h" + i;
-                    got.put(holder, pool.submit(() -> {
-                        go.await();
-                        return s.leases().takeLog(r.id(), holder, t0.plusSeconds(1));
-                    }));
-                }
-                go.countDown();
-                List<String> winners = new ArrayList<>();
-                for (var e : got.entrySet()) if (e.getValue().get()) winners.add(e.getKey());
-                assertEquals(1, winners.size(), "round " + round + ": " + winners);
-            }
+            List<String> winners = raceOfFour(holder -> s.leases().takeLog(r.id(), holder, t0.plusSeconds(1)));
+            assertEquals(1, winners.size(), "round " + round + ": " + winners);
         }
     }
 
