@@ -14,7 +14,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * has one writer at a time, the run's owner ({@code runs.owner}). An instance that stores the end
  * of a run another live instance drives (a webhook that landed there) leaves the log to it; the
  * driver, learning of the end, completes it with the stored end; a log whose owner died before
- * that is taken by a survivor ({@link LeaseStore#takeLog}, one winner). Alone on a SQLite file
+ * that is taken by a survivor ({@link LeaseStore#takeLog}, one winner), and a log nobody alive
+ * remembers (the instance that stored the end died too) is found by every instance's look for
+ * {@linkplain #orphaned orphaned logs} and taken the same way. Alone on a SQLite file
  * ({@link #shared()} false) none of this runs: the instance that stores an end completes its log.
  */
 final class LogEnds {
@@ -72,6 +74,15 @@ final class LogEnds {
     /** Remembers an ended run whose log may fall to this instance (an adopted run that ended meanwhile). */
     void watch(long runId) {
         waiting.add(runId);
+    }
+
+    /**
+     * Up to {@code limit} ended runs whose log nobody alive completes: their owner (the driver, or
+     * a survivor that took the log) is gone, so no handle and no {@link #waiting} set will ever
+     * finish it. Offered to {@link #completeIfMine} like the others; one instance's take wins.
+     */
+    List<Long> orphaned(int limit) {
+        return leases.orphanedLogs(holder, clock.instant(), limit);
     }
 
     /** The runs {@link #completeIfMine} left, a snapshot. */

@@ -68,6 +68,8 @@ public final class RunManager implements TriggerSink, AutoCloseable {
     /** Set when several instances share the store ({@link #parkLogsOfOtherInstances}). */
     private volatile LogInbox inbox;
     private final LogEnds logEnds;
+    /** Bounds one round's look for orphaned logs: a backlog (an outage of every instance) drains over rounds. */
+    static final int ORPHANED_LOGS_PER_ROUND = 100;
 
     public RunManager(RunStore store, StatusStore statuses, LogHub logs, StatusPublisher publisher, RepoRegistry registry, RunOptions options,
                       Clock clock, ScheduledExecutorService timers, MeterRegistry meters, ConcurrencyStore queues) {
@@ -202,7 +204,9 @@ public final class RunManager implements TriggerSink, AutoCloseable {
      * Ends the in-memory handles of runs another instance ended in the store (a webhook applied
      * on an instance that does not drive the run): one read of the open runs. Each such handle
      * completes its run's log. Then completes the logs this instance left to another that died
-     * before completing them (and retries those it failed to complete).
+     * before completing them (and retries those it failed to complete), and those of ended runs
+     * whose owner is gone and that no live instance remembers ({@link #ORPHANED_LOGS_PER_ROUND}
+     * a round; the rest in the next rounds).
      */
     public void catchUp() {
         java.util.Set<Long> open = new java.util.HashSet<>();
@@ -217,6 +221,9 @@ public final class RunManager implements TriggerSink, AutoCloseable {
             if (r.isEmpty() || r.get().logComplete()) logEnds.done(id);
             else completeEndedLog(id);
         }
+        // The driver and the instance that stored the end both died before the log was complete
+        // (with ops parked, the inbox sweep finds the run too): every instance looks, one takes.
+        for (long id : logEnds.orphaned(ORPHANED_LOGS_PER_ROUND)) completeEndedLog(id);
     }
 
     /**

@@ -51,6 +51,14 @@ public interface LeaseStore {
      */
     boolean takeLog(long runId, String holder, Instant now);
 
+    /**
+     * Up to {@code limit} ended runs, oldest first, whose log is not complete and whose owner is
+     * absent or, not {@code holder}, holds no live lease {@code "instance:" + owner} at {@code now}:
+     * logs nobody alive will complete (the driver and the instance that stored the end both gone).
+     * Only a hint, read without taking anything: complete each through {@link #takeLog}.
+     */
+    List<Long> orphanedLogs(String holder, Instant now, int limit);
+
     /** The open runs {@code owner} drives, oldest first. */
     List<Long> ownedRuns(String owner);
 }

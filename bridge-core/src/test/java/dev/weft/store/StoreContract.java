@@ -864,6 +864,42 @@ public abstract class StoreContract {
     }
 
     @Test
+    @DisplayName("orphaned logs: ended runs with an open log whose owner is gone, oldest first, bounded; never a live owner's, an open run's or a complete log")
+    void orphanedLogs() {
+        LeaseStore l = s.leases();
+        Instant t0 = Instant.ofEpochMilli(1_000_000);
+        java.time.Duration ttl = java.time.Duration.ofSeconds(10);
+        List<Long> ids = s.runs().insertTrigger(trigger("3k1", "a.yml", "b.yml", "c.yml", "d.yml"), 0).orElseThrow()
+                .stream().map(RunRecord::id).toList();
+        long open = ids.get(0);
+        long first = ids.get(1);
+        long second = ids.get(2);
+        long complete = ids.get(3);
+        assertEquals(ids, l.adoptRuns("a#1", t0));
+        assertTrue(l.acquire("instance:a#1", "a#1", t0, ttl));
+        assertTrue(s.runs().transition(first, new Status.Failed("boom", 1), 0, 0));
+        assertTrue(s.runs().transition(second, new Status.Cancelled("stop"), 0, 0));
+        assertTrue(s.runs().transition(complete, new Status.Failed("boom", 1), 0, 0));
+        s.logs().markComplete(complete);
+
+        assertEquals(List.of(), l.orphanedLogs("b#1", t0.plusSeconds(9), 100), "their owner a is alive");
+        assertEquals(List.of(first, second), l.orphanedLogs("b#1", t0.plusSeconds(10), 100),
+                "a's lease expired: its ended runs with an open log, oldest first; not the open run, not the complete log");
+        assertEquals(List.of(first), l.orphanedLogs("b#1", t0.plusSeconds(10), 1), "bounded");
+        assertEquals(List.of(), l.orphanedLogs("a#1", t0.plusSeconds(10), 100), "never the asker's own");
+
+        assertTrue(l.acquire("instance:b#1", "b#1", t0.plusSeconds(10), ttl));
+        assertTrue(l.takeLog(second, "b#1", t0.plusSeconds(10)));
+        assertEquals(List.of(first), l.orphanedLogs("c#1", t0.plusSeconds(11), 100), "b took the second and is alive");
+        assertTrue(l.takeLog(first, "c#1", t0.plusSeconds(11)));
+        s.logs().markComplete(first);
+        assertTrue(l.release("instance:b#1", "b#1"));
+        assertEquals(List.of(second), l.orphanedLogs("c#1", t0.plusSeconds(12), 100),
+                "the first is complete; b handed its liveness back before completing the second");
+        assertEquals(List.of(open), l.ownedRuns("a#1"), "looking moves nothing");
+    }
+
+    @Test
     @DisplayName("live instances racing to take the log of a dead owner's ended run: exactly one takes it")
     void takeLogRace() throws Exception {
         Instant t0 = Instant.ofEpochMilli(1_000_000);

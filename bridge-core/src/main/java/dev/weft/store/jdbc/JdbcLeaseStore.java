@@ -16,6 +16,8 @@ import java.util.Optional;
  */
 final class JdbcLeaseStore implements LeaseStore {
     private static final String OPEN = "state IN ('pending','running')";
+    /** Word for word the predicate of index {@code runs_log_open} (V18), so both databases use it. */
+    private static final String LOG_OPEN = "log_complete = 0 AND state IN ('success', 'failed', 'timeout', 'cancelled')";
     private final Database db;
 
     JdbcLeaseStore(Database db) {
@@ -82,6 +84,14 @@ final class JdbcLeaseStore implements LeaseStore {
                         + ") AND log_complete=0 AND (owner IS NULL OR owner='' OR owner=? OR NOT EXISTS (SELECT 1 FROM leases l "
                         + "WHERE l.name = 'instance:' || runs.owner AND l.expires_at > ?))",
                 holder, runId, holder, now.toEpochMilli()) == 1);
+    }
+
+    @Override
+    public List<Long> orphanedLogs(String holder, Instant now, int limit) {
+        return db.read(s -> s.query("SELECT id FROM runs r WHERE " + LOG_OPEN + " AND (owner IS NULL OR owner = '' OR "
+                        + "(owner <> ? AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.name = 'instance:' || r.owner "
+                        + "AND l.expires_at > ?))) ORDER BY id LIMIT ?",
+                rs -> rs.getLong(1), holder, now.toEpochMilli(), limit));
     }
 
     @Override

@@ -60,7 +60,7 @@ class PostgresStoresTest {
     @DisplayName("a fresh database is migrated to the version SQLite's schema has (with the key table of 5.1)")
     void schemaVersion() {
         try (PostgresStores s = PostgresStores.open(EmbeddedPostgresFixture.freshDatabase(), EmbeddedPostgresFixture.USER, null)) {
-            assertEquals("17", s.schemaVersion());
+            assertEquals("18", s.schemaVersion());
             assertEquals("ok", s.check());
         }
     }
@@ -89,7 +89,7 @@ class PostgresStoresTest {
             }
         }
         try (PostgresStores s = PostgresStores.open(url, EmbeddedPostgresFixture.USER, null)) {
-            assertEquals("17", s.schemaVersion());
+            assertEquals("18", s.schemaVersion());
             PipelineQueries.Page page = s.pipelines().query(new PipelineQueries.Query("did:plc:owner",
                     new PipelineQueries.Legacy.Owner("did:plc:owner"), List.of("a".repeat(40)), List.of("push"), 10, Optional.empty()));
             assertEquals(1, page.total());
