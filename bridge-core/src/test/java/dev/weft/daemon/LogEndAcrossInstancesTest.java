@@ -74,6 +74,8 @@ class LogEndAcrossInstancesTest {
     private final AtomicReference<RuntimeException> refusal = new AtomicReference<>();
     /** How many lines the driver had written when the webhook's end was stored. */
     private final AtomicInteger atEnd = new AtomicInteger(-1);
+    /** Lines the webhook writes before the end; none leaves nothing parked for the run. */
+    private volatile int hookLines = HOOK_LINES;
 
     @AfterEach
     void tearDown() throws Exception {
@@ -84,7 +86,7 @@ class LogEndAcrossInstancesTest {
      * The {@code ha} engine: a spawned run starts step {@code build} and writes a line into it
      * every millisecond or so until a write is refused (noted in {@link #refusal}), and never
      * reports an end itself. The webhook ({@code POST /hooks/ha} with a run id) writes
-     * {@link #HOOK_LINES} lines into {@code build}, found by name, and reports the run failed.
+     * {@link #hookLines} lines into {@code build}, found by name, and reports the run failed.
      */
     private ProviderFactory engine(String instance) {
         return new ProviderFactory() {
@@ -98,7 +100,7 @@ class LogEndAcrossInstancesTest {
                 context.webhooks().mount(request -> {
                     Run run = context.runs().byId(Long.parseLong(request.bodyText().strip())).orElseThrow();
                     Step build = run.log().openStep("build").orElseThrow();
-                    for (int i = 0; i < HOOK_LINES; i++) build.err("hook " + i + " on " + instance);
+                    for (int i = 0; i < hookLines; i++) build.err("hook " + i + " on " + instance);
                     run.status().failed(ERROR, 1);
                     atEnd.set(written.size());
                     return WebhookResponse.ok();
@@ -145,6 +147,10 @@ class LogEndAcrossInstancesTest {
     }
 
     private Weft start(String name, String db, KnotEventServer knot, Duration renew) throws Exception {
+        return start(name, db, knot, TTL, renew);
+    }
+
+    private Weft start(String name, String db, KnotEventServer knot, Duration ttl, Duration renew) throws Exception {
         Path advice = dir.resolve("advice.toml");
         Files.writeString(advice, """
                 [[rule]]
@@ -154,7 +160,7 @@ class LogEndAcrossInstancesTest {
         Map<String, String> env = HighAvailabilityTest.env(name, db, knot, dir);
         env.put("WEFT_ADVICE_FILE", advice.toString());
         Weft w = Weft.builder(WeftConfig.from(env)).providers(List.of(engine(name))).instance(InstanceId.of(name))
-                .leases(TTL, renew).stopWait(Duration.ofSeconds(2)).start();
+                .leases(ttl, renew).stopWait(Duration.ofSeconds(2)).start();
         closeLater.add(w);
         return w;
     }
@@ -165,8 +171,8 @@ class LogEndAcrossInstancesTest {
         return k;
     }
 
-                /**
-     * The checks both tests share on the completed log: sequences 1.. without a gap, every line
+    /**
+     * The checks the tests share on the completed log: sequences 1.. without a gap, every line
      * the driver's provider wrote and every line the webhook parked stored once, in {@code build},
      * before its end, each source's in its order, nothing else there, the advice from the stored
      * error as the last system step, and nothing left parked. Returns the raw frames.
@@ -198,11 +204,11 @@ class LogEndAcrossInstancesTest {
         for (String l : inBuild) counts.merge(l, 1, Integer::sum);
         counts.forEach((l, n) -> assertEquals(1, n, l + " stored once"));
         List<String> hook = new ArrayList<>();
-        for (int i = 0; i < HOOK_LINES; i++) hook.add("hook " + i + " on b");
+        for (int i = 0; i < hookLines; i++) hook.add("hook " + i + " on b");
         assertEquals(written, inBuild.stream().filter(l -> l.startsWith("driver ")).toList(),
                 "every line the driver wrote, once, in order");
         assertEquals(hook, inBuild.stream().filter(l -> l.startsWith("hook ")).toList(), "the parked lines, in order");
-        assertEquals(written.size() + HOOK_LINES, inBuild.size(), "nothing else in build");
+        assertEquals(written.size() + hookLines, inBuild.size(), "nothing else in build");
         assertEquals(List.of(ADVICE), inAdvice, "the advice of the stored error");
         assertEquals(List.of(), w.store().logs().runsWithParkedOps(10), "nothing left parked");
         return raw;
@@ -271,5 +277,50 @@ class LogEndAcrossInstancesTest {
         assertTrue(Duration.ofNanos(System.nanoTime() - killed).compareTo(TTL.plusSeconds(5)) < 0,
                 "completed within a few seconds of a's lease expiring");
         checkLog(b, id);
+    }
+
+    @Test
+    @DisplayName("the driver dies, then the instance that stored the end dies before completing the log: a third instance completes it")
+    void thirdInstanceCompletesAnOrphanedLog() throws Exception {
+        // Nothing parked: no instance's look at the inbox offers the run, only the look for
+        // orphaned logs finds it.
+        hookLines = 0;
+        String db = HighAvailabilityTest.db();
+        KnotEventServer knot = knot();
+        // a's liveness outlives its death by 5 s: room for b to store the end and die before it
+        // expires, so b never gets the log.
+        Duration aLease = Duration.ofSeconds(5);
+        Weft a = start("a", db, knot, aLease, EVERY);
+        Weft b = start("b", db, knot);
+        Weft c = start("c", db, knot);
+        await().atMost(Duration.ofSeconds(10)).until(() -> a.knots().isConnected(knot.host()));
+        List<String> rkeys = List.of(HighAvailabilityTest.push(knot, 0));
+        assertTrue(started.await(WAIT.toSeconds(), TimeUnit.SECONDS), "the run started on a");
+        long id = HighAvailabilityTest.runs(a, rkeys, knot.host()).get(0).id();
+        await().atMost(WAIT).until(() -> written.size() >= 20);
+
+        long killed = System.nanoTime();
+        a.kill();
+        assertEquals(200, postHook(b, id));
+        b.kill();
+        RunRecord ended = c.store().runs().run(id).orElseThrow();
+        assertEquals(RunState.FAILED, ended.state());
+        assertTrue(Duration.ofNanos(System.nanoTime() - killed).compareTo(aLease.minusSeconds(1)) < 0,
+                "b died well before a's lease expired");
+        assertFalse(ended.logComplete(), "a's lease was live: b left the log to a, and died");
+        assertEquals(List.of(), c.store().logs().runsWithParkedOps(10), "nothing parked for the run");
+
+        await().atMost(aLease.plus(WAIT)).until(() -> c.store().runs().run(id).orElseThrow().logComplete());
+        assertTrue(Duration.ofNanos(System.nanoTime() - killed).compareTo(aLease.plusSeconds(5)) < 0,
+                "completed within a few seconds of a's lease expiring");
+        List<StoredFrame> raw = checkLog(c, id);
+
+        String path = "/logs/" + knot.host() + "/" + rkeys.get(0) + "/ci.yml";
+        WebSocketRecorder viewer = WebSocketRecorder.connect(URI.create(c.baseUrl().replace("http://", "ws://") + path));
+        closeLater.add(viewer);
+        assertEquals(1000, viewer.awaitClose(WAIT), "c's viewer read the log to its end");
+        List<String> expected = new ArrayList<>();
+        for (StoredFrame f : raw) expected.add(new String(f.frame(), StandardCharsets.UTF_8));
+        assertEquals(expected, viewer.frames(), "c's viewer got exactly the stored log");
     }
 }
