@@ -52,8 +52,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * keeps one writer. The instance that stores the end leaves the log to the driving instance, which
  * goes on writing until it learns of the end and then completes the log itself (the parked lines,
  * the end-of-run steps from the stored end); when the driver is dead, a survivor completes it once
- * the driver's lease expired. Two instances on one PostgreSQL; {@code a} takes the knot and drives
- * the run, the webhook is posted to {@code b}.
+ * the driver's lease expired, and when the instance that stored the end dies too, a third
+ * instance's look for orphaned logs completes it. Two instances on one PostgreSQL (three in the
+ * last test); {@code a} takes the knot and drives the run, the webhook is posted to {@code b}.
  */
 class LogEndAcrossInstancesTest {
     private static final Duration WAIT = Duration.ofSeconds(15);
