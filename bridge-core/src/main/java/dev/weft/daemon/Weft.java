@@ -505,13 +505,15 @@ public final class Weft implements AutoCloseable {
     /**
      * Takes over the open runs of instances whose liveness lease expired (killed, cut off) or was
      * handed back (stopped), and resumes them here through their providers; ends the handles of
-     * this instance's runs that were ended through another instance; and, holding the builds
+     * this instance's runs that were ended through another instance; completes the logs of ended
+     * runs whose owner is gone (one instance takes each); and, holding the builds
      * lease, resumes the build requests whose builder is gone.
      */
     private void shareWork() {
         try {
             List<Long> adopted = store.leases().adoptRuns(leases.instance().holder(), clock.instant());
-            // Runs this instance drives that another instance ended (a webhook that landed there).
+            // Runs this instance drives that another instance ended (a webhook that landed there),
+            // and ended runs whose log nobody alive completes (their owner died).
             runs.catchUp();
             // Registrations another instance made (from the Jetstream): their knots are wanted here
             // too, so a survivor consumes them when that instance dies.
