@@ -6,13 +6,16 @@ import dev.weft.spi.ProviderContext;
 import dev.weft.spi.ProviderFactory;
 import dev.weft.spi.Run;
 import dev.weft.spi.Step;
+import dev.weft.spi.WebhookResponse;
 
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
- * The {@code ha} engine of the several-instance tests: each test says what a run does when spawned
- * and what it notes on a resume; a resumed run then succeeds, and a cancel is confirmed at once.
+ * The {@code ha} engine of the several-instance tests: each test says what a run does when spawned,
+ * what a resume does (by default: noted, then the run succeeds) and, if it needs one, what the
+ * engine's webhook does with a run; a cancel is confirmed at once.
  */
 final class HaEngine {
     static final String NAME = "ha";
@@ -27,6 +30,19 @@ final class HaEngine {
     }
 
     static ProviderFactory of(Work spawn, Consumer<Run> onResume) {
+        return of(spawn, run -> {
+            onResume.accept(run);
+            run.status().success();
+            return true;
+        }, null);
+    }
+
+    /**
+     * @param resume what a resume does; false when the run is not resumed
+     * @param hook   when not null, the engine's webhook ({@code POST /hooks/ha} with a run id in the
+     *               body) finds that run on the instance it reached and hands it to {@code hook}
+     */
+    static ProviderFactory of(Work spawn, Predicate<Run> resume, Consumer<Run> hook) {
         return new ProviderFactory() {
             @Override
             public String engine() {
@@ -35,6 +51,12 @@ final class HaEngine {
 
             @Override
             public Provider create(ProviderContext context) {
+                if (hook != null) {
+                    context.webhooks().mount(request -> {
+                        hook.accept(context.runs().byId(Long.parseLong(request.bodyText().strip())).orElseThrow());
+                        return WebhookResponse.ok();
+                    });
+                }
                 return new Provider() {
                     @Override
                     public void spawn(Run run) throws Exception {
@@ -43,9 +65,7 @@ final class HaEngine {
 
                     @Override
                     public boolean resume(Run run) {
-                        onResume.accept(run);
-                        run.status().success();
-                        return true;
+                        return resume.test(run);
                     }
 
                     @Override

@@ -5,13 +5,8 @@ import dev.weft.config.WeftConfig;
 import dev.weft.knot.KnotEventServer;
 import dev.weft.lease.InstanceId;
 import dev.weft.model.RunState;
-import dev.weft.spi.CancelReason;
-import dev.weft.spi.Provider;
-import dev.weft.spi.ProviderContext;
 import dev.weft.spi.ProviderFactory;
-import dev.weft.spi.Run;
 import dev.weft.spi.Step;
-import dev.weft.spi.WebhookResponse;
 import dev.weft.store.RunRecord;
 import dev.weft.store.StoredFrame;
 import dev.weft.testing.WebSocketRecorder;
@@ -90,57 +85,27 @@ class LogEndAcrossInstancesTest {
      * {@link #hookLines} lines into {@code build}, found by name, and reports the run failed.
      */
     private ProviderFactory engine(String instance) {
-        return new ProviderFactory() {
-            @Override
-            public String engine() {
-                return HaEngine.NAME;
+        return HaEngine.of(run -> {
+            run.status().running();
+            Step build = run.log().startStep("build", "make");
+            started.countDown();
+            try {
+                for (int i = 0; ; i++) {
+                    String line = "driver " + i + " on " + instance;
+                    build.out(line);
+                    written.add(line);
+                    Thread.sleep(1);
+                }
+            } catch (RuntimeException e) {
+                refusal.set(e);
+                stopped.countDown();
             }
-
-            @Override
-            public Provider create(ProviderContext context) {
-                context.webhooks().mount(request -> {
-                    Run run = context.runs().byId(Long.parseLong(request.bodyText().strip())).orElseThrow();
-                    Step build = run.log().openStep("build").orElseThrow();
-                    for (int i = 0; i < hookLines; i++) build.err("hook " + i + " on " + instance);
-                    run.status().failed(ERROR, 1);
-                    atEnd.set(written.size());
-                    return WebhookResponse.ok();
-                });
-                return new Provider() {
-                    @Override
-                    public void spawn(Run run) throws Exception {
-                        run.status().running();
-                        Step build = run.log().startStep("build", "make");
-                        started.countDown();
-                        try {
-                            for (int i = 0; ; i++) {
-                                String line = "driver " + i + " on " + instance;
-                                build.out(line);
-                                written.add(line);
-                                Thread.sleep(1);
-                            }
-                        } catch (RuntimeException e) {
-                            refusal.set(e);
-                            stopped.countDown();
-                        }
-                    }
-
-                    @Override
-                    public boolean resume(Run run) {
-                        return false;
-                    }
-
-                    @Override
-                    public void cancel(Run run, CancelReason reason) {
-                        run.status().cancelled("cancelled by request");
-                    }
-
-                    @Override
-                    public void close() {
-                    }
-                };
-            }
-        };
+        }, run -> false, run -> {
+            Step build = run.log().openStep("build").orElseThrow();
+            for (int i = 0; i < hookLines; i++) build.err("hook " + i + " on " + instance);
+            run.status().failed(ERROR, 1);
+            atEnd.set(written.size());
+        });
     }
 
     private Weft start(String name, String db, KnotEventServer knot) throws Exception {

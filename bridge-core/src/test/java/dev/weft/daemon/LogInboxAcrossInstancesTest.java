@@ -5,13 +5,8 @@ import dev.weft.config.WeftConfig;
 import dev.weft.knot.KnotEventServer;
 import dev.weft.lease.InstanceId;
 import dev.weft.model.RunState;
-import dev.weft.spi.CancelReason;
-import dev.weft.spi.Provider;
-import dev.weft.spi.ProviderContext;
 import dev.weft.spi.ProviderFactory;
-import dev.weft.spi.Run;
 import dev.weft.spi.Step;
-import dev.weft.spi.WebhookResponse;
 import dev.weft.store.StoredFrame;
 import dev.weft.testing.WebSocketRecorder;
 import org.junit.jupiter.api.AfterEach;
@@ -79,62 +74,34 @@ class LogInboxAcrossInstancesTest {
      * found by name, and ends its step. A resume ends the run at once.
      */
     private ProviderFactory engine(String instance) {
-        return new ProviderFactory() {
-            @Override
-            public String engine() {
-                return HaEngine.NAME;
+        return HaEngine.of(run -> {
+            run.status().running();
+            Step build = run.log().startStep("build", "make");
+            write(build, "hello from " + instance);
+            started.countDown();
+            for (int i = 0; !hookDone.await(2, TimeUnit.MILLISECONDS); i++) write(build, "driver " + i);
+            for (int i = 0; i < 20; i++) write(build, "after " + i);
+            finish.await();
+            write(build, "bye from " + instance);
+            build.end();
+            run.status().success();
+        }, run -> {
+            run.status().success();
+            return true;
+        }, run -> {
+            Step hook = run.log().startStep("webhook", "notify");
+            Step build = run.log().openStep("build").orElseThrow();
+            for (int i = 0; i < HOOK_LINES; i++) {
+                hook.out("hook " + i + " on " + instance);
+                build.err("into build " + i + " on " + instance);
             }
+            hook.end();
+        });
+    }
 
-            @Override
-            public Provider create(ProviderContext context) {
-                context.webhooks().mount(request -> {
-                    Run run = context.runs().byId(Long.parseLong(request.bodyText().strip())).orElseThrow();
-                    Step hook = run.log().startStep("webhook", "notify");
-                    Step build = run.log().openStep("build").orElseThrow();
-                    for (int i = 0; i < HOOK_LINES; i++) {
-                        hook.out("hook " + i + " on " + instance);
-                        build.err("into build " + i + " on " + instance);
-                    }
-                    hook.end();
-                    return WebhookResponse.ok();
-                });
-                return new Provider() {
-                    @Override
-                    public void spawn(Run run) throws Exception {
-                        run.status().running();
-                        Step build = run.log().startStep("build", "make");
-                        write(build, "hello from " + instance);
-                        started.countDown();
-                        for (int i = 0; !hookDone.await(2, TimeUnit.MILLISECONDS); i++) write(build, "driver " + i);
-                        for (int i = 0; i < 20; i++) write(build, "after " + i);
-                        finish.await();
-                        write(build, "bye from " + instance);
-                        build.end();
-                        run.status().success();
-                    }
-
-                    private void write(Step step, String line) {
-                        step.out(line);
-                        driverLines.add(line);
-                    }
-
-                    @Override
-                    public boolean resume(Run run) {
-                        run.status().success();
-                        return true;
-                    }
-
-                    @Override
-                    public void cancel(Run run, CancelReason reason) {
-                        run.status().cancelled("cancelled by request");
-                    }
-
-                    @Override
-                    public void close() {
-                    }
-                };
-            }
-        };
+    private void write(Step step, String line) {
+        step.out(line);
+        driverLines.add(line);
     }
 
     private Weft start(String name, String db, KnotEventServer knot) throws Exception {
