@@ -97,9 +97,17 @@ final class SqliteDatabase implements Database {
         c.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
         c.enforceForeignKeys(true);
         c.setBusyTimeout(5000);
+        // Keys come from RETURNING (Session.insertReturningKey); left on, the driver would run an
+        // extra query after every INSERT.
+        c.setGetGeneratedKeys(false);
         // The writer takes the write lock when its transaction begins, so another process (the
         // operator's `weft cancel`) waits on busy_timeout instead of failing a commit half-way.
         if (!reader) c.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
+        // Every write runs in a savepoint of the group commit (SqliteWriter), and SQLite keeps the
+        // pages a savepoint may roll back in a sub-journal that spills to a temporary file past
+        // 64 KiB: ten times as many write() calls as the WAL itself in the pending bench. In
+        // memory it is bounded by what one group commit touches.
+        if (!reader) c.setTempStore(SQLiteConfig.TempStore.MEMORY);
         Connection conn = DriverManager.getConnection(url, c.toProperties());
         if (reader) {
             try (var s = conn.createStatement()) {
