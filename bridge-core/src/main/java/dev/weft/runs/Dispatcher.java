@@ -3,7 +3,6 @@ package dev.weft.runs;
 import dev.weft.concurrency.ConcurrencyGroups;
 import dev.weft.concurrency.ConcurrencySpec;
 import dev.weft.model.Status;
-import dev.weft.model.Workflow;
 import dev.weft.spi.CancelReason;
 import dev.weft.spi.Provider;
 import dev.weft.spi.RetriableProviderException;
@@ -117,7 +116,7 @@ final class Dispatcher {
                         + ", not from " + h.trigger().repo().repoDid() + ": it runs without the repository's secrets");
             }
             // The spec is missing only when the YAML did not parse (or was empty): ask the parser why.
-            String yamlError = h.spec().isMissingNode() ? yamlError(h.workflow()) : null;
+            String yamlError = h.spec().isMissingNode() ? ParsedSpecs.error(h.workflow().raw()) : null;
             if (yamlError != null) {
                 fail(h, "invalid workflow YAML in " + h.workflow().name() + ": " + yamlError);
                 return;
@@ -252,16 +251,6 @@ final class Dispatcher {
         } else {
             log.warn("{}: provider thread was interrupted ({}) while weft is not stopping; the run stays {}"
                     + " until it is cancelled or times out", h, how, h.state().wireName());
-        }
-    }
-
-    private static String yamlError(Workflow w) {
-        try {
-            RunLoader.YAML.readTree(w.raw());
-            return null;
-        } catch (Exception e) {
-            String m = e.getMessage();
-            return m == null ? e.getClass().getSimpleName() : m.lines().findFirst().orElse(m);
         }
     }
 

@@ -1,8 +1,6 @@
 package dev.weft.runs;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.MissingNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.weft.logs.LogHub;
 import dev.weft.logs.LogInbox;
 import dev.weft.logs.RunLogWriter;
@@ -21,7 +19,6 @@ import java.util.Set;
 import java.util.function.LongFunction;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
@@ -33,11 +30,11 @@ import java.util.function.UnaryOperator;
  */
 final class RunLoader {
     private static final Logger log = LoggerFactory.getLogger(RunLoader.class);
-    static final YAMLMapper YAML = new YAMLMapper();
 
     private final LogHub logs;
     private final boolean dev;
     private final RunHandle.Wiring wiring;
+    private final ParsedSpecs specs = new ParsedSpecs();
     private volatile Function<Long, UnaryOperator<String>> logFilters = id -> UnaryOperator.identity();
     private volatile RunManager.SecretSource secretSource = repo -> Map.of();
     private volatile LongFunction<Map<String, String>> added = id -> Map.of();
@@ -128,19 +125,13 @@ final class RunLoader {
     }
 
     /** The workflow's YAML, parsed by whoever first asks (the run's thread), once; missing when it does not parse. */
-    private static Supplier<JsonNode> parsedOnce(String raw) {
+    private Supplier<JsonNode> parsedOnce(String raw) {
         return new Supplier<>() {
             private JsonNode parsed;
 
             @Override
             public synchronized JsonNode get() {
-                if (parsed == null) {
-                    try {
-                        parsed = Optional.ofNullable(YAML.readTree(raw)).orElse(MissingNode.getInstance());
-                    } catch (Exception e) {
-                        parsed = MissingNode.getInstance();
-                    }
-                }
+                if (parsed == null) parsed = specs.spec(raw);
                 return parsed;
             }
         };
