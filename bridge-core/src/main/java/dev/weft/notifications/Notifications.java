@@ -246,6 +246,11 @@ public final class Notifications implements RunNotices, AutoCloseable {
     boolean pendingOnce() {
         List<PendingNotice> batch = store.pending(100);
         if (batch.isEmpty()) return false;
+        if (notifiers.isEmpty()) {
+            // Nothing to tell anyone: no run or trigger to read, one write for the whole batch.
+            store.discard(batch.stream().map(PendingNotice::seq).toList());
+            return true;
+        }
         AdviceRules rules = advice.rules();
         for (PendingNotice p : batch) {
             if (stopping) return true;

@@ -66,6 +66,12 @@ public interface NotificationStore {
     long queue(long seq, IncidentChange change, LongFunction<List<NewNotice>> notices, long nowMillis);
 
     /**
+     * Deletes the pending notices {@code seqs} in one transaction, nothing queued for them: what an
+     * instance with no notifier configured does with every status, one batch per write.
+     */
+    void discard(List<Long> seqs);
+
+    /**
      * Up to {@code limit} queued rows of {@code notifier} whose next attempt is due at
      * {@code nowMillis}, oldest first, leaving out any row with an older row of the same incident
      * still queued (an update never overtakes the message it updates, nor a fix the failure it

@@ -168,6 +168,24 @@ public abstract class StoreContract {
     }
 
     @Test
+    @DisplayName("notifications: discard deletes exactly the pending notices named, in one write, queueing nothing")
+    void notificationsDiscarded() {
+        NotificationStore n = s.notifications();
+        RunRecord a = s.runs().insertTrigger(trigger("3k8", "a.yml"), 0).orElseThrow().get(0);
+        RunRecord b = s.runs().insertTrigger(trigger("3k9", "a.yml"), 0).orElseThrow().get(0);
+        s.runs().transition(a.id(), new Status.Running(), 0, 1);
+        s.runs().transition(b.id(), new Status.Running(), 0, 1);
+        s.runs().transition(a.id(), new Status.Success(), 0, 2);
+        List<NotificationStore.PendingNotice> p = n.pending(10);
+        assertEquals(3, p.size());
+        n.discard(List.of(p.get(0).seq(), p.get(2).seq()));
+        assertEquals(List.of(p.get(1)), n.pending(10), "only the notice not named is left");
+        n.discard(List.of());
+        assertEquals(1, n.pending(10).size());
+        assertTrue(n.queuedNotifiers().isEmpty(), "nothing was queued for a notifier");
+    }
+
+    @Test
     @DisplayName("notifications: a stored status is pending in the same step; queueing is atomic, idempotent and survives a restart")
     void notifications() {
         NotificationStore n = s.notifications();

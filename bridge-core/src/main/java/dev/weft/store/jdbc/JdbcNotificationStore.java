@@ -63,6 +63,15 @@ final class JdbcNotificationStore implements NotificationStore {
     }
 
     @Override
+    public void discard(List<Long> seqs) {
+        if (seqs.isEmpty()) return;
+        db.write(Lane.URGENT, s -> {
+            for (long seq : seqs) s.update("DELETE FROM notify_pending WHERE seq=?", seq);
+            return null;
+        });
+    }
+
+    @Override
     public List<OutboxNotice> due(String notifier, long nowMillis, int limit) {
         // Both lookups use V14's partial indexes on queued rows, whatever the sent history.
         return db.read(s -> s.query("SELECT id, notifier, incident_id, body, attempts, created_at FROM notify_outbox "
