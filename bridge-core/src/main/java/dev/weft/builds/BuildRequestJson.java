@@ -4,13 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.weft.model.IsoInstant;
 import dev.weft.model.PipelineId;
 import dev.weft.model.RepoRef;
 import dev.weft.model.TriggerKind;
 import dev.weft.pipelines.WorkflowTrigger;
 
 import java.io.IOException;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -31,7 +31,7 @@ final class BuildRequestJson {
         repo.put("knot", r.repo().knot()).put("did", r.repo().did()).put("name", r.repo().name())
                 .put("repoDid", r.repo().repoDid());
         o.put("sha", r.sha()).put("codeKnot", r.codeKnot()).put("codeRepo", r.codeRepo())
-                .put("sourceRepo", r.sourceRepo()).put("receivedAt", r.receivedAt().toString());
+                .put("sourceRepo", r.sourceRepo()).put("receivedAt", IsoInstant.format(r.receivedAt()));
         if (!r.actor().isEmpty()) o.put("actor", r.actor());
         ObjectNode t = o.putObject("trigger");
         switch (r.trigger()) {
@@ -82,7 +82,7 @@ final class BuildRequestJson {
                     new RepoRef(repo.get("knot").asText(), repo.get("did").asText(), repo.get("name").asText(), "",
                             repo.get("repoDid").asText()),
                     trigger, o.get("sha").asText(), o.get("codeKnot").asText(), o.get("codeRepo").asText(),
-                    o.get("sourceRepo").asText(), Instant.parse(o.get("receivedAt").asText()), o.path("actor").asText(""));
+                    o.get("sourceRepo").asText(), IsoInstant.parse(o.get("receivedAt").asText()), o.path("actor").asText(""));
         } catch (IOException | RuntimeException e) {
             throw new IllegalArgumentException("stored build request does not parse: " + e.getMessage(), e);
         }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.weft.model.IsoInstant;
 import dev.weft.model.PipelineId;
 import dev.weft.model.RepoRef;
 import dev.weft.model.Trigger;
@@ -11,7 +12,6 @@ import dev.weft.model.TriggerKind;
 import dev.weft.model.Workflow;
 
 import java.io.IOException;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -30,7 +30,7 @@ public final class TriggerJson {
         ObjectNode o = JSON.createObjectNode();
         o.put("knot", t.pipeline().knot());
         o.put("rkey", t.pipeline().rkey());
-        o.put("receivedAt", t.receivedAt().toString());
+        o.put("receivedAt", IsoInstant.format(t.receivedAt()));
         ObjectNode repo = o.putObject("repo");
         repo.put("knot", t.repo().knot());
         repo.put("did", t.repo().did());
@@ -110,7 +110,7 @@ public final class TriggerJson {
                         w.path("raw").asText(""), w.path("invalid").asText("")));
             }
             return new Trigger(new PipelineId(o.get("knot").asText(), o.get("rkey").asText()), repo, kind, wfs,
-                    Instant.parse(o.get("receivedAt").asText()), o.path("sourceRepo").asText(""), o.path("actor").asText(""));
+                    IsoInstant.parse(o.get("receivedAt").asText()), o.path("sourceRepo").asText(""), o.path("actor").asText(""));
         } catch (IOException | RuntimeException e) {
             throw new StoreException("stored trigger does not parse: " + e.getMessage(), e);
         }
