@@ -332,6 +332,7 @@ public final class Weft implements AutoCloseable {
                  | NotifierConfigException e) {
             throw new IllegalArgumentException("notification configuration invalid: " + e.getMessage(), e);
         }
+        store.runs().queueNotices(!notifiers.isEmpty());
         return new Notifications(store.runs(), store.logs(), store.notifications(), options, advice, notifiers, clock,
                 b.notifyOptions, meters);
     }

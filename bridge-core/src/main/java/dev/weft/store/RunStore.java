@@ -89,6 +89,14 @@ public interface RunStore {
      */
     boolean transition(long runId, Status status, long notBefore, long nowNanos);
 
+    /**
+     * Whether {@link #transition} also queues each status after {@code pending} for the
+     * notification intake ({@link NotificationStore#pending}), in the same transaction; on unless
+     * turned off. An instance with no notifier turns it off at start-up: it would discard every
+     * such status anyway, and queueing them was two writes per status on the trigger path.
+     */
+    void queueNotices(boolean on);
+
     void attach(long runId, String externalId, String webUrl);
 
     /** Keeps the first reason given. */

@@ -168,7 +168,7 @@ public abstract class StoreContract {
     }
 
     @Test
-    @DisplayName("notifications: discard deletes exactly the pending notices named, in one write, queueing nothing")
+    @DisplayName("notifications: discard deletes exactly the pending notices named; with queueNotices off a status is stored but not queued")
     void notificationsDiscarded() {
         NotificationStore n = s.notifications();
         RunRecord a = s.runs().insertTrigger(trigger("3k8", "a.yml"), 0).orElseThrow().get(0);
@@ -183,6 +183,15 @@ public abstract class StoreContract {
         n.discard(List.of());
         assertEquals(1, n.pending(10).size());
         assertTrue(n.queuedNotifiers().isEmpty(), "nothing was queued for a notifier");
+
+        s.runs().queueNotices(false);
+        assertTrue(s.runs().transition(b.id(), new Status.Failed("boom", 1), 0, 3));
+        assertEquals(List.of(p.get(1)), n.pending(10), "an instance without notifiers queues nothing");
+        assertEquals(RunState.FAILED, s.runs().run(b.id()).orElseThrow().state(), "the status itself is stored");
+        s.runs().queueNotices(true);
+        RunRecord c = s.runs().insertTrigger(trigger("3ka", "a.yml"), 0).orElseThrow().get(0);
+        s.runs().transition(c.id(), new Status.Running(), 0, 4);
+        assertEquals(2, n.pending(10).size(), "queued again once turned back on");
     }
 
     @Test

@@ -35,6 +35,7 @@ final class JdbcRunStore implements RunStore {
 
     /** The instance that drives the runs inserted here; null when one instance has the database. */
     private final String owner;
+    private volatile boolean queueNotices = true;
 
     JdbcRunStore(Database db, String owner) {
         this.db = db;
@@ -179,7 +180,7 @@ final class JdbcRunStore implements RunStore {
                     runId, status.state().wireName(), error, exit, notBefore);
             db.signal(s, StoreSignals.OUTBOX);
             // Considered for a notification if and only if stored: same transaction (issue 13).
-            if (status.state() != RunState.PENDING) {
+            if (queueNotices && status.state() != RunState.PENDING) {
                 s.update("INSERT INTO notify_pending (run_id, state) VALUES (?,?)", runId, status.state().wireName());
             }
             // A run leaves its concurrency group when its end is stored, whoever stores it: the
@@ -187,6 +188,11 @@ final class JdbcRunStore implements RunStore {
             if (status.state().isTerminal()) s.update("DELETE FROM concurrency_queue WHERE run_id=?", runId);
             return true;
         });
+    }
+
+    @Override
+    public void queueNotices(boolean on) {
+        queueNotices = on;
     }
 
     @Override
