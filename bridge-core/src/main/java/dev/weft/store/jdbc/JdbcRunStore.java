@@ -51,22 +51,25 @@ final class JdbcRunStore implements RunStore {
 
     @Override
     public Optional<List<RunRecord>> insertTrigger(Trigger t, long pendingNotBefore, String claim) {
-        return db.write(Lane.URGENT, s -> insertTrigger(s, t, pendingNotBefore, claim));
+        String json = TriggerJson.write(t);
+        return db.write(Lane.URGENT, s -> insertTrigger(s, t, json, pendingNotBefore, claim));
     }
 
     @Override
     public java.util.concurrent.CompletableFuture<Optional<List<RunRecord>>> insertTriggerLater(
             Trigger t, long pendingNotBefore, String claim) {
-        return db.writeLater(Lane.URGENT, s -> insertTrigger(s, t, pendingNotBefore, claim));
+        String json = TriggerJson.write(t);
+        return db.writeLater(Lane.URGENT, s -> insertTrigger(s, t, json, pendingNotBefore, claim));
     }
 
-    private Optional<List<RunRecord>> insertTrigger(Session s, Trigger t, long pendingNotBefore, String claim)
+    /** {@code json} is {@code t} encoded by the caller: on its thread, not the one writer's. */
+    private Optional<List<RunRecord>> insertTrigger(Session s, Trigger t, String json, long pendingNotBefore, String claim)
             throws java.sql.SQLException {
         long received = Nanos.of(t.receivedAt());
         // The repository, kind and commit are columns too, so pipeline queries filter on indexes.
         if (s.update("INSERT INTO triggers (knot, rkey, received_at, trigger, repo_did, repo_knot, repo_owner, "
                         + "repo_name, kind, sha) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
-                t.pipeline().knot(), t.pipeline().rkey(), received, TriggerJson.write(t),
+                t.pipeline().knot(), t.pipeline().rkey(), received, json,
                 t.repo().hasRepoDid() ? t.repo().repoDid() : null, t.repo().knot(), t.repo().did(), t.repo().name(),
                 t.kind().wireName(), t.sha()) == 0) {
             return Optional.empty();
