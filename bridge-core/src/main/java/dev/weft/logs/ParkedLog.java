@@ -105,33 +105,13 @@ final class ParkedLog implements RunLog {
         return id;
     }
 
-    private final class ParkedStep implements Step {
-        private final String name;
+    private final class ParkedStep extends StepHandle {
         /** Null when its start was refused: its lines are refused too. */
         private final StepRef ref;
-        private final int id;
-        private volatile boolean ended;
 
         ParkedStep(String name, StepRef ref, int id, boolean ended) {
-            this.name = name;
+            super(id, name, ended);
             this.ref = ref;
-            this.id = id;
-            this.ended = ended;
-        }
-
-        @Override
-        public int id() {
-            return id;
-        }
-
-        @Override
-        public String name() {
-            return name;
-        }
-
-        @Override
-        public boolean ended() {
-            return ended;
         }
 
         @Override

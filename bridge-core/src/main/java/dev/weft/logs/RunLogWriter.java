@@ -270,36 +270,16 @@ public final class RunLogWriter implements RunLog {
                 LogHub.utc(at)));
     }
 
-    private final class StepImpl implements Step {
-        final int id;
-        final String name;
+    private final class StepImpl extends StepHandle {
         final String command;
         final boolean system;
         final boolean callback;
-        volatile boolean ended;
 
         StepImpl(int id, String name, String command, boolean system, boolean callback, boolean ended) {
-            this.id = id;
-            this.name = name;
+            super(id, name, ended);
             this.command = command;
             this.system = system;
             this.callback = callback;
-            this.ended = ended;
-        }
-
-        @Override
-        public int id() {
-            return id;
-        }
-
-        @Override
-        public String name() {
-            return name;
-        }
-
-        @Override
-        public boolean ended() {
-            return ended;
         }
 
         @Override
