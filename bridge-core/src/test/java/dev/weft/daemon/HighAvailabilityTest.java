@@ -132,6 +132,24 @@ class HighAvailabilityTest {
         return out;
     }
 
+    /** One pipeline pushed to {@code driver}'s knot, and the id of its run once the engine started it. */
+    record Pushed(List<String> rkeys, long id) {
+    }
+
+    /**
+     * Waits until {@code driver} consumes {@code knot}, pushes one pipeline, and waits (up to
+     * {@code wait}) until the engine counted down {@code started}: the opening of every test where
+     * one instance drives a run while another serves its hooks and viewers.
+     */
+    static Pushed pushOne(Weft driver, KnotEventServer knot, java.util.concurrent.CountDownLatch started, Duration wait)
+            throws InterruptedException {
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> driver.knots().isConnected(knot.host()));
+        List<String> rkeys = List.of(push(knot, 0));
+        org.junit.jupiter.api.Assertions.assertTrue(started.await(wait.toSeconds(), java.util.concurrent.TimeUnit.SECONDS),
+                "the run started on its driver");
+        return new Pushed(rkeys, runs(driver, rkeys, knot.host()).get(0).id());
+    }
+
     static boolean allIn(Weft w, List<String> rkeys, String knot, RunState state) {
         List<RunRecord> rs = runs(w, rkeys, knot);
         return rs.size() == rkeys.size() && rs.stream().allMatch(r -> r.state() == state);

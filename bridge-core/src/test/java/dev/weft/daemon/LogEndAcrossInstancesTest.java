@@ -189,10 +189,9 @@ class LogEndAcrossInstancesTest {
         // writes on after the end was stored is that long at most, and rarely under a millisecond.
         Weft a = start("a", db, knot, Duration.ofMillis(600));
         Weft b = start("b", db, knot);
-        await().atMost(Duration.ofSeconds(10)).until(() -> a.knots().isConnected(knot.host()));
-        List<String> rkeys = List.of(HighAvailabilityTest.push(knot, 0));
-        assertTrue(started.await(WAIT.toSeconds(), TimeUnit.SECONDS), "the run started on a");
-        long id = HighAvailabilityTest.runs(a, rkeys, knot.host()).get(0).id();
+        HighAvailabilityTest.Pushed pushed = HighAvailabilityTest.pushOne(a, knot, started, WAIT);
+        List<String> rkeys = pushed.rkeys();
+        long id = pushed.id();
         assertTrue(a.runs().drives(id) && !b.runs().drives(id), "a drives the run");
         String path = "/logs/" + knot.host() + "/" + rkeys.get(0) + "/ci.yml";
         WebSocketRecorder viewer = WebSocketRecorder.connect(URI.create(b.baseUrl().replace("http://", "ws://") + path));
@@ -222,10 +221,9 @@ class LogEndAcrossInstancesTest {
         KnotEventServer knot = knot();
         Weft a = start("a", db, knot);
         Weft b = start("b", db, knot);
-        await().atMost(Duration.ofSeconds(10)).until(() -> a.knots().isConnected(knot.host()));
-        List<String> rkeys = List.of(HighAvailabilityTest.push(knot, 0));
-        assertTrue(started.await(WAIT.toSeconds(), TimeUnit.SECONDS), "the run started on a");
-        long id = HighAvailabilityTest.runs(a, rkeys, knot.host()).get(0).id();
+        HighAvailabilityTest.Pushed pushed = HighAvailabilityTest.pushOne(a, knot, started, WAIT);
+        List<String> rkeys = pushed.rkeys();
+        long id = pushed.id();
         await().atMost(WAIT).until(() -> written.size() >= 20);
 
         // a dies (its run thread interrupted: it never learns of the end); its lease lives on
@@ -259,10 +257,9 @@ class LogEndAcrossInstancesTest {
         Weft a = start("a", db, knot, aLease, EVERY);
         Weft b = start("b", db, knot);
         Weft c = start("c", db, knot);
-        await().atMost(Duration.ofSeconds(10)).until(() -> a.knots().isConnected(knot.host()));
-        List<String> rkeys = List.of(HighAvailabilityTest.push(knot, 0));
-        assertTrue(started.await(WAIT.toSeconds(), TimeUnit.SECONDS), "the run started on a");
-        long id = HighAvailabilityTest.runs(a, rkeys, knot.host()).get(0).id();
+        HighAvailabilityTest.Pushed pushed = HighAvailabilityTest.pushOne(a, knot, started, WAIT);
+        List<String> rkeys = pushed.rkeys();
+        long id = pushed.id();
         await().atMost(WAIT).until(() -> written.size() >= 20);
 
         long killed = System.nanoTime();

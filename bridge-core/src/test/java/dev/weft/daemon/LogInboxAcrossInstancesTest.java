@@ -142,10 +142,9 @@ class LogInboxAcrossInstancesTest {
         KnotEventServer knot = knot();
         Weft a = start("a", db, knot);
         Weft b = start("b", db, knot);
-        await().atMost(Duration.ofSeconds(10)).until(() -> a.knots().isConnected(knot.host()));
-        List<String> rkeys = List.of(HighAvailabilityTest.push(knot, 0));
-        assertTrue(started.await(WAIT.toSeconds(), TimeUnit.SECONDS), "the run started on a");
-        long id = HighAvailabilityTest.runs(a, rkeys, knot.host()).get(0).id();
+        HighAvailabilityTest.Pushed pushed = HighAvailabilityTest.pushOne(a, knot, started, WAIT);
+        List<String> rkeys = pushed.rkeys();
+        long id = pushed.id();
         assertTrue(a.runs().drives(id) && !b.runs().drives(id), "a drives the run");
         String path = "/logs/" + knot.host() + "/" + rkeys.get(0) + "/ci.yml";
         WebSocketRecorder viewer = WebSocketRecorder.connect(URI.create(b.baseUrl().replace("http://", "ws://") + path));
@@ -193,10 +192,9 @@ class LogInboxAcrossInstancesTest {
         KnotEventServer knot = knot();
         Weft a = start("a", db, knot);
         Weft b = start("b", db, knot);
-        await().atMost(Duration.ofSeconds(10)).until(() -> a.knots().isConnected(knot.host()));
-        List<String> rkeys = List.of(HighAvailabilityTest.push(knot, 0));
-        assertTrue(started.await(WAIT.toSeconds(), TimeUnit.SECONDS), "the run started on a");
-        long id = HighAvailabilityTest.runs(a, rkeys, knot.host()).get(0).id();
+        HighAvailabilityTest.Pushed pushed = HighAvailabilityTest.pushOne(a, knot, started, WAIT);
+        List<String> rkeys = pushed.rkeys();
+        long id = pushed.id();
         a.kill();
         // b does not drive the run until a's lease expires: the webhook's writes wait in the inbox.
         assertEquals(200, postHook(b, id));
