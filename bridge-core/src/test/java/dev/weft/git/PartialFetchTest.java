@@ -10,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.sun.net.httpserver.HttpServer;
 import dev.weft.git.WorkflowFetchException.Failure;
 import dev.weft.git.WorkflowFetchException.Limit;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -30,46 +29,18 @@ import java.util.zip.Deflater;
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ObjectInserter;
-import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.revwalk.RevWalk;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The partial fetch (git protocol v2, objects read in memory) that {@link WorkflowFetcher} tries
  * first, and its fall back to the full fetch, against the loopback knot's JGit server.
  */
 @Timeout(30)
-class PartialFetchTest {
-    private static final String DID = "did:plc:repo1abc";
-    private static final String WF = ".tangled/workflows/";
-
-    @TempDir
-    Path tmp;
-
-    private GitHttpServer server;
-    private Repository repo;
-    private SimpleMeterRegistry meters;
-
-    @BeforeEach
-    void setUp() throws IOException {
-        server = GitHttpServer.start();
-        repo = TestRepos.bare(tmp.resolve("knot/repo1.git"));
-        server.serve(DID, repo);
-        meters = new SimpleMeterRegistry();
-    }
-
-    @AfterEach
-    void tearDown() {
-        server.close();
-        repo.close();
-    }
-
+class PartialFetchTest extends LoopbackKnotRepo {
     private WorkflowFetcher fetcher(WorkflowFetcher.Limits limits) throws IOException {
         return new WorkflowFetcher(WorkflowFetcher.Options.defaults(tmp.resolve("cache"))
                 .withLimits(limits)

@@ -12,7 +12,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.sun.net.httpserver.HttpServer;
 import dev.weft.git.WorkflowFetchException.Failure;
 import dev.weft.git.WorkflowFetchException.Limit;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
@@ -33,39 +32,12 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.Repository;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 @Timeout(30)
-class WorkflowFetcherTest {
-    private static final String DID = "did:plc:repo1abc";
-    private static final String WF = ".tangled/workflows/";
-
-    @TempDir
-    Path tmp;
-
-    private GitHttpServer server;
-    private Repository repo;
-    private SimpleMeterRegistry meters;
-
-    @BeforeEach
-    void setUp() throws IOException {
-        server = GitHttpServer.start();
-        repo = TestRepos.bare(tmp.resolve("knot/repo1.git"));
-        server.serve(DID, repo);
-        meters = new SimpleMeterRegistry();
-    }
-
-    @AfterEach
-    void tearDown() {
-        server.close();
-        repo.close();
-    }
-
+class WorkflowFetcherTest extends LoopbackKnotRepo {
     /**
      * The full fetch into the cached repository, which these tests are about: the partial fetch
      * tried before it, and the fall back to this one, are {@link PartialFetchTest}'s.
