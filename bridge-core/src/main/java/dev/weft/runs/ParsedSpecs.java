@@ -15,9 +15,12 @@ import java.util.Map;
  * Jackson tree handed to plugins. Bounded in entries and in the size of a text it keeps.
  */
 final class ParsedSpecs {
-    static final YAMLMapper YAML = new YAMLMapper();
+    private static final YAMLMapper YAML = new YAMLMapper();
     static final int ENTRIES = 256;
-    /** Texts longer than this are parsed every time rather than kept (at most 16 MiB in all). */
+    /**
+     * Texts longer than this are parsed every time rather than kept, so what is kept stays below
+     * 256 texts of 64 Ki characters and their trees.
+     */
     static final int MAX_CHARS = 64 * 1024;
 
     private final Map<String, JsonNode> parsed = new LinkedHashMap<>(ENTRIES * 2, 0.75f, true) {
