@@ -64,12 +64,6 @@ class CrossInstanceSignalsTest {
         return w;
     }
 
-    private KnotEventServer knot() {
-        KnotEventServer k = new KnotEventServer().start();
-        closeLater.add(k);
-        return k;
-    }
-
     /** When each instance's feed first showed each event id (nanoTime), from its subscription. */
     private static Map<Long, Long> seen(Weft w, List<AutoCloseable> closeLater) {
         Map<Long, Long> at = new ConcurrentHashMap<>();
@@ -90,7 +84,7 @@ class CrossInstanceSignalsTest {
     @DisplayName("statuses published on one instance reach /events viewers on another at once, without polling")
     void statusesCrossInstancesBySignal() throws Exception {
         String db = HighAvailabilityTest.db();
-        KnotEventServer knot = knot();
+        KnotEventServer knot = HighAvailabilityTest.knot(closeLater);
         Weft a = start("a", db, knot);
         Weft b = start("b", db, knot);
         assertTrue(a.leases().holds(Weft.PUBLISHER_LEASE) && b.leases().held().isEmpty(), "a publishes, b follows");
@@ -129,7 +123,7 @@ class CrossInstanceSignalsTest {
     @DisplayName("a /logs viewer on one instance gets the lines another instance writes, and the end, without polling")
     void logLinesCrossInstancesBySignal() throws Exception {
         String db = HighAvailabilityTest.db();
-        KnotEventServer knot = knot();
+        KnotEventServer knot = HighAvailabilityTest.knot(closeLater);
         Weft a = start("a", db, knot);
         Weft b = start("b", db, knot);
         await().atMost(Duration.ofSeconds(10)).until(() -> a.knots().isConnected(knot.host()));

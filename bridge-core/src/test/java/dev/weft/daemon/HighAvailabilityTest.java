@@ -106,7 +106,8 @@ class HighAvailabilityTest {
         }
     }
 
-    private KnotEventServer knot() {
+    /** A loopback knot, closed with the test's other resources. */
+    static KnotEventServer knot(List<AutoCloseable> closeLater) {
         KnotEventServer k = new KnotEventServer().start();
         closeLater.add(k);
         return k;
@@ -159,7 +160,7 @@ class HighAvailabilityTest {
     @DisplayName("a killed instance's knot, publisher and runs move to a survivor within the lease time; nothing lost or doubled")
     void killedInstance() throws Exception {
         String db = db();
-        KnotEventServer knot = knot();
+        KnotEventServer knot = knot(closeLater);
         Weft a = start("a", db, knot);
         Weft b = start("b", db, knot);
         Weft c = start("c", db, knot);
@@ -224,7 +225,7 @@ class HighAvailabilityTest {
     @DisplayName("a cleanly stopped instance hands its leases back at once: another holds the knot well before expiry")
     void gracefulHandBack() throws Exception {
         String db = db();
-        KnotEventServer knot = knot();
+        KnotEventServer knot = knot(closeLater);
         Weft a = start("a", db, knot);
         Weft b = start("b", db, knot);
         String lease = Weft.knotLease(knot.host());
@@ -251,7 +252,7 @@ class HighAvailabilityTest {
     @DisplayName("a webhook landing on an instance that does not drive the run reaches it through the store, published once")
     void webhookOnNonOwner() throws Exception {
         String db = db();
-        KnotEventServer knot = knot();
+        KnotEventServer knot = knot(closeLater);
         Weft a = start("a", db, knot);
         Weft b = start("b", db, knot);
         List<String> rkeys = List.of(push(knot, 0));
@@ -276,7 +277,7 @@ class HighAvailabilityTest {
     @DisplayName("an instance that stalled past its liveness lease stops itself; its run is resumed elsewhere, once")
     void lapsedLivenessStops() throws Exception {
         String db = db();
-        KnotEventServer knot = knot();
+        KnotEventServer knot = knot(closeLater);
         var stall = new java.util.concurrent.atomic.AtomicReference<>(Duration.ZERO);
         java.time.Clock stalling = new java.time.Clock() {
             @Override
@@ -354,7 +355,7 @@ class HighAvailabilityTest {
 
     private OneRun oneRunOnTwo() throws Exception {
         String db = db();
-        KnotEventServer knot = knot();
+        KnotEventServer knot = knot(closeLater);
         Weft a = start("a", db, knot);
         Weft b = start("b", db, knot);
         List<String> rkeys = List.of(push(knot, 0));
@@ -404,8 +405,8 @@ class HighAvailabilityTest {
     @DisplayName("a repository registered at run time on one instance reaches the others, whose survivor consumes its knot after a kill")
     void runtimeRegistration() throws Exception {
         String db = db();
-        KnotEventServer knot = knot();
-        KnotEventServer later = knot();
+        KnotEventServer knot = knot(closeLater);
+        KnotEventServer later = knot(closeLater);
         Weft a = start("a", db, knot);
         Weft b = start("b", db, knot);
         // What the Jetstream holder does on a new repo record: register it, in the store and in its memory.

@@ -131,12 +131,6 @@ class LogEndAcrossInstancesTest {
         return w;
     }
 
-    private KnotEventServer knot() {
-        KnotEventServer k = new KnotEventServer().start();
-        closeLater.add(k);
-        return k;
-    }
-
     /**
      * The checks the tests share on the completed log: sequences 1.. without a gap, every line
      * the driver's provider wrote and every line the webhook parked stored once, in {@code build},
@@ -184,7 +178,7 @@ class LogEndAcrossInstancesTest {
     @DisplayName("an end stored on the other instance while the driver writes: the driver completes the log, every line once")
     void driverCompletesTheLog() throws Exception {
         String db = HighAvailabilityTest.db();
-        KnotEventServer knot = knot();
+        KnotEventServer knot = HighAvailabilityTest.knot(closeLater);
         // a looks for runs ended elsewhere every 600 ms (its lease round): the window in which it
         // writes on after the end was stored is that long at most, and rarely under a millisecond.
         Weft a = start("a", db, knot, Duration.ofMillis(600));
@@ -218,7 +212,7 @@ class LogEndAcrossInstancesTest {
     @DisplayName("the driver dies after the other instance stored the end: the survivor completes the log once the lease expired")
     void survivorCompletesTheLogOfADeadDriver() throws Exception {
         String db = HighAvailabilityTest.db();
-        KnotEventServer knot = knot();
+        KnotEventServer knot = HighAvailabilityTest.knot(closeLater);
         Weft a = start("a", db, knot);
         Weft b = start("b", db, knot);
         HighAvailabilityTest.Pushed pushed = HighAvailabilityTest.pushOne(a, knot, started, WAIT);
@@ -250,7 +244,7 @@ class LogEndAcrossInstancesTest {
         // orphaned logs finds it.
         hookLines = 0;
         String db = HighAvailabilityTest.db();
-        KnotEventServer knot = knot();
+        KnotEventServer knot = HighAvailabilityTest.knot(closeLater);
         // a's liveness outlives its death by 5 s: room for b to store the end and die before it
         // expires, so b never gets the log.
         Duration aLease = Duration.ofSeconds(5);

@@ -112,12 +112,6 @@ class LogInboxAcrossInstancesTest {
         return w;
     }
 
-    private KnotEventServer knot() {
-        KnotEventServer k = new KnotEventServer().start();
-        closeLater.add(k);
-        return k;
-    }
-
         /** The data lines of a log by text, each mapped to its step ids (one per time it occurs). */
     private static Map<String, List<Integer>> dataLines(List<JsonNode> frames) {
         Map<String, List<Integer>> out = new HashMap<>();
@@ -139,7 +133,7 @@ class LogInboxAcrossInstancesTest {
     @DisplayName("a webhook writing a step and lines on the instance that does not drive the run: every line once, in its step, seen by /logs")
     void webhookLinesOnTheOtherInstance() throws Exception {
         String db = HighAvailabilityTest.db();
-        KnotEventServer knot = knot();
+        KnotEventServer knot = HighAvailabilityTest.knot(closeLater);
         Weft a = start("a", db, knot);
         Weft b = start("b", db, knot);
         HighAvailabilityTest.Pushed pushed = HighAvailabilityTest.pushOne(a, knot, started, WAIT);
@@ -189,7 +183,7 @@ class LogInboxAcrossInstancesTest {
     @DisplayName("lines parked while the driving instance is dead are written by the instance that adopts the run, before its log ends")
     void parkedLinesWrittenByTheAdopter() throws Exception {
         String db = HighAvailabilityTest.db();
-        KnotEventServer knot = knot();
+        KnotEventServer knot = HighAvailabilityTest.knot(closeLater);
         Weft a = start("a", db, knot);
         Weft b = start("b", db, knot);
         HighAvailabilityTest.Pushed pushed = HighAvailabilityTest.pushOne(a, knot, started, WAIT);
